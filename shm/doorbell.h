@@ -1,0 +1,39 @@
+/*
+ * Waking a peer that sleeps on a word of the region. Under one kernel the
+ * word is a futex; across kernels it is the module's doorbell interrupt; and
+ * polling with back-off always works.
+ */
+#ifndef MINT_SHM_DOORBELL_H
+#define MINT_SHM_DOORBELL_H
+
+#include <stdint.h>
+
+enum doorbell_kind {
+	DOORBELL_FUTEX,		/* processes under one kernel */
+	DOORBELL_POLL,		/* no wake-up at all: sleep with back-off and look */
+};
+
+struct doorbell;
+
+struct doorbell_ops {
+	/* Sleep while *word == expect, at most timeout_ns (< 0: forever). */
+	int (*wait)(const struct doorbell *db, uint32_t *word, uint32_t expect,
+	    int64_t timeout_ns);
+	/* Wake whoever sleeps on word; peer is the node it belongs to. */
+	void (*ring)(const struct doorbell *db, uint32_t *word, unsigned peer);
+};
+
+struct doorbell {
+	const struct doorbell_ops *ops;
+	enum doorbell_kind kind;
+	int fd;			/* device backends */
+};
+
+int doorbell_init(struct doorbell *db, enum doorbell_kind kind);
+int doorbell_parse(const char *name, enum doorbell_kind *kind);
+const char *doorbell_name(enum doorbell_kind kind);
+
+/* Monotonic nanoseconds, for time-based spin budgets. */
+int64_t doorbell_now_ns(void);
+
+#endif

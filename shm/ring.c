@@ -1,0 +1,456 @@
+/*
+ * Ring slow paths: opening a ring (and recovering the producer position after
+ * a restart), wrapping, waiting, waking, and validating what the fast path
+ * would not take.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "shm/cause.h"
+#include "shm/ring.h"
+
+/* Where ring header index's data is, by the trusted layout, never by the region. */
+int
+ring_locate(const struct mint_region *r, unsigned index, uint8_t **data, uint32_t *size,
+    char *cause, size_t len)
+{
+	const struct mint_layout *l = &r->layout;
+
+	if (index < l->ring_count) {
+		*data = r->base + l->ring_area.off + (uint64_t)index * l->ring_data;
+		*size = l->ring_data;
+	} else if (index - l->ring_count < l->stream_count) {
+		*data = r->base + l->stream_area.off +
+		    (uint64_t)(index - l->ring_count) * l->stream_data;
+		*size = l->stream_data;
+	} else {
+		return shm_fail(cause, len, -ENOENT, "no ring %u in this region (%" PRIu32
+		    " pair rings, %" PRIu32 " stream rings)", index, l->ring_count,
+		    l->stream_count);
+	}
+	return 0;
+}
+
+static uint32_t
+max_payload(uint32_t size)
+{
+	/* half the ring, so an empty ring always takes one, even after a pad */
+	uint32_t m = size / 2 - 8;
+
+	return m > MINT_REC_LEN_MAX ? MINT_REC_LEN_MAX : m;
+}
+
+/*
+ * Open the producer side. Records already committed stay: the producer
+ * resumes after the last one, found by walking from the consumer position.
+ */
+int
+ring_tx_open(struct ring_tx *tx, const struct mint_region *r, unsigned index,
+    uint32_t epoch, const struct doorbell *db, char *cause, size_t len)
+{
+	struct mint_ring *h = region_ring_hdr(r, index);
+	uint32_t size, head, p, off, c, n;
+	int rc;
+
+	memset(tx, 0, sizeof(*tx));
+	if ((rc = ring_locate(r, index, &tx->data, &size, cause, len)) < 0)
+		return rc;
+	tx->hdr = h;
+	tx->db = db;
+	tx->mask = size - 1;
+	tx->max_len = max_payload(size);
+	tx->batch = 1;
+	tx->spin_ns = RING_SPIN_NS;
+	tx->peer = h->to;
+	head = load_acquire(&h->rx_pos);
+	p = head;
+	for (;;) {
+		off = p & tx->mask;
+		c = load_acquire((uint32_t *)(tx->data + off));
+		if (c == 0)
+			break;
+		n = (c >> 24) == MINT_REC_TYPE_PAD ? size - off : RING_ALIGN((c & MINT_REC_LEN_MAX) + 8);
+		if ((c >> 24) == 0 || n > size - off || p - head + n + 8 > size)
+			return shm_fail(cause, len, -EBADMSG, "ring %u: committed records do not"
+			    " chain from the consumer position %" PRIu32 " (bad record at %" PRIu32
+			    "); the ring must be reset", index, head, off);
+		p += n;
+	}
+	tx->head = head;
+	tx->pos = p;
+	tx->epoch = epoch;
+	tx->tagbase = epoch << 16;
+	/* before our first record: the consumer checks a new epoch against it */
+	store_release(&h->tx_epoch, epoch);
+	return 0;
+}
+
+/* Open the consumer side at the published position; the first record sets the pace. */
+int
+ring_rx_open(struct ring_rx *rx, const struct mint_region *r, unsigned index,
+    const struct doorbell *db, char *cause, size_t len)
+{
+	struct mint_ring *h = region_ring_hdr(r, index);
+	uint32_t size;
+	int rc;
+
+	memset(rx, 0, sizeof(*rx));
+	if ((rc = ring_locate(r, index, &rx->data, &size, cause, len)) < 0)
+		return rc;
+	rx->hdr = h;
+	rx->db = db;
+	rx->mask = size - 1;
+	rx->max_len = max_payload(size);
+	rx->publish_every = size / 8;
+	rx->spin_ns = RING_SPIN_NS;
+	rx->peer = h->from;
+	rx->slow = 1;
+	rx->pos = rx->published = load_acquire(&h->rx_pos);
+	rx->epoch = load_acquire(&h->tx_epoch);
+	if ((rx->pos & 7) != 0)
+		return shm_fail(cause, len, -EBADMSG, "ring %u: consumer position %" PRIu32
+		    " is not record-aligned; the ring must be reset", index, rx->pos);
+	return 0;
+}
+
+/* Records per publication: 1 publishes each record, more amortise the cost. */
+void
+ring_tx_set_batch(struct ring_tx *tx, uint32_t batch)
+{
+	ring_tx_publish(tx);
+	tx->batch = batch ? batch : 1;
+}
+
+/* Make every committed record visible and wake a sleeping consumer. */
+void
+ring_tx_publish(struct ring_tx *tx)
+{
+	struct mint_ring *h = tx->hdr;
+
+	if (tx->held != NULL) {
+		store_release(tx->held, tx->held_val);
+		tx->held = NULL;
+	}
+	tx->pending = 0;
+	/* Dekker with ring_rx_wait: our commit before their flag, or they see it */
+	full_fence();
+	if (load_relaxed(&h->rx_sleeping) &&
+	    __atomic_exchange_n(&h->rx_sleeping, 0, __ATOMIC_ACQ_REL)) {
+		__atomic_fetch_add(&h->rx_bell, 1, __ATOMIC_RELEASE);
+		tx->db->ops->ring(tx->db, &h->rx_bell, tx->peer);
+	}
+}
+
+static int
+tx_refresh_head(struct ring_tx *tx)
+{
+	uint32_t head = load_acquire(&tx->hdr->rx_pos);
+
+	/* the consumer may only move forward, and never past what we wrote */
+	if (head - tx->head > tx->pos - tx->head)
+		return tx->err = -EBADMSG;
+	tx->head = head;
+	return 0;
+}
+
+/* Reserve when the fast path could not: wrap with a pad record, refresh the head. */
+int
+ring_reserve_slow(struct ring_tx *tx, uint32_t len, void **payload)
+{
+	uint32_t size = tx->mask + 1, need, off, pad = 0, tot;
+	uint32_t *w;
+
+	if (tx->err)
+		return tx->err;
+	if (len > tx->max_len)
+		return -EMSGSIZE;
+	need = RING_ALIGN(len + 8);
+	off = tx->pos & tx->mask;
+	if (need > size - off)
+		pad = size - off;
+	tot = pad + need;
+	if (tx->pos - tx->head + tot + 8 > size) {
+		if (tx_refresh_head(tx) < 0)
+			return tx->err;
+		if (tx->pos - tx->head + tot + 8 > size) {
+			/* a held batch would leave the consumer nothing to free space with */
+			if (tx->held != NULL)
+				ring_tx_publish(tx);
+			return -EAGAIN;
+		}
+	}
+	if (pad) {
+		w = (uint32_t *)(tx->data + off);
+		w[1] = tx->tagbase | (tx->seq & 0xffff);
+		*(uint32_t *)tx->data = 0;
+		if (tx->batch > 1 && tx->held == NULL) {
+			tx->held = w;
+			tx->held_val = (uint32_t)MINT_REC_TYPE_PAD << 24 | (pad - 8);
+		} else {
+			store_release(w, (uint32_t)MINT_REC_TYPE_PAD << 24 | (pad - 8));
+		}
+		tx->pos += pad;
+		off = 0;
+	}
+	tx->resv_off = off;
+	tx->resv_len = len;
+	*payload = tx->data + off + 8;
+	return 0;
+}
+
+static int
+rx_fail(struct ring_rx *rx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+rx_fail(struct ring_rx *rx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rx->why, sizeof(rx->why), fmt, ap);
+	va_end(ap);
+	rx->slow = 1;
+	return rx->err = -EBADMSG;
+}
+
+/*
+ * Everything the fast path would not take: empty ring, pad records, the
+ * first record after opening, a producer's new epoch, and damage.
+ */
+int
+ring_rx_peek_slow(struct ring_rx *rx, struct ring_rec *rec)
+{
+	uint32_t size = rx->mask + 1, off, c, tag, len, type, ep;
+	int rc;
+
+	if (rx->err)
+		return rx->err;
+	for (int pads = 0;; pads++) {
+		off = rx->pos & rx->mask;
+		c = load_acquire((uint32_t *)(rx->data + off));
+		if (c == 0) {
+			if (rx->pos != rx->published)
+				ring_rx_publish(rx);
+			return -EAGAIN;
+		}
+		tag = ((uint32_t *)(rx->data + off))[1];
+		type = c >> 24;
+		len = c & MINT_REC_LEN_MAX;
+		if (type == 0)
+			return rx_fail(rx, "record type 0 at offset %" PRIu32, off);
+		if (type == MINT_REC_TYPE_PAD) {
+			if (pads > 0 || off == 0 || len + 8 != size - off)
+				return rx_fail(rx, "pad of %" PRIu32 " bytes at offset %" PRIu32
+				    " does not end the ring", len, off);
+		} else if (len > rx->max_len || RING_ALIGN(len + 8) > size - off) {
+			return rx_fail(rx, "record of %" PRIu32 " bytes at offset %" PRIu32
+			    " runs past the end of the ring", len, off);
+		}
+		if (tag != rx->expect) {
+			if (!rx->synced) {
+				/* first record since opening: take its place in the sequence */
+				rx->expect = tag;
+			} else if ((tag >> 16) != (rx->expect >> 16)) {
+				/* a restarted producer: its epoch must be the newer one it announced */
+				ep = load_acquire(&rx->hdr->tx_epoch);
+				if ((ep & 0xffff) != (tag >> 16) || (int32_t)(ep - rx->epoch) <= 0 ||
+				    (tag & 0xffff) != 0)
+					return rx_fail(rx, "record of epoch %" PRIu32 " seq %" PRIu32
+					    " at offset %" PRIu32 "; expected epoch %" PRIu32 " seq %"
+					    PRIu32 " or a new epoch from seq 0", tag >> 16, tag & 0xffff,
+					    off, rx->expect >> 16, rx->expect & 0xffff);
+				rx->epoch = ep;
+				rx->expect = tag;
+			} else {
+				return rx_fail(rx, "sequence break at offset %" PRIu32 ": expected %"
+				    PRIu32 ", found %" PRIu32 " (lost, repeated or reordered record)",
+				    off, rx->expect & 0xffff, tag & 0xffff);
+			}
+		}
+		rx->synced = 1;
+		rx->slow = 0;
+		if ((rx->epoch & 0xffff) != (tag >> 16)) {
+			/* opened behind records of an older epoch: best estimate of the full value */
+			ep = load_acquire(&rx->hdr->tx_epoch);
+			rx->epoch = ep - ((ep - (tag >> 16)) & 0xffff);
+		}
+		if (type != MINT_REC_TYPE_PAD)
+			break;
+		rx->pos += size - off;
+	}
+	rec->data = rx->data + off + 8;
+	rec->len = len;
+	rec->type = (uint8_t)type;
+	rec->seq = (uint16_t)tag;
+	rec->epoch = rx->epoch;
+	rx->cur = RING_ALIGN(len + 8);
+	rc = 0;
+	return rc;
+}
+
+/* Give consumed space back to the producer and wake it if it waits for space. */
+void
+ring_rx_publish(struct ring_rx *rx)
+{
+	struct mint_ring *h = rx->hdr;
+
+	store_release(&h->rx_pos, rx->pos);
+	rx->published = rx->pos;
+	full_fence();
+	if (load_relaxed(&h->tx_sleeping) &&
+	    __atomic_exchange_n(&h->tx_sleeping, 0, __ATOMIC_ACQ_REL)) {
+		__atomic_fetch_add(&h->tx_bell, 1, __ATOMIC_RELEASE);
+		rx->db->ops->ring(rx->db, &h->tx_bell, rx->peer);
+	}
+}
+
+/* Bytes committed and visible but not yet consumed (an estimate, for status). */
+uint32_t
+ring_rx_backlog(const struct ring_rx *rx)
+{
+	uint32_t n = 0, p = rx->pos, size = rx->mask + 1, off, c;
+
+	while (n < size) {
+		off = p & rx->mask;
+		c = load_acquire((uint32_t *)(rx->data + off));
+		if (c == 0 || (c >> 24) == 0)
+			break;
+		off = (c >> 24) == MINT_REC_TYPE_PAD ? size - off : RING_ALIGN((c & MINT_REC_LEN_MAX) + 8);
+		n += off;
+		p += off;
+	}
+	return n;
+}
+
+const char *
+ring_rx_error(const struct ring_rx *rx)
+{
+	return rx->err ? rx->why : "no error";
+}
+
+/*
+ * Wait until len bytes fit: spin for the budget, then sleep on the doorbell.
+ * 0 when they fit, -ETIMEDOUT, or a ring error.
+ */
+int
+ring_tx_wait(struct ring_tx *tx, uint32_t len, int64_t timeout_ns)
+{
+	struct mint_ring *h = tx->hdr;
+	int64_t start = doorbell_now_ns(), now = start, left;
+	uint32_t bell, size = tx->mask + 1;
+	uint32_t need = RING_ALIGN(len + 8);
+	unsigned n = 0;
+	int rc;
+
+	if (len > tx->max_len)
+		return -EMSGSIZE;
+	if (tx->held != NULL)
+		ring_tx_publish(tx);
+	/* the worst case: a pad up to the end, then the record */
+	if ((tx->pos & tx->mask) + need > size)
+		need += size - (tx->pos & tx->mask);
+	for (;;) {
+		if ((rc = tx_refresh_head(tx)) < 0)
+			return rc;
+		if (tx->pos - tx->head + need + 8 <= size)
+			return 0;
+		if (now - start < tx->spin_ns) {
+			cpu_relax();
+			if ((++n & 63) == 0)
+				now = doorbell_now_ns();
+			continue;
+		}
+		left = timeout_ns < 0 ? -1 : timeout_ns - (now - start);
+		if (timeout_ns >= 0 && left <= 0)
+			return -ETIMEDOUT;
+		bell = load_acquire(&h->tx_bell);
+		store_relaxed(&h->tx_sleeping, 1);
+		full_fence();
+		if ((rc = tx_refresh_head(tx)) < 0)
+			return rc;
+		if (tx->pos - tx->head + need + 8 <= size) {
+			store_relaxed(&h->tx_sleeping, 0);
+			return 0;
+		}
+		if ((rc = tx->db->ops->wait(tx->db, &h->tx_bell, bell, left)) < 0)
+			return rc;
+		store_relaxed(&h->tx_sleeping, 0);
+		now = doorbell_now_ns();
+	}
+}
+
+static int
+rx_ready(struct ring_rx *rx)
+{
+	return rx->err || load_acquire((uint32_t *)(rx->data + (rx->pos & rx->mask))) != 0;
+}
+
+/* Wait until a record (or an error) is there: 0, -ETIMEDOUT, or an error. */
+int
+ring_rx_wait(struct ring_rx *rx, int64_t timeout_ns)
+{
+	struct mint_ring *h = rx->hdr;
+	int64_t start, now, left;
+	uint32_t bell;
+	unsigned n = 0;
+	int rc;
+
+	if (rx_ready(rx))
+		return rx->err;
+	if (rx->pos != rx->published)
+		ring_rx_publish(rx);
+	start = now = doorbell_now_ns();
+	for (;;) {
+		if (rx_ready(rx))
+			return rx->err;
+		if (now - start < rx->spin_ns) {
+			cpu_relax();
+			if ((++n & 63) == 0)
+				now = doorbell_now_ns();
+			continue;
+		}
+		left = timeout_ns < 0 ? -1 : timeout_ns - (now - start);
+		if (timeout_ns >= 0 && left <= 0)
+			return -ETIMEDOUT;
+		bell = load_acquire(&h->rx_bell);
+		store_relaxed(&h->rx_sleeping, 1);
+		full_fence();
+		if (rx_ready(rx)) {
+			store_relaxed(&h->rx_sleeping, 0);
+			return rx->err;
+		}
+		if ((rc = rx->db->ops->wait(rx->db, &h->rx_bell, bell, left)) < 0)
+			return rc;
+		store_relaxed(&h->rx_sleeping, 0);
+		now = doorbell_now_ns();
+	}
+}
+
+/* ring_send, waiting for space up to timeout_ns (< 0: forever). */
+int
+ring_send_wait(struct ring_tx *tx, uint8_t type, const void *buf, uint32_t len,
+    int64_t timeout_ns)
+{
+	int rc;
+
+	while ((rc = ring_send(tx, type, buf, len)) == -EAGAIN)
+		if ((rc = ring_tx_wait(tx, len, timeout_ns)) < 0)
+			return rc;
+	return rc;
+}
+
+/* ring_recv, waiting for a record up to timeout_ns (< 0: forever). */
+int
+ring_recv_wait(struct ring_rx *rx, void *buf, uint32_t cap, uint8_t *type,
+    int64_t timeout_ns)
+{
+	int rc;
+
+	while ((rc = ring_recv(rx, buf, cap, type)) == -EAGAIN)
+		if ((rc = ring_rx_wait(rx, timeout_ns)) < 0)
+			return rc;
+	return rc;
+}

@@ -1,0 +1,6 @@
+# tests/: TAP tests run by make check, the benchmark run by make bench.
+EXTRA_DIST += tests/run-test tests/tap.h tests/util.h
+
+check_PROGRAMS += tests/test-region
+tests_test_region_LDADD = $(SHM_LIBS)
+TESTS += tests/test-region

@@ -1,0 +1,286 @@
+/* The region: layout, format, attach, and a clear error for each damaged field. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shm/node.h"
+#include "shm/region.h"
+#include "shm/resource.h"
+#include "shm/stream.h"
+#include "tests/tap.h"
+#include "tests/util.h"
+
+static struct mint_region reg;
+static struct region_params params;
+static uint8_t *pristine;
+static char cause[256];
+
+static void
+restore(void)
+{
+	memcpy(reg.base, pristine, sizeof(struct mint_sb));
+}
+
+static int
+attach_now(void)
+{
+	struct mint_region r = reg;
+
+	cause[0] = '\0';
+	return region_check(r.base, r.size, NULL, NULL, cause, sizeof(cause));
+}
+
+/* Damage one superblock field; attach must fail and the message must name it. */
+static void
+corrupt(size_t off, size_t len, const char *expect, const char *what)
+{
+	restore();
+	for (size_t i = 0; i < len; i++)
+		reg.base[off + i] ^= 0x5a;
+	ok(attach_now() < 0, "damaged %s is refused", what);
+	has(cause, expect, "  and the message says why");
+	restore();
+}
+
+/* Damage a layout field but keep the checksum right: the value checks must catch it. */
+static void
+corrupt_layout(size_t off, uint64_t value, size_t width, const char *expect, const char *what)
+{
+	struct mint_sb *sb = region_sb(&reg);
+
+	restore();
+	memcpy((uint8_t *)sb + off, &value, width);
+	sb->layout_crc = region_layout_crc(sb);
+	ok(attach_now() < 0, "consistent but impossible %s is refused", what);
+	has(cause, expect, "  and the message says why");
+	restore();
+}
+
+static void
+test_layout(void)
+{
+	struct mint_layout l;
+	uint64_t total;
+	struct region_params p = params;
+
+	ok(region_layout(&p, &l, &total, cause, sizeof(cause)) == 0, "layout for 4 nodes");
+	is(l.ring_count, 12, "12 pair rings for 4 nodes");
+	ok(l.node_table.off % MINT_LINE == 0 && l.ring_area.off % MINT_PAGE == 0,
+	    "tables are aligned");
+	ok(l.stream_area.off + l.stream_area.len <= total, "everything inside the total");
+	p.nodes = 0;
+	ok(region_layout(&p, &l, &total, cause, sizeof(cause)) == -EINVAL, "0 nodes refused");
+	has(cause, "node slots", "  with a message");
+	p = params;
+	p.ring_data = 5000;
+	ok(region_layout(&p, &l, &total, cause, sizeof(cause)) == -EINVAL,
+	    "ring size not a power of two refused");
+	has(cause, "power of two", "  with a message");
+	p = params;
+	p.nodes = MINT_MAX_NODES + 1;
+	ok(region_layout(&p, &l, &total, cause, sizeof(cause)) == -EINVAL, "65 nodes refused");
+}
+
+static void
+test_attach(void)
+{
+	struct mint_region r2;
+	struct mint_sb *sb = region_sb(&reg);
+
+	ok(region_attach(&reg, cause, sizeof(cause)) == 0, "a fresh region attaches");
+	is(reg.layout.nodes, 4, "  with its node count");
+	is(reg.generation, 1, "  generation 1 after the first format");
+	ok(region_format(&reg, &params, cause, sizeof(cause)) == 0, "format again");
+	is(region_sb(&reg)->generation, 2, "  bumps the generation");
+	memcpy(pristine, reg.base, sizeof(struct mint_sb));
+
+	/* every field of the superblock, damaged in turn */
+	corrupt(offsetof(struct mint_sb, magic), 8, "bad magic", "magic");
+	corrupt(offsetof(struct mint_sb, version), 4, "layout version", "version");
+	corrupt(offsetof(struct mint_sb, sb_size), 4, "superblock size", "superblock size");
+	corrupt(offsetof(struct mint_sb, total_size), 8, "mapped", "total size");
+	corrupt(offsetof(struct mint_sb, generation), 4, "checksum", "generation");
+	corrupt(offsetof(struct mint_sb, layout_crc), 4, "checksum", "checksum");
+	corrupt(offsetof(struct mint_sb, layout.nodes), 4, "checksum", "node count");
+	corrupt(offsetof(struct mint_sb, layout.ring_area.off), 8, "checksum", "ring area offset");
+	corrupt(offsetof(struct mint_sb, layout.stream_data), 4, "checksum", "stream ring size");
+
+	/* a checksum that matches does not make wrong values right */
+#define LO(f) offsetof(struct mint_sb, layout.f)
+	corrupt_layout(LO(nodes), 65, 4, "node slots", "node count");
+	corrupt_layout(LO(node_size), 64, 4, "status area", "node entry size");
+	corrupt_layout(LO(res_size), 100, 4, "resource table", "resource entry size");
+	corrupt_layout(LO(ring_count), 11, 4, "pair rings", "ring count");
+	corrupt_layout(LO(ring_data), 65536 + 8, 4, "power of two", "ring size");
+	corrupt_layout(LO(stream_data), 100, 4, "power of two", "stream ring size");
+	corrupt_layout(LO(ring_hdr_size), 128, 4, "ring header", "ring header size");
+	corrupt_layout(LO(ring_area.off), reg.layout.ring_area.off + 64 * 1024 * 1024, 8,
+	    "outside the region", "ring area offset");
+	corrupt_layout(LO(ring_area.off), reg.layout.res_table.off, 8, "overlap",
+	    "overlapping tables");
+	corrupt_layout(LO(node_table.off), 64, 8, "outside the region",
+	    "node table over the superblock");
+	corrupt_layout(LO(res_table.off), reg.layout.res_table.off + 4, 8, "aligned",
+	    "misaligned table");
+	corrupt_layout(LO(stream_area.len), 12345, 8, "entries need", "stream area length");
+
+	/* an unformatted region */
+	restore();
+	memset(&sb->magic, 0, 8);
+	ok(attach_now() < 0, "unformatted region is refused");
+	has(cause, "not formatted", "  as not formatted");
+	restore();
+	ok(attach_now() == 0, "restored superblock attaches again");
+
+	/* a mapping shorter than the region */
+	ok(region_check(reg.base, reg.size - 4096, NULL, NULL, cause, sizeof(cause)) < 0,
+	    "truncated mapping is refused");
+	has(cause, "mapped", "  with the sizes");
+	ok(region_check(reg.base, 100, NULL, NULL, cause, sizeof(cause)) < 0,
+	    "mapping smaller than a superblock is refused");
+
+	/* map specs */
+	ok(region_map(&r2, "memfd:x", 0, 0, cause, sizeof(cause)) == -EINVAL,
+	    "memfd without a size is refused");
+	ok(region_map(&r2, "file:", 0, 0, cause, sizeof(cause)) == -EINVAL,
+	    "empty path is refused");
+	ok(region_map(&r2, "/nonexistent/mint", 0, 0, cause, sizeof(cause)) == -ENOENT,
+	    "missing file is refused");
+	has(cause, "/nonexistent/mint", "  naming the file");
+}
+
+static void
+test_file_region(void)
+{
+	char path[] = "/tmp/mint-test-XXXXXX";
+	struct mint_region a, b;
+	uint64_t total;
+	struct mint_layout l;
+	int fd = mkstemp(path);
+
+	close(fd);
+	region_layout(&params, &l, &total, cause, sizeof(cause));
+	ok(region_map(&a, path, total, REGION_CREATE, cause, sizeof(cause)) == 0 &&
+	    region_format(&a, &params, cause, sizeof(cause)) == 0, "file region formatted");
+	ok(region_map(&b, path, 0, 0, cause, sizeof(cause)) == 0 &&
+	    region_attach(&b, cause, sizeof(cause)) == 0, "second mapping attaches, size from the file");
+	ok(a.base != b.base && b.layout.ring_area.off == a.layout.ring_area.off,
+	    "  at another address, same offsets");
+	node_heartbeat(&a, 2);
+	is(region_node(&b, 2)->heartbeat, 1, "  and sees the other mapping's writes");
+	region_unmap(&a);
+	region_unmap(&b);
+	unlink(path);
+}
+
+static void
+test_nodes(void)
+{
+	struct node_view v;
+	uint32_t e1, e2, len;
+	char buf[64], big[20000];
+
+	ok(node_attach(&reg, 1, MINT_NODE_ONLINE, 42, &e1) == 0, "node 1 attaches");
+	ok(node_attach(&reg, 1, MINT_NODE_ONLINE, 43, &e2) == 0 && e2 == e1 + 1,
+	    "attaching again bumps the epoch");
+	node_heartbeat(&reg, 1);
+	node_heartbeat(&reg, 1);
+	ok(node_read(&reg, 1, &v) == 0 && v.heartbeat == 2 && v.state == MINT_NODE_ONLINE &&
+	    v.pid == 43, "node view has state, heartbeat and pid");
+	ok(node_attach(&reg, 4, MINT_NODE_ONLINE, 1, &e1) == -EINVAL, "node 4 of 4 is refused");
+	ok(node_publish_status(&reg, 1, "hello", 5) == 0, "status published");
+	ok(node_read_status(&reg, 1, buf, sizeof(buf), &len) == 0 && len == 5 &&
+	    memcmp(buf, "hello", 5) == 0, "  and read back");
+	memset(big, 'x', sizeof(big));
+	ok(node_publish_status(&reg, 1, big, reg.layout.status_max + 1) == -EMSGSIZE,
+	    "oversized status refused");
+	ok(node_read_status(&reg, 1, buf, 3, &len) == -EMSGSIZE, "short buffer refused");
+	region_node(&reg, 1)->status_len = reg.layout.status_max + 1;
+	ok(node_read_status(&reg, 1, buf, sizeof(buf), &len) == -EBADMSG,
+	    "impossible status length reported");
+	region_node(&reg, 1)->status_seq |= 1;
+	ok(node_read_status(&reg, 1, buf, sizeof(buf), &len) == -EBUSY,
+	    "writer dead mid-update reported busy");
+	ok(node_attach(&reg, 1, MINT_NODE_ONLINE, 44, &e1) == 0 &&
+	    node_publish_status(&reg, 1, "ok", 2) == 0 &&
+	    node_read_status(&reg, 1, buf, sizeof(buf), &len) == 0 && len == 2,
+	    "re-attach repairs the seqlock");
+	region_node(&reg, 3)->state = 99;
+	ok(node_read(&reg, 3, &v) == -EBADMSG, "impossible node state reported");
+	is(strcmp(node_state_name(MINT_NODE_DEAD), "dead"), 0, "state names");
+}
+
+static void
+test_resources(void)
+{
+	struct res_view v;
+	uint64_t w, stale;
+	int i;
+
+	ok(res_define(&reg, 0, MINT_RES_CPU, 3, 0, 0, NULL, 1) == 0, "cpu3 defined, owned by node 1");
+	ok(res_define(&reg, 1, MINT_RES_DEV, 0, 0, 0, "eth1", MINT_NO_NODE) == 0, "device defined free");
+	ok(res_define(&reg, 2, MINT_RES_MEM, 7, 1ull << 32, 128 << 20, NULL, 2) == 0, "memory block");
+	ok(res_define(&reg, 3, MINT_RES_DEV, 1, 0, 0, "a-name-longer-than-thirty-two-bytes!", 1) ==
+	    -ENAMETOOLONG, "long device name refused");
+	i = res_find(&reg, MINT_RES_MEM, 7);
+	is(i, 2, "find by kind and index");
+	ok(res_read(&reg, 1, &v) == 0 && v.state == MINT_RS_FREE && strcmp(v.name, "eth1") == 0,
+	    "device reads back free with its name");
+	ok(res_read(&reg, 0, &v) == 0 && v.owner == 1 && v.state == MINT_RS_OWNED, "cpu reads owned");
+	w = region_res(&reg, 0)->word;
+	stale = w;
+	ok(res_move(&reg, 0, &w, MINT_RS_RELEASING, 1, 2, 5, 6) == 0, "owned -> releasing");
+	ok(res_move(&reg, 0, &stale, MINT_RS_FREE, MINT_NO_NODE, MINT_NO_NODE, 0, 0) == -EAGAIN,
+	    "a move from a stale word fails");
+	ok(stale == w, "  and hands back the current word");
+	ok(res_move(&reg, 0, &w, MINT_RS_FREE, MINT_NO_NODE, 2, 5, 6) == 0 &&
+	    res_move(&reg, 0, &w, MINT_RS_CLAIMING, 2, 1, 6, 5) == 0 &&
+	    res_move(&reg, 0, &w, MINT_RS_OWNED, 2, MINT_NO_NODE, 6, 0) == 0,
+	    "releasing -> free -> claiming -> owned");
+	ok(res_read(&reg, 0, &v) == 0 && v.owner == 2 && v.gen == 5, "owner and generation follow");
+	ok(res_move(&reg, 0, &w, MINT_RS_OWNED, 9, MINT_NO_NODE, 0, 0) == -EINVAL,
+	    "owner outside the node table refused");
+	region_res(&reg, 5)->word = MINT_RES_WORD(MINT_RS_OWNED, 77, MINT_NO_NODE, 0);
+	ok(res_read(&reg, 5, &v) == -EBADMSG, "impossible owner in the region reported");
+}
+
+static void
+test_streams(void)
+{
+	unsigned a, b, c, from, to;
+
+	ok(stream_take(&reg, 0, 1, &a) == 0 && stream_take(&reg, 1, 2, &b) == 0 && a != b,
+	    "two stream rings taken");
+	ok(stream_owner(&reg, a, &from, &to) == 0 && from == 0 && to == 1, "owner recorded");
+	ok(stream_take(&reg, 0, 1, &c) == -EBUSY, "pool of two is then empty");
+	ok(stream_put(&reg, a, 3) == -EPERM, "only the taker returns it");
+	ok(stream_put(&reg, a, 0) == 0, "returned");
+	ok(stream_owner(&reg, a, &from, &to) == -ENOENT, "  and free again");
+	ok(stream_take(&reg, 2, 3, &c) == 0 && c == a, "taken again by another pair");
+	ok(stream_take(&reg, 2, 2, &c) == -EINVAL, "a stream to oneself refused");
+}
+
+int
+main(void)
+{
+	region_params_default(&params);
+	params.nodes = 4;
+	params.ring_data = 4096;
+	params.stream_count = 2;
+	params.stream_data = 65536;
+	params.status_max = 4096;
+	test_region(&reg, &params);
+	pristine = malloc(sizeof(struct mint_sb));
+	memcpy(pristine, reg.base, sizeof(struct mint_sb));
+	test_layout();
+	test_attach();
+	test_file_region();
+	test_nodes();
+	test_resources();
+	test_streams();
+	region_unmap(&reg);
+	free(pristine);
+	return tap_done();
+}
