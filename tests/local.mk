@@ -4,3 +4,7 @@ EXTRA_DIST += tests/run-test tests/tap.h tests/util.h
 check_PROGRAMS += tests/test-region
 tests_test_region_LDADD = $(SHM_LIBS)
 TESTS += tests/test-region
+
+check_PROGRAMS += tests/test-ring
+tests_test_ring_LDADD = $(SHM_LIBS)
+TESTS += tests/test-ring
