@@ -196,7 +196,6 @@ ring_reserve_slow(struct ring_tx *tx, uint32_t len, void **payload)
 		off = 0;
 	}
 	tx->resv_off = off;
-	tx->resv_len = len;
 	*payload = tx->data + off + 8;
 	return 0;
 }
@@ -254,10 +253,13 @@ ring_rx_peek_slow(struct ring_rx *rx, struct ring_rec *rec)
 				/* first record since opening: take its place in the sequence */
 				rx->expect = tag;
 			} else if ((tag >> 16) != (rx->expect >> 16)) {
-				/* a restarted producer: its epoch must be the newer one it announced */
+				/*
+				 * A restarted producer: its epoch lies after ours and not after
+				 * the latest one announced (more restarts may have followed).
+				 */
 				ep = load_acquire(&rx->hdr->tx_epoch);
-				if ((ep & 0xffff) != (tag >> 16) || (int32_t)(ep - rx->epoch) <= 0 ||
-				    (tag & 0xffff) != 0)
+				ep -= (ep - (tag >> 16)) & 0xffff;
+				if ((int32_t)(ep - rx->epoch) <= 0 || (tag & 0xffff) != 0)
 					return rx_fail(rx, "record of epoch %" PRIu32 " seq %" PRIu32
 					    " at offset %" PRIu32 "; expected epoch %" PRIu32 " seq %"
 					    PRIu32 " or a new epoch from seq 0", tag >> 16, tag & 0xffff,

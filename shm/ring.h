@@ -33,7 +33,6 @@ struct ring_tx {
 	uint32_t *held;		/* commit word held back until the batch is published */
 	uint32_t held_val;
 	uint32_t resv_off;	/* offset of the reserved record */
-	uint32_t resv_len;	/* payload bytes reserved, 0: none */
 	int64_t spin_ns;	/* busy-wait budget before sleeping */
 	unsigned peer;		/* consumer node, for the doorbell */
 	int err;		/* sticky: the ring is damaged */
@@ -108,7 +107,6 @@ ring_reserve(struct ring_tx *tx, uint32_t len, void **payload)
 	    tx->pos - tx->head + need + 8 > tx->mask + 1 || tx->err))
 		return ring_reserve_slow(tx, len, payload);
 	tx->resv_off = off;
-	tx->resv_len = len;
 	*payload = tx->data + off + 8;
 	return 0;
 }
@@ -129,7 +127,6 @@ ring_commit(struct ring_tx *tx, uint8_t type, uint32_t len)
 	*(uint32_t *)(tx->data + ((tx->resv_off + need) & tx->mask)) = 0;
 	tx->pos += need;
 	tx->seq++;
-	tx->resv_len = 0;
 	if (tx->batch > 1) {
 		if (tx->held == NULL) {
 			tx->held = commit;

@@ -8,3 +8,11 @@ TESTS += tests/test-region
 check_PROGRAMS += tests/test-ring
 tests_test_ring_LDADD = $(SHM_LIBS)
 TESTS += tests/test-ring
+
+check_PROGRAMS += tests/test-ring-procs
+tests_test_ring_procs_LDADD = $(SHM_LIBS)
+TESTS += tests/test-ring-procs
+
+check_PROGRAMS += tests/test-ring-kill
+tests_test_ring_kill_LDADD = $(SHM_LIBS)
+TESTS += tests/test-ring-kill
