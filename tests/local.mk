@@ -16,3 +16,21 @@ TESTS += tests/test-ring-procs
 check_PROGRAMS += tests/test-ring-kill
 tests_test_ring_kill_LDADD = $(SHM_LIBS)
 TESTS += tests/test-ring-kill
+
+check_PROGRAMS += tests/test-ring-scribble
+tests_test_ring_scribble_LDADD = $(SHM_LIBS)
+TESTS += tests/test-ring-scribble
+
+# test-abi talks to tests/peer32, the same peer.c built with -m32.
+check_PROGRAMS += tests/test-abi tests/peer
+tests_test_abi_LDADD = $(SHM_LIBS)
+tests_peer_LDADD = $(SHM_LIBS)
+TESTS += tests/test-abi
+EXTRA_DIST += tests/peer.h
+if HAVE_M32
+check_DATA = tests/peer32
+CLEANFILES += tests/peer32
+tests/peer32: $(addprefix $(top_srcdir)/,$(SHM_C_FILES)) $(top_srcdir)/tests/peer.c
+	$(AM_V_CCLD)$(CC) -m32 -std=gnu11 -O2 $(WARN_CFLAGS) -include $(top_builddir)/config.h \
+	    -I$(top_srcdir) -I$(top_builddir) -o $@ $^ -lpthread
+endif
