@@ -167,8 +167,8 @@ struct mint_rec {
 	uint32_t tag;
 };
 
-#define MINT_REC_TYPE_PAD	0xff	/* filler up to the end of the data */
-#define MINT_REC_TYPE_MAX	0xfe	/* user types are 1..0xfe */
+#define MINT_REC_TYPE_PAD	0xffu	/* filler up to the end of the data */
+#define MINT_REC_TYPE_MAX	0xfeu	/* user types are 1..0xfe */
 #define MINT_REC_LEN_MAX	0xffffff
 
 _Static_assert(sizeof(struct mint_extent) == 16, "extent size");
