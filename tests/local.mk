@@ -28,9 +28,24 @@ tests_peer_LDADD = $(SHM_LIBS)
 TESTS += tests/test-abi
 EXTRA_DIST += tests/peer.h
 if HAVE_M32
-check_DATA = tests/peer32
+check_DATA += tests/peer32
 CLEANFILES += tests/peer32
 tests/peer32: $(addprefix $(top_srcdir)/,$(SHM_C_FILES)) $(top_srcdir)/tests/peer.c
 	$(AM_V_CCLD)$(CC) -m32 -std=gnu11 -O2 $(WARN_CFLAGS) -include $(top_builddir)/config.h \
 	    -I$(top_srcdir) -I$(top_builddir) -o $@ $^ -lpthread
+endif
+
+# Fuzzing: a gcc-built driver always, the libFuzzer target when clang has it.
+check_PROGRAMS += tests/fuzz-region-run
+tests_fuzz_region_run_SOURCES = tests/fuzz-region.c
+tests_fuzz_region_run_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_STANDALONE
+tests_fuzz_region_run_LDADD = $(SHM_LIBS)
+TESTS += tests/t-fuzz.sh
+EXTRA_DIST += tests/t-fuzz.sh
+if HAVE_LIBFUZZER
+check_DATA += tests/fuzz-region
+CLEANFILES += tests/fuzz-region
+tests/fuzz-region: $(addprefix $(top_srcdir)/,$(SHM_C_FILES)) $(top_srcdir)/tests/fuzz-region.c
+	$(AM_V_CCLD)$(CLANG) -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
+	    -include $(top_builddir)/config.h -I$(top_srcdir) -I$(top_builddir) -o $@ $^ -lpthread
 endif
