@@ -159,8 +159,9 @@ struct mint_ring {
 
 /*
  * A record in ring data: an 8-byte header, then the payload, padded to 8.
- * commit = type << 24 | payload length, stored last with release; 0 means
- * "nothing here yet". tag = epoch (low 16 bits) << 16 | seq (low 16 bits).
+ * commit = type << 24 | payload length; 0 means "nothing here yet".
+ * tag = seq (low 16 bits) << 16 | epoch (low 16 bits). The header is stored
+ * last, as one 64-bit little-endian word (commit | tag << 32), with release.
  */
 struct mint_rec {
 	uint32_t commit;

@@ -43,6 +43,37 @@ max_payload(uint32_t size)
 	return m > MINT_REC_LEN_MAX ? MINT_REC_LEN_MAX : m;
 }
 
+/* Length in bytes of the record or pad whose commit word is c at offset off. */
+static uint32_t
+rec_span(uint32_t c, uint32_t off, uint32_t size)
+{
+	return (c >> 24) == MINT_REC_TYPE_PAD ? size - off : RING_ALIGN((c & MINT_REC_LEN_MAX) + 8);
+}
+
+/* The fast path's bound: no further than the consumer allows, nor past this lap. */
+static void
+tx_update_stop(struct ring_tx *tx)
+{
+	uint32_t lap_end = (tx->pos | (tx->size - 1)) + 1;
+
+	tx->stop = (int32_t)(tx->limit - lap_end) < 0 ? tx->limit : lap_end;
+}
+
+static void
+tx_set_head(struct ring_tx *tx, uint32_t head)
+{
+	tx->head = head;
+	tx->limit = head + tx->size - 8;
+	tx_update_stop(tx);
+}
+
+static int
+tx_broken(struct ring_tx *tx)
+{
+	tx->len_lim = 0;	/* every reserve now takes the slow path */
+	return tx->err = -EBADMSG;
+}
+
 /*
  * Open the producer side. Records already committed stay: the producer
  * resumes after the last one, found by walking from the consumer position.
@@ -60,29 +91,31 @@ ring_tx_open(struct ring_tx *tx, const struct mint_region *r, unsigned index,
 		return rc;
 	tx->hdr = h;
 	tx->db = db;
-	tx->mask = size - 1;
+	tx->size = size;
 	tx->max_len = max_payload(size);
+	tx->len_lim = tx->max_len + 1;
 	tx->batch = 1;
 	tx->spin_ns = RING_SPIN_NS;
 	tx->peer = h->to;
+	tx->rx_sleeping = &h->rx_sleeping;
 	head = load_acquire(&h->rx_pos);
 	p = head;
 	for (;;) {
-		off = p & tx->mask;
-		c = load_acquire((uint32_t *)(tx->data + off));
+		off = p & (size - 1);
+		c = (uint32_t)load_acquire((uint64_t *)(tx->data + off));
 		if (c == 0)
 			break;
-		n = (c >> 24) == MINT_REC_TYPE_PAD ? size - off : RING_ALIGN((c & MINT_REC_LEN_MAX) + 8);
-		if ((c >> 24) == 0 || n > size - off || p - head + n + 8 > size)
+		n = rec_span(c, off, size);
+		if ((c >> 24) == 0 || (off & 7) != 0 || n > size - off || p - head + n + 8 > size)
 			return shm_fail(cause, len, -EBADMSG, "ring %u: committed records do not"
 			    " chain from the consumer position %" PRIu32 " (bad record at %" PRIu32
 			    "); the ring must be reset", index, head, off);
 		p += n;
 	}
-	tx->head = head;
 	tx->pos = p;
+	tx_set_head(tx, head);
 	tx->epoch = epoch;
-	tx->tagbase = epoch << 16;
+	tx->tag = (uint64_t)(epoch & 0xffff) << 32;	/* seq 0 */
 	/* before our first record: the consumer checks a new epoch against it */
 	store_release(&h->tx_epoch, epoch);
 	return 0;
@@ -103,12 +136,13 @@ ring_rx_open(struct ring_rx *rx, const struct mint_region *r, unsigned index,
 	rx->hdr = h;
 	rx->db = db;
 	rx->mask = size - 1;
+	rx->lim = 0;		/* slow path until the first record is seen */
 	rx->max_len = max_payload(size);
 	rx->publish_every = size / 8;
 	rx->spin_ns = RING_SPIN_NS;
 	rx->peer = h->from;
-	rx->slow = 1;
 	rx->pos = rx->published = load_acquire(&h->rx_pos);
+	rx->publish_at = rx->pos + rx->publish_every;
 	rx->epoch = load_acquire(&h->tx_epoch);
 	if ((rx->pos & 7) != 0)
 		return shm_fail(cause, len, -EBADMSG, "ring %u: consumer position %" PRIu32
@@ -135,7 +169,7 @@ ring_tx_publish(struct ring_tx *tx)
 		tx->held = NULL;
 	}
 	tx->pending = 0;
-	/* Dekker with ring_rx_wait: our commit before their flag, or they see it */
+	/* Dekker with ring_rx_wait: our header before their flag, or they see it */
 	full_fence();
 	if (load_relaxed(&h->rx_sleeping) &&
 	    __atomic_exchange_n(&h->rx_sleeping, 0, __ATOMIC_ACQ_REL)) {
@@ -150,9 +184,9 @@ tx_refresh_head(struct ring_tx *tx)
 	uint32_t head = load_acquire(&tx->hdr->rx_pos);
 
 	/* the consumer may only move forward, and never past what we wrote */
-	if (head - tx->head > tx->pos - tx->head)
-		return tx->err = -EBADMSG;
-	tx->head = head;
+	if (head - tx->head > tx->pos - tx->head || (head & 7) != 0)
+		return tx_broken(tx);
+	tx_set_head(tx, head);
 	return 0;
 }
 
@@ -160,15 +194,19 @@ tx_refresh_head(struct ring_tx *tx)
 int
 ring_reserve_slow(struct ring_tx *tx, uint32_t len, void **payload)
 {
-	uint32_t size = tx->mask + 1, need, off, pad = 0, tot;
-	uint32_t *w;
+	uint32_t size = tx->size, need, off, pad = 0, tot;
+	uint64_t *w;
 
 	if (tx->err)
 		return tx->err;
 	if (len > tx->max_len)
 		return -EMSGSIZE;
 	need = RING_ALIGN(len + 8);
-	off = tx->pos & tx->mask;
+	/* a new lap may have begun since stop was set */
+	tx_update_stop(tx);
+	if (ring_tx_fits(tx, len, need))
+		return ring_reserve(tx, len, payload);
+	off = tx->pos & (size - 1);
 	if (need > size - off)
 		pad = size - off;
 	tot = pad + need;
@@ -183,20 +221,35 @@ ring_reserve_slow(struct ring_tx *tx, uint32_t len, void **payload)
 		}
 	}
 	if (pad) {
-		w = (uint32_t *)(tx->data + off);
-		w[1] = tx->tagbase | (tx->seq & 0xffff);
-		*(uint32_t *)tx->data = 0;
+		/* a pad to the end: the record goes to offset 0, whose header reads 0 first */
+		w = (uint64_t *)(tx->data + off);
+		*(uint64_t *)tx->data = 0;
 		if (tx->batch > 1 && tx->held == NULL) {
 			tx->held = w;
-			tx->held_val = (uint32_t)MINT_REC_TYPE_PAD << 24 | (pad - 8);
+			tx->held_val = tx->tag | MINT_REC_TYPE_PAD << 24 | (pad - 8);
 		} else {
-			store_release(w, (uint32_t)MINT_REC_TYPE_PAD << 24 | (pad - 8));
+			store_release(w, tx->tag | MINT_REC_TYPE_PAD << 24 | (pad - 8));
 		}
 		tx->pos += pad;
+		tx_update_stop(tx);
 		off = 0;
 	}
 	tx->resv_off = off;
 	*payload = tx->data + off + 8;
+	return 0;
+}
+
+/* ring_send when the fast path could not: wrap, refresh the head, or refuse. */
+int
+ring_send_slow(struct ring_tx *tx, uint8_t type, const void *buf, uint32_t len)
+{
+	void *p;
+	int rc = ring_reserve_slow(tx, len, &p);
+
+	if (rc < 0)
+		return rc;
+	memcpy(p, buf, len);
+	ring_commit(tx, type, len);
 	return 0;
 }
 
@@ -211,31 +264,33 @@ rx_fail(struct ring_rx *rx, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(rx->why, sizeof(rx->why), fmt, ap);
 	va_end(ap);
-	rx->slow = 1;
+	rx->lim = 0;
 	return rx->err = -EBADMSG;
 }
 
 /*
  * Everything the fast path would not take: empty ring, pad records, the
- * first record after opening, a producer's new epoch, and damage.
+ * first record after opening, a producer's new epoch, and damage. Returns 0
+ * once the record at rx->pos will pass the fast path.
  */
 int
-ring_rx_peek_slow(struct ring_rx *rx, struct ring_rec *rec)
+ring_rx_peek_slow(struct ring_rx *rx)
 {
 	uint32_t size = rx->mask + 1, off, c, tag, len, type, ep;
-	int rc;
+	uint64_t h;
 
 	if (rx->err)
 		return rx->err;
 	for (int pads = 0;; pads++) {
 		off = rx->pos & rx->mask;
-		c = load_acquire((uint32_t *)(rx->data + off));
+		h = load_acquire((uint64_t *)(rx->data + off));
+		c = (uint32_t)h;
+		tag = (uint32_t)(h >> 32);
 		if (c == 0) {
 			if (rx->pos != rx->published)
 				ring_rx_publish(rx);
 			return -EAGAIN;
 		}
-		tag = ((uint32_t *)(rx->data + off))[1];
 		type = c >> 24;
 		len = c & MINT_REC_LEN_MAX;
 		if (type == 0)
@@ -244,7 +299,7 @@ ring_rx_peek_slow(struct ring_rx *rx, struct ring_rec *rec)
 			if (pads > 0 || off == 0 || len + 8 != size - off)
 				return rx_fail(rx, "pad of %" PRIu32 " bytes at offset %" PRIu32
 				    " does not end the ring", len, off);
-		} else if (len > rx->max_len || RING_ALIGN(len + 8) > size - off) {
+		} else if (RING_ALIGN(len + 8) > size - off) {
 			return rx_fail(rx, "record of %" PRIu32 " bytes at offset %" PRIu32
 			    " runs past the end of the ring", len, off);
 		}
@@ -252,45 +307,37 @@ ring_rx_peek_slow(struct ring_rx *rx, struct ring_rec *rec)
 			if (!rx->synced) {
 				/* first record since opening: take its place in the sequence */
 				rx->expect = tag;
-			} else if ((tag >> 16) != (rx->expect >> 16)) {
+			} else if ((tag & 0xffff) != (rx->expect & 0xffff)) {
 				/*
 				 * A restarted producer: its epoch lies after ours and not after
 				 * the latest one announced (more restarts may have followed).
 				 */
 				ep = load_acquire(&rx->hdr->tx_epoch);
-				ep -= (ep - (tag >> 16)) & 0xffff;
-				if ((int32_t)(ep - rx->epoch) <= 0 || (tag & 0xffff) != 0)
+				ep -= (ep - tag) & 0xffff;
+				if ((int32_t)(ep - rx->epoch) <= 0 || (tag >> 16) != 0)
 					return rx_fail(rx, "record of epoch %" PRIu32 " seq %" PRIu32
 					    " at offset %" PRIu32 "; expected epoch %" PRIu32 " seq %"
-					    PRIu32 " or a new epoch from seq 0", tag >> 16, tag & 0xffff,
-					    off, rx->expect >> 16, rx->expect & 0xffff);
+					    PRIu32 " or a new epoch from seq 0", tag & 0xffff, tag >> 16,
+					    off, rx->expect & 0xffff, rx->expect >> 16);
 				rx->epoch = ep;
 				rx->expect = tag;
 			} else {
 				return rx_fail(rx, "sequence break at offset %" PRIu32 ": expected %"
 				    PRIu32 ", found %" PRIu32 " (lost, repeated or reordered record)",
-				    off, rx->expect & 0xffff, tag & 0xffff);
+				    off, rx->expect >> 16, tag >> 16);
 			}
 		}
-		rx->synced = 1;
-		rx->slow = 0;
-		if ((rx->epoch & 0xffff) != (tag >> 16)) {
-			/* opened behind records of an older epoch: best estimate of the full value */
+		if (!rx->synced && (rx->epoch & 0xffff) != (tag & 0xffff)) {
+			/* opened behind records of an older epoch: its full value, near enough */
 			ep = load_acquire(&rx->hdr->tx_epoch);
-			rx->epoch = ep - ((ep - (tag >> 16)) & 0xffff);
+			rx->epoch = ep - ((ep - tag) & 0xffff);
 		}
+		rx->synced = 1;
+		rx->lim = size;
 		if (type != MINT_REC_TYPE_PAD)
-			break;
+			return 0;
 		rx->pos += size - off;
 	}
-	rec->data = rx->data + off + 8;
-	rec->len = len;
-	rec->type = (uint8_t)type;
-	rec->seq = (uint16_t)tag;
-	rec->epoch = rx->epoch;
-	rx->cur = RING_ALIGN(len + 8);
-	rc = 0;
-	return rc;
 }
 
 /* Give consumed space back to the producer and wake it if it waits for space. */
@@ -301,6 +348,7 @@ ring_rx_publish(struct ring_rx *rx)
 
 	store_release(&h->rx_pos, rx->pos);
 	rx->published = rx->pos;
+	rx->publish_at = rx->pos + rx->publish_every;
 	full_fence();
 	if (load_relaxed(&h->tx_sleeping) &&
 	    __atomic_exchange_n(&h->tx_sleeping, 0, __ATOMIC_ACQ_REL)) {
@@ -317,10 +365,10 @@ ring_rx_backlog(const struct ring_rx *rx)
 
 	while (n < size) {
 		off = p & rx->mask;
-		c = load_acquire((uint32_t *)(rx->data + off));
+		c = (uint32_t)load_acquire((uint64_t *)(rx->data + off));
 		if (c == 0 || (c >> 24) == 0)
 			break;
-		off = (c >> 24) == MINT_REC_TYPE_PAD ? size - off : RING_ALIGN((c & MINT_REC_LEN_MAX) + 8);
+		off = rec_span(c, off, size);
 		n += off;
 		p += off;
 	}
@@ -342,7 +390,7 @@ ring_tx_wait(struct ring_tx *tx, uint32_t len, int64_t timeout_ns)
 {
 	struct mint_ring *h = tx->hdr;
 	int64_t start = doorbell_now_ns(), now = start, left;
-	uint32_t bell, size = tx->mask + 1;
+	uint32_t bell, size = tx->size;
 	uint32_t need = RING_ALIGN(len + 8);
 	unsigned n = 0;
 	int rc;
@@ -352,8 +400,8 @@ ring_tx_wait(struct ring_tx *tx, uint32_t len, int64_t timeout_ns)
 	if (tx->held != NULL)
 		ring_tx_publish(tx);
 	/* the worst case: a pad up to the end, then the record */
-	if ((tx->pos & tx->mask) + need > size)
-		need += size - (tx->pos & tx->mask);
+	if ((tx->pos & (size - 1)) + need > size)
+		need += size - (tx->pos & (size - 1));
 	for (;;) {
 		if ((rc = tx_refresh_head(tx)) < 0)
 			return rc;
@@ -387,7 +435,7 @@ ring_tx_wait(struct ring_tx *tx, uint32_t len, int64_t timeout_ns)
 static int
 rx_ready(struct ring_rx *rx)
 {
-	return rx->err || load_acquire((uint32_t *)(rx->data + (rx->pos & rx->mask))) != 0;
+	return rx->err || (uint32_t)load_acquire((uint64_t *)(rx->data + (rx->pos & rx->mask))) != 0;
 }
 
 /* Wait until a record (or an error) is there: 0, -ETIMEDOUT, or an error. */

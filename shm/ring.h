@@ -19,42 +19,46 @@
 
 struct ring_tx {
 	uint8_t *data;
-	struct mint_ring *hdr;
-	const struct doorbell *db;
-	uint32_t mask;		/* data size - 1 */
+	uint32_t size;		/* data bytes, a power of two */
 	uint32_t pos;		/* next write position, free-running */
-	uint32_t head;		/* consumer position last read */
-	uint32_t seq;		/* sequence number of the next record */
-	uint32_t tagbase;	/* epoch << 16 */
-	uint32_t epoch;
-	uint32_t max_len;	/* largest payload */
+	uint32_t stop;		/* the fast path writes up to here: min(limit, end of lap) */
+	uint32_t len_lim;	/* largest payload + 1; 0 once the ring is damaged */
+	uint64_t tag;		/* header bits of the next record: (seq << 16 | epoch) << 32 */
+	uint32_t *rx_sleeping;	/* in the ring header: the consumer sleeps */
 	uint32_t batch;		/* records per publication */
 	uint32_t pending;	/* records in the unpublished batch */
-	uint32_t *held;		/* commit word held back until the batch is published */
-	uint32_t held_val;
 	uint32_t resv_off;	/* offset of the reserved record */
+	uint64_t *held;		/* header held back until the batch is published */
+	uint64_t held_val;
+	struct mint_ring *hdr;
+	const struct doorbell *db;
+	uint32_t limit;		/* consumer position + size - 8: the 8 keep the next header */
+	uint32_t head;		/* consumer position last read */
+	uint32_t epoch;
+	uint32_t max_len;	/* largest payload */
+	int err;		/* sticky: the ring is damaged */
 	int64_t spin_ns;	/* busy-wait budget before sleeping */
 	unsigned peer;		/* consumer node, for the doorbell */
-	int err;		/* sticky: the ring is damaged */
 };
 
 struct ring_rx {
 	uint8_t *data;
-	struct mint_ring *hdr;
-	const struct doorbell *db;
-	uint32_t mask;
+	uint32_t mask;		/* data size - 1 */
+	uint32_t lim;		/* data size; 0 sends every record down the slow path */
 	uint32_t pos;		/* next read position */
+	uint32_t expect;	/* tag of the next record: seq << 16 | epoch */
+	uint32_t publish_at;	/* give space back once pos passes this */
+	uint32_t cur;		/* bytes of the record peek returned */
+	uint32_t epoch;		/* full producer epoch of the records being read */
 	uint32_t published;	/* position last stored in hdr->rx_pos */
 	uint32_t publish_every;	/* bytes consumed between publications */
-	uint32_t expect;	/* tag of the next record: epoch << 16 | seq */
-	uint32_t epoch;		/* full producer epoch of the records being read */
 	uint32_t max_len;
-	uint32_t cur;		/* bytes of the record peek returned, 0: none */
+	struct mint_ring *hdr;
+	const struct doorbell *db;
 	int synced;		/* expect is known (false until the first record) */
-	int slow;		/* !synced or err: the fast path must not run */
+	int err;		/* sticky: the ring is damaged */
 	int64_t spin_ns;
 	unsigned peer;		/* producer node, for the doorbell */
-	int err;		/* sticky: the ring is damaged */
 	char why[112];		/* what was wrong, once err is set */
 };
 
@@ -81,8 +85,9 @@ int ring_rx_open(struct ring_rx *rx, const struct mint_region *r, unsigned index
 void ring_tx_set_batch(struct ring_tx *tx, uint32_t batch);
 
 int ring_reserve_slow(struct ring_tx *tx, uint32_t len, void **payload);
+int ring_send_slow(struct ring_tx *tx, uint8_t type, const void *buf, uint32_t len);
 void ring_tx_publish(struct ring_tx *tx);
-int ring_rx_peek_slow(struct ring_rx *rx, struct ring_rec *rec);
+int ring_rx_peek_slow(struct ring_rx *rx);
 void ring_rx_publish(struct ring_rx *rx);
 
 int ring_tx_wait(struct ring_tx *tx, uint32_t len, int64_t timeout_ns);
@@ -94,6 +99,44 @@ int ring_recv_wait(struct ring_rx *rx, void *buf, uint32_t cap, uint8_t *type,
 uint32_t ring_rx_backlog(const struct ring_rx *rx);
 const char *ring_rx_error(const struct ring_rx *rx);
 
+/* A record header as one word: commit in the low half, tag in the high half. */
+#define RING_HDR(type, len, tag) \
+	((uint64_t)(tag) << 32 | (uint32_t)(type) << 24 | (uint32_t)(len))
+
+/* Room for need bytes of record without leaving the fast path? */
+static inline int
+ring_tx_fits(const struct ring_tx *tx, uint32_t len, uint32_t need)
+{
+	/* stop keeps the record inside this lap of the ring and off unread data */
+	return likely(len < tx->len_lim && (int32_t)(tx->stop - tx->pos - need) >= 0);
+}
+
+/*
+ * Make the record with header h valid: zero the next header (next) first,
+ * so the consumer stops there, then store this one (v) with release.
+ */
+static inline void
+ring_tx_finish(struct ring_tx *tx, uint64_t *h, uint64_t *next, uint64_t v)
+{
+	*next = 0;
+	if (tx->batch > 1) {
+		if (tx->held == NULL) {
+			tx->held = h;
+			tx->held_val = v;
+		} else {
+			store_release(h, v);
+		}
+		if (++tx->pending >= tx->batch)
+			ring_tx_publish(tx);
+		return;
+	}
+	store_release(h, v);
+	/* Dekker with a consumer going to sleep: our header before its flag */
+	full_fence();
+	if (unlikely(load_relaxed(tx->rx_sleeping)))
+		ring_tx_publish(tx);
+}
+
 /*
  * Reserve room for a payload of len bytes; *payload points at it. Returns 0,
  * -EAGAIN while the ring is full, -EMSGSIZE if len can never fit.
@@ -101,61 +144,45 @@ const char *ring_rx_error(const struct ring_rx *rx);
 static inline int
 ring_reserve(struct ring_tx *tx, uint32_t len, void **payload)
 {
-	uint32_t need = RING_ALIGN(len + 8), off = tx->pos & tx->mask;
-
-	if (unlikely(len > tx->max_len || need > tx->mask + 1 - off ||
-	    tx->pos - tx->head + need + 8 > tx->mask + 1 || tx->err))
+	if (unlikely(!ring_tx_fits(tx, len, RING_ALIGN(len + 8))))
 		return ring_reserve_slow(tx, len, payload);
-	tx->resv_off = off;
-	*payload = tx->data + off + 8;
+	tx->resv_off = tx->pos & (tx->size - 1);
+	*payload = tx->data + tx->resv_off + 8;
 	return 0;
 }
 
 /*
  * Commit the reserved record with its type (1..MINT_REC_TYPE_MAX) and real
- * length (<= the reserved one). Batched rings publish every tx->batch records.
+ * length (at most the reserved one). Batched rings publish every tx->batch
+ * records; others publish each at once.
  */
 static inline void
 ring_commit(struct ring_tx *tx, uint8_t type, uint32_t len)
 {
-	uint8_t *p = tx->data + tx->resv_off;
-	uint32_t need = RING_ALIGN(len + 8);
-	uint32_t *commit = (uint32_t *)p;
+	uint32_t need = RING_ALIGN(len + 8), off = tx->resv_off;
+	uint64_t v = tx->tag | (uint32_t)type << 24 | len;
 
-	((uint32_t *)p)[1] = tx->tagbase | (tx->seq & 0xffff);
-	/* the next record's commit word must read 0 before this one is valid */
-	*(uint32_t *)(tx->data + ((tx->resv_off + need) & tx->mask)) = 0;
 	tx->pos += need;
-	tx->seq++;
-	if (tx->batch > 1) {
-		if (tx->held == NULL) {
-			tx->held = commit;
-			tx->held_val = (uint32_t)type << 24 | len;
-		} else {
-			store_release(commit, (uint32_t)type << 24 | len);
-		}
-		if (++tx->pending >= tx->batch)
-			ring_tx_publish(tx);
-		return;
-	}
-	/* release: the payload and the zeroed next word are visible first */
-	store_release(commit, (uint32_t)type << 24 | len);
-	full_fence();
-	if (unlikely(load_relaxed(&tx->hdr->rx_sleeping)))
-		ring_tx_publish(tx);
+	tx->tag += 1ull << 48;
+	ring_tx_finish(tx, (uint64_t *)(tx->data + off),
+	    (uint64_t *)(tx->data + ((off + need) & (tx->size - 1))), v);
 }
 
 /* Copy a record in: 0, -EAGAIN (full), -EMSGSIZE or a ring error. */
 static inline int
 ring_send(struct ring_tx *tx, uint8_t type, const void *buf, uint32_t len)
 {
-	void *p;
-	int rc = ring_reserve(tx, len, &p);
+	uint32_t need = RING_ALIGN(len + 8), off = tx->pos & (tx->size - 1);
+	uint64_t v = tx->tag | (uint32_t)type << 24 | len, *h, *next;
 
-	if (unlikely(rc < 0))
-		return rc;
-	memcpy(p, buf, len);
-	ring_commit(tx, type, len);
+	if (unlikely(!ring_tx_fits(tx, len, need)))
+		return ring_send_slow(tx, type, buf, len);
+	tx->pos += need;
+	tx->tag += 1ull << 48;
+	memcpy(tx->data + off + 8, buf, len);
+	h = (uint64_t *)(tx->data + off);
+	next = (uint64_t *)(tx->data + ((off + need) & (tx->size - 1)));
+	ring_tx_finish(tx, h, next, v);
 	return 0;
 }
 
@@ -166,21 +193,27 @@ ring_send(struct ring_tx *tx, uint8_t type, const void *buf, uint32_t len)
 static inline int
 ring_peek(struct ring_rx *rx, struct ring_rec *rec)
 {
-	uint32_t off = rx->pos & rx->mask;
-	uint32_t c = load_acquire((uint32_t *)(rx->data + off));
-	uint32_t len = c & MINT_REC_LEN_MAX;
+	for (;;) {
+		uint32_t off = rx->pos & rx->mask;
+		uint64_t h = load_acquire((uint64_t *)(rx->data + off));
+		uint32_t c = (uint32_t)h, need = RING_ALIGN((c & MINT_REC_LEN_MAX) + 8);
+		int rc;
 
-	if (unlikely(c == 0 || (c >> 24) == MINT_REC_TYPE_PAD ||
-	    ((uint32_t *)(rx->data + off))[1] != rx->expect ||
-	    len > rx->max_len || RING_ALIGN(len + 8) > rx->mask + 1 - off || rx->slow))
-		return ring_rx_peek_slow(rx, rec);
-	rec->data = rx->data + off + 8;
-	rec->len = len;
-	rec->type = (uint8_t)(c >> 24);
-	rec->seq = (uint16_t)rx->expect;
-	rec->epoch = rx->epoch;
-	rx->cur = RING_ALIGN(len + 8);
-	return 0;
+		/* type 1..0xfe, the tag due next, inside the ring (lim is 0 off the fast path) */
+		if (likely(c - 0x01000000u < 0xfe000000u && (uint32_t)(h >> 32) == rx->expect &&
+		    off + need <= rx->lim)) {
+			rec->data = rx->data + off + 8;
+			rec->len = c & MINT_REC_LEN_MAX;
+			rec->type = (uint8_t)(c >> 24);
+			rec->seq = (uint16_t)(rx->expect >> 16);
+			rec->epoch = rx->epoch;
+			rx->cur = need;
+			return 0;
+		}
+		/* pads, the first record, a new epoch: settled there, then retried here */
+		if ((rc = ring_rx_peek_slow(rx)) < 0)
+			return rc;
+	}
 }
 
 /* Consume the record that peek returned; the space goes back in batches. */
@@ -188,10 +221,8 @@ static inline void
 ring_release(struct ring_rx *rx)
 {
 	rx->pos += rx->cur;
-	rx->cur = 0;
-	rx->expect = (rx->expect & 0xffff0000u) | ((rx->expect + 1) & 0xffff);
-	if (unlikely(rx->pos - rx->published >= rx->publish_every ||
-	    load_relaxed(&rx->hdr->tx_sleeping)))
+	rx->expect += 0x10000;
+	if (unlikely((int32_t)(rx->pos - rx->publish_at) >= 0))
 		ring_rx_publish(rx);
 }
 
@@ -200,16 +231,23 @@ static inline int
 ring_recv(struct ring_rx *rx, void *buf, uint32_t cap, uint8_t *type)
 {
 	struct ring_rec rec;
+	uint32_t pos, expect;
 	int rc = ring_peek(rx, &rec);
 
 	if (unlikely(rc < 0))
 		return rc;
 	if (unlikely(rec.len > cap))
 		return -EMSGSIZE;
+	/* before the copy, which the compiler must assume may write to *rx */
+	pos = rx->pos + rx->cur;
+	expect = rx->expect + 0x10000;
 	memcpy(buf, rec.data, rec.len);
 	if (type != NULL)
 		*type = rec.type;
-	ring_release(rx);
+	rx->pos = pos;
+	rx->expect = expect;
+	if (unlikely((int32_t)(pos - rx->publish_at) >= 0))
+		ring_rx_publish(rx);
 	return (int)rec.len;
 }
 

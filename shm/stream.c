@@ -28,7 +28,7 @@ stream_take(const struct mint_region *r, unsigned from, unsigned to, unsigned *r
 		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 			continue;
 		/* ours now: start empty; old bytes lie behind a zero commit word */
-		store_relaxed((uint32_t *)data, 0);
+		store_relaxed((uint64_t *)data, 0);
 		h->from = from;
 		h->to = to;
 		store_relaxed(&h->tx_sleeping, 0);

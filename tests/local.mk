@@ -49,3 +49,11 @@ tests/fuzz-region: $(addprefix $(top_srcdir)/,$(SHM_C_FILES)) $(top_srcdir)/test
 	$(AM_V_CCLD)$(CLANG) -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
 	    -include $(top_builddir)/config.h -I$(top_srcdir) -I$(top_builddir) -o $@ $^ -lpthread
 endif
+
+# make bench: not part of make check.
+noinst_PROGRAMS += tests/bench-ring
+tests_bench_ring_LDADD = $(SHM_LIBS)
+EXTRA_DIST += tests/bench.sh
+bench: tests/bench-ring$(EXEEXT)
+	$(SHELL) $(top_srcdir)/tests/bench.sh $(top_builddir)/tests/bench-ring$(EXEEXT)
+.PHONY: bench

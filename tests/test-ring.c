@@ -129,7 +129,7 @@ test_every_size(unsigned from, unsigned to, uint32_t batch)
 	}
 	ok(sent == tx.max_len && got == sent && bad == 0 && rx.err == 0,
 	    "every size 1..%u through a %u-byte ring, batch %u: sent %u, got %u, bad %u",
-	    tx.max_len, tx.mask + 1, batch, sent, got, bad);
+	    tx.max_len, tx.size, batch, sent, got, bad);
 }
 
 /* Random sizes and random interleaving: many wraps, content and order checked. */
@@ -244,7 +244,7 @@ test_restart(void)
 	/* an old epoch after a new one is refused */
 	v = 102;
 	ring_send(&tx2, 1, &v, sizeof(v));
-	((uint32_t *)(rx2.data + (rx2.pos & rx2.mask)))[1] = 7u << 16 | 2;
+	((uint32_t *)(rx2.data + (rx2.pos & rx2.mask)))[1] = 2u << 16 | 7;
 	ok(ring_peek(&rx2, &rec) == -EBADMSG, "a record of an older epoch is never taken");
 	has(ring_rx_error(&rx2), "epoch 7", "  and the error names the epoch");
 	ok(ring_peek(&rx2, &rec) == -EBADMSG, "  the error sticks");
@@ -272,7 +272,7 @@ test_damage(void)
 	ring_send(&tx, 1, &v, sizeof(v));
 	ring_recv(&rx, &v, sizeof(v), NULL);
 	h = (uint32_t *)(rx.data + (rx.pos & rx.mask));
-	h[1] ^= 0x3;
+	h[1] ^= 0x30000;
 	ok(ring_peek(&rx, &rec) == -EBADMSG, "a sequence break is reported");
 	has(ring_rx_error(&rx), "sequence", "  as a sequence break");
 	ok(ring_send(&tx2, 1, &v, sizeof(v)) == 0 && ring_recv(&rx2, &v, sizeof(v), NULL) == 4,
