@@ -21,8 +21,7 @@ struct ring_tx {
 	uint8_t *data;
 	uint32_t size;		/* data bytes, a power of two */
 	uint32_t pos;		/* next write position, free-running */
-	uint32_t stop;		/* the fast path writes up to here (see tx_update_stop) */
-	uint32_t zeroed;	/* ring bytes from pos up to here read 0 */
+	uint32_t stop;		/* the fast path writes up to here: min(limit, end of lap) */
 	uint32_t len_lim;	/* largest payload + 1; 0 once the ring is damaged */
 	uint64_t tag;		/* header bits of the next record: (seq << 16 | epoch) << 32 */
 	uint32_t *rx_sleeping;	/* in the ring header: the consumer sleeps */
@@ -74,6 +73,7 @@ struct ring_rec {
 
 #define RING_ALIGN(n)	(((n) + 7u) & ~7u)
 #define RING_SPIN_NS	20000	/* default busy-wait before sleeping: 20 us */
+#define RING_NAP_NS	1000000	/* a producer waiting for space looks again after 1 ms */
 
 /* The ring data of header h, as the trusted layout places it. */
 int ring_locate(const struct mint_region *r, unsigned index, uint8_t **data,
@@ -98,6 +98,7 @@ int ring_send_wait(struct ring_tx *tx, uint8_t type, const void *buf, uint32_t l
 int ring_recv_wait(struct ring_rx *rx, void *buf, uint32_t cap, uint8_t *type,
 	    int64_t timeout_ns);
 uint32_t ring_rx_backlog(const struct ring_rx *rx);
+void ring_copy(void *dst, const void *src, uint32_t len);
 const char *ring_rx_error(const struct ring_rx *rx);
 
 /* A record header as one word: commit in the low half, tag in the high half. */
@@ -113,16 +114,13 @@ ring_tx_fits(const struct ring_tx *tx, uint32_t len, uint32_t need)
 }
 
 /*
- * Make the record with header h valid: the header after it (at position
- * end) must read 0 first, so the consumer stops there; small records find
- * it zeroed in advance, large ones zero it here. Then store this header (v)
- * with release.
+ * Make the record with header h valid: zero the next header (next) first,
+ * so the consumer stops there, then store this one (v) with release.
  */
 static inline void
-ring_tx_finish(struct ring_tx *tx, uint64_t *h, uint32_t end, uint64_t v)
+ring_tx_finish(struct ring_tx *tx, uint64_t *h, uint64_t *next, uint64_t v)
 {
-	if (unlikely((int32_t)(end + 8 - tx->zeroed) > 0))
-		*(uint64_t *)(tx->data + (end & (tx->size - 1))) = 0;
+	*next = 0;
 	if (tx->batch > 1) {
 		if (tx->held == NULL) {
 			tx->held = h;
@@ -163,11 +161,13 @@ ring_reserve(struct ring_tx *tx, uint32_t len, void **payload)
 static inline void
 ring_commit(struct ring_tx *tx, uint8_t type, uint32_t len)
 {
+	uint32_t need = RING_ALIGN(len + 8), off = tx->resv_off;
 	uint64_t v = tx->tag | (uint32_t)type << 24 | len;
 
-	tx->pos += RING_ALIGN(len + 8);
+	tx->pos += need;
 	tx->tag += 1ull << 48;
-	ring_tx_finish(tx, (uint64_t *)(tx->data + tx->resv_off), tx->pos, v);
+	ring_tx_finish(tx, (uint64_t *)(tx->data + off),
+	    (uint64_t *)(tx->data + ((off + need) & (tx->size - 1))), v);
 }
 
 /* Copy a record in: 0, -EAGAIN (full), -EMSGSIZE or a ring error. */
@@ -175,14 +175,16 @@ static inline int
 ring_send(struct ring_tx *tx, uint8_t type, const void *buf, uint32_t len)
 {
 	uint32_t need = RING_ALIGN(len + 8), off = tx->pos & (tx->size - 1);
-	uint64_t v = tx->tag | (uint32_t)type << 24 | len;
+	uint64_t v = tx->tag | (uint32_t)type << 24 | len, *h, *next;
 
 	if (unlikely(!ring_tx_fits(tx, len, need)))
 		return ring_send_slow(tx, type, buf, len);
 	tx->pos += need;
 	tx->tag += 1ull << 48;
 	memcpy(tx->data + off + 8, buf, len);
-	ring_tx_finish(tx, (uint64_t *)(tx->data + off), tx->pos, v);
+	h = (uint64_t *)(tx->data + off);
+	next = (uint64_t *)(tx->data + ((off + need) & (tx->size - 1)));
+	ring_tx_finish(tx, h, next, v);
 	return 0;
 }
 
@@ -241,7 +243,7 @@ ring_recv(struct ring_rx *rx, void *buf, uint32_t cap, uint8_t *type)
 	/* before the copy, which the compiler must assume may write to *rx */
 	pos = rx->pos + rx->cur;
 	expect = rx->expect + 0x10000;
-	memcpy(buf, rec.data, rec.len);
+	ring_copy(buf, rec.data, rec.len);
 	if (type != NULL)
 		*type = rec.type;
 	rx->pos = pos;

@@ -268,7 +268,7 @@ bench_ring_rate(uint32_t size, long iters)
 
 	reset_region();
 	open_rings(0, 1, &tx, &rx, RING_SPIN_NS);
-	ring_tx_set_batch(&tx, 16);
+	ring_tx_set_batch(&tx, getenv("BENCH_BATCH") ? (uint32_t)atoi(getenv("BENCH_BATCH")) : 16);
 	pid = start(ring_rate_child, &a);
 	for (long i = 0; i < iters; i++) {
 		int rc;
@@ -679,11 +679,23 @@ main(int argc, char **argv)
 		struct ring_rx rx;
 		ring_tx_open(&tx, &reg, region_ring_index(&reg, 0, 1), 1, &db, NULL, 0);
 		ring_rx_open(&rx, &reg, region_ring_index(&reg, 0, 1), &db, NULL, 0);
+		if (getenv("BENCH_BATCH"))
+			ring_tx_set_batch(&tx, (uint32_t)atoi(getenv("BENCH_BATCH")));
 		cg_loop(&tx, &rx, (uint32_t)atoi(argv[2]), 1000);	/* warm: first record syncs */
 		cg_loop(&tx, &rx, (uint32_t)atoi(argv[2]), atol(argv[3]));
 		return 0;
 	}
 	sh = shared_map(sizeof(*sh));
+	if (argc > 1 && strcmp(argv[1], "micro") == 0) {
+		/* one line: raw RTT, ring RTT 56 and 512, 64 and 512 B rates; for A/B runs */
+		lines = shared_map(sizeof(struct line) * LINES);
+		for (int i = 0; i < (argc > 2 ? atoi(argv[2]) : 1); i++)
+			printf("pp %.1f rtt56 %.1f rtt512 %.1f rate64 %.1f rate512 %.1f\n",
+			    bench_pingpong(), bench_ring_rtt(56, RING_SPIN_NS, 100000),
+			    bench_ring_rtt(512, RING_SPIN_NS, 100000), bench_ring_rate(64, 5000000) / 1e6,
+			    bench_ring_rate(512, 2000000) / 1e6);
+		return 0;
+	}
 	if (argc > 1 && strcmp(argv[1], "stream") == 0) {
 		stream_only(argc > 2 ? atol(argv[2]) : 10000000);
 		return 0;

@@ -64,8 +64,9 @@ producer(uint32_t round, uint32_t count, uint64_t seed)
 			buf[i] = (uint8_t)(n * 7 + i + round);
 		pl->crc = 0;
 		pl->crc = crc32c(0, buf, len);
-		if (ring_send_wait(&tx, 1, buf, len, 5000000000LL) < 0)
-			_exit(3);
+		int rc = ring_send_wait(&tx, 1, buf, len, 5000000000LL);
+		if (rc < 0)
+			_exit(rc == -ETIMEDOUT ? 3 : rc == -EBADMSG ? 4 : 5);
 		/* everything sent but the open batch is visible to the consumer now */
 		store_release(&board->committed[round], n + 1 - tx.pending);
 	}
@@ -176,6 +177,8 @@ main(void)
 		waitpid(prod, &st, 0);
 		if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
 			killed++;
+		else if (getenv("KILL_DEBUG"))
+			diag("producer %u: status %d", r, st);
 		else if (!WIFEXITED(st) || (WEXITSTATUS(st) != 0 && r == ROUNDS))
 			fail("producer %u ended with status %d", r, st);
 	}

@@ -1,0 +1,45 @@
+#!/bin/sh
+# make bench: the ring benchmark, then the two counts that do not depend on
+# timing: system calls per message (perf) and instructions per message
+# (callgrind). Usage: bench.sh BENCH-RING [ROUNDS]
+set -u
+bench=$1
+rounds=${2:-${BENCH_ROUNDS:-5}}
+
+"$bench" "$rounds" || exit 1
+
+echo
+echo "system calls per message, both sides awake (perf stat -e raw_syscalls:sys_enter)"
+if command -v perf >/dev/null 2>&1; then
+	n=10000000
+	out=$(perf stat -x, -e raw_syscalls:sys_enter "$bench" stream $n 2>&1 >/dev/null)
+	calls=$(printf '%s\n' "$out" | awk -F, '/raw_syscalls:sys_enter/ { print $1 }')
+	case "$calls" in
+	''|*[!0-9]*) echo "  perf could not count system calls here: $(printf '%s' "$out" | tail -1)" ;;
+	*) awk -v c="$calls" -v n="$n" 'BEGIN {
+		printf "  %d system calls for %d messages, set-up included: %.6f per message (target 0)\n", c, n, c / n }' ;;
+	esac
+else
+	echo "  perf is not installed (Debian package linux-perf)"
+fi
+
+echo
+echo "instructions per send + receive, copies included (valgrind --tool=callgrind)"
+if command -v valgrind >/dev/null 2>&1; then
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	for size in 56 64 512; do
+		for n in 100000 200000; do
+			valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.$n" \
+			    --toggle-collect=cg_loop "$bench" cg $size $n >/dev/null 2>"$tmp/log.$n"
+		done
+		a=$(sed -n 's/^summary: //p' "$tmp/cg.100000")
+		b=$(sed -n 's/^summary: //p' "$tmp/cg.200000")
+		awk -v a="$a" -v b="$b" -v s="$size" 'BEGIN {
+			t = s <= 64 ? 100 : 200
+			v = (b - a) / 100000
+			printf "  %3d-byte payload: %6.1f instructions (target <= %d): %s\n", s, v, t, v <= t ? "met" : "MISSED" }'
+	done
+else
+	echo "  valgrind is not installed"
+fi
