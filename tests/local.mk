@@ -57,3 +57,12 @@ EXTRA_DIST += tests/bench.sh
 bench: tests/bench-ring$(EXEEXT)
 	$(SHELL) $(top_srcdir)/tests/bench.sh $(top_builddir)/tests/bench-ring$(EXEEXT)
 .PHONY: bench
+
+# make check-valgrind: the single-process tests under memcheck (CI runs it).
+check-valgrind: tests/test-region$(EXEEXT) tests/test-ring$(EXEEXT) tests/fuzz-region-run$(EXEEXT)
+	@test -n "$(VALGRIND)" || { echo "valgrind not found (Debian package: valgrind)"; exit 1; }
+	for t in tests/test-region tests/test-ring "tests/fuzz-region-run -runs 2000"; do \
+		$(VALGRIND) -q --error-exitcode=1 --leak-check=full $(top_builddir)/$$t >/dev/null || exit 1; \
+		echo "valgrind: $$t: clean"; \
+	done
+.PHONY: check-valgrind
