@@ -74,6 +74,7 @@ struct ring_rec {
 #define RING_ALIGN(n)	(((n) + 7u) & ~7u)
 #define RING_SPIN_NS	20000	/* default busy-wait before sleeping: 20 us */
 #define RING_NAP_NS	1000000	/* a producer waiting for space looks again after 1 ms */
+#define RING_STREAM_MIN	32768	/* ring_recv copies records this large past the cache */
 
 /* The ring data of header h, as the trusted layout places it. */
 int ring_locate(const struct mint_region *r, unsigned index, uint8_t **data,

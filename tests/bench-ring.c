@@ -175,7 +175,7 @@ open_rings(unsigned a, unsigned b, struct ring_tx *tx, struct ring_rx *rx, int64
 	tx->spin_ns = rx->spin_ns = spin;
 }
 
-static uint32_t pair_ring = 64 << 10, stream_size = 1 << 20;
+static uint32_t pair_ring = 64 << 10, stream_size = 4 << 20;
 
 static void
 reset_region(void)
@@ -283,6 +283,8 @@ bench_ring_rate(uint32_t size, long iters)
 }
 
 static unsigned stream_ring;
+static uint64_t bulk_span = BIG;
+static int64_t bulk_spin = RING_SPIN_NS;	/* source and destination bytes cycled through */
 
 static void
 ring_bulk_child(void *v)
@@ -293,6 +295,7 @@ ring_bulk_child(void *v)
 	int64_t t0 = doorbell_now_ns();
 
 	ring_rx_open(&rx, &reg, stream_ring, &db, NULL, 0);
+	rx.spin_ns = bulk_spin;
 	while (got < BULK_TOTAL) {
 		int rc = ring_peek(&rx, &rec);
 		if (rc == -EAGAIN) {
@@ -302,8 +305,8 @@ ring_bulk_child(void *v)
 		}
 		if (rc < 0)
 			_exit(1);
-		memcpy(dst + off, rec.data, rec.len);
-		off = (off + rec.len) % BIG;
+		ring_copy(dst + off, rec.data, rec.len);	/* what ring_recv does */
+		off = (off + rec.len) % bulk_span;
 		got += rec.len;
 		ring_release(&rx);
 	}
@@ -322,6 +325,7 @@ bench_ring_bulk(void)
 	reset_region();
 	stream_take(&reg, 0, 1, &stream_ring);
 	ring_tx_open(&tx, &reg, stream_ring, 1, &db, NULL, 0);
+	tx.spin_ns = bulk_spin;
 	pid = start(ring_bulk_child, NULL);
 	for (uint64_t sent = 0; sent < BULK_TOTAL; sent += CHUNK) {
 		int rc;
@@ -329,7 +333,7 @@ bench_ring_bulk(void)
 			if (ring_tx_wait(&tx, CHUNK, -1) < 0)
 				exit(1);
 		memcpy(p, src + off, CHUNK);
-		off = (off + CHUNK) % BIG;
+		off = (off + CHUNK) % bulk_span;
 		ring_commit(&tx, 2, CHUNK);
 	}
 	finish(pid);
@@ -661,6 +665,10 @@ main(int argc, char **argv)
 	ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (getenv("BENCH_RING"))
 		pair_ring = (uint32_t)atol(getenv("BENCH_RING"));
+	if (getenv("BENCH_SPIN"))
+		bulk_spin = atol(getenv("BENCH_SPIN"));
+	if (getenv("BENCH_SPAN"))
+		bulk_span = (uint64_t)atol(getenv("BENCH_SPAN"));
 	if (getenv("BENCH_STREAM"))
 		stream_size = (uint32_t)atol(getenv("BENCH_STREAM"));
 	region_params_default(&p);
@@ -689,11 +697,15 @@ main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "micro") == 0) {
 		/* one line: raw RTT, ring RTT 56 and 512, 64 and 512 B rates; for A/B runs */
 		lines = shared_map(sizeof(struct line) * LINES);
+		src = shared_map(BIG);
+		dst = shared_map(BIG);
+		memset(src, 1, BIG);
+		memset(dst, 2, BIG);
 		for (int i = 0; i < (argc > 2 ? atoi(argv[2]) : 1); i++)
-			printf("pp %.1f rtt56 %.1f rtt512 %.1f rate64 %.1f rate512 %.1f\n",
+			printf("pp %.1f rtt56 %.1f rtt512 %.1f rate64 %.1f rate512 %.1f memcpy %.2f bulk %.2f\n",
 			    bench_pingpong(), bench_ring_rtt(56, RING_SPIN_NS, 100000),
 			    bench_ring_rtt(512, RING_SPIN_NS, 100000), bench_ring_rate(64, 5000000) / 1e6,
-			    bench_ring_rate(512, 2000000) / 1e6);
+			    bench_ring_rate(512, 2000000) / 1e6, bench_memcpy(), bench_ring_bulk());
 		return 0;
 	}
 	if (argc > 1 && strcmp(argv[1], "stream") == 0) {
