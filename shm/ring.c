@@ -57,7 +57,7 @@ rec_span(uint32_t c, uint32_t off, uint32_t size)
 static void
 tx_update_stop(struct ring_tx *tx)
 {
-	uint32_t lap_end = (tx->pos | (tx->size - 1)) + 1;
+	uint32_t lap_end = (tx->pos | tx->mask) + 1;
 
 	tx->stop = (int32_t)(tx->limit - lap_end) < 0 ? tx->limit : lap_end;
 }
@@ -66,7 +66,7 @@ static void
 tx_set_head(struct ring_tx *tx, uint32_t head)
 {
 	tx->head = head;
-	tx->limit = head + tx->size - 8;
+	tx->limit = head + tx->mask + 1 - 8;
 	tx_update_stop(tx);
 }
 
@@ -94,7 +94,7 @@ ring_tx_open(struct ring_tx *tx, const struct mint_region *r, unsigned index,
 		return rc;
 	tx->hdr = h;
 	tx->db = db;
-	tx->size = size;
+	tx->mask = size - 1;
 	tx->max_len = max_payload(size);
 	tx->len_lim = tx->max_len + 1;
 	tx->batch = 1;
@@ -200,7 +200,7 @@ tx_refresh_head(struct ring_tx *tx)
 int
 ring_reserve_slow(struct ring_tx *tx, uint32_t len, void **payload)
 {
-	uint32_t size = tx->size, need, off, pad = 0, tot;
+	uint32_t size = tx->mask + 1, need, off, pad = 0, tot;
 	uint64_t *w;
 
 	if (tx->err)
@@ -411,9 +411,11 @@ ring_rx_backlog(const struct ring_rx *rx)
  * data is rarely read again soon, and plain stores would first read every
  * destination line from memory (a third of the DRAM traffic of a copy).
  */
-static void
-copy_stream(uint8_t *d, const uint8_t *s, uint32_t len)
+void
+ring_copy_stream(void *dst, const void *src, uint32_t len)
 {
+	uint8_t *d = dst;
+	const uint8_t *s = src;
 #ifdef __SSE2__
 	uint32_t head = (uint32_t)(-(uintptr_t)d & 15);
 
@@ -435,21 +437,6 @@ copy_stream(uint8_t *d, const uint8_t *s, uint32_t len)
 	_mm_sfence();
 #endif
 	memcpy(d, s, len);
-}
-
-/*
- * Copy a record out. Out of line on purpose: where the caller's buffer size
- * is a constant, gcc expands memcpy inline as "rep movs", which costs 1.7x
- * libc's copy for a 64-byte record here (bench-ring cg, 17 vs 10 ns per send
- * and receive). Records of RING_STREAM_MIN bytes and more bypass the cache.
- */
-void
-ring_copy(void *dst, const void *src, uint32_t len)
-{
-	if (len >= RING_STREAM_MIN)
-		copy_stream(dst, src, len);
-	else
-		memcpy(dst, src, len);
 }
 
 const char *
@@ -527,7 +514,7 @@ tx_space_ready(struct waiter *w)
 
 	if (tx_refresh_head(tx) < 0)
 		return tx->err;
-	return tx->pos - tx->head + w->need + 8 <= tx->size;
+	return tx->pos - tx->head + w->need + 8 <= tx->mask + 1;
 }
 
 /*
@@ -542,15 +529,15 @@ ring_tx_wait(struct ring_tx *tx, uint32_t len, int64_t timeout_ns)
 		tx_space_ready, NULL, &tx->hdr->tx_sleeping, &tx->hdr->tx_bell, tx->db,
 		tx->spin_ns, RING_NAP_NS, tx, RING_ALIGN(len + 8)
 	};
-	uint32_t off = tx->pos & (tx->size - 1);
+	uint32_t off = tx->pos & tx->mask;
 
 	if (len > tx->max_len)
 		return -EMSGSIZE;
 	if (tx->held != NULL)
 		ring_tx_publish(tx);
 	/* the worst case: a pad up to the end, then the record */
-	if (off + w.need > tx->size)
-		w.need += tx->size - off;
+	if (off + w.need > tx->mask + 1)
+		w.need += tx->mask + 1 - off;
 	return wait_for(&w, timeout_ns);
 }
 

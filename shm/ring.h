@@ -19,7 +19,7 @@
 
 struct ring_tx {
 	uint8_t *data;
-	uint32_t size;		/* data bytes, a power of two */
+	uint32_t mask;		/* data bytes - 1; the size is a power of two */
 	uint32_t pos;		/* next write position, free-running */
 	uint32_t stop;		/* the fast path writes up to here: min(limit, end of lap) */
 	uint32_t len_lim;	/* largest payload + 1; 0 once the ring is damaged */
@@ -99,7 +99,7 @@ int ring_send_wait(struct ring_tx *tx, uint8_t type, const void *buf, uint32_t l
 int ring_recv_wait(struct ring_rx *rx, void *buf, uint32_t cap, uint8_t *type,
 	    int64_t timeout_ns);
 uint32_t ring_rx_backlog(const struct ring_rx *rx);
-void ring_copy(void *dst, const void *src, uint32_t len);
+void ring_copy_stream(void *dst, const void *src, uint32_t len);
 const char *ring_rx_error(const struct ring_rx *rx);
 
 /* A record header as one word: commit in the low half, tag in the high half. */
@@ -149,7 +149,7 @@ ring_reserve(struct ring_tx *tx, uint32_t len, void **payload)
 {
 	if (unlikely(!ring_tx_fits(tx, len, RING_ALIGN(len + 8))))
 		return ring_reserve_slow(tx, len, payload);
-	tx->resv_off = tx->pos & (tx->size - 1);
+	tx->resv_off = tx->pos & tx->mask;
 	*payload = tx->data + tx->resv_off + 8;
 	return 0;
 }
@@ -168,14 +168,14 @@ ring_commit(struct ring_tx *tx, uint8_t type, uint32_t len)
 	tx->pos += need;
 	tx->tag += 1ull << 48;
 	ring_tx_finish(tx, (uint64_t *)(tx->data + off),
-	    (uint64_t *)(tx->data + ((off + need) & (tx->size - 1))), v);
+	    (uint64_t *)(tx->data + ((off + need) & tx->mask)), v);
 }
 
 /* Copy a record in: 0, -EAGAIN (full), -EMSGSIZE or a ring error. */
 static inline int
 ring_send(struct ring_tx *tx, uint8_t type, const void *buf, uint32_t len)
 {
-	uint32_t need = RING_ALIGN(len + 8), off = tx->pos & (tx->size - 1);
+	uint32_t need = RING_ALIGN(len + 8), off = tx->pos & tx->mask;
 	uint64_t v = tx->tag | (uint32_t)type << 24 | len, *h, *next;
 
 	if (unlikely(!ring_tx_fits(tx, len, need)))
@@ -184,7 +184,7 @@ ring_send(struct ring_tx *tx, uint8_t type, const void *buf, uint32_t len)
 	tx->tag += 1ull << 48;
 	memcpy(tx->data + off + 8, buf, len);
 	h = (uint64_t *)(tx->data + off);
-	next = (uint64_t *)(tx->data + ((off + need) & (tx->size - 1)));
+	next = (uint64_t *)(tx->data + ((off + need) & tx->mask));
 	ring_tx_finish(tx, h, next, v);
 	return 0;
 }
@@ -244,7 +244,15 @@ ring_recv(struct ring_rx *rx, void *buf, uint32_t cap, uint8_t *type)
 	/* before the copy, which the compiler must assume may write to *rx */
 	pos = rx->pos + rx->cur;
 	expect = rx->expect + 0x10000;
-	ring_copy(buf, rec.data, rec.len);
+	if (unlikely(rec.len >= RING_STREAM_MIN)) {
+		ring_copy_stream(buf, rec.data, rec.len);
+	} else {
+		size_t n = rec.len;
+
+		/* hide the bound cap puts on n: gcc would copy with a slow "rep movs" */
+		__asm__("" : "+r"(n));
+		memcpy(buf, rec.data, n);
+	}
 	if (type != NULL)
 		*type = rec.type;
 	rx->pos = pos;

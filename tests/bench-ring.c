@@ -335,7 +335,7 @@ ring_bulk_child(void *v)
 		}
 		if (rc < 0)
 			_exit(1);
-		ring_copy(dst + off, rec.data, rec.len);	/* what ring_recv does */
+		ring_copy_stream(dst + off, rec.data, rec.len);	/* what ring_recv does */
 		off = (off + rec.len) % bulk_span;
 		got += rec.len;
 		ring_release(&rx);

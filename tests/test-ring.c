@@ -129,7 +129,7 @@ test_every_size(unsigned from, unsigned to, uint32_t batch)
 	}
 	ok(sent == tx.max_len && got == sent && bad == 0 && rx.err == 0,
 	    "every size 1..%u through a %u-byte ring, batch %u: sent %u, got %u, bad %u",
-	    tx.max_len, tx.size, batch, sent, got, bad);
+	    tx.max_len, tx.mask + 1, batch, sent, got, bad);
 }
 
 /* Random sizes and random interleaving: many wraps, content and order checked. */
