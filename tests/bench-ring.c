@@ -5,6 +5,8 @@
  * anchors measured in this same run. Two processes pinned to two cores.
  * Usage: bench-ring [REPS]          the whole run, medians of REPS (5)
  *        bench-ring stream N        N 64-byte messages, for perf stat
+ *        bench-ring sleep N         N round trips with the receiver asleep, for perf stat
+ *        bench-ring micro [ROUNDS]  the gated ratios only, one line per round
  *        bench-ring cg SIZE N       single-process send+recv loop, for callgrind
  */
 #include <errno.h>
@@ -792,6 +794,13 @@ main(int argc, char **argv)
 		}
 		return 0;
 	}
+	if (argc > 1 && strcmp(argv[1], "sleep") == 0) {
+		/* round trips with no spinning: for counting futex calls with perf */
+		long n = argc > 2 ? atol(argv[2]) : 10000;
+		printf("%ld round trips, receiver asleep: %.1f us each\n", n,
+		    bench_ring_rtt(56, 0, n) / 1000);
+		return 0;
+	}
 	if (argc > 1 && strcmp(argv[1], "stream") == 0) {
 		stream_only(argc > 2 ? atol(argv[2]) : 10000000);
 		return 0;
@@ -799,7 +808,7 @@ main(int argc, char **argv)
 	if (argc > 1)
 		reps = atoi(argv[1]);
 	if (reps < 1 || reps > MAXREPS) {
-		fprintf(stderr, "usage: bench-ring [REPS 1..%d] | stream N | cg SIZE N\n", MAXREPS);
+		fprintf(stderr, "usage: bench-ring [REPS 1..%d] | micro [REPS] | stream N | sleep N | cg SIZE N\n", MAXREPS);
 		return 2;
 	}
 	if (ncpu < 2)

@@ -19,6 +19,14 @@ if command -v perf >/dev/null 2>&1; then
 	*) awk -v c="$calls" -v n="$n" 'BEGIN {
 		printf "  %d system calls for %d messages, set-up included: %.6f per message (target 0)\n", c, n, c / n }' ;;
 	esac
+	n=5000
+	out=$(perf stat -x, -e syscalls:sys_enter_futex "$bench" sleep $n 2>&1 >/dev/null)
+	calls=$(printf '%s\n' "$out" | awk -F, '/sys_enter_futex/ { print $1 }')
+	case "$calls" in
+	''|*[!0-9]*) ;;
+	*) awk -v c="$calls" -v n="$n" 'BEGIN {
+		printf "  receiver asleep: %.2f futex calls per round trip (at least 2: the receiver sleeps and is woken)\n", c / n }' ;;
+	esac
 else
 	echo "  perf is not installed (Debian package linux-perf)"
 fi
