@@ -474,7 +474,8 @@ wait_for(struct waiter *w, int64_t timeout_ns)
 	for (;;) {
 		if ((rc = w->ready(w)) != 0)
 			return rc < 0 ? rc : 0;
-		if (++n < 64 || (n & 63) != 0) {
+		/* a spin budget of 0 means: sleep at once */
+		if (w->spin_ns > 0 && (++n < 64 || (n & 63) != 0)) {
 			cpu_relax();
 			continue;
 		}
