@@ -587,6 +587,18 @@ ring_send_wait(struct ring_tx *tx, uint8_t type, const void *buf, uint32_t len,
 	return rc;
 }
 
+/* ring_peek, waiting for a record up to timeout_ns (< 0: forever). */
+int
+ring_peek_wait(struct ring_rx *rx, struct ring_rec *rec, int64_t timeout_ns)
+{
+	int rc;
+
+	while ((rc = ring_peek(rx, rec)) == -EAGAIN)
+		if ((rc = ring_rx_wait(rx, timeout_ns)) < 0)
+			return rc;
+	return rc;
+}
+
 /* ring_recv, waiting for a record up to timeout_ns (< 0: forever). */
 int
 ring_recv_wait(struct ring_rx *rx, void *buf, uint32_t cap, uint8_t *type,

@@ -114,66 +114,53 @@ finish(pid_t pid)
 static struct line *lines;
 static long pp_iters = 200000;
 
+/* The line B answers on: the same one (one shared line), or one of its own (two lines). */
+static struct line *
+pong_line(long i, int two_lines)
+{
+	return two_lines ? &lines[LINES / 2 + i % (LINES / 2)] : &lines[i % (LINES / 2)];
+}
+
 static void
 pingpong_child(void *arg)
 {
-	for (long i = 0; i < pp_iters; i++) {
-		struct line *l = &lines[i % LINES];
-		while (load_acquire(&l->ping) != (uint32_t)i + 1)
-			cpu_relax();
-		store_release(&l->pong, (uint32_t)i + 1);
-	}
-}
+	int two = arg != NULL;
 
-/* Raw round trip: one fresh line per trip, PAUSE in the spin (the ring's pattern). */
-static double
-bench_pingpong(void)
-{
-	int64_t t0;
-	pid_t pid;
-
-	memset(lines, 0, sizeof(struct line) * LINES);
-	pid = start(pingpong_child, NULL);
-	t0 = doorbell_now_ns();
-	for (long i = 0; i < pp_iters; i++) {
-		struct line *l = &lines[i % LINES];
-		store_release(&l->ping, (uint32_t)i + 1);
-		while (load_acquire(&l->pong) != (uint32_t)i + 1)
-			cpu_relax();
-	}
-	t0 = doorbell_now_ns() - t0;
-	finish(pid);
-	return (double)t0 / pp_iters;
-}
-
-static void
-pingpong2_child(void *arg)
-{
 	for (long i = 0; i < pp_iters; i++) {
 		while (load_acquire(&lines[i % (LINES / 2)].ping) != (uint32_t)i + 1)
 			cpu_relax();
-		store_release(&lines[LINES / 2 + i % (LINES / 2)].pong, (uint32_t)i + 1);
+		store_release(&pong_line(i, two)->pong, (uint32_t)i + 1);
 	}
 }
 
-/* Raw round trip with one line each way, as two rings have: their floor. */
+/*
+ * Raw round trip, a fresh line each time, PAUSE in the spin (the ring's
+ * access pattern). two_lines: B answers on a line of its own, as two rings
+ * must; that is the floor of any ring pair.
+ */
 static double
-bench_pingpong2(void)
+bench_pingpong_lines(int two_lines)
 {
 	int64_t t0;
 	pid_t pid;
 
 	memset(lines, 0, sizeof(struct line) * LINES);
-	pid = start(pingpong2_child, NULL);
+	pid = start(pingpong_child, two_lines ? lines : NULL);
 	t0 = doorbell_now_ns();
 	for (long i = 0; i < pp_iters; i++) {
 		store_release(&lines[i % (LINES / 2)].ping, (uint32_t)i + 1);
-		while (load_acquire(&lines[LINES / 2 + i % (LINES / 2)].pong) != (uint32_t)i + 1)
+		while (load_acquire(&pong_line(i, two_lines)->pong) != (uint32_t)i + 1)
 			cpu_relax();
 	}
 	t0 = doorbell_now_ns() - t0;
 	finish(pid);
 	return (double)t0 / pp_iters;
+}
+
+static double
+bench_pingpong(void)
+{
+	return bench_pingpong_lines(0);
 }
 
 static uint8_t *src, *dst;
@@ -329,13 +316,7 @@ ring_bulk_child(void *v)
 	ring_rx_open(&rx, &reg, stream_ring, &db, NULL, 0);
 	rx.spin_ns = bulk_spin;
 	while (got < BULK_TOTAL) {
-		int rc = ring_peek(&rx, &rec);
-		if (rc == -EAGAIN) {
-			if (ring_rx_wait(&rx, -1) < 0)
-				_exit(1);
-			continue;
-		}
-		if (rc < 0)
+		if (ring_peek_wait(&rx, &rec, -1) < 0)
 			_exit(1);
 		ring_copy_stream(dst + off, rec.data, rec.len);	/* what ring_recv does */
 		off = (off + rec.len) % bulk_span;
@@ -580,7 +561,7 @@ ring_metric(enum metric k, int quick)
 	case M_RTT512: return bench_ring_rtt(512, RING_SPIN_NS, rt);
 	case M_RATE64: return bench_ring_rate(64, rate);
 	case M_RATE512: return bench_ring_rate(512, rate / 2);
-	case M_PP2: return bench_pingpong2();
+	case M_PP2: return bench_pingpong_lines(1);
 	default: return 0;
 	}
 }

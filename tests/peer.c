@@ -15,6 +15,7 @@
 #include "shm/ring.h"
 #include "shm/stream.h"
 #include "tests/peer.h"
+#include "tests/util.h"
 
 #define TIMEOUT_NS	(10LL * 1000000000)
 
@@ -62,10 +63,7 @@ main(int argc, char **argv)
 
 	/* echo every record back, transformed, until the end marker */
 	for (;;) {
-		while ((rc = ring_peek(&rx, &rec)) == -EAGAIN)
-			if ((rc = ring_rx_wait(&rx, TIMEOUT_NS)) < 0)
-				break;
-		if (rc < 0)
+		if ((rc = ring_peek_wait(&rx, &rec, TIMEOUT_NS)) < 0)
 			return die("receive", rc == -EBADMSG ? ring_rx_error(&rx) : strerror(-rc));
 		if (rec.type == PEER_END) {
 			ring_release(&rx);
@@ -95,7 +93,7 @@ main(int argc, char **argv)
 		return die("send", "stream index");
 	for (i = 0; i < PEER_BULK_CHUNKS; i++) {
 		for (uint32_t k = 0; k < PEER_CHUNK; k += 8) {
-			uint64_t v = test_next(&s);
+			uint64_t v = test_rand(&s);
 			memcpy(buf + k, &v, 8);
 		}
 		h = peer_sum(h, buf, PEER_CHUNK);
@@ -105,9 +103,8 @@ main(int argc, char **argv)
 	if (ring_send_wait(&stx, PEER_SUM, &h, sizeof(h), TIMEOUT_NS) < 0)
 		return die("send", "sum");
 	/* wait for the reader to finish with the stream before giving it back */
-	while ((rc = ring_peek(&rx, &rec)) == -EAGAIN)
-		if ((rc = ring_rx_wait(&rx, TIMEOUT_NS)) < 0)
-			return die("receive", "bulk done");
+	if (ring_peek_wait(&rx, &rec, TIMEOUT_NS) < 0)
+		return die("receive", "bulk done");
 	stream_put(&r, sring, node);
 	node_set_state(&r, node, MINT_NODE_ABSENT);
 	region_unmap(&r);

@@ -28,15 +28,5 @@ peer_sum(uint64_t h, const uint8_t *p, size_t len)
 	return h;
 }
 
-static inline uint64_t
-test_next(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
 
 #endif

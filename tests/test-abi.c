@@ -110,10 +110,7 @@ main(int argc, char **argv)
 				continue;
 			}
 		}
-		while ((rc = ring_peek(&rx, &rec)) == -EAGAIN)
-			if ((rc = ring_rx_wait(&rx, TIMEOUT_NS)) < 0)
-				break;
-		if (rc < 0)
+		if ((rc = ring_peek_wait(&rx, &rec, TIMEOUT_NS)) < 0)
 			break;
 		echoed++;
 		if (rec.type != PEER_ECHO || rec.len != echoed)
@@ -133,9 +130,7 @@ main(int argc, char **argv)
 	ring_send_wait(&tx, PEER_END, "", 0, TIMEOUT_NS);
 
 	/* the stream ring index, then the bulk data */
-	while ((rc = ring_peek(&rx, &rec)) == -EAGAIN)
-		if ((rc = ring_rx_wait(&rx, TIMEOUT_NS)) < 0)
-			break;
+	rc = ring_peek_wait(&rx, &rec, TIMEOUT_NS);
 	ok(rc == 0 && rec.type == PEER_STREAM && rec.len == sizeof(sring), "peer took a stream ring");
 	if (rc == 0) {
 		memcpy(&sring, rec.data, sizeof(sring));
@@ -143,10 +138,7 @@ main(int argc, char **argv)
 	}
 	rc = ring_rx_open(&srx, &reg, sring, &db, cause, sizeof(cause));
 	while (rc == 0) {
-		while ((rc = ring_peek(&srx, &rec)) == -EAGAIN)
-			if ((rc = ring_rx_wait(&srx, TIMEOUT_NS)) < 0)
-				break;
-		if (rc < 0)
+		if ((rc = ring_peek_wait(&srx, &rec, TIMEOUT_NS)) < 0)
 			break;
 		if (rec.type == PEER_SUM) {
 			memcpy(&sum, rec.data, sizeof(sum));

@@ -100,13 +100,7 @@ test_records(void)
 	if (pid == 0)
 		_exit(producer_records(count));
 	while (n < count) {
-		rc = ring_peek(&rx, &rec);
-		if (rc == -EAGAIN) {
-			if (ring_rx_wait(&rx, TIMEOUT_NS) < 0)
-				break;
-			continue;
-		}
-		if (rc < 0)
+		if ((rc = ring_peek_wait(&rx, &rec, TIMEOUT_NS)) < 0)
 			break;
 		if (!rec_check(rec.data, n, rec.len) || rec.type != 1 || rec.seq != (uint16_t)n)
 			bad++;
@@ -177,13 +171,7 @@ test_bulk(void)
 	if (pid == 0)
 		_exit(producer_bulk(ring, total, fds[1]));
 	while (got < total) {
-		rc = ring_peek(&rx, &rec);
-		if (rc == -EAGAIN) {
-			if (ring_rx_wait(&rx, TIMEOUT_NS) < 0)
-				break;
-			continue;
-		}
-		if (rc < 0)
+		if ((rc = ring_peek_wait(&rx, &rec, TIMEOUT_NS)) < 0)
 			break;
 		if (rec.len != CHUNK || rec.type != 2)
 			bad++;
