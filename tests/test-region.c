@@ -154,7 +154,7 @@ test_attach(void)
 static void
 test_file_region(void)
 {
-	char path[] = "/tmp/mint-test-XXXXXX";
+	char path[] = "/tmp/mint-test-XXXXXX", spec[64];
 	struct mint_region a, b;
 	uint64_t total;
 	struct mint_layout l;
@@ -170,8 +170,16 @@ test_file_region(void)
 	    "  at another address, same offsets");
 	node_heartbeat(&a, 2);
 	is(region_node(&b, 2)->heartbeat, 1, "  and sees the other mapping's writes");
-	region_unmap(&a);
 	region_unmap(&b);
+	snprintf(spec, sizeof(spec), "pci:%s", path);
+	ok(region_map(&b, spec, 0, 0, cause, sizeof(cause)) == 0 && b.kind == REGION_PCI &&
+	    region_attach(&b, cause, sizeof(cause)) == 0, "a pci: spec maps a fixed-size file whole");
+	region_unmap(&b);
+	snprintf(spec, sizeof(spec), "dev:%s", path);
+	ok(region_map(&b, spec, total, REGION_CREATE, cause, sizeof(cause)) == -EINVAL,
+	    "a device region cannot be created");
+	has(cause, "fixed size", "  and says why");
+	region_unmap(&a);
 	unlink(path);
 }
 

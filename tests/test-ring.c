@@ -1,6 +1,7 @@
 /* The ring in one process: empty, full, wrap-around, every size, batches, restarts, damage. */
 #include <errno.h>
 #include <signal.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -250,6 +251,68 @@ test_restart(void)
 	ok(ring_peek(&rx2, &rec) == -EBADMSG, "  the error sticks");
 }
 
+/* A consumer that sleeps, woken through each doorbell; waits that time out. */
+static void
+test_waiting(enum doorbell_kind kind)
+{
+	struct doorbell bell;
+	struct ring_tx tx;
+	struct ring_rx rx;
+	unsigned i = region_ring_index(&reg, 2, 0);
+	static uint8_t buf[1024];
+	int64_t t0;
+	pid_t pid;
+	int st, rc, n = 0;
+
+	doorbell_init(&bell, kind);
+	ring_rx_open(&rx, &reg, i, &bell, cause, sizeof(cause));
+	rx.spin_ns = 0;		/* sleep at once */
+	t0 = doorbell_now_ns();
+	is(ring_recv_wait(&rx, buf, sizeof(buf), NULL, 30000000), -ETIMEDOUT,
+	    "%s: an empty ring times out", doorbell_name(kind));
+	ok(doorbell_now_ns() - t0 >= 30000000, "  after the time asked for");
+	pid = fork();
+	if (pid == 0) {
+		struct timespec ts = { 0, 50000000 };
+		ring_tx_open(&tx, &reg, i, 9, &bell, cause, sizeof(cause));
+		for (int k = 0; k < 3; k++) {
+			nanosleep(&ts, NULL);	/* the consumer is asleep by now */
+			if (ring_send(&tx, 1, &k, sizeof(k)) < 0)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	while (n < 3 && (rc = ring_recv_wait(&rx, buf, sizeof(buf), NULL, 5000000000LL)) == 4 &&
+	    *(int *)buf == n)
+		n++;
+	waitpid(pid, &st, 0);
+	is(n, 3, "%s: a sleeping consumer is woken for each of 3 records", doorbell_name(kind));
+
+	/* a producer that waits for space is woken when the consumer frees it */
+	ring_tx_open(&tx, &reg, i, 10, &bell, cause, sizeof(cause));
+	tx.spin_ns = 0;
+	for (n = 0; ring_send(&tx, 1, buf, 1000) == 0; n++)
+		;
+	pid = fork();
+	if (pid == 0) {
+		struct timespec ts = { 0, 50000000 };
+		nanosleep(&ts, NULL);
+		while (ring_recv(&rx, buf, sizeof(buf), NULL) > 0)
+			;
+		ring_rx_wait(&rx, 0);	/* idle: gives the space back */
+		_exit(0);
+	}
+	t0 = doorbell_now_ns();
+	rc = ring_send_wait(&tx, 1, buf, 1000, 5000000000LL);
+	waitpid(pid, &st, 0);
+	ok(rc == 0 && doorbell_now_ns() - t0 >= 40000000,
+	    "%s: a full ring's producer waits until the consumer frees space (%d records)",
+	    doorbell_name(kind), n);
+	is(ring_tx_wait(&tx, tx.max_len + 1, 0), -EMSGSIZE, "  and is told at once when a record can never fit");
+	while (ring_recv(&rx, buf, sizeof(buf), NULL) > 0)
+		;
+}
+
 /* Records large enough to be copied out past the cache, to any alignment. */
 static void
 test_large(void)
@@ -344,6 +407,8 @@ main(void)
 	test_restart();
 	test_damage();
 	test_large();
+	test_waiting(DOORBELL_FUTEX);
+	test_waiting(DOORBELL_POLL);
 	region_unmap(&reg);
 	return tap_done();
 }
