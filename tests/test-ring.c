@@ -317,7 +317,7 @@ test_waiting(enum doorbell_kind kind)
 static void
 test_large(void)
 {
-	static uint8_t buf[70000], out[70001];
+	static uint8_t buf[RING_STREAM_MIN + 40000], out[RING_STREAM_MIN + 40001];
 	unsigned ring = reg.layout.ring_count;
 	struct ring_tx tx;
 	struct ring_rx rx;
