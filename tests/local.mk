@@ -9,6 +9,11 @@ check_PROGRAMS += tests/test-ring
 tests_test_ring_LDADD = $(SHM_LIBS)
 TESTS += tests/test-ring
 
+check_PROGRAMS += tests/test-wire
+tests_test_wire_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_test_wire_LDADD = $(PROTO_LIBS)
+TESTS += tests/test-wire
+
 check_PROGRAMS += tests/test-ring-procs
 tests_test_ring_procs_LDADD = $(SHM_LIBS)
 TESTS += tests/test-ring-procs
@@ -42,12 +47,19 @@ tests_fuzz_region_run_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_STANDALONE
 tests_fuzz_region_run_LDADD = $(SHM_LIBS)
 TESTS += tests/t-fuzz.sh
 EXTRA_DIST += tests/t-fuzz.sh
+check_PROGRAMS += tests/fuzz-wire-run
+tests_fuzz_wire_run_SOURCES = tests/fuzz-wire.c
+tests_fuzz_wire_run_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) -DFUZZ_STANDALONE
+tests_fuzz_wire_run_LDADD = $(PROTO_LIBS)
 if HAVE_LIBFUZZER
-check_DATA += tests/fuzz-region
-CLEANFILES += tests/fuzz-region
+FUZZ_CC = $(CLANG) -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
+	-include $(top_builddir)/config.h -I$(top_srcdir) -I$(top_builddir)
+check_DATA += tests/fuzz-region tests/fuzz-wire
+CLEANFILES += tests/fuzz-region tests/fuzz-wire
 tests/fuzz-region: $(addprefix $(top_srcdir)/,$(SHM_C_FILES)) $(top_srcdir)/tests/fuzz-region.c
-	$(AM_V_CCLD)$(CLANG) -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
-	    -include $(top_builddir)/config.h -I$(top_srcdir) -I$(top_builddir) -o $@ $^ -lpthread
+	$(AM_V_CCLD)$(FUZZ_CC) -o $@ $^ -lpthread
+tests/fuzz-wire: $(top_srcdir)/proto/wire.c proto/mint.pb-c.c $(top_srcdir)/tests/fuzz-wire.c
+	$(AM_V_CCLD)$(FUZZ_CC) $(PROTOBUF_C_CFLAGS) -o $@ $^ $(PROTOBUF_C_LIBS)
 endif
 
 # make bench: not part of make check.

@@ -1,20 +1,36 @@
 #!/bin/sh
-# Fuzz the region and ring decoders: the gcc-built driver always; the libFuzzer
-# target (clang) for a bounded number of runs when it was built.
+# Fuzz the decoders of untrusted bytes (the region and its rings; messages):
+# the gcc-built drivers always, the libFuzzer targets (clang) for a bounded
+# number of runs when they were built.
 set -u
 b="${top_builddir:-.}/tests"
-"$b/fuzz-region-run" -runs 20000 | sed 's/^1\.\.1$//' | grep -v '^$' || { echo "not ok 1 - driver"; echo "1..1"; exit 1; }
-if [ ! -x "$b/fuzz-region" ]; then
-	echo "ok 2 # SKIP libFuzzer target not built (needs clang)"
-	echo "1..2"
-	exit 0
-fi
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-if "$b/fuzz-region" -runs=150000 -max_total_time=30 -seed=1 -rss_limit_mb=1024 >"$log" 2>&1; then
-	echo "ok 2 - libFuzzer: $(grep -o 'Done [0-9]* runs.*' "$log")"
-else
-	echo "not ok 2 - libFuzzer found a fault"
-	sed 's/^/# /' "$log" | tail -40
-fi
-echo "1..2"
+n=0
+fail=0
+for t in region wire; do
+	n=$((n + 1))
+	if out=$("$b/fuzz-$t-run" -runs 20000 2>&1); then
+		echo "ok $n - $t driver: ${out#ok 1 - }"
+	else
+		echo "not ok $n - $t driver"
+		printf '%s\n' "$out" | sed 's/^/# /' | tail -20
+		fail=1
+	fi
+	n=$((n + 1))
+	if [ ! -x "$b/fuzz-$t" ]; then
+		echo "ok $n # SKIP $t: libFuzzer target not built (needs clang)"
+		continue
+	fi
+	log=$(mktemp)
+	runs=100000
+	[ "$t" = wire ] && runs=1000000
+	if "$b/fuzz-$t" -runs=$runs -max_total_time=20 -seed=1 -rss_limit_mb=1024 >"$log" 2>&1; then
+		echo "ok $n - $t libFuzzer: $(grep -o 'Done [0-9]* runs.*' "$log")"
+	else
+		echo "not ok $n - $t libFuzzer found a fault"
+		sed 's/^/# /' "$log" | tail -40
+		fail=1
+	fi
+	rm -f "$log"
+done
+echo "1..$n"
+exit $fail

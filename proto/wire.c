@@ -1,0 +1,115 @@
+/* Envelopes to bytes and back, with every check a peer's bytes need. */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "proto/wire.h"
+#include "shm/cause.h"
+#include "shm/layout.h"
+
+/* A fresh envelope of this protocol version. */
+void
+wire_init(Mint__Envelope *e, uint32_t src, uint32_t dst, uint64_t request_id)
+{
+	mint__envelope__init(e);
+	e->has_version = 1;
+	e->version = MINT_PROTO_VERSION;
+	e->has_src = 1;
+	e->src = src;
+	e->has_dst = 1;
+	e->dst = dst;
+	e->has_request_id = 1;
+	e->request_id = request_id;
+}
+
+/* Pack e into buf: 0, or -EMSGSIZE if it exceeds cap or WIRE_MAX. */
+int
+wire_pack(const Mint__Envelope *e, uint8_t *buf, size_t cap, size_t *len)
+{
+	size_t n = mint__envelope__get_packed_size(e);
+
+	if (n > cap || n > WIRE_MAX)
+		return -EMSGSIZE;
+	*len = mint__envelope__pack(e, buf);
+	return 0;
+}
+
+static int
+node_ok(uint32_t n)
+{
+	return n < MINT_MAX_NODES || n == WIRE_CONSOLE;
+}
+
+/*
+ * Unpack and check an envelope from untrusted bytes: its size, its
+ * encoding, the protocol version, the node numbers and that it has a body.
+ * On success *out must be given to wire_free.
+ */
+int
+wire_unpack(const uint8_t *buf, size_t len, Mint__Envelope **out, char *cause, size_t clen)
+{
+	Mint__Envelope *e;
+
+	*out = NULL;
+	if (len > WIRE_MAX)
+		return shm_fail(cause, clen, -EMSGSIZE, "message of %zu bytes, more than %d",
+		    len, WIRE_MAX);
+	e = mint__envelope__unpack(NULL, len, buf);
+	if (e == NULL)
+		return shm_fail(cause, clen, -EBADMSG, "message of %zu bytes does not decode", len);
+	if (!e->has_version || e->version != MINT_PROTO_VERSION) {
+		shm_fail(cause, clen, -EPROTONOSUPPORT, "protocol version %" PRIu32
+		    ", this build speaks %d", e->has_version ? e->version : 0, MINT_PROTO_VERSION);
+		wire_free(e);
+		return -EPROTONOSUPPORT;
+	}
+	if (!e->has_src || !e->has_dst || !node_ok(e->src) || !node_ok(e->dst)) {
+		shm_fail(cause, clen, -EBADMSG, "message from node %" PRIu32 " to node %" PRIu32
+		    " names a node that cannot exist", e->src, e->dst);
+		wire_free(e);
+		return -EBADMSG;
+	}
+	if (e->body_case == MINT__ENVELOPE__BODY__NOT_SET) {
+		shm_fail(cause, clen, -EBADMSG, "message without a body");
+		wire_free(e);
+		return -EBADMSG;
+	}
+	*out = e;
+	return 0;
+}
+
+void
+wire_free(Mint__Envelope *e)
+{
+	if (e != NULL)
+		mint__envelope__free_unpacked(e, NULL);
+}
+
+/* The 4-byte length that precedes a message on a stream socket. */
+void
+wire_frame_put(uint8_t hdr[WIRE_FRAME_HDR], uint32_t len)
+{
+	hdr[0] = (uint8_t)len;
+	hdr[1] = (uint8_t)(len >> 8);
+	hdr[2] = (uint8_t)(len >> 16);
+	hdr[3] = (uint8_t)(len >> 24);
+}
+
+/*
+ * The length of the message framed at buf: 0 with *len set, -EAGAIN if the
+ * header or the message is not all there yet, -EMSGSIZE if it is too large.
+ */
+int
+wire_frame_get(const uint8_t *buf, size_t avail, uint32_t *len)
+{
+	uint32_t n;
+
+	if (avail < WIRE_FRAME_HDR)
+		return -EAGAIN;
+	n = (uint32_t)buf[0] | (uint32_t)buf[1] << 8 | (uint32_t)buf[2] << 16 |
+	    (uint32_t)buf[3] << 24;
+	if (n > WIRE_MAX)
+		return -EMSGSIZE;
+	*len = n;
+	return avail - WIRE_FRAME_HDR < n ? -EAGAIN : 0;
+}
