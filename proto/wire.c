@@ -34,6 +34,43 @@ wire_pack(const Mint__Envelope *e, uint8_t *buf, size_t cap, size_t *len)
 	return 0;
 }
 
+/*
+ * Does m, or any message inside it, carry fields this build does not know?
+ * Peers speak the same version, so such fields are damage; and kept, they
+ * would be packed again as they came when a message is passed on.
+ */
+static int
+has_unknown(const ProtobufCMessage *m)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+
+	if (m->n_unknown_fields > 0)
+		return 1;
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		const uint8_t *base = (const uint8_t *)m;
+
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+			continue;
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t n = *(const size_t *)(base + f->quantifier_offset);
+			ProtobufCMessage *const *v = *(ProtobufCMessage *const *const *)(base + f->offset);
+			for (size_t k = 0; k < n; k++)
+				if (has_unknown(v[k]))
+					return 1;
+		} else {
+			const ProtobufCMessage *sub = *(ProtobufCMessage *const *)(base + f->offset);
+			/* a oneof member is there only when it is the case that is set */
+			if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+			    *(const uint32_t *)(base + f->quantifier_offset) != f->id)
+				continue;
+			if (sub != NULL && has_unknown(sub))
+				return 1;
+		}
+	}
+	return 0;
+}
+
 static int
 node_ok(uint32_t n)
 {
@@ -42,7 +79,8 @@ node_ok(uint32_t n)
 
 /*
  * Unpack and check an envelope from untrusted bytes: its size, its
- * encoding, the protocol version, the node numbers and that it has a body.
+ * encoding, the protocol version, the node numbers, that it carries no field
+ * unknown to this build and that it has a body.
  * On success *out must be given to wire_free.
  */
 int
@@ -66,6 +104,11 @@ wire_unpack(const uint8_t *buf, size_t len, Mint__Envelope **out, char *cause, s
 	if (!e->has_src || !e->has_dst || !node_ok(e->src) || !node_ok(e->dst)) {
 		shm_fail(cause, clen, -EBADMSG, "message from node %" PRIu32 " to node %" PRIu32
 		    " names a node that cannot exist", e->src, e->dst);
+		wire_free(e);
+		return -EBADMSG;
+	}
+	if (has_unknown(&e->base)) {
+		shm_fail(cause, clen, -EBADMSG, "message carries fields this build does not know");
 		wire_free(e);
 		return -EBADMSG;
 	}

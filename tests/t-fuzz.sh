@@ -15,6 +15,17 @@ for t in region wire; do
 		printf '%s\n' "$out" | sed 's/^/# /' | tail -20
 		fail=1
 	fi
+	# inputs that once found a fault, replayed for ever
+	corpus="${top_srcdir:-.}/tests/corpus/$t"
+	if [ -d "$corpus" ]; then
+		n=$((n + 1))
+		if "$b/fuzz-$t-run" "$corpus"/*; then
+			echo "ok $n - $t: $(ls "$corpus" | wc -l) saved inputs replayed"
+		else
+			echo "not ok $n - $t: a saved input fails again"
+			fail=1
+		fi
+	fi
 	n=$((n + 1))
 	if [ ! -x "$b/fuzz-$t" ]; then
 		echo "ok $n # SKIP $t: libFuzzer target not built (needs clang)"

@@ -158,6 +158,22 @@ test_refused(void)
 	is(wire_unpack(buf, 32, &o, cause, sizeof(cause)), -EBADMSG, "garbage is refused");
 	has(cause, "does not decode", "  as undecodable");
 
+	/* fields this build does not know: at the top, and inside the hello */
+	wire_pack(&e, buf, sizeof(buf), &len);
+	buf[len] = 0xa0, buf[len + 1] = 0x01, buf[len + 2] = 0x01;	/* field 20 = 1 */
+	is(wire_unpack(buf, len + 3, &o, cause, sizeof(cause)), -EBADMSG,
+	    "an unknown field is refused");
+	has(cause, "does not know", "  as such");
+	e.body_case = MINT__ENVELOPE__BODY__NOT_SET;
+	wire_pack(&e, buf, sizeof(buf), &len);
+	n = mint__hello__pack(&h, big);
+	big[n] = 0x78, big[n + 1] = 0x01;				/* field 15 = 1 */
+	buf[len] = 0x52, buf[len + 1] = (uint8_t)(n + 2);		/* field 10, the hello */
+	memcpy(buf + len + 2, big, n + 2);
+	is(wire_unpack(buf, len + 2 + n + 2, &o, cause, sizeof(cause)), -EBADMSG,
+	    "an unknown field inside the body is refused");
+	e.body_case = MINT__ENVELOPE__BODY_HELLO;
+
 	wire_pack(&e, buf, sizeof(buf), &len);
 	for (n = 0; n < len; n++)
 		if (wire_unpack(buf, n, &o, cause, sizeof(cause)) == 0) {
