@@ -9,6 +9,11 @@ check_PROGRAMS += tests/test-ring
 tests_test_ring_LDADD = $(SHM_LIBS)
 TESTS += tests/test-ring
 
+check_PROGRAMS += tests/test-sample
+tests_test_sample_LDADD = agent/libmintagent.a
+TESTS += tests/test-sample
+EXTRA_DIST += tests/fixtures
+
 check_PROGRAMS += tests/test-wire
 tests_test_wire_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
 tests_test_wire_LDADD = $(PROTO_LIBS)
