@@ -83,3 +83,6 @@ check-valgrind: tests/test-region$(EXEEXT) tests/test-ring$(EXEEXT) tests/fuzz-r
 		echo "valgrind: $$t: clean"; \
 	done
 .PHONY: check-valgrind
+
+TESTS += tests/t-agent.sh
+EXTRA_DIST += tests/t-agent.sh

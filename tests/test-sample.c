@@ -1,4 +1,4 @@
-/* The /proc parsers on fixture files (tests/fixtures/). */
+/* The /proc parsers on fixture files (tests/fixtures/proc: a /proc tree for agents, and a later /proc/stat). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +38,7 @@ main(void)
 	uint32_t l1, l5, l15;
 	uint64_t total, avail;
 
-	ok(sample_parse_stat(fixture("proc-stat-a"), a, 8, &na) == 0 && na == 3,
+	ok(sample_parse_stat(fixture("proc/stat"), a, 8, &na) == 0 && na == 3,
 	    "three cores in /proc/stat, the aggregate line skipped");
 	ok(a[2].cpu == 3 && a[2].busy == 310 && a[2].idle == 1550, "cpu3: busy and idle jiffies");
 	sample_parse_stat(fixture("proc-stat-b"), b, 8, &nb);
@@ -46,23 +46,23 @@ main(void)
 	is(sample_busy_permille(&a[1], &b[1]), 0, "cpu1 idle");
 	is(sample_busy_permille(&a[2], &b[2]), 1000 * 170 / 220, "cpu3 at 772 permille");
 	is(sample_busy_permille(&b[0], &a[0]), 0, "counters that went backwards read 0");
-	is(sample_parse_stat(fixture("proc-stat-a"), a, 2, &na), -E2BIG, "more cores than room");
+	is(sample_parse_stat(fixture("proc/stat"), a, 2, &na), -E2BIG, "more cores than room");
 	is(sample_parse_stat("cpu0 1 2\n", a, 8, &na), -EINVAL, "a short core line is refused");
 	is(sample_parse_stat("intr 1 2 3\n", a, 8, &na), -EINVAL, "no core at all is refused");
 	is(sample_parse_stat("cpu9999 1 2 3 4 5 6 7 8\n", a, 8, &na), -EINVAL,
 	    "an impossible core number is refused");
 
-	ok(sample_parse_loadavg(fixture("proc-loadavg"), &l1, &l5, &l15) == 0 && l1 == 125 &&
+	ok(sample_parse_loadavg(fixture("proc/loadavg"), &l1, &l5, &l15) == 0 && l1 == 125 &&
 	    l5 == 70 && l15 == 5, "load averages 1.25 0.70 0.05 in hundredths");
 	is(sample_parse_loadavg("x y z", &l1, &l5, &l15), -EINVAL, "garbage load average refused");
 
-	ok(sample_parse_meminfo(fixture("proc-meminfo"), &total, &avail) == 0 &&
+	ok(sample_parse_meminfo(fixture("proc/meminfo"), &total, &avail) == 0 &&
 	    total == 8167848ull * 1024 && avail == 5632520ull * 1024, "total and available memory");
 	ok(sample_parse_meminfo("MemTotal: 100 kB\nMemFree: 40 kB\n", &total, &avail) == 0 &&
 	    avail == 40 * 1024, "free memory where the kernel has no MemAvailable");
 	is(sample_parse_meminfo("Cached: 1 kB\n", &total, &avail), -EINVAL, "no MemTotal refused");
 
-	is(sample_parse_movable(fixture("proc-zoneinfo"), 4096), (65536ull + 32768) * 4096,
+	is(sample_parse_movable(fixture("proc/zoneinfo"), 4096), (65536ull + 32768) * 4096,
 	    "movable memory summed over the Movable zones of both NUMA nodes");
 	is(sample_parse_movable("Node 0, zone Normal\n present 5\n", 4096), 0, "no Movable zone: 0");
 	return tap_done();

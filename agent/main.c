@@ -1,0 +1,168 @@
+/* mint-agent: one per node; attaches the region, heartbeats, publishes its status. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ev.h>
+
+#include "agent/status.h"
+#include "common/log.h"
+#include "shm/node.h"
+#include "shm/region.h"
+
+struct agent {
+	struct ev_loop *loop;
+	struct mint_region region;
+	unsigned node;
+	uint32_t epoch;
+	ev_timer heartbeat;
+	ev_timer sample;
+	ev_signal sigint;
+	ev_signal sigterm;
+	struct status_src status;
+	ev_tstamp started;
+	uint8_t snapshot[65536];
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: mint-agent -r REGION -n NODE [options]\n"
+	    "Attach the shared region as node NODE, heartbeat, and publish this node's\n"
+	    "status (cores, load, memory) in its node table entry.\n"
+	    "\n"
+	    "  -r, --region SPEC      the region: file:PATH, dev:PATH (module), pci:PATH\n"
+	    "  -n, --node N           this node's number in the region\n"
+	    "  -H, --heartbeat MS     heartbeat period in milliseconds (100)\n"
+	    "  -s, --sample MS        status sampling period in milliseconds (1000)\n"
+	    "  -p, --proc DIR         read load and memory from DIR instead of /proc\n"
+	    "  -f, --foreground       stay in the foreground, log to stderr\n"
+	    "  -v, --verbose          log debugging detail\n"
+	    "  -h, --help             this text\n");
+}
+
+static void
+agent_heartbeat_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct agent *a = w->data;
+
+	node_heartbeat(&a->region, a->node);
+}
+
+static void
+agent_sample_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct agent *a = w->data;
+	size_t len;
+	int rc;
+
+	rc = status_snapshot(&a->status, a->node, a->epoch,
+	    (uint64_t)((ev_now(loop) - a->started) * 1000), a->snapshot, sizeof(a->snapshot), &len);
+	if (rc == 0)
+		rc = node_publish_status(&a->region, a->node, a->snapshot, (uint32_t)len);
+	if (rc < 0)
+		log_warn("status not published: %s", strerror(-rc));
+}
+
+static void
+agent_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct agent *a = w->data;
+
+	log_info("node %u: signal %d, leaving", a->node, w->signum);
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static unsigned
+parse_uint(const char *s, const char *what, unsigned max)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *s == '\0' || *end != '\0' || v > max)
+		fatalx("%s '%s' is not a number from 0 to %u", what, s, max);
+	return (unsigned)v;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "region", required_argument, NULL, 'r' },
+		{ "node", required_argument, NULL, 'n' },
+		{ "heartbeat", required_argument, NULL, 'H' },
+		{ "sample", required_argument, NULL, 's' },
+		{ "proc", required_argument, NULL, 'p' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static struct agent a;
+	const char *region = NULL;
+	unsigned hb_ms = 100, sample_ms = 1000;
+	int c, foreground = 0, verbose = 0, have_node = 0, rc;
+	char cause[256];
+
+	a.status.proc = "/proc";
+	while ((c = getopt_long(argc, argv, "r:n:H:s:p:fvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': region = optarg; break;
+		case 'n': a.node = parse_uint(optarg, "node", MINT_MAX_NODES - 1); have_node = 1; break;
+		case 'H': hb_ms = parse_uint(optarg, "heartbeat period", 60000); break;
+		case 's': sample_ms = parse_uint(optarg, "sampling period", 600000); break;
+		case 'p': a.status.proc = optarg; break;
+		case 'f': foreground = 1; break;
+		case 'v': verbose = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	log_open("mint-agent", verbose, foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG);
+	if (optind != argc || region == NULL || !have_node) {
+		usage(stderr);
+		return 2;
+	}
+	if (hb_ms == 0 || sample_ms == 0)
+		fatalx("periods must be at least 1 ms");
+	if ((rc = region_map(&a.region, region, 0, 0, cause, sizeof(cause))) < 0 ||
+	    (rc = region_attach(&a.region, cause, sizeof(cause))) < 0)
+		fatalx("%s: %s", region, cause);
+	if (a.node >= a.region.layout.nodes)
+		fatalx("node %u: the region has nodes 0 to %u", a.node, a.region.layout.nodes - 1);
+	if (!foreground && daemon(0, 0) < 0)
+		fatal("daemon");
+	if ((rc = node_attach(&a.region, a.node, MINT_NODE_ONLINE, (uint32_t)getpid(), &a.epoch)) < 0)
+		fatalx("node %u: cannot attach: %s", a.node, strerror(-rc));
+	log_info("node %u online, epoch %" PRIu32 ", region generation %" PRIu32, a.node, a.epoch,
+	    a.region.generation);
+
+	a.loop = EV_DEFAULT;
+	a.started = ev_now(a.loop);
+	ev_timer_init(&a.heartbeat, agent_heartbeat_cb, 0, hb_ms / 1000.0);
+	a.heartbeat.data = &a;
+	ev_timer_start(a.loop, &a.heartbeat);
+	ev_timer_init(&a.sample, agent_sample_cb, 0, sample_ms / 1000.0);
+	a.sample.data = &a;
+	ev_timer_start(a.loop, &a.sample);
+	ev_signal_init(&a.sigint, agent_signal_cb, SIGINT);
+	a.sigint.data = &a;
+	ev_signal_start(a.loop, &a.sigint);
+	ev_signal_init(&a.sigterm, agent_signal_cb, SIGTERM);
+	a.sigterm.data = &a;
+	ev_signal_start(a.loop, &a.sigterm);
+
+	ev_run(a.loop, 0);
+
+	node_set_state(&a.region, a.node, MINT_NODE_ABSENT);
+	region_unmap(&a.region);
+	return 0;
+}

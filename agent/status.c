@@ -1,0 +1,94 @@
+/* Sample /proc and pack a NodeStatus for the node table. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent/status.h"
+#include "proto/wire.h"
+
+/* Read a small text file whole: its length, or -errno. */
+static int
+read_text(const char *dir, const char *name, char *buf, size_t cap)
+{
+	char path[512];
+	ssize_t n;
+	size_t got = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	while (got + 1 < cap && (n = read(fd, buf + got, cap - 1 - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	buf[got] = '\0';
+	return (int)got;
+}
+
+/*
+ * Take a sample and pack it into buf. Cores get their use since the last
+ * call (0 the first time). Files that cannot be read leave their fields out.
+ */
+int
+status_snapshot(struct status_src *src, unsigned node, uint32_t epoch, uint64_t uptime_ms,
+    uint8_t *buf, size_t cap, size_t *len)
+{
+	static char text[65536];
+	struct cpu_times cur[SAMPLE_MAX_CPUS];
+	Mint__Core cores[SAMPLE_MAX_CPUS], *cp[SAMPLE_MAX_CPUS];
+	Mint__NodeStatus st;
+	Mint__Envelope e;
+	char host[64];
+	uint64_t total, avail;
+	int n = 0, rc;
+
+	mint__node_status__init(&st);
+	st.has_node = 1, st.node = node;
+	st.has_epoch = 1, st.epoch = epoch;
+	st.has_state = 1, st.state = MINT__NODE_STATE__NODE_ONLINE;
+	st.has_mode = 1, st.mode = MINT__CORE_MODE__CORES_REAL;
+	st.has_uptime_ms = 1, st.uptime_ms = uptime_ms;
+	if (gethostname(host, sizeof(host)) == 0) {
+		host[sizeof(host) - 1] = '\0';
+		st.hostname = host;
+	}
+
+	if (read_text(src->proc, "stat", text, sizeof(text)) > 0 &&
+	    sample_parse_stat(text, cur, SAMPLE_MAX_CPUS, &n) == 0) {
+		for (int i = 0; i < n; i++) {
+			mint__core__init(&cores[i]);
+			cores[i].has_cpu = 1, cores[i].cpu = (uint32_t)cur[i].cpu;
+			cores[i].has_online = 1, cores[i].online = 1;
+			cores[i].has_busy_permille = 1;
+			cores[i].busy_permille = 0;
+			for (int k = 0; k < src->nprev; k++)
+				if (src->prev[k].cpu == cur[i].cpu)
+					cores[i].busy_permille = sample_busy_permille(&src->prev[k], &cur[i]);
+			cp[i] = &cores[i];
+		}
+		memcpy(src->prev, cur, sizeof(cur[0]) * (size_t)n);
+		src->nprev = n;
+		st.n_cores = (size_t)n;
+		st.cores = cp;
+	}
+	if (read_text(src->proc, "loadavg", text, sizeof(text)) > 0 &&
+	    sample_parse_loadavg(text, &st.load1_centi, &st.load5_centi, &st.load15_centi) == 0)
+		st.has_load1_centi = st.has_load5_centi = st.has_load15_centi = 1;
+	if (read_text(src->proc, "meminfo", text, sizeof(text)) > 0 &&
+	    sample_parse_meminfo(text, &total, &avail) == 0) {
+		st.has_mem_total_bytes = 1, st.mem_total_bytes = total;
+		st.has_mem_used_bytes = 1, st.mem_used_bytes = total - (avail < total ? avail : total);
+	}
+	if (read_text(src->proc, "zoneinfo", text, sizeof(text)) > 0) {
+		st.has_mem_movable_bytes = 1;
+		st.mem_movable_bytes = sample_parse_movable(text, (uint64_t)sysconf(_SC_PAGESIZE));
+	}
+
+	wire_init(&e, node, node, 0);
+	e.body_case = MINT__ENVELOPE__BODY_STATUS;
+	e.status = &st;
+	rc = wire_pack(&e, buf, cap, len);
+	return rc;
+}

@@ -1,0 +1,22 @@
+/*
+ * A node's status snapshot: sampled from /proc (or a tree standing in for
+ * it), packed as a NodeStatus message for the node table.
+ */
+#ifndef MINT_AGENT_STATUS_H
+#define MINT_AGENT_STATUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agent/sample.h"
+
+struct status_src {
+	const char *proc;			/* "/proc", or a test tree */
+	struct cpu_times prev[SAMPLE_MAX_CPUS];	/* the last sample, for deltas */
+	int nprev;
+};
+
+int status_snapshot(struct status_src *src, unsigned node, uint32_t epoch,
+	    uint64_t uptime_ms, uint8_t *buf, size_t cap, size_t *len);
+
+#endif

@@ -1,0 +1,91 @@
+/* Log lines to stderr or syslog; fatal() adds strerror(errno), fatalx() does not. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "common/log.h"
+
+static const char *log_name = "mint";
+static int log_verbose;
+static int log_where = LOG_TO_STDERR;
+
+void
+log_open(const char *name, int verbose, int where)
+{
+	log_name = name;
+	log_verbose = verbose;
+	log_where = where;
+	if (where == LOG_TO_SYSLOG)
+		openlog(name, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+static void
+log_vwrite(int prio, const char *fmt, va_list ap, const char *suffix)
+{
+	char line[1024];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (log_where == LOG_TO_SYSLOG)
+		syslog(prio, "%s%s", line, suffix);
+	else
+		fprintf(stderr, "%s: %s%s\n", log_name, line, suffix);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!log_verbose)
+		return;
+	va_start(ap, fmt);
+	log_vwrite(LOG_DEBUG, fmt, ap, "");
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_INFO, fmt, ap, "");
+	va_end(ap);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_WARNING, fmt, ap, "");
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	char suffix[256];
+	va_list ap;
+
+	snprintf(suffix, sizeof(suffix), ": %s", strerror(errno));
+	va_start(ap, fmt);
+	log_vwrite(LOG_ERR, fmt, ap, suffix);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_ERR, fmt, ap, "");
+	va_end(ap);
+	exit(1);
+}

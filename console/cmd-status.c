@@ -1,0 +1,80 @@
+/* mint-console status NODE: one node's published status in full. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "console/cmd.h"
+#include "console/snapshot.h"
+#include "shm/node.h"
+
+static void
+print_json(const Mint__NodeStatus *st, const struct node_view *v)
+{
+	printf("{\"node\": %" PRIu32 ", \"state\": ", st->node);
+	json_string(stdout, node_state_name(v->state));
+	printf(", \"epoch\": %" PRIu32 ", \"heartbeat\": %" PRIu64 ", \"hostname\": ", v->epoch,
+	    v->heartbeat);
+	json_string(stdout, st->hostname);
+	printf(", \"uptime_ms\": %" PRIu64 ", \"load\": [%.2f, %.2f, %.2f]", st->uptime_ms,
+	    st->load1_centi / 100.0, st->load5_centi / 100.0, st->load15_centi / 100.0);
+	printf(", \"memory\": {\"total\": %" PRIu64 ", \"used\": %" PRIu64 ", \"movable\": %" PRIu64 "}",
+	    st->mem_total_bytes, st->mem_used_bytes, st->mem_movable_bytes);
+	printf(", \"cores\": [");
+	for (size_t k = 0; k < st->n_cores; k++)
+		printf("%s{\"cpu\": %" PRIu32 ", \"online\": %s, \"busy\": %.1f}", k ? ", " : "",
+		    st->cores[k]->cpu, st->cores[k]->online ? "true" : "false",
+		    st->cores[k]->busy_permille / 10.0);
+	printf("], \"guests\": [");
+	for (size_t k = 0; k < st->n_guests; k++) {
+		printf("%s{\"name\": ", k ? ", " : "");
+		json_string(stdout, st->guests[k]->name);
+		printf(", \"vcpus\": %" PRIu32 ", \"memory\": %" PRIu64 "}", st->guests[k]->vcpus,
+		    st->guests[k]->memory_bytes);
+	}
+	printf("]}\n");
+}
+
+static int
+cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct node_view v;
+	Mint__Envelope *env;
+	Mint__NodeStatus *st;
+	char cause[256], *end;
+	unsigned long node = strtoul(argv[0], &end, 10);
+
+	if (*argv[0] == '\0' || *end != '\0' || node >= ctx->region.layout.nodes)
+		return cmd_error("status: no node '%s' (this region has nodes 0 to %u)", argv[0],
+		    ctx->region.layout.nodes - 1);
+	if (node_read(&ctx->region, (unsigned)node, &v) < 0)
+		return cmd_error("node %lu: its entry holds an impossible state", node);
+	if (snapshot_read(&ctx->region, (unsigned)node, &env, cause, sizeof(cause)) < 0)
+		return cmd_error("%s", cause);
+	st = env->status;
+	if (ctx->json) {
+		print_json(st, &v);
+	} else {
+		printf("node %" PRIu32 " (%s): %s, epoch %" PRIu32 ", heartbeat %" PRIu64 "\n", st->node,
+		    st->hostname ? st->hostname : "?", node_state_name(v.state), v.epoch, v.heartbeat);
+		printf("load %.2f %.2f %.2f; memory %.1f of %.1f GiB used, %.1f GiB movable\n",
+		    st->load1_centi / 100.0, st->load5_centi / 100.0, st->load15_centi / 100.0,
+		    st->mem_used_bytes / 1073741824.0, st->mem_total_bytes / 1073741824.0,
+		    st->mem_movable_bytes / 1073741824.0);
+		for (size_t k = 0; k < st->n_cores; k++)
+			printf("  cpu%-3" PRIu32 " %5.1f%% busy\n", st->cores[k]->cpu,
+			    st->cores[k]->busy_permille / 10.0);
+	}
+	wire_free(env);
+	return 0;
+}
+
+const struct cmd_entry cmd_status_entry = {
+	.name = "status",
+	.usage = "NODE [--json]",
+	.help = "Show one node's status: load, memory, cores and their use, guests.",
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_JSON,
+	.exec = cmd_status_exec,
+};

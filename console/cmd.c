@@ -1,0 +1,118 @@
+/* Finding a command, parsing its options, opening the region for it. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "console/cmd.h"
+
+static const struct cmd_entry *const cmd_table[] = {
+	&cmd_format_entry,
+	&cmd_nodes_entry,
+	&cmd_status_entry,
+	NULL
+};
+
+/* One line on stderr and the exit status for an error. */
+int
+cmd_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "mint-console: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	return 1;
+}
+
+void
+cmd_list(FILE *f)
+{
+	for (int i = 0; cmd_table[i] != NULL; i++)
+		fprintf(f, "  %-8s %-28s %s\n", cmd_table[i]->name, cmd_table[i]->usage,
+		    cmd_table[i]->help);
+}
+
+/* Exact name or alias first, then an unambiguous prefix. */
+static const struct cmd_entry *
+cmd_find(const char *name, int *ambiguous)
+{
+	const struct cmd_entry *found = NULL;
+
+	*ambiguous = 0;
+	for (int i = 0; cmd_table[i] != NULL; i++)
+		if (strcmp(cmd_table[i]->name, name) == 0 ||
+		    (cmd_table[i]->alias != NULL && strcmp(cmd_table[i]->alias, name) == 0))
+			return cmd_table[i];
+	for (int i = 0; cmd_table[i] != NULL; i++)
+		if (strncmp(cmd_table[i]->name, name, strlen(name)) == 0) {
+			if (found != NULL)
+				*ambiguous = 1;
+			found = cmd_table[i];
+		}
+	return *ambiguous ? NULL : found;
+}
+
+int
+cmd_open_region(struct cmd_ctx *ctx)
+{
+	char cause[256];
+
+	if (region_map(&ctx->region, ctx->region_spec, 0, 0, cause, sizeof(cause)) < 0 ||
+	    region_attach(&ctx->region, cause, sizeof(cause)) < 0)
+		return cmd_error("%s: %s", ctx->region_spec, cause);
+	ctx->mapped = 1;
+	return 0;
+}
+
+/* Run argv[0] with its arguments; --json and --help are taken here for every command. */
+int
+cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	const struct cmd_entry *e;
+	char *args[64];
+	int n = 0, ambiguous, rc;
+
+	e = cmd_find(argv[0], &ambiguous);
+	if (e == NULL)
+		return cmd_error(ambiguous ? "ambiguous command: %s" : "unknown command: %s "
+		    "(mint-console --help lists them)", argv[0]);
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0 && (e->flags & CMD_JSON)) {
+			ctx->json = 1;
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("usage: mint-console %s %s\n%s\n", e->name, e->usage, e->help);
+			return 0;
+		} else if (n < (int)(sizeof(args) / sizeof(args[0]))) {
+			args[n++] = argv[i];
+		}
+	}
+	if (n < e->min_args || n > e->max_args) {
+		fprintf(stderr, "usage: mint-console %s %s\n", e->name, e->usage);
+		return 2;
+	}
+	if (!(e->flags & CMD_NOREGION) && cmd_open_region(ctx) != 0)
+		return 1;
+	rc = e->exec(ctx, n, args);
+	if (ctx->mapped)
+		region_unmap(&ctx->region);
+	return rc;
+}
+
+/* A JSON string with what must be escaped escaped. */
+void
+json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s != NULL && *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}

@@ -1,0 +1,40 @@
+/* The console's command table: one file per command, found by name, alias or prefix. */
+#ifndef MINT_CONSOLE_CMD_H
+#define MINT_CONSOLE_CMD_H
+
+#include <stdio.h>
+
+#include "shm/region.h"
+
+/* What every command gets: the global options and, once opened, the region. */
+struct cmd_ctx {
+	const char *region_spec;
+	int json;
+	struct mint_region region;
+	int mapped;
+};
+
+#define CMD_JSON	0x1	/* takes --json */
+#define CMD_NOREGION	0x2	/* opens the region itself */
+
+struct cmd_entry {
+	const char *name;
+	const char *alias;
+	const char *usage;	/* after "mint-console NAME " */
+	const char *help;	/* one line */
+	int min_args, max_args;
+	int flags;
+	int (*exec)(struct cmd_ctx *ctx, int argc, char **argv);
+};
+
+extern const struct cmd_entry cmd_format_entry;
+extern const struct cmd_entry cmd_nodes_entry;
+extern const struct cmd_entry cmd_status_entry;
+
+int cmd_run(struct cmd_ctx *ctx, int argc, char **argv);
+void cmd_list(FILE *f);
+int cmd_open_region(struct cmd_ctx *ctx);
+int cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void json_string(FILE *f, const char *s);
+
+#endif

@@ -1,0 +1,10 @@
+# console/: mint-console, one file per command.
+noinst_LIBRARIES += console/libmintconsole.a
+console_libmintconsole_a_SOURCES = console/cmd.c console/cmd.h \
+	console/cmd-format.c console/cmd-nodes.c console/cmd-status.c \
+	console/snapshot.c console/snapshot.h
+console_libmintconsole_a_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
+
+bin_PROGRAMS += console/mint-console
+console_mint_console_SOURCES = console/main.c
+console_mint_console_LDADD = console/libmintconsole.a $(PROTO_LIBS) $(SHM_LIBS)

@@ -1,0 +1,39 @@
+/* Read and check a node's status snapshot: the region is shared, so it is untrusted. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "console/snapshot.h"
+#include "shm/cause.h"
+#include "shm/node.h"
+
+/* *env holds the node's NodeStatus (free with wire_free); -ENOENT if it has none yet. */
+int
+snapshot_read(const struct mint_region *r, unsigned node, Mint__Envelope **env, char *cause,
+    size_t len)
+{
+	uint8_t *buf;
+	uint32_t n;
+	int rc;
+
+	*env = NULL;
+	if ((buf = malloc(r->layout.status_max + 1)) == NULL)
+		return -ENOMEM;
+	rc = node_read_status(r, node, buf, r->layout.status_max, &n);
+	if (rc == 0 && n == 0)
+		rc = -ENOENT;
+	if (rc < 0) {
+		free(buf);
+		return shm_fail(cause, len, rc, "node %u: %s", node, rc == -ENOENT ?
+		    "no status published yet" : rc == -EBUSY ? "status being rewritten (or its writer died)" :
+		    "status area damaged");
+	}
+	rc = wire_unpack(buf, n, env, cause, len);
+	free(buf);
+	if (rc == 0 && (*env)->body_case != MINT__ENVELOPE__BODY_STATUS) {
+		wire_free(*env);
+		*env = NULL;
+		return shm_fail(cause, len, -EBADMSG, "node %u: its snapshot is not a status", node);
+	}
+	return rc;
+}

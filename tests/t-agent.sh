@@ -1,0 +1,64 @@
+#!/bin/sh
+# Agents on one region file: they attach, heartbeat and publish their status;
+# the console lists them; a restarted agent comes back with a new epoch; bad
+# input gets one clear line and a non-zero exit.
+set -u
+b=${top_builddir:-.}
+s=${top_srcdir:-.}
+agent="$b/agent/mint-agent"
+console="$b/console/mint-console"
+command -v jq >/dev/null 2>&1 || { echo "1..0 # SKIP jq not installed (tools/install-deps)"; exit 77; }
+
+d=$(mktemp -d)
+pids=""
+cleanup() { for p in $pids; do kill -9 "$p" 2>/dev/null; done; rm -rf "$d"; }
+trap cleanup EXIT
+R="file:$d/region"
+n=0
+ok() { n=$((n + 1)); if eval "$1"; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
+con() { "$console" -r "$R" "$@"; }
+start() { "$agent" -r "$R" -n "$1" -f -H 20 -s 100 ${2:+-p "$2"} 2>>"$d/agents.log" & pids="$pids $!"; eval "pid$1=$!"; }
+# wait until jq expression $1 holds over `nodes --json`, up to 5 s
+until_nodes() {
+	i=0
+	while [ $i -lt 50 ]; do
+		con nodes --json 2>/dev/null | jq -e "$1" >/dev/null 2>&1 && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+
+ok 'con format nodes=3 >/dev/null' "format a three-node region"
+start 0; start 1; start 2 "$s/tests/fixtures/proc"
+ok 'until_nodes "length == 3 and all(.state == \"online\" and .epoch == 1)"' \
+    "three agents online with epoch 1"
+ok 'until_nodes "all(.heartbeat > 5)"' "they heartbeat"
+ok 'until_nodes ".[0].cores | length > 0"' "node 0 publishes its cores"
+ok 'con status 2 --json | jq -e ".cores | map(.cpu) == [0, 1, 3]" >/dev/null' \
+    "node 2 reads its /proc from a fixture tree: cores 0, 1 and 3"
+ok 'con status 2 --json | jq -e ".load[0] == 1.25 and .memory.total == 8167848 * 1024" >/dev/null' \
+    "  with its load and memory"
+ok 'con status 1 | grep -q "^node 1 .*online, epoch 1"' "status in plain text"
+
+kill -TERM "$pid1"; wait "$pid1" 2>/dev/null
+ok 'until_nodes ".[] | select(.node == 1) | .state == \"absent\""' "a stopped agent leaves its node absent"
+start 1
+ok 'until_nodes ".[] | select(.node == 1) | .state == \"online\" and .epoch == 2"' \
+    "restarted, it comes back with epoch 2"
+
+kill -9 "$pid2"; wait "$pid2" 2>/dev/null
+h1=$(con nodes --json | jq '.[] | select(.node == 2) | .heartbeat'); sleep 0.3
+h2=$(con nodes --json | jq '.[] | select(.node == 2) | .heartbeat')
+ok '[ "$h1" = "$h2" ]' "a killed agent's heartbeat stops ($h1 then $h2)"
+
+ok '! con status 9 2>"$d/err" && grep -q "no node .9." "$d/err" && [ $(wc -l <"$d/err") -eq 1 ]' \
+    "status of a node that cannot exist: one line, non-zero exit"
+ok '! con frobnicate 2>/dev/null' "an unknown command fails"
+ok 'con no --json | jq -e "length == 3" >/dev/null' "commands answer to a prefix"
+ok '! "$agent" -r "$R" -n 7 -f 2>"$d/err" && grep -q "nodes 0 to 2" "$d/err"' \
+    "an agent for a node the region does not have is refused"
+ok '! "$agent" -r "file:$d/nothing" -n 0 -f 2>"$d/err" && grep -q "nothing" "$d/err"' \
+    "an agent without a region says which"
+printf 'garbage' | dd of="$d/region" bs=1 count=7 conv=notrunc 2>/dev/null
+ok '! con nodes 2>"$d/err" && grep -q "magic" "$d/err"' "a damaged region is refused with the reason"
+echo "1..$n"
