@@ -1,8 +1,10 @@
 # agent/: mint-agent, one per node. Domain code (no libev) goes in the library the tests link.
 noinst_LIBRARIES += agent/libmintagent.a
-agent_libmintagent_a_SOURCES = agent/sample.c agent/sample.h agent/status.c agent/status.h
-agent_libmintagent_a_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
+agent_libmintagent_a_SOURCES = agent/guests.c agent/guests.h agent/sample.c agent/sample.h \
+	agent/status.c agent/status.h
+agent_libmintagent_a_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) $(LIBVIRT_CFLAGS)
 
 bin_PROGRAMS += agent/mint-agent
 agent_mint_agent_SOURCES = agent/main.c
-agent_mint_agent_LDADD = agent/libmintagent.a $(PROTO_LIBS) common/libmintcommon.a $(SHM_LIBS) $(EV_LIBS)
+agent_mint_agent_LDADD = agent/libmintagent.a $(PROTO_LIBS) common/libmintcommon.a $(SHM_LIBS) \
+	$(LIBVIRT_LIBS) $(EV_LIBS)

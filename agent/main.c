@@ -25,6 +25,9 @@ struct agent {
 	ev_signal sigint;
 	ev_signal sigterm;
 	struct status_src status;
+	struct guests guests;
+	int guests_failing;	/* the last listing failed (warned once) */
+	struct guest_info guest_list[GUESTS_MAX];
 	ev_tstamp started;
 	uint8_t snapshot[65536];
 };
@@ -35,13 +38,14 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: mint-agent -r REGION -n NODE [options]\n"
 	    "Attach the shared region as node NODE, heartbeat, and publish this node's\n"
-	    "status (cores, load, memory) in its node table entry.\n"
+	    "status (cores, load, memory, guests) in its node table entry.\n"
 	    "\n"
 	    "  -r, --region SPEC      the region: file:PATH, dev:PATH (module), pci:PATH\n"
 	    "  -n, --node N           this node's number in the region\n"
 	    "  -H, --heartbeat MS     heartbeat period in milliseconds (100)\n"
 	    "  -s, --sample MS        status sampling period in milliseconds (1000)\n"
 	    "  -p, --proc DIR         read load and memory from DIR instead of /proc\n"
+	    "  -c, --connect URI      libvirt URI of this node's hypervisor (qemu:///system)\n"
 	    "  -f, --foreground       stay in the foreground, log to stderr\n"
 	    "  -v, --verbose          log debugging detail\n"
 	    "  -h, --help             this text\n");
@@ -59,11 +63,20 @@ static void
 agent_sample_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct agent *a = w->data;
+	char cause[256];
 	size_t len;
-	int rc;
+	int rc, n;
 
+	rc = guests_list(&a->guests, a->guest_list, GUESTS_MAX, &n,
+	    (uint64_t)(ev_time() * 1e9), cause, sizeof(cause));
+	if (rc < 0 && !a->guests_failing)
+		log_warn("guests unknown: %s", cause);
+	else if (rc == 0 && a->guests_failing)
+		log_info("guests listed again through %s", a->guests.uri);
+	a->guests_failing = rc < 0;
 	rc = status_snapshot(&a->status, a->node, a->epoch,
-	    (uint64_t)((ev_now(loop) - a->started) * 1000), a->snapshot, sizeof(a->snapshot), &len);
+	    (uint64_t)((ev_now(loop) - a->started) * 1000), a->guest_list, n,
+	    a->snapshot, sizeof(a->snapshot), &len);
 	if (rc == 0)
 		rc = node_publish_status(&a->region, a->node, a->snapshot, (uint32_t)len);
 	if (rc < 0)
@@ -101,6 +114,7 @@ main(int argc, char **argv)
 		{ "heartbeat", required_argument, NULL, 'H' },
 		{ "sample", required_argument, NULL, 's' },
 		{ "proc", required_argument, NULL, 'p' },
+		{ "connect", required_argument, NULL, 'c' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -112,14 +126,17 @@ main(int argc, char **argv)
 	int c, foreground = 0, verbose = 0, have_node = 0, rc;
 	char cause[256];
 
+	const char *uri = "qemu:///system";
+
 	a.status.proc = "/proc";
-	while ((c = getopt_long(argc, argv, "r:n:H:s:p:fvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:n:H:s:p:c:fvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': region = optarg; break;
 		case 'n': a.node = parse_uint(optarg, "node", MINT_MAX_NODES - 1); have_node = 1; break;
 		case 'H': hb_ms = parse_uint(optarg, "heartbeat period", 60000); break;
 		case 's': sample_ms = parse_uint(optarg, "sampling period", 600000); break;
 		case 'p': a.status.proc = optarg; break;
+		case 'c': uri = optarg; break;
 		case 'f': foreground = 1; break;
 		case 'v': verbose = 1; break;
 		case 'h': usage(stdout); return 0;
@@ -145,6 +162,7 @@ main(int argc, char **argv)
 	log_info("node %u online, epoch %" PRIu32 ", region generation %" PRIu32, a.node, a.epoch,
 	    a.region.generation);
 
+	guests_init(&a.guests, uri);
 	a.loop = EV_DEFAULT;
 	a.started = ev_now(a.loop);
 	ev_timer_init(&a.heartbeat, agent_heartbeat_cb, 0, hb_ms / 1000.0);
@@ -162,6 +180,7 @@ main(int argc, char **argv)
 
 	ev_run(a.loop, 0);
 
+	guests_close(&a.guests);
 	node_set_state(&a.region, a.node, MINT_NODE_ABSENT);
 	region_unmap(&a.region);
 	return 0;

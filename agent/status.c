@@ -33,8 +33,9 @@ read_text(const char *dir, const char *name, char *buf, size_t cap)
  */
 int
 status_snapshot(struct status_src *src, unsigned node, uint32_t epoch, uint64_t uptime_ms,
-    uint8_t *buf, size_t cap, size_t *len)
+    const struct guest_info *guests, int nguests, uint8_t *buf, size_t cap, size_t *len)
 {
+	static Mint__Guest gs[GUESTS_MAX], *gp[GUESTS_MAX];
 	static char text[65536];
 	struct cpu_times cur[SAMPLE_MAX_CPUS];
 	Mint__Core cores[SAMPLE_MAX_CPUS], *cp[SAMPLE_MAX_CPUS];
@@ -85,6 +86,20 @@ status_snapshot(struct status_src *src, unsigned node, uint32_t epoch, uint64_t 
 		st.has_mem_movable_bytes = 1;
 		st.mem_movable_bytes = sample_parse_movable(text, (uint64_t)sysconf(_SC_PAGESIZE));
 	}
+
+	for (int i = 0; i < nguests && i < GUESTS_MAX; i++) {
+		mint__guest__init(&gs[i]);
+		gs[i].name = (char *)guests[i].name;
+		gs[i].uuid = (char *)guests[i].uuid;
+		gs[i].has_state = 1, gs[i].state = (Mint__GuestState)guests[i].state;
+		gs[i].has_vcpus = 1, gs[i].vcpus = guests[i].vcpus;
+		gs[i].has_memory_bytes = 1, gs[i].memory_bytes = guests[i].memory_bytes;
+		gs[i].has_cpu_time_ns = 1, gs[i].cpu_time_ns = guests[i].cpu_time_ns;
+		gs[i].has_cpu_permille = 1, gs[i].cpu_permille = guests[i].cpu_permille;
+		gp[i] = &gs[i];
+	}
+	st.n_guests = (size_t)(nguests < GUESTS_MAX ? nguests : GUESTS_MAX);
+	st.guests = gp;
 
 	wire_init(&e, node, node, 0);
 	e.body_case = MINT__ENVELOPE__BODY_STATUS;

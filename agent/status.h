@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agent/guests.h"
 #include "agent/sample.h"
 
 struct status_src {
@@ -17,6 +18,7 @@ struct status_src {
 };
 
 int status_snapshot(struct status_src *src, unsigned node, uint32_t epoch,
-	    uint64_t uptime_ms, uint8_t *buf, size_t cap, size_t *len);
+	    uint64_t uptime_ms, const struct guest_info *guests, int nguests,
+	    uint8_t *buf, size_t cap, size_t *len);
 
 #endif

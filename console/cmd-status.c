@@ -8,6 +8,16 @@
 #include "console/snapshot.h"
 #include "shm/node.h"
 
+static const char *
+guest_state_name(Mint__GuestState s)
+{
+	static const char *const names[] = {
+		"unknown", "running", "paused", "shut off", "crashed", "migrating"
+	};
+
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
+}
+
 static void
 print_json(const Mint__NodeStatus *st, const struct node_view *v)
 {
@@ -29,8 +39,11 @@ print_json(const Mint__NodeStatus *st, const struct node_view *v)
 	for (size_t k = 0; k < st->n_guests; k++) {
 		printf("%s{\"name\": ", k ? ", " : "");
 		json_string(stdout, st->guests[k]->name);
-		printf(", \"vcpus\": %" PRIu32 ", \"memory\": %" PRIu64 "}", st->guests[k]->vcpus,
-		    st->guests[k]->memory_bytes);
+		printf(", \"state\": ");
+		json_string(stdout, guest_state_name(st->guests[k]->state));
+		printf(", \"vcpus\": %" PRIu32 ", \"memory\": %" PRIu64 ", \"cpu\": %.1f}",
+		    st->guests[k]->vcpus, st->guests[k]->memory_bytes,
+		    st->guests[k]->cpu_permille / 10.0);
 	}
 	printf("]}\n");
 }
@@ -64,6 +77,11 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		for (size_t k = 0; k < st->n_cores; k++)
 			printf("  cpu%-3" PRIu32 " %5.1f%% busy\n", st->cores[k]->cpu,
 			    st->cores[k]->busy_permille / 10.0);
+		for (size_t k = 0; k < st->n_guests; k++)
+			printf("  guest %-20s %-9s %2" PRIu32 " vcpus %6" PRIu64 " MiB %5.1f%% cpu\n",
+			    st->guests[k]->name, guest_state_name(st->guests[k]->state),
+			    st->guests[k]->vcpus, st->guests[k]->memory_bytes >> 20,
+			    st->guests[k]->cpu_permille / 10.0);
 	}
 	wire_free(env);
 	return 0;

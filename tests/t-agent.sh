@@ -11,13 +11,14 @@ command -v jq >/dev/null 2>&1 || { echo "1..0 # SKIP jq not installed (tools/ins
 
 d=$(mktemp -d)
 pids=""
-cleanup() { for p in $pids; do kill -9 "$p" 2>/dev/null; done; rm -rf "$d"; }
+cleanup() { for p in $pids; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$d"; }
 trap cleanup EXIT
 R="file:$d/region"
 n=0
 ok() { n=$((n + 1)); if eval "$1"; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
 con() { "$console" -r "$R" "$@"; }
-start() { "$agent" -r "$R" -n "$1" -f -H 20 -s 100 ${2:+-p "$2"} 2>>"$d/agents.log" & pids="$pids $!"; eval "pid$1=$!"; }
+start() { "$agent" -r "$R" -n "$1" -f -H 20 -s 100 -c "${3:-test:///default}" ${2:+-p "$2"} \
+    2>>"$d/agents.log" & pids="$pids $!"; eval "pid$1=$!"; }
 # wait until jq expression $1 holds over `nodes --json`, up to 5 s
 until_nodes() {
 	i=0
@@ -29,7 +30,7 @@ until_nodes() {
 }
 
 ok 'con format nodes=3 >/dev/null' "format a three-node region"
-start 0; start 1; start 2 "$s/tests/fixtures/proc"
+start 0; start 1 "" "test:///nonexistent"; start 2 "$s/tests/fixtures/proc"
 ok 'until_nodes "length == 3 and all(.state == \"online\" and .epoch == 1)"' \
     "three agents online with epoch 1"
 ok 'until_nodes "all(.heartbeat > 5)"' "they heartbeat"
@@ -39,6 +40,11 @@ ok 'con status 2 --json | jq -e ".cores | map(.cpu) == [0, 1, 3]" >/dev/null' \
 ok 'con status 2 --json | jq -e ".load[0] == 1.25 and .memory.total == 8167848 * 1024" >/dev/null' \
     "  with its load and memory"
 ok 'con status 1 | grep -q "^node 1 .*online, epoch 1"' "status in plain text"
+ok 'con status 0 --json | jq -e ".guests | length == 1 and (.[0] | .name == \"test\" and .state == \"running\" and .vcpus == 2 and .memory == 2147483648)" >/dev/null' \
+    "node 0 lists its hypervisor's guests (libvirt test driver)"
+ok 'con status 0 | grep -q "guest test .*running"' "  also in plain text"
+ok 'grep -q "guests unknown: libvirt test:///nonexistent" "$d/agents.log" && [ $(grep -c "guests unknown" "$d/agents.log") -eq 1 ]' \
+    "an agent whose hypervisor cannot be reached says so once, and runs on"
 
 kill -TERM "$pid1"; wait "$pid1" 2>/dev/null
 ok 'until_nodes ".[] | select(.node == 1) | .state == \"absent\""' "a stopped agent leaves its node absent"

@@ -1,0 +1,36 @@
+/*
+ * The guests of this node's hypervisor, through libvirt: qemu:///system on a
+ * node, any URI by option (test:///default in tests).
+ */
+#ifndef MINT_AGENT_GUESTS_H
+#define MINT_AGENT_GUESTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GUESTS_MAX	256
+
+struct guest_info {
+	char name[64];
+	char uuid[37];
+	int state;		/* Mint__GuestState */
+	uint32_t vcpus;
+	uint64_t memory_bytes;
+	uint64_t cpu_time_ns;
+	uint32_t cpu_permille;	/* of one core, since the last listing */
+};
+
+struct guests {
+	const char *uri;
+	void *conn;		/* virConnectPtr, NULL while not connected */
+	struct guest_info prev[GUESTS_MAX];
+	int nprev;
+	uint64_t prev_ns;	/* when prev was taken */
+};
+
+void guests_init(struct guests *g, const char *uri);
+int guests_list(struct guests *g, struct guest_info *out, int max, int *n, uint64_t now_ns,
+	    char *cause, size_t causelen);
+void guests_close(struct guests *g);
+
+#endif
