@@ -1,7 +1,7 @@
 #!/bin/sh
 # make bench: the ring benchmark, then the two counts that do not depend on
 # timing: system calls per message (perf) and instructions per message
-# (callgrind). Usage: bench.sh BENCH-RING [ROUNDS]
+# (callgrind); then the CPU an idle agent takes. Usage: bench.sh BENCH-RING [ROUNDS]
 set -u
 bench=$1
 rounds=${2:-${BENCH_ROUNDS:-5}}
@@ -51,3 +51,7 @@ if command -v valgrind >/dev/null 2>&1; then
 else
 	echo "  valgrind is not installed"
 fi
+
+echo
+echo "an idle mint-agent (heartbeat every 100 ms, status every second, libvirt test driver)"
+sh "$(dirname "$0")/bench-agent.sh" "$(dirname "$bench")/.." 20

@@ -70,8 +70,8 @@ endif
 # make bench: not part of make check.
 noinst_PROGRAMS += tests/bench-ring
 tests_bench_ring_LDADD = $(SHM_LIBS)
-EXTRA_DIST += tests/bench.sh
-bench: tests/bench-ring$(EXEEXT)
+EXTRA_DIST += tests/bench.sh tests/bench-agent.sh
+bench: tests/bench-ring$(EXEEXT) agent/mint-agent$(EXEEXT) console/mint-console$(EXEEXT)
 	$(SHELL) $(top_srcdir)/tests/bench.sh $(top_builddir)/tests/bench-ring$(EXEEXT)
 .PHONY: bench
 
