@@ -1,6 +1,7 @@
 /* mint-agent: one per node; attaches the region, heartbeats, publishes its status. */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,27 +11,10 @@
 
 #include <ev.h>
 
-#include "agent/status.h"
+#include "agent/agent.h"
 #include "common/log.h"
 #include "shm/node.h"
 #include "shm/region.h"
-
-struct agent {
-	struct ev_loop *loop;
-	struct mint_region region;
-	unsigned node;
-	uint32_t epoch;
-	ev_timer heartbeat;
-	ev_timer sample;
-	ev_signal sigint;
-	ev_signal sigterm;
-	struct status_src status;
-	struct guests guests;
-	int guests_failing;	/* the last listing failed (warned once) */
-	struct guest_info guest_list[GUESTS_MAX];
-	ev_tstamp started;
-	uint8_t snapshot[65536];
-};
 
 static void
 usage(FILE *f)
@@ -46,6 +30,9 @@ usage(FILE *f)
 	    "  -s, --sample MS        status sampling period in milliseconds (1000)\n"
 	    "  -p, --proc DIR         read load and memory from DIR instead of /proc\n"
 	    "  -c, --connect URI      libvirt URI of this node's hypervisor (qemu:///system)\n"
+	    "  -S, --socket PATH      control socket for consoles (" CTL_DEFAULT ")\n"
+	    "  -g, --group NAME       group that may read through the socket (mint)\n"
+	    "  -a, --admin-group NAME group that may also change things (only root if unset)\n"
 	    "  -f, --foreground       stay in the foreground, log to stderr\n"
 	    "  -v, --verbose          log debugging detail\n"
 	    "  -h, --help             this text\n");
@@ -77,8 +64,10 @@ agent_sample_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	rc = status_snapshot(&a->status, a->node, a->epoch,
 	    (uint64_t)((ev_now(loop) - a->started) * 1000), a->guest_list, n,
 	    a->snapshot, sizeof(a->snapshot), &len);
-	if (rc == 0)
+	if (rc == 0) {
+		a->snapshot_len = len;
 		rc = node_publish_status(&a->region, a->node, a->snapshot, (uint32_t)len);
+	}
 	if (rc < 0)
 		log_warn("status not published: %s", strerror(-rc));
 }
@@ -115,6 +104,9 @@ main(int argc, char **argv)
 		{ "sample", required_argument, NULL, 's' },
 		{ "proc", required_argument, NULL, 'p' },
 		{ "connect", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, 'S' },
+		{ "group", required_argument, NULL, 'g' },
+		{ "admin-group", required_argument, NULL, 'a' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -126,10 +118,11 @@ main(int argc, char **argv)
 	int c, foreground = 0, verbose = 0, have_node = 0, rc;
 	char cause[256];
 
-	const char *uri = "qemu:///system";
+	const char *uri = "qemu:///system", *sock = CTL_DEFAULT, *group = "mint", *admin = NULL;
 
 	a.status.proc = "/proc";
-	while ((c = getopt_long(argc, argv, "r:n:H:s:p:c:fvh", opts, NULL)) != -1) {
+	a.ctl_fd = -1;
+	while ((c = getopt_long(argc, argv, "r:n:H:s:p:c:S:g:a:fvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': region = optarg; break;
 		case 'n': a.node = parse_uint(optarg, "node", MINT_MAX_NODES - 1); have_node = 1; break;
@@ -137,6 +130,9 @@ main(int argc, char **argv)
 		case 's': sample_ms = parse_uint(optarg, "sampling period", 600000); break;
 		case 'p': a.status.proc = optarg; break;
 		case 'c': uri = optarg; break;
+		case 'S': sock = optarg; break;
+		case 'g': group = optarg; break;
+		case 'a': admin = optarg; break;
 		case 'f': foreground = 1; break;
 		case 'v': verbose = 1; break;
 		case 'h': usage(stdout); return 0;
@@ -155,6 +151,13 @@ main(int argc, char **argv)
 		fatalx("%s: %s", region, cause);
 	if (a.node >= a.region.layout.nodes)
 		fatalx("node %u: the region has nodes 0 to %u", a.node, a.region.layout.nodes - 1);
+	if (admin != NULL) {
+		struct group *gr = getgrnam(admin);
+		if (gr == NULL)
+			fatalx("admin group '%s' does not exist", admin);
+		a.admin_gid = gr->gr_gid;
+		a.have_admin_gid = 1;
+	}
 	if (!foreground && daemon(0, 0) < 0)
 		fatal("daemon");
 	if ((rc = node_attach(&a.region, a.node, MINT_NODE_ONLINE, (uint32_t)getpid(), &a.epoch)) < 0)
@@ -164,6 +167,8 @@ main(int argc, char **argv)
 
 	guests_init(&a.guests, uri);
 	a.loop = EV_DEFAULT;
+	if (ctl_open(&a, sock, group) < 0)
+		fatal("control socket %s", sock);
 	a.started = ev_now(a.loop);
 	ev_timer_init(&a.heartbeat, agent_heartbeat_cb, 0, hb_ms / 1000.0);
 	a.heartbeat.data = &a;
@@ -180,6 +185,7 @@ main(int argc, char **argv)
 
 	ev_run(a.loop, 0);
 
+	ctl_close(&a);
 	guests_close(&a.guests);
 	node_set_state(&a.region, a.node, MINT_NODE_ABSENT);
 	region_unmap(&a.region);

@@ -22,6 +22,12 @@ log_open(const char *name, int verbose, int where)
 		openlog(name, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
+void
+log_set_verbose(int verbose)
+{
+	log_verbose = verbose;
+}
+
 static void
 log_vwrite(int prio, const char *fmt, va_list ap, const char *suffix)
 {

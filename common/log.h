@@ -6,6 +6,7 @@
 #define LOG_TO_SYSLOG	1
 
 void log_open(const char *name, int verbose, int where);
+void log_set_verbose(int verbose);
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -8,7 +8,9 @@
 static const struct cmd_entry *const cmd_table[] = {
 	&cmd_format_entry,
 	&cmd_nodes_entry,
+	&cmd_ping_entry,
 	&cmd_status_entry,
+	&cmd_verbose_entry,
 	NULL
 };
 

@@ -9,6 +9,8 @@
 /* What every command gets: the global options and, once opened, the region. */
 struct cmd_ctx {
 	const char *region_spec;
+	const char *socket_path;	/* the local agent's control socket */
+	int timeout_ms;
 	int json;
 	struct mint_region region;
 	int mapped;
@@ -29,7 +31,9 @@ struct cmd_entry {
 
 extern const struct cmd_entry cmd_format_entry;
 extern const struct cmd_entry cmd_nodes_entry;
+extern const struct cmd_entry cmd_ping_entry;
 extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_verbose_entry;
 
 int cmd_run(struct cmd_ctx *ctx, int argc, char **argv);
 void cmd_list(FILE *f);

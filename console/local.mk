@@ -1,8 +1,9 @@
 # console/: mint-console, one file per command.
 noinst_LIBRARIES += console/libmintconsole.a
 console_libmintconsole_a_SOURCES = console/cmd.c console/cmd.h \
-	console/cmd-format.c console/cmd-nodes.c console/cmd-status.c \
-	console/snapshot.c console/snapshot.h
+	console/client.c console/client.h \
+	console/cmd-format.c console/cmd-nodes.c console/cmd-ping.c console/cmd-status.c \
+	console/cmd-verbose.c console/snapshot.c console/snapshot.h
 console_libmintconsole_a_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
 
 bin_PROGRAMS += console/mint-console

@@ -7,6 +7,7 @@
 #include "console/cmd.h"
 
 #define DEFAULT_REGION	"file:/dev/shm/mint-region"
+#define DEFAULT_SOCKET	"/run/mint/agent.sock"
 
 static void
 usage(FILE *f)
@@ -16,6 +17,9 @@ usage(FILE *f)
 	    "\n"
 	    "  -r, --region SPEC   the shared region (file:PATH, dev:PATH, pci:PATH);\n"
 	    "                      default: $MINT_REGION, else " DEFAULT_REGION "\n"
+	    "  -s, --socket PATH   the local agent's control socket;\n"
+	    "                      default: $MINT_SOCKET, else " DEFAULT_SOCKET "\n"
+	    "  -t, --timeout MS    how long to wait for an agent's reply (5000)\n"
 	    "  -h, --help          this text\n"
 	    "\n"
 	    "Commands (any unambiguous prefix works; COMMAND --help for each):\n");
@@ -27,6 +31,8 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "region", required_argument, NULL, 'r' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -35,10 +41,20 @@ main(int argc, char **argv)
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.region_spec = getenv("MINT_REGION") ? getenv("MINT_REGION") : DEFAULT_REGION;
+	ctx.socket_path = getenv("MINT_SOCKET") ? getenv("MINT_SOCKET") : DEFAULT_SOCKET;
+	ctx.timeout_ms = 5000;
 	/* "+": options after the command belong to the command */
-	while ((c = getopt_long(argc, argv, "+r:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+r:s:t:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': ctx.region_spec = optarg; break;
+		case 's': ctx.socket_path = optarg; break;
+		case 't':
+			ctx.timeout_ms = atoi(optarg);
+			if (ctx.timeout_ms <= 0) {
+				fprintf(stderr, "mint-console: timeout '%s' is not a number of ms\n", optarg);
+				return 2;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

@@ -86,3 +86,7 @@ check-valgrind: tests/test-region$(EXEEXT) tests/test-ring$(EXEEXT) tests/fuzz-r
 
 TESTS += tests/t-agent.sh
 EXTRA_DIST += tests/t-agent.sh
+
+check_PROGRAMS += tests/sockpeer
+tests_sockpeer_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_sockpeer_LDADD = $(PROTO_LIBS)

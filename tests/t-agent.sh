@@ -18,7 +18,10 @@ n=0
 ok() { n=$((n + 1)); if eval "$1"; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
 con() { "$console" -r "$R" "$@"; }
 start() { "$agent" -r "$R" -n "$1" -f -H 20 -s 100 -c "${3:-test:///default}" ${2:+-p "$2"} \
-    2>>"$d/agents.log" & pids="$pids $!"; eval "pid$1=$!"; }
+    -S "$d/node$1.sock" -g "$group" ${admin:+-a "$admin"} 2>>"$d/agents.log" & pids="$pids $!"; eval "pid$1=$!"; }
+group=nogroup
+admin=""
+chmod 755 "$d"	# so that another user reaches the sockets
 # wait until jq expression $1 holds over `nodes --json`, up to 5 s
 until_nodes() {
 	i=0
@@ -53,6 +56,8 @@ ok 'until_nodes ".[] | select(.node == 1) | .state == \"online\" and .epoch == 2
     "restarted, it comes back with epoch 2"
 
 kill -9 "$pid2"; wait "$pid2" 2>/dev/null
+ok '! "$console" -s "$d/node2.sock" -t 500 ping 2>"$d/err" && grep -q "mint-agent running" "$d/err"' \
+    "a request to a killed agent fails with a clear line"
 h1=$(con nodes --json | jq '.[] | select(.node == 2) | .heartbeat'); sleep 0.3
 h2=$(con nodes --json | jq '.[] | select(.node == 2) | .heartbeat')
 ok '[ "$h1" = "$h2" ]' "a killed agent's heartbeat stops ($h1 then $h2)"
@@ -60,6 +65,31 @@ ok '[ "$h1" = "$h2" ]' "a killed agent's heartbeat stops ($h1 then $h2)"
 ok '! con status 9 2>"$d/err" && grep -q "no node .9." "$d/err" && [ $(wc -l <"$d/err") -eq 1 ]' \
     "status of a node that cannot exist: one line, non-zero exit"
 ok '! con frobnicate 2>/dev/null' "an unknown command fails"
+
+# the control socket
+S="$d/node0.sock"
+ok '"$console" -s "$S" ping | grep -q "^node 0 epoch 1: alive"' "the local agent answers a ping over its socket"
+ok '[ "$(stat -c %a:%G "$S")" = "660:$group" ]' "its socket is mode 0660, group $group"
+ok '"$console" -s "$S" verbose on | grep -q "debugging log on"' "root may change the agent"
+printf '\005\000\000\000garbagegarbage' | "$b/tests/sockpeer" "$S" >"$d/out"
+ok 'grep -q "^reply -74 .*does not decode" "$d/out"' "garbage on the socket gets an error reply"
+printf '\377\377\377\377' | "$b/tests/sockpeer" "$S" >"$d/out"
+ok 'grep -q "^closed" "$d/out" && grep -q "longer than" "$d/agents.log"' \
+    "an impossible frame length closes that connection, logged"
+ok '"$console" -s "$S" ping >/dev/null' "the agent keeps serving"
+if [ "$(id -u)" = 0 ] && command -v su >/dev/null && id nobody >/dev/null 2>&1; then
+	as_nobody() { su nobody -s /bin/sh -c "$*"; }
+	ok 'as_nobody "\"$console\" -s $S ping" | grep -q alive' "a member of the socket's group may read"
+	ok '! as_nobody "\"$console\" -s $S verbose off" 2>"$d/err" && grep -q "permission denied" "$d/err"' \
+	    "but not change anything: a clear permission error"
+	kill -TERM "$pid0"; wait "$pid0" 2>/dev/null
+	admin=nogroup start 0
+	sleep 0.3
+	ok 'as_nobody "\"$console\" -s $S verbose off" | grep -q "log off"' \
+	    "unless the agent names that group its admin group"
+else
+	n=$((n + 1)); echo "ok $n # SKIP not root: cannot act as another user"
+fi
 ok 'con no --json | jq -e "length == 3" >/dev/null' "commands answer to a prefix"
 ok '! "$agent" -r "$R" -n 7 -f 2>"$d/err" && grep -q "nodes 0 to 2" "$d/err"' \
     "an agent for a node the region does not have is refused"

@@ -1,0 +1,65 @@
+/* The agent's one context object, shared by its loop, control socket and handlers. */
+#ifndef MINT_AGENT_AGENT_H
+#define MINT_AGENT_AGENT_H
+
+#include <sys/types.h>
+
+#include <ev.h>
+
+#include "agent/guests.h"
+#include "agent/status.h"
+#include "proto/wire.h"
+#include "shm/region.h"
+
+struct agent {
+	struct ev_loop *loop;
+	struct mint_region region;
+	unsigned node;
+	uint32_t epoch;
+	ev_timer heartbeat;
+	ev_timer sample;
+	ev_signal sigint;
+	ev_signal sigterm;
+	struct status_src status;
+	struct guests guests;
+	int guests_failing;	/* the last listing failed (warned once) */
+	struct guest_info guest_list[GUESTS_MAX];
+	ev_tstamp started;
+	uint8_t snapshot[65536];
+	size_t snapshot_len;
+
+	/* control socket */
+	const char *ctl_path;
+	int ctl_fd;
+	ev_io ctl_io;
+	gid_t admin_gid;	/* besides root, members of this group may change things */
+	int have_admin_gid;
+};
+
+/* Who is asking, from the socket's peer credentials. */
+struct peer {
+	pid_t pid;
+	uid_t uid;
+	gid_t groups[64];
+	int ngroups;
+};
+
+#define CTL_DEFAULT	"/run/mint/agent.sock"
+
+int ctl_open(struct agent *a, const char *path, const char *group);
+void ctl_close(struct agent *a);
+
+/* A request handler fills the reply; it returns 0 or a negative errno for it. */
+typedef int (*handler_fn)(struct agent *a, const struct peer *who, const Mint__Command *cmd,
+    Mint__Reply *reply, char *msg, size_t msglen);
+
+int handle_command(struct agent *a, const struct peer *who, const Mint__Command *cmd,
+	    Mint__Reply *reply, char *msg, size_t msglen);
+int handle_ping(struct agent *a, const struct peer *who, const Mint__Command *cmd,
+	    Mint__Reply *reply, char *msg, size_t msglen);
+int handle_status(struct agent *a, const struct peer *who, const Mint__Command *cmd,
+	    Mint__Reply *reply, char *msg, size_t msglen);
+int handle_set_verbose(struct agent *a, const struct peer *who, const Mint__Command *cmd,
+	    Mint__Reply *reply, char *msg, size_t msglen);
+
+#endif

@@ -1,0 +1,24 @@
+/* status: the agent's latest status snapshot, as published in the region. */
+#include <errno.h>
+#include <stdio.h>
+
+#include "agent/agent.h"
+
+int
+handle_status(struct agent *a, const struct peer *who, const Mint__Command *cmd,
+    Mint__Reply *reply, char *msg, size_t len)
+{
+	/* kept until the next request: the reply points into it */
+	static Mint__Envelope *last;
+
+	wire_free(last);
+	last = NULL;
+	if (a->snapshot_len == 0) {
+		snprintf(msg, len, "node %u has no status yet", a->node);
+		return -EAGAIN;
+	}
+	if (wire_unpack(a->snapshot, a->snapshot_len, &last, msg, len) < 0)
+		return -EIO;
+	reply->status = last->status;
+	return 0;
+}

@@ -1,0 +1,85 @@
+/* One request to the agent and its reply, framed, with a timeout. */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "console/client.h"
+#include "shm/cause.h"
+
+/*
+ * Send cmd to the agent at path and wait up to timeout_ms for its reply;
+ * *reply must go to wire_free. -errno and a sentence in cause on failure.
+ */
+int
+client_request(const char *path, const Mint__Command *cmd, int timeout_ms,
+    Mint__Envelope **reply, char *cause, size_t clen)
+{
+	static uint8_t buf[WIRE_MAX + WIRE_FRAME_HDR];
+	struct sockaddr_un sun;
+	Mint__Envelope e;
+	size_t len, got = 0;
+	uint32_t n;
+	int fd, rc;
+
+	*reply = NULL;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return shm_fail(cause, clen, -ENAMETOOLONG, "%s: path too long", path);
+	strcpy(sun.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return shm_fail(cause, clen, -errno, "socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		rc = -errno;
+		close(fd);
+		return shm_fail(cause, clen, rc, "%s: %s%s", path, strerror(-rc),
+		    rc == -ENOENT || rc == -ECONNREFUSED ? " (is mint-agent running?)" :
+		    rc == -EACCES ? " (root or the group of the socket may use it)" : "");
+	}
+	wire_init(&e, WIRE_CONSOLE, WIRE_CONSOLE, (uint64_t)getpid());
+	e.body_case = MINT__ENVELOPE__BODY_COMMAND;
+	e.command = (Mint__Command *)cmd;
+	if ((rc = wire_pack(&e, buf + WIRE_FRAME_HDR, sizeof(buf) - WIRE_FRAME_HDR, &len)) < 0) {
+		close(fd);
+		return shm_fail(cause, clen, rc, "request too large");
+	}
+	wire_frame_put(buf, (uint32_t)len);
+	if (send(fd, buf, len + WIRE_FRAME_HDR, MSG_NOSIGNAL) != (ssize_t)(len + WIRE_FRAME_HDR)) {
+		rc = -errno;
+		close(fd);
+		return shm_fail(cause, clen, rc, "%s: cannot send: %s", path, strerror(-rc));
+	}
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		ssize_t r;
+
+		if ((rc = wire_frame_get(buf, got, &n)) != -EAGAIN)
+			break;
+		if (poll(&p, 1, timeout_ms) <= 0) {
+			close(fd);
+			return shm_fail(cause, clen, -ETIMEDOUT, "%s: no reply within %d ms", path,
+			    timeout_ms);
+		}
+		if ((r = read(fd, buf + got, sizeof(buf) - got)) <= 0) {
+			close(fd);
+			return shm_fail(cause, clen, -ECONNRESET, "%s: the agent hung up", path);
+		}
+		got += (size_t)r;
+	}
+	close(fd);
+	if (rc < 0)
+		return shm_fail(cause, clen, rc, "%s: reply too large", path);
+	if ((rc = wire_unpack(buf + WIRE_FRAME_HDR, n, reply, cause, clen)) < 0)
+		return rc;
+	if ((*reply)->body_case != MINT__ENVELOPE__BODY_REPLY) {
+		wire_free(*reply);
+		*reply = NULL;
+		return shm_fail(cause, clen, -EBADMSG, "%s: the answer is not a reply", path);
+	}
+	return 0;
+}

@@ -1,0 +1,40 @@
+/* mint-console ping: is the local agent there, and how fast does it answer? */
+#include <time.h>
+
+#include "console/client.h"
+#include "console/cmd.h"
+
+static int
+cmd_ping_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	Mint__Command c;
+	Mint__Envelope *r;
+	struct timespec t0, t1;
+	char cause[256];
+
+	mint__command__init(&c);
+	c.has_kind = 1, c.kind = MINT__COMMAND_KIND__CMD_PING;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (client_request(ctx->socket_path, &c, ctx->timeout_ms, &r, cause, sizeof(cause)) < 0)
+		return cmd_error("%s", cause);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (r->reply->error != 0) {
+		cmd_error("%s", r->reply->message ? r->reply->message : "refused");
+		wire_free(r);
+		return 1;
+	}
+	printf("%s (%.0f us)\n", r->reply->message ? r->reply->message : "alive",
+	    (t1.tv_sec - t0.tv_sec) * 1e6 + (t1.tv_nsec - t0.tv_nsec) / 1e3);
+	wire_free(r);
+	return 0;
+}
+
+const struct cmd_entry cmd_ping_entry = {
+	.name = "ping",
+	.usage = "",
+	.help = "Ask the local agent whether it is there.",
+	.min_args = 0,
+	.max_args = 0,
+	.flags = CMD_NOREGION,
+	.exec = cmd_ping_exec,
+};
