@@ -10,6 +10,7 @@
 #include "agent/status.h"
 #include "proto/wire.h"
 #include "shm/region.h"
+#include "shm/ring.h"
 
 struct agent {
 	struct ev_loop *loop;
@@ -27,6 +28,16 @@ struct agent {
 	ev_tstamp started;
 	uint8_t snapshot[65536];
 	size_t snapshot_len;
+
+	/* rings to and from every other node, woken through the node's bell */
+	struct doorbell bell;
+	ev_io bell_io;
+	struct ring_tx tx[MINT_MAX_NODES];
+	struct ring_rx rx[MINT_MAX_NODES];
+	int rx_broken[MINT_MAX_NODES];	/* damage reported once */
+	struct pending *pending;	/* requests forwarded to other nodes */
+	uint64_t next_id;
+	int request_ms;			/* how long a forwarded request may take */
 
 	/* control socket */
 	const char *ctl_path;
@@ -46,13 +57,24 @@ struct peer {
 
 #define CTL_DEFAULT	"/run/mint/agent.sock"
 
+struct client;
+
 int ctl_open(struct agent *a, const char *path, const char *group);
 void ctl_close(struct agent *a);
+int ctl_send_reply(struct client *c, uint64_t id, Mint__Reply *r);
+
+int peers_open(struct agent *a);
+void peers_close(struct agent *a);
+int peers_forward(struct agent *a, struct client *c, uint64_t id, const Mint__Command *cmd,
+	    char *msg, size_t msglen);
+void peers_forget(struct agent *a, struct client *c);
 
 /* A request handler fills the reply; it returns 0 or a negative errno for it. */
 typedef int (*handler_fn)(struct agent *a, const struct peer *who, const Mint__Command *cmd,
     Mint__Reply *reply, char *msg, size_t msglen);
 
+int handle_allowed(struct agent *a, const struct peer *who, const Mint__Command *cmd,
+	    char *msg, size_t msglen);
 int handle_command(struct agent *a, const struct peer *who, const Mint__Command *cmd,
 	    Mint__Reply *reply, char *msg, size_t msglen);
 int handle_ping(struct agent *a, const struct peer *who, const Mint__Command *cmd,

@@ -29,6 +29,7 @@ struct client {
 static void
 client_close(struct client *c)
 {
+	peers_forget(c->a, c);
 	ev_io_stop(c->a->loop, &c->io);
 	close(c->io.fd);
 	free(c);
@@ -57,8 +58,8 @@ client_peer(struct client *c)
 }
 
 /* Send one framed reply; a client that cannot take it is dropped. */
-static int
-client_reply(struct client *c, uint64_t id, Mint__Reply *r)
+int
+ctl_send_reply(struct client *c, uint64_t id, Mint__Reply *r)
 {
 	Mint__Envelope e;
 	size_t len, off = 0;
@@ -94,12 +95,22 @@ client_request(struct client *c, const uint8_t *buf, uint32_t len)
 		log_warn("client pid %d: %s: dropped", (int)c->who.pid, cause);
 		r.has_error = 1, r.error = rc;
 		r.message = cause;
-		return client_reply(c, 0, &r);
+		return ctl_send_reply(c, 0, &r);
 	}
 	if (e->body_case != MINT__ENVELOPE__BODY_COMMAND) {
 		log_warn("client pid %d: a message that is not a request: dropped", (int)c->who.pid);
 		r.has_error = 1, r.error = -EBADMSG;
 		r.message = "only requests are taken here";
+	} else if (e->command->has_node && e->command->node != c->a->node) {
+		/* for another node: through the rings; its reply comes back later */
+		msg[0] = '\0';
+		if ((rc = handle_allowed(c->a, &c->who, e->command, msg, sizeof(msg))) == 0 &&
+		    (rc = peers_forward(c->a, c, e->request_id, e->command, msg, sizeof(msg))) == 0) {
+			wire_free(e);
+			return 0;
+		}
+		r.has_error = 1, r.error = rc;
+		r.message = msg;
 	} else {
 		msg[0] = '\0';
 		rc = handle_command(c->a, &c->who, e->command, &r, msg, sizeof(msg));
@@ -107,7 +118,7 @@ client_request(struct client *c, const uint8_t *buf, uint32_t len)
 		if (msg[0] != '\0')
 			r.message = msg;
 	}
-	rc = client_reply(c, e->request_id, &r);
+	rc = ctl_send_reply(c, e->request_id, &r);
 	wire_free(e);
 	return rc;
 }

@@ -26,21 +26,33 @@ may_change(const struct agent *a, const struct peer *who)
 	return 0;
 }
 
+/* May who make this request? 0, or -EACCES with the reason in msg. */
 int
-handle_command(struct agent *a, const struct peer *who, const Mint__Command *cmd,
-    Mint__Reply *reply, char *msg, size_t len)
+handle_allowed(struct agent *a, const struct peer *who, const Mint__Command *cmd, char *msg,
+    size_t len)
 {
-	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++) {
-		if (!cmd->has_kind || handlers[i].kind != cmd->kind)
-			continue;
-		if (handlers[i].changes && !may_change(a, who)) {
-			snprintf(msg, len, "permission denied: changing node %u needs root%s", a->node,
+	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
+		if (cmd->has_kind && handlers[i].kind == cmd->kind && handlers[i].changes &&
+		    !may_change(a, who)) {
+			snprintf(msg, len, "permission denied: changing a node needs root%s",
 			    a->have_admin_gid ? " or the admin group" : "");
 			log_info("client pid %d uid %d: refused a change", (int)who->pid, (int)who->uid);
 			return -EACCES;
 		}
-		return handlers[i].fn(a, who, cmd, reply, msg, len);
-	}
+	return 0;
+}
+
+int
+handle_command(struct agent *a, const struct peer *who, const Mint__Command *cmd,
+    Mint__Reply *reply, char *msg, size_t len)
+{
+	int rc;
+
+	if ((rc = handle_allowed(a, who, cmd, msg, len)) < 0)
+		return rc;
+	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
+		if (cmd->has_kind && handlers[i].kind == cmd->kind)
+			return handlers[i].fn(a, who, cmd, reply, msg, len);
 	snprintf(msg, len, "node %u does not handle request %d", a->node,
 	    cmd->has_kind ? (int)cmd->kind : 0);
 	return -EOPNOTSUPP;

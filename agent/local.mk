@@ -5,7 +5,7 @@ agent_libmintagent_a_SOURCES = agent/guests.c agent/guests.h agent/sample.c agen
 agent_libmintagent_a_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) $(LIBVIRT_CFLAGS)
 
 bin_PROGRAMS += agent/mint-agent
-agent_mint_agent_SOURCES = agent/main.c agent/agent.h agent/ctl.c \
+agent_mint_agent_SOURCES = agent/main.c agent/agent.h agent/ctl.c agent/peers.c \
 	agent/handle.c agent/handle-ping.c agent/handle-status.c agent/handle-verbose.c
 agent_mint_agent_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
 agent_mint_agent_LDADD = agent/libmintagent.a $(PROTO_LIBS) common/libmintcommon.a $(SHM_LIBS) \

@@ -33,6 +33,7 @@ usage(FILE *f)
 	    "  -S, --socket PATH      control socket for consoles (" CTL_DEFAULT ")\n"
 	    "  -g, --group NAME       group that may read through the socket (mint)\n"
 	    "  -a, --admin-group NAME group that may also change things (only root if unset)\n"
+	    "  -T, --timeout MS       how long a request to another node may take (2000)\n"
 	    "  -f, --foreground       stay in the foreground, log to stderr\n"
 	    "  -v, --verbose          log debugging detail\n"
 	    "  -h, --help             this text\n");
@@ -107,6 +108,7 @@ main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 'S' },
 		{ "group", required_argument, NULL, 'g' },
 		{ "admin-group", required_argument, NULL, 'a' },
+		{ "timeout", required_argument, NULL, 'T' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -122,7 +124,8 @@ main(int argc, char **argv)
 
 	a.status.proc = "/proc";
 	a.ctl_fd = -1;
-	while ((c = getopt_long(argc, argv, "r:n:H:s:p:c:S:g:a:fvh", opts, NULL)) != -1) {
+	a.request_ms = 2000;
+	while ((c = getopt_long(argc, argv, "r:n:H:s:p:c:S:g:a:T:fvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': region = optarg; break;
 		case 'n': a.node = parse_uint(optarg, "node", MINT_MAX_NODES - 1); have_node = 1; break;
@@ -133,6 +136,7 @@ main(int argc, char **argv)
 		case 'S': sock = optarg; break;
 		case 'g': group = optarg; break;
 		case 'a': admin = optarg; break;
+		case 'T': a.request_ms = (int)parse_uint(optarg, "timeout", 600000); break;
 		case 'f': foreground = 1; break;
 		case 'v': verbose = 1; break;
 		case 'h': usage(stdout); return 0;
@@ -169,6 +173,8 @@ main(int argc, char **argv)
 	a.loop = EV_DEFAULT;
 	if (ctl_open(&a, sock, group) < 0)
 		fatal("control socket %s", sock);
+	if (peers_open(&a) < 0)
+		fatalx("node %u: cannot reach the other nodes", a.node);
 	a.started = ev_now(a.loop);
 	ev_timer_init(&a.heartbeat, agent_heartbeat_cb, 0, hb_ms / 1000.0);
 	a.heartbeat.data = &a;
@@ -185,6 +191,7 @@ main(int argc, char **argv)
 
 	ev_run(a.loop, 0);
 
+	peers_close(&a);
 	ctl_close(&a);
 	guests_close(&a.guests);
 	node_set_state(&a.region, a.node, MINT_NODE_ABSENT);

@@ -1,4 +1,5 @@
-/* mint-console ping: is the local agent there, and how fast does it answer? */
+/* mint-console ping: is an agent there, and how fast does it answer through the rings? */
+#include <stdlib.h>
 #include <time.h>
 
 #include "console/client.h"
@@ -14,6 +15,13 @@ cmd_ping_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 	mint__command__init(&c);
 	c.has_kind = 1, c.kind = MINT__COMMAND_KIND__CMD_PING;
+	if (argc == 1) {
+		char *end;
+		unsigned long n = strtoul(argv[0], &end, 10);
+		if (*argv[0] == '\0' || *end != '\0' || n > 0xffff)
+			return cmd_error("ping: '%s' is not a node number", argv[0]);
+		c.has_node = 1, c.node = (uint32_t)n;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (client_request(ctx->socket_path, &c, ctx->timeout_ms, &r, cause, sizeof(cause)) < 0)
 		return cmd_error("%s", cause);
@@ -31,10 +39,10 @@ cmd_ping_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_ping_entry = {
 	.name = "ping",
-	.usage = "",
-	.help = "Ask the local agent whether it is there.",
+	.usage = "[NODE]",
+	.help = "Ask the local agent, or through it NODE's agent, whether it is there.",
 	.min_args = 0,
-	.max_args = 0,
+	.max_args = 1,
 	.flags = CMD_NOREGION,
 	.exec = cmd_ping_exec,
 };

@@ -1,9 +1,16 @@
-/* Doorbell backends: futex for one kernel, polling with back-off anywhere. */
+/* Doorbell backends: futex and bell sockets under one kernel, polling with back-off anywhere. */
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <poll.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -72,8 +79,108 @@ poll_ring(const struct doorbell *db, uint32_t *word, unsigned peer)
 {
 }
 
+/* A node's bell: an abstract Unix datagram socket; ringing sends it a byte. */
+static void
+sock_addr(const struct doorbell *db, unsigned node, struct sockaddr_un *sun, socklen_t *len)
+{
+	int n;
+
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	/* abstract namespace: sun_path[0] is NUL, nothing to clean up on exit */
+	n = snprintf(sun->sun_path + 1, sizeof(sun->sun_path) - 1, "mint-%s-bell-%u", db->machine, node);
+	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+}
+
+/* Empty the bell: one wake-up stands for any number of rings. */
+void
+doorbell_drain(const struct doorbell *db)
+{
+	char buf[64];
+
+	if (db->fd >= 0)
+		while (recv(db->fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+			;
+}
+
+static int
+sock_wait(const struct doorbell *db, uint32_t *word, uint32_t expect, int64_t timeout_ns)
+{
+	struct pollfd p = { db->fd, POLLIN, 0 };
+
+	if (load_acquire(word) != expect)
+		return 0;
+	if (poll(&p, 1, timeout_ns < 0 ? -1 : (int)((timeout_ns + 999999) / 1000000)) < 0 &&
+	    errno != EINTR)
+		return -errno;
+	doorbell_drain(db);
+	return 0;
+}
+
+static void
+sock_ring(const struct doorbell *db, uint32_t *word, unsigned peer)
+{
+	struct sockaddr_un sun;
+	socklen_t len;
+	char b = 1;
+
+	sock_addr(db, peer, &sun, &len);
+	/* a full or absent bell needs no second ring: its owner drains all rings anyway */
+	sendto(db->fd, &b, 1, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&sun, len);
+}
+
 static const struct doorbell_ops futex_ops = { futex_wait, futex_ring };
 static const struct doorbell_ops poll_ops = { poll_wait, poll_ring };
+static const struct doorbell_ops sock_ops = { sock_wait, sock_ring };
+
+/*
+ * The bell of node self on machine (a short name that tells this machine's
+ * bells from another's on the same host). -EADDRINUSE if another process
+ * holds it: that node already has an agent.
+ */
+int
+doorbell_open_sock(struct doorbell *db, const char *machine, unsigned self)
+{
+	struct sockaddr_un sun;
+	socklen_t len;
+
+	memset(db, 0, sizeof(*db));
+	db->kind = DOORBELL_SOCK;
+	db->ops = &sock_ops;
+	snprintf(db->machine, sizeof(db->machine), "%s", machine);
+	if ((db->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
+		return -errno;
+	sock_addr(db, self, &sun, &len);
+	if (bind(db->fd, (struct sockaddr *)&sun, len) < 0) {
+		int rc = -errno;
+		close(db->fd);
+		db->fd = -1;
+		return rc;
+	}
+	return 0;
+}
+
+/* The bell of node self, for the machine whose region file is region_fd. */
+int
+doorbell_open_region_sock(struct doorbell *db, int region_fd, unsigned self)
+{
+	char machine[32];
+	struct stat st;
+
+	/* named after the region file itself, whatever path each agent used for it */
+	if (fstat(region_fd, &st) < 0)
+		return -errno;
+	snprintf(machine, sizeof(machine), "%jx-%jx", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino);
+	return doorbell_open_sock(db, machine, self);
+}
+
+void
+doorbell_close(struct doorbell *db)
+{
+	if (db->fd >= 0)
+		close(db->fd);
+	db->fd = -1;
+}
 
 int
 doorbell_init(struct doorbell *db, enum doorbell_kind kind)
@@ -88,6 +195,8 @@ doorbell_init(struct doorbell *db, enum doorbell_kind kind)
 	case DOORBELL_POLL:
 		db->ops = &poll_ops;
 		return 0;
+	case DOORBELL_SOCK:
+		break;		/* doorbell_open_sock */
 	}
 	return -EINVAL;
 }
@@ -95,6 +204,7 @@ doorbell_init(struct doorbell *db, enum doorbell_kind kind)
 static const char *const doorbell_names[] = {
 	[DOORBELL_FUTEX] = "futex",
 	[DOORBELL_POLL] = "poll",
+	[DOORBELL_SOCK] = "sock",
 };
 
 const char *

@@ -11,6 +11,7 @@
 enum doorbell_kind {
 	DOORBELL_FUTEX,		/* processes under one kernel */
 	DOORBELL_POLL,		/* no wake-up at all: sleep with back-off and look */
+	DOORBELL_SOCK,		/* processes under one kernel, with a pollable fd per node */
 };
 
 struct doorbell;
@@ -26,10 +27,15 @@ struct doorbell_ops {
 struct doorbell {
 	const struct doorbell_ops *ops;
 	enum doorbell_kind kind;
-	int fd;			/* device backends */
+	int fd;			/* pollable backends: readable when rung */
+	char machine[32];	/* DOORBELL_SOCK: names this machine's bells */
 };
 
 int doorbell_init(struct doorbell *db, enum doorbell_kind kind);
+int doorbell_open_sock(struct doorbell *db, const char *machine, unsigned self);
+int doorbell_open_region_sock(struct doorbell *db, int region_fd, unsigned self);
+void doorbell_drain(const struct doorbell *db);
+void doorbell_close(struct doorbell *db);
 int doorbell_parse(const char *name, enum doorbell_kind *kind);
 const char *doorbell_name(enum doorbell_kind kind);
 

@@ -587,6 +587,24 @@ ring_send_wait(struct ring_tx *tx, uint8_t type, const void *buf, uint32_t len,
 	return rc;
 }
 
+/*
+ * For event loops: raise the consumer's sleep flag so that the producer
+ * rings the doorbell at its next record. Returns 1 if records are already
+ * there (take them, then arm again), 0 once armed, or a ring error.
+ */
+int
+ring_rx_arm(struct ring_rx *rx)
+{
+	if (rx->err)
+		return rx->err;
+	if (rx->pos != rx->published)
+		ring_rx_publish(rx);
+	store_relaxed(&rx->hdr->rx_sleeping, 1);
+	/* Dekker with the producer's commit: our flag before its check, or we see its record */
+	full_fence();
+	return (uint32_t)load_acquire((uint64_t *)(rx->data + (rx->pos & rx->mask))) != 0;
+}
+
 /* ring_peek, waiting for a record up to timeout_ns (< 0: forever). */
 int
 ring_peek_wait(struct ring_rx *rx, struct ring_rec *rec, int64_t timeout_ns)

@@ -99,6 +99,7 @@ int ring_send_wait(struct ring_tx *tx, uint8_t type, const void *buf, uint32_t l
 int ring_recv_wait(struct ring_rx *rx, void *buf, uint32_t cap, uint8_t *type,
 	    int64_t timeout_ns);
 int ring_peek_wait(struct ring_rx *rx, struct ring_rec *rec, int64_t timeout_ns);
+int ring_rx_arm(struct ring_rx *rx);
 uint32_t ring_rx_backlog(const struct ring_rx *rx);
 void ring_copy_stream(void *dst, const void *src, uint32_t len);
 const char *ring_rx_error(const struct ring_rx *rx);

@@ -90,3 +90,7 @@ EXTRA_DIST += tests/t-agent.sh
 check_PROGRAMS += tests/sockpeer
 tests_sockpeer_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
 tests_sockpeer_LDADD = $(PROTO_LIBS)
+
+check_PROGRAMS += tests/ringpeer
+tests_ringpeer_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_ringpeer_LDADD = $(PROTO_LIBS) $(SHM_LIBS)

@@ -17,7 +17,7 @@ R="file:$d/region"
 n=0
 ok() { n=$((n + 1)); if eval "$1"; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
 con() { "$console" -r "$R" "$@"; }
-start() { "$agent" -r "$R" -n "$1" -f -H 20 -s 100 -c "${3:-test:///default}" ${2:+-p "$2"} \
+start() { "$agent" -r "$R" -n "$1" -f -H 20 -s 100 -T 300 -c "${3:-test:///default}" ${2:+-p "$2"} \
     -S "$d/node$1.sock" -g "$group" ${admin:+-a "$admin"} 2>>"$d/agents.log" & pids="$pids $!"; eval "pid$1=$!"; }
 group=nogroup
 admin=""
@@ -32,10 +32,10 @@ until_nodes() {
 	return 1
 }
 
-ok 'con format nodes=3 >/dev/null' "format a three-node region"
+ok 'con format nodes=4 >/dev/null' "format a region of four node slots"
 start 0; start 1 "" "test:///nonexistent"; start 2 "$s/tests/fixtures/proc"
 ok 'until_nodes "length == 3 and all(.state == \"online\" and .epoch == 1)"' \
-    "three agents online with epoch 1"
+    "three agents online with epoch 1 (the fourth slot unused)"
 ok 'until_nodes "all(.heartbeat > 5)"' "they heartbeat"
 ok 'until_nodes ".[0].cores | length > 0"' "node 0 publishes its cores"
 ok 'con status 2 --json | jq -e ".cores | map(.cpu) == [0, 1, 3]" >/dev/null' \
@@ -55,6 +55,15 @@ start 1
 ok 'until_nodes ".[] | select(.node == 1) | .state == \"online\" and .epoch == 2"' \
     "restarted, it comes back with epoch 2"
 
+# requests for another node travel through the rings
+ok 'con -s "$d/node0.sock" ping 1 | grep -q "^node 1 epoch 2: alive"' "node 0's agent reaches node 1 through the ring"
+ok 'con -s "$d/node1.sock" ping 2 | grep -q "^node 2 epoch 1: alive"' "node 1's agent reaches node 2"
+kill -STOP "$pid1"
+ok '! con -s "$d/node0.sock" ping 1 2>"$d/err" && grep -q "node 1 did not answer within 300 ms" "$d/err"' \
+    "a silent node: the request fails after the agent's timeout"
+kill -CONT "$pid1"
+ok 'con -s "$d/node0.sock" ping 1 >/dev/null' "  and works again once it is back"
+
 kill -9 "$pid2"; wait "$pid2" 2>/dev/null
 ok '! "$console" -s "$d/node2.sock" -t 500 ping 2>"$d/err" && grep -q "mint-agent running" "$d/err"' \
     "a request to a killed agent fails with a clear line"
@@ -65,6 +74,19 @@ ok '[ "$h1" = "$h2" ]' "a killed agent's heartbeat stops ($h1 then $h2)"
 ok '! con status 9 2>"$d/err" && grep -q "no node .9." "$d/err" && [ $(wc -l <"$d/err") -eq 1 ]' \
     "status of a node that cannot exist: one line, non-zero exit"
 ok '! con frobnicate 2>/dev/null' "an unknown command fails"
+ok '! con -s "$d/node0.sock" ping 2 2>"$d/err" && grep -q "did not answer" "$d/err"' \
+    "a request to a killed node's agent fails cleanly within the timeout"
+ok '! con -s "$d/node0.sock" ping 9 2>"$d/err" && grep -q "no node 9" "$d/err"' \
+    "a request to a node that does not exist is refused"
+
+# garbage in a peer's ring: logged, dropped, the agent keeps serving
+ok '"$b/tests/ringpeer" "$R" 3 0 | grep -q "^reply to 42: 0 node 0 epoch 1: alive"' \
+    "a peer's ping through the ring is answered past the garbage before it"
+ok 'grep -q "node 3: record of type 7: dropped" "$d/agents.log" &&
+    grep -q "node 3: message of .* does not decode: dropped" "$d/agents.log" &&
+    grep -q "node 3: a message from 1 to 0: dropped" "$d/agents.log"' \
+    "unknown records, undecodable bytes and a forged sender are logged and dropped"
+ok 'con -s "$d/node0.sock" ping 1 >/dev/null' "the agent keeps serving"
 
 # the control socket
 S="$d/node0.sock"
@@ -90,8 +112,8 @@ if [ "$(id -u)" = 0 ] && command -v su >/dev/null && id nobody >/dev/null 2>&1; 
 else
 	n=$((n + 1)); echo "ok $n # SKIP not root: cannot act as another user"
 fi
-ok 'con no --json | jq -e "length == 3" >/dev/null' "commands answer to a prefix"
-ok '! "$agent" -r "$R" -n 7 -f 2>"$d/err" && grep -q "nodes 0 to 2" "$d/err"' \
+ok 'con no --json | jq -e "length >= 3" >/dev/null' "commands answer to a prefix"
+ok '! "$agent" -r "$R" -n 7 -f 2>"$d/err" && grep -q "nodes 0 to 3" "$d/err"' \
     "an agent for a node the region does not have is refused"
 ok '! "$agent" -r "file:$d/nothing" -n 0 -f 2>"$d/err" && grep -q "nothing" "$d/err"' \
     "an agent without a region says which"

@@ -1,0 +1,256 @@
+/*
+ * Messages between agents: one ring to and one from every other node, woken
+ * through this node's bell. Requests from consoles for another node go out
+ * here and their replies come back, or time out.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/agent.h"
+#include "common/log.h"
+#include "shm/node.h"
+
+#define PEER_REC_ENVELOPE	1	/* ring record type: a packed Envelope */
+
+/* A request sent to another node for a console, until its reply or timeout. */
+struct pending {
+	ev_timer timer;		/* first: the watcher is the entry */
+	struct agent *a;
+	struct pending *next;
+	struct client *client;
+	uint64_t id;		/* ours, on the ring */
+	uint64_t client_id;	/* the console's */
+	unsigned node;
+};
+
+static void
+pending_drop(struct agent *a, struct pending *p)
+{
+	for (struct pending **pp = &a->pending; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	ev_timer_stop(a->loop, &p->timer);
+	free(p);
+}
+
+static int
+peer_send(struct agent *a, unsigned node, Mint__Envelope *e)
+{
+	void *p;
+	size_t len;
+	int rc;
+
+	if ((rc = ring_reserve(&a->tx[node], WIRE_MAX < a->tx[node].max_len ? WIRE_MAX :
+	    a->tx[node].max_len, &p)) < 0)
+		return rc;
+	if ((rc = wire_pack(e, p, a->tx[node].max_len, &len)) < 0)
+		return rc;
+	ring_commit(&a->tx[node], PEER_REC_ENVELOPE, (uint32_t)len);
+	return 0;
+}
+
+static void
+peer_request(struct agent *a, unsigned from, Mint__Envelope *e)
+{
+	/* another node's agent: part of the machine, trusted like root */
+	struct peer who = { 0, 0, { 0 }, 0 };
+	Mint__Envelope out;
+	Mint__Reply r;
+	char msg[512] = "";
+	int rc;
+
+	mint__reply__init(&r);
+	rc = handle_command(a, &who, e->command, &r, msg, sizeof(msg));
+	r.has_error = 1, r.error = rc;
+	if (msg[0] != '\0')
+		r.message = msg;
+	wire_init(&out, a->node, from, e->request_id);
+	out.body_case = MINT__ENVELOPE__BODY_REPLY;
+	out.reply = &r;
+	if ((rc = peer_send(a, from, &out)) < 0)
+		log_warn("reply to node %u lost: %s", from, strerror(-rc));
+}
+
+static void
+peer_reply(struct agent *a, unsigned from, Mint__Envelope *e)
+{
+	for (struct pending *p = a->pending; p != NULL; p = p->next)
+		if (p->id == e->request_id && p->node == from) {
+			ctl_send_reply(p->client, p->client_id, e->reply);
+			pending_drop(a, p);
+			return;
+		}
+	log_debug("node %u: a reply to nothing pending (late?): dropped", from);
+}
+
+/* Take every record waiting from node j. */
+static void
+peer_drain(struct agent *a, unsigned j)
+{
+	struct ring_rx *rx = &a->rx[j];
+	struct ring_rec rec;
+	char cause[256];
+	int rc;
+
+	do {
+		while ((rc = ring_peek(rx, &rec)) == 0) {
+			Mint__Envelope *e;
+
+			if (rec.type != PEER_REC_ENVELOPE) {
+				log_warn("node %u: record of type %u: dropped", j, rec.type);
+			} else if (wire_unpack(rec.data, rec.len, &e, cause, sizeof(cause)) < 0) {
+				log_warn("node %u: %s: dropped", j, cause);
+			} else {
+				if (e->src != j || e->dst != a->node)
+					log_warn("node %u: a message from %" PRIu32 " to %" PRIu32 ": dropped",
+					    j, e->src, e->dst);
+				else if (e->body_case == MINT__ENVELOPE__BODY_COMMAND)
+					peer_request(a, j, e);
+				else if (e->body_case == MINT__ENVELOPE__BODY_REPLY)
+					peer_reply(a, j, e);
+				else
+					log_debug("node %u: message %d ignored", j, (int)e->body_case);
+				wire_free(e);
+			}
+			ring_release(rx);
+		}
+		if (rc != -EAGAIN) {
+			if (!a->rx_broken[j])
+				log_warn("channel from node %u is damaged: %s", j, ring_rx_error(rx));
+			a->rx_broken[j] = 1;
+			return;
+		}
+	} while (ring_rx_arm(rx) == 1);
+}
+
+static void
+peers_bell_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct agent *a = w->data;
+
+	doorbell_drain(&a->bell);
+	for (unsigned j = 0; j < a->region.layout.nodes; j++)
+		if (j != a->node && !a->rx_broken[j])
+			peer_drain(a, j);
+}
+
+static void
+pending_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct pending *p = (struct pending *)w;
+	Mint__Reply r;
+	char msg[128];
+
+	mint__reply__init(&r);
+	snprintf(msg, sizeof(msg), "node %u did not answer within %d ms", p->node, p->a->request_ms);
+	r.has_error = 1, r.error = -ETIMEDOUT;
+	r.message = msg;
+	ctl_send_reply(p->client, p->client_id, &r);
+	pending_drop(p->a, p);
+}
+
+/*
+ * Send a console's request to the node it names. 0: the reply (or a timeout)
+ * will go to the client; < 0: refused now, with msg.
+ */
+int
+peers_forward(struct agent *a, struct client *c, uint64_t id, const Mint__Command *cmd,
+    char *msg, size_t len)
+{
+	struct node_view v;
+	struct pending *p;
+	Mint__Envelope e;
+	unsigned node = cmd->node;
+	int rc;
+
+	if (node >= a->region.layout.nodes) {
+		snprintf(msg, len, "no node %u (the machine has nodes 0 to %u)", node,
+		    a->region.layout.nodes - 1);
+		return -ENOENT;
+	}
+	if (node_read(&a->region, node, &v) < 0 || v.state != MINT_NODE_ONLINE) {
+		snprintf(msg, len, "node %u is %s", node, node_state_name(v.state));
+		return -EHOSTDOWN;
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		snprintf(msg, len, "out of memory");
+		return -ENOMEM;
+	}
+	p->a = a;
+	p->client = c;
+	p->client_id = id;
+	p->node = node;
+	p->id = ++a->next_id;
+	wire_init(&e, a->node, node, p->id);
+	e.body_case = MINT__ENVELOPE__BODY_COMMAND;
+	e.command = (Mint__Command *)cmd;
+	if ((rc = peer_send(a, node, &e)) < 0) {
+		free(p);
+		snprintf(msg, len, "channel to node %u: %s", node, rc == -EAGAIN ?
+		    "full (the node is not taking its messages)" : strerror(-rc));
+		return rc == -EAGAIN ? -EBUSY : rc;
+	}
+	ev_timer_init(&p->timer, pending_timeout_cb, a->request_ms / 1000.0, 0);
+	ev_timer_start(a->loop, &p->timer);
+	p->next = a->pending;
+	a->pending = p;
+	return 0;
+}
+
+/* A client went away: its pending requests are answered to nobody. */
+void
+peers_forget(struct agent *a, struct client *c)
+{
+	struct pending *p = a->pending, *next;
+
+	for (; p != NULL; p = next) {
+		next = p->next;
+		if (p->client == c)
+			pending_drop(a, p);
+	}
+}
+
+/* Open the rings to and from every other node, and this node's bell. */
+int
+peers_open(struct agent *a)
+{
+	char cause[256];
+	int rc;
+
+	if ((rc = doorbell_open_region_sock(&a->bell, a->region.fd, a->node)) < 0) {
+		log_warn("node %u: bell: %s%s", a->node, strerror(-rc),
+		    rc == -EADDRINUSE ? " (another agent is this node already?)" : "");
+		return rc;
+	}
+	for (unsigned j = 0; j < a->region.layout.nodes; j++) {
+		if (j == a->node)
+			continue;
+		if ((rc = ring_tx_open(&a->tx[j], &a->region, region_ring_index(&a->region, a->node, j),
+		    a->epoch, &a->bell, cause, sizeof(cause))) < 0 ||
+		    (rc = ring_rx_open(&a->rx[j], &a->region, region_ring_index(&a->region, j, a->node),
+		    &a->bell, cause, sizeof(cause))) < 0) {
+			log_warn("channel with node %u: %s", j, cause);
+			a->rx_broken[j] = 1;
+		}
+	}
+	ev_io_init(&a->bell_io, peers_bell_cb, a->bell.fd, EV_READ);
+	a->bell_io.data = a;
+	ev_io_start(a->loop, &a->bell_io);
+	/* records may have come while no agent was here */
+	ev_feed_event(a->loop, &a->bell_io, EV_READ);
+	return 0;
+}
+
+void
+peers_close(struct agent *a)
+{
+	while (a->pending != NULL)
+		pending_drop(a, a->pending);
+	ev_io_stop(a->loop, &a->bell_io);
+	doorbell_close(&a->bell);
+}
