@@ -8,6 +8,7 @@
 
 #include "agent/guests.h"
 #include "agent/status.h"
+#include "agent/watch.h"
 #include "proto/wire.h"
 #include "shm/region.h"
 #include "shm/ring.h"
@@ -22,6 +23,8 @@ struct agent {
 	ev_signal sigint;
 	ev_signal sigterm;
 	struct status_src status;
+	struct watch watch;
+	uint32_t heartbeat_ms;
 	struct guests guests;
 	int guests_failing;	/* the last listing failed (warned once) */
 	struct guest_info guest_list[GUESTS_MAX];

@@ -1,7 +1,7 @@
 # agent/: mint-agent, one per node. Domain code (no libev) goes in the library the tests link.
 noinst_LIBRARIES += agent/libmintagent.a
 agent_libmintagent_a_SOURCES = agent/guests.c agent/guests.h agent/sample.c agent/sample.h \
-	agent/status.c agent/status.h
+	agent/status.c agent/status.h agent/watch.c agent/watch.h
 agent_libmintagent_a_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) $(LIBVIRT_CFLAGS)
 
 bin_PROGRAMS += agent/mint-agent

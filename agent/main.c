@@ -34,9 +34,21 @@ usage(FILE *f)
 	    "  -g, --group NAME       group that may read through the socket (mint)\n"
 	    "  -a, --admin-group NAME group that may also change things (only root if unset)\n"
 	    "  -T, --timeout MS       how long a request to another node may take (2000)\n"
+	    "  -D, --dead-after N     a node silent for N heartbeat periods is dead (3)\n"
 	    "  -f, --foreground       stay in the foreground, log to stderr\n"
 	    "  -v, --verbose          log debugging detail\n"
 	    "  -h, --help             this text\n");
+}
+
+static void agent_sample_cb(struct ev_loop *loop, ev_timer *w, int revents);
+
+static void
+agent_peer_report(void *arg, unsigned node, const struct watch_peer *p, int64_t silent_ns)
+{
+	if (p->dead)
+		log_warn("node %u: heartbeat silent for %" PRId64 " ms: dead", node, silent_ns / 1000000);
+	else
+		log_info("node %u: heartbeat again (epoch %" PRIu32 ")", node, p->epoch);
 }
 
 static void
@@ -45,6 +57,9 @@ agent_heartbeat_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	struct agent *a = w->data;
 
 	node_heartbeat(&a->region, a->node);
+	/* a verdict that changed is published at once, not at the next sample */
+	if (watch_scan(&a->watch, &a->region, (int64_t)(ev_now(loop) * 1e9), agent_peer_report, a) > 0)
+		agent_sample_cb(loop, &a->sample, 0);
 }
 
 static void
@@ -63,8 +78,8 @@ agent_sample_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		log_info("guests listed again through %s", a->guests.uri);
 	a->guests_failing = rc < 0;
 	rc = status_snapshot(&a->status, a->node, a->epoch,
-	    (uint64_t)((ev_now(loop) - a->started) * 1000), a->guest_list, n,
-	    a->snapshot, sizeof(a->snapshot), &len);
+	    (uint64_t)((ev_now(loop) - a->started) * 1000), a->heartbeat_ms, a->guest_list, n,
+	    &a->watch, (int64_t)(ev_now(loop) * 1e9), a->snapshot, sizeof(a->snapshot), &len);
 	if (rc == 0) {
 		a->snapshot_len = len;
 		rc = node_publish_status(&a->region, a->node, a->snapshot, (uint32_t)len);
@@ -109,6 +124,7 @@ main(int argc, char **argv)
 		{ "group", required_argument, NULL, 'g' },
 		{ "admin-group", required_argument, NULL, 'a' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "dead-after", required_argument, NULL, 'D' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -116,7 +132,7 @@ main(int argc, char **argv)
 	};
 	static struct agent a;
 	const char *region = NULL;
-	unsigned hb_ms = 100, sample_ms = 1000;
+	unsigned hb_ms = 100, sample_ms = 1000, dead_after = 3;
 	int c, foreground = 0, verbose = 0, have_node = 0, rc;
 	char cause[256];
 
@@ -125,7 +141,7 @@ main(int argc, char **argv)
 	a.status.proc = "/proc";
 	a.ctl_fd = -1;
 	a.request_ms = 2000;
-	while ((c = getopt_long(argc, argv, "r:n:H:s:p:c:S:g:a:T:fvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:n:H:s:p:c:S:g:a:T:D:fvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': region = optarg; break;
 		case 'n': a.node = parse_uint(optarg, "node", MINT_MAX_NODES - 1); have_node = 1; break;
@@ -137,6 +153,7 @@ main(int argc, char **argv)
 		case 'g': group = optarg; break;
 		case 'a': admin = optarg; break;
 		case 'T': a.request_ms = (int)parse_uint(optarg, "timeout", 600000); break;
+		case 'D': dead_after = parse_uint(optarg, "dead-after periods", 1000); break;
 		case 'f': foreground = 1; break;
 		case 'v': verbose = 1; break;
 		case 'h': usage(stdout); return 0;
@@ -148,8 +165,9 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (hb_ms == 0 || sample_ms == 0)
-		fatalx("periods must be at least 1 ms");
+	if (hb_ms == 0 || sample_ms == 0 || dead_after == 0)
+		fatalx("periods must be at least 1 ms, and dead-after at least 1");
+	a.heartbeat_ms = hb_ms;
 	if ((rc = region_map(&a.region, region, 0, 0, cause, sizeof(cause))) < 0 ||
 	    (rc = region_attach(&a.region, cause, sizeof(cause))) < 0)
 		fatalx("%s: %s", region, cause);
@@ -170,6 +188,7 @@ main(int argc, char **argv)
 	    a.region.generation);
 
 	guests_init(&a.guests, uri);
+	watch_init(&a.watch, a.node, (int64_t)dead_after * hb_ms * 1000000);
 	a.loop = EV_DEFAULT;
 	if (ctl_open(&a, sock, group) < 0)
 		fatal("control socket %s", sock);

@@ -177,6 +177,11 @@ peers_forward(struct agent *a, struct client *c, uint64_t id, const Mint__Comman
 		snprintf(msg, len, "node %u is %s", node, node_state_name(v.state));
 		return -EHOSTDOWN;
 	}
+	if (a->watch.peer[node].dead) {
+		snprintf(msg, len, "node %u is dead: its heartbeat has not moved for %" PRId64 " ms",
+		    node, ((int64_t)(ev_now(a->loop) * 1e9) - a->watch.peer[node].moved_ns) / 1000000);
+		return -EHOSTDOWN;
+	}
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		snprintf(msg, len, "out of memory");
 		return -ENOMEM;

@@ -7,6 +7,7 @@
 
 #include "agent/status.h"
 #include "proto/wire.h"
+#include "shm/layout.h"
 
 /* Read a small text file whole: its length, or -errno. */
 static int
@@ -33,9 +34,12 @@ read_text(const char *dir, const char *name, char *buf, size_t cap)
  */
 int
 status_snapshot(struct status_src *src, unsigned node, uint32_t epoch, uint64_t uptime_ms,
-    const struct guest_info *guests, int nguests, uint8_t *buf, size_t cap, size_t *len)
+    uint32_t heartbeat_ms, const struct guest_info *guests, int nguests, const struct watch *watch,
+    int64_t now_ns, uint8_t *buf, size_t cap, size_t *len)
 {
 	static Mint__Guest gs[GUESTS_MAX], *gp[GUESTS_MAX];
+	static Mint__Peer ps[MINT_MAX_NODES], *pp[MINT_MAX_NODES];
+	size_t np = 0;
 	static char text[65536];
 	struct cpu_times cur[SAMPLE_MAX_CPUS];
 	Mint__Core cores[SAMPLE_MAX_CPUS], *cp[SAMPLE_MAX_CPUS];
@@ -51,6 +55,22 @@ status_snapshot(struct status_src *src, unsigned node, uint32_t epoch, uint64_t 
 	st.has_state = 1, st.state = MINT__NODE_STATE__NODE_ONLINE;
 	st.has_mode = 1, st.mode = MINT__CORE_MODE__CORES_REAL;
 	st.has_uptime_ms = 1, st.uptime_ms = uptime_ms;
+	st.has_heartbeat_ms = 1, st.heartbeat_ms = heartbeat_ms;
+	for (unsigned i = 0; watch != NULL && i < MINT_MAX_NODES; i++) {
+		const struct watch_peer *p = &watch->peer[i];
+		if (i == node || p->moved_ns == 0 || p->state == MINT_NODE_ABSENT)
+			continue;
+		mint__peer__init(&ps[np]);
+		ps[np].has_node = 1, ps[np].node = i;
+		ps[np].has_state = 1;
+		ps[np].state = p->dead ? MINT__NODE_STATE__NODE_DEAD : (Mint__NodeState)p->state;
+		ps[np].has_epoch = 1, ps[np].epoch = p->epoch;
+		ps[np].has_silent_ms = 1, ps[np].silent_ms = (uint64_t)((now_ns - p->moved_ns) / 1000000);
+		pp[np] = &ps[np];
+		np++;
+	}
+	st.n_peers = np;
+	st.peers = pp;
 	if (gethostname(host, sizeof(host)) == 0) {
 		host[sizeof(host) - 1] = '\0';
 		st.hostname = host;

@@ -10,6 +10,7 @@
 
 #include "agent/guests.h"
 #include "agent/sample.h"
+#include "agent/watch.h"
 
 struct status_src {
 	const char *proc;			/* "/proc", or a test tree */
@@ -18,7 +19,8 @@ struct status_src {
 };
 
 int status_snapshot(struct status_src *src, unsigned node, uint32_t epoch,
-	    uint64_t uptime_ms, const struct guest_info *guests, int nguests,
-	    uint8_t *buf, size_t cap, size_t *len);
+	    uint64_t uptime_ms, uint32_t heartbeat_ms, const struct guest_info *guests,
+	    int nguests, const struct watch *watch, int64_t now_ns, uint8_t *buf, size_t cap,
+	    size_t *len);
 
 #endif

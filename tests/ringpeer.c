@@ -70,6 +70,10 @@ main(int argc, char **argv)
 	}
 	printf("reply to %" PRIu64 ": %d %s\n", reply->request_id, reply->reply->error,
 	    reply->reply->message ? reply->reply->message : "");
+	wire_free(reply);
+	ring_release(&rx);
 	node_set_state(&r, me, MINT_NODE_ABSENT);
+	doorbell_close(&bell);
+	region_unmap(&r);
 	return 0;
 }
