@@ -10,6 +10,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_nodes_entry,
 	&cmd_ping_entry,
 	&cmd_status_entry,
+	&cmd_top_entry,
 	&cmd_verbose_entry,
 	NULL
 };

@@ -33,6 +33,7 @@ extern const struct cmd_entry cmd_format_entry;
 extern const struct cmd_entry cmd_nodes_entry;
 extern const struct cmd_entry cmd_ping_entry;
 extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_top_entry;
 extern const struct cmd_entry cmd_verbose_entry;
 
 int cmd_run(struct cmd_ctx *ctx, int argc, char **argv);

@@ -3,9 +3,11 @@ noinst_LIBRARIES += console/libmintconsole.a
 console_libmintconsole_a_SOURCES = console/cmd.c console/cmd.h \
 	console/client.c console/client.h \
 	console/cmd-format.c console/cmd-nodes.c console/cmd-ping.c console/cmd-status.c \
-	console/cmd-verbose.c console/snapshot.c console/snapshot.h
+	console/cmd-top.c console/cmd-verbose.c console/snapshot.c console/snapshot.h \
+	console/top.h console/top-columns.c console/top-keys.c console/top-model.c
 console_libmintconsole_a_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
 
 bin_PROGRAMS += console/mint-console
-console_mint_console_SOURCES = console/main.c
-console_mint_console_LDADD = console/libmintconsole.a $(PROTO_LIBS) $(SHM_LIBS)
+console_mint_console_SOURCES = console/main.c console/top-view.c
+console_mint_console_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) $(NCURSESW_CFLAGS)
+console_mint_console_LDADD = console/libmintconsole.a $(PROTO_LIBS) $(SHM_LIBS) $(NCURSESW_LIBS)

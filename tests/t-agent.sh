@@ -98,6 +98,35 @@ ok 'grep -q "node 3: record of type 7: dropped" "$d/agents.log" &&
     "unknown records, undecodable bytes and a forged sender are logged and dropped"
 ok 'con -s "$d/node0.sock" ping 1 >/dev/null' "the agent keeps serving"
 
+# top, for scripts and for people
+con top -b -n 2 -d 0.2 >"$d/top"
+ok '[ $(grep -c "^mint top - .* nodes: 3 online, 0 dead" "$d/top") -eq 2 ]' "top -b prints two updates"
+ok 'grep -Eq "^NODE +STATE +EPOCH +HB-AGE +CORES +%CPU +LOAD1 +MEM +GUESTS +HOST$" "$d/top"' \
+    "  with its columns"
+ok '[ $(grep -Ec "^[012] +online +[12] +[0-9]+ms +" "$d/top") -eq 3 ]' \
+    "  and each live node with a heartbeat age in the second"
+ok 'grep -q "guest test: 2 vcpus, 2048 MiB" "$d/top" && grep -q "cores: cpu0" "$d/top"' \
+    "  its cores and guests under it"
+ok 'con top -b -n 1 -o epoch | sed -n "4p" | grep -q "^[02] "' "top sorts by a column given by name"
+ok '! con top -b -o nosuch 2>/dev/null' "an unknown column is refused"
+if command -v tmux >/dev/null 2>&1; then
+	tm="tmux -L mint-test-$$"
+	$tm new-session -d -x 120 -y 30 "\"$console\" -r $R top -d 0.2"
+	sleep 1
+	$tm capture-pane -p >"$d/screen1"
+	$tm send-keys h; sleep 0.5; $tm capture-pane -p >"$d/screen2"
+	$tm send-keys s s; sleep 0.5; $tm capture-pane -p >"$d/screen3"
+	$tm send-keys q; sleep 0.5
+	ok 'grep -q "nodes: 3 online" "$d/screen1" && grep -Eq "^1 +online" "$d/screen1"' \
+	    "interactive top shows the nodes"
+	ok 'grep -q "sort by the next column" "$d/screen2"' "  h shows the keys"
+	ok 'grep -q "sorted by EPOCH" "$d/screen3"' "  s s sorts by the third column"
+	ok '! $tm has-session 2>/dev/null' "  q quits"
+	$tm kill-server 2>/dev/null
+else
+	n=$((n + 1)); echo "ok $n # SKIP tmux not installed"
+fi
+
 # the control socket
 S="$d/node0.sock"
 ok '"$console" -s "$S" ping | grep -q "^node 0 epoch 1: alive"' "the local agent answers a ping over its socket"
