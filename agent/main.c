@@ -35,6 +35,8 @@ usage(FILE *f)
 	    "  -a, --admin-group NAME group that may also change things (only root if unset)\n"
 	    "  -T, --timeout MS       how long a request to another node may take (2000)\n"
 	    "  -D, --dead-after N     a node silent for N heartbeat periods is dead (3)\n"
+	    "      --cores LIST       the cores this node owns (default: all its kernel shows)\n"
+	    "      --mode MODE        real (a Mint node), cpuset or synthetic (a simulated one)\n"
 	    "  -f, --foreground       stay in the foreground, log to stderr\n"
 	    "  -v, --verbose          log debugging detail\n"
 	    "  -h, --help             this text\n");
@@ -125,6 +127,8 @@ main(int argc, char **argv)
 		{ "admin-group", required_argument, NULL, 'a' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "dead-after", required_argument, NULL, 'D' },
+		{ "cores", required_argument, NULL, 'C' },
+		{ "mode", required_argument, NULL, 'M' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -154,6 +158,21 @@ main(int argc, char **argv)
 		case 'a': admin = optarg; break;
 		case 'T': a.request_ms = (int)parse_uint(optarg, "timeout", 600000); break;
 		case 'D': dead_after = parse_uint(optarg, "dead-after periods", 1000); break;
+		case 'C':
+			if (cpulist_parse(optarg, a.status.cores) < 0)
+				fatalx("cores '%s' is not a list like 0-2,5 (cores below %d)", optarg, CPULIST_MAX);
+			a.status.have_cores = 1;
+			break;
+		case 'M':
+			if (strcmp(optarg, "real") == 0)
+				a.status.mode = MINT__CORE_MODE__CORES_REAL;
+			else if (strcmp(optarg, "cpuset") == 0)
+				a.status.mode = MINT__CORE_MODE__CORES_CPUSET;
+			else if (strcmp(optarg, "synthetic") == 0)
+				a.status.mode = MINT__CORE_MODE__CORES_SYNTHETIC;
+			else
+				fatalx("mode '%s' is not real, cpuset or synthetic", optarg);
+			break;
 		case 'f': foreground = 1; break;
 		case 'v': verbose = 1; break;
 		case 'h': usage(stdout); return 0;

@@ -39,7 +39,7 @@ status_snapshot(struct status_src *src, unsigned node, uint32_t epoch, uint64_t 
 {
 	static Mint__Guest gs[GUESTS_MAX], *gp[GUESTS_MAX];
 	static Mint__Peer ps[MINT_MAX_NODES], *pp[MINT_MAX_NODES];
-	size_t np = 0;
+	size_t np = 0, nc = 0;
 	static char text[65536];
 	struct cpu_times cur[SAMPLE_MAX_CPUS];
 	Mint__Core cores[SAMPLE_MAX_CPUS], *cp[SAMPLE_MAX_CPUS];
@@ -53,7 +53,7 @@ status_snapshot(struct status_src *src, unsigned node, uint32_t epoch, uint64_t 
 	st.has_node = 1, st.node = node;
 	st.has_epoch = 1, st.epoch = epoch;
 	st.has_state = 1, st.state = MINT__NODE_STATE__NODE_ONLINE;
-	st.has_mode = 1, st.mode = MINT__CORE_MODE__CORES_REAL;
+	st.has_mode = 1;
 	st.has_uptime_ms = 1, st.uptime_ms = uptime_ms;
 	st.has_heartbeat_ms = 1, st.heartbeat_ms = heartbeat_ms;
 	for (unsigned i = 0; watch != NULL && i < MINT_MAX_NODES; i++) {
@@ -76,24 +76,36 @@ status_snapshot(struct status_src *src, unsigned node, uint32_t epoch, uint64_t 
 		st.hostname = host;
 	}
 
-	if (read_text(src->proc, "stat", text, sizeof(text)) > 0 &&
-	    sample_parse_stat(text, cur, SAMPLE_MAX_CPUS, &n) == 0) {
-		for (int i = 0; i < n; i++) {
-			mint__core__init(&cores[i]);
-			cores[i].has_cpu = 1, cores[i].cpu = (uint32_t)cur[i].cpu;
-			cores[i].has_online = 1, cores[i].online = 1;
-			cores[i].has_busy_permille = 1;
-			cores[i].busy_permille = 0;
-			for (int k = 0; k < src->nprev; k++)
-				if (src->prev[k].cpu == cur[i].cpu)
-					cores[i].busy_permille = sample_busy_permille(&src->prev[k], &cur[i]);
-			cp[i] = &cores[i];
+	st.mode = (Mint__CoreMode)src->mode;
+	if (read_text(src->proc, "stat", text, sizeof(text)) <= 0 ||
+	    sample_parse_stat(text, cur, SAMPLE_MAX_CPUS, &n) < 0)
+		n = 0;
+	for (unsigned c = 0; c < CPULIST_MAX && nc < SAMPLE_MAX_CPUS; c++) {
+		const struct cpu_times *now = NULL, *then = NULL;
+		/* the node's own cores, or every core its kernel shows */
+		for (int i = 0; i < n; i++)
+			if (cur[i].cpu == (int)c)
+				now = &cur[i];
+		if (src->have_cores ? !cpulist_has(src->cores, c) : now == NULL)
+			continue;
+		mint__core__init(&cores[nc]);
+		cores[nc].has_cpu = 1, cores[nc].cpu = c;
+		cores[nc].has_online = 1, cores[nc].online = 1;
+		for (int k = 0; now != NULL && k < src->nprev; k++)
+			if (src->prev[k].cpu == (int)c)
+				then = &src->prev[k];
+		/* a synthetic core that is no host core has no use to show */
+		if (now != NULL) {
+			cores[nc].has_busy_permille = 1;
+			cores[nc].busy_permille = then != NULL ? sample_busy_permille(then, now) : 0;
 		}
-		memcpy(src->prev, cur, sizeof(cur[0]) * (size_t)n);
-		src->nprev = n;
-		st.n_cores = (size_t)n;
-		st.cores = cp;
+		cp[nc] = &cores[nc];
+		nc++;
 	}
+	memcpy(src->prev, cur, sizeof(cur[0]) * (size_t)n);
+	src->nprev = n;
+	st.n_cores = nc;
+	st.cores = cp;
 	if (read_text(src->proc, "loadavg", text, sizeof(text)) > 0 &&
 	    sample_parse_loadavg(text, &st.load1_centi, &st.load5_centi, &st.load15_centi) == 0)
 		st.has_load1_centi = st.has_load5_centi = st.has_load15_centi = 1;

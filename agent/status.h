@@ -9,11 +9,15 @@
 #include <stdint.h>
 
 #include "agent/guests.h"
+#include "common/cpulist.h"
 #include "agent/sample.h"
 #include "agent/watch.h"
 
 struct status_src {
 	const char *proc;			/* "/proc", or a test tree */
+	int mode;				/* Mint__CoreMode */
+	int have_cores;				/* report only these cores: */
+	uint64_t cores[CPULIST_WORDS];
 	struct cpu_times prev[SAMPLE_MAX_CPUS];	/* the last sample, for deltas */
 	int nprev;
 };

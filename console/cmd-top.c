@@ -30,7 +30,8 @@ print_batch(struct top_model *m)
 		dead += m->rows[i].dead;
 	}
 	strftime(line, sizeof(line), "%H:%M:%S", localtime(&t));
-	printf("mint top - %s  %d nodes: %d online, %d dead\n\n", line, m->nrows, online, dead);
+	printf("mint top - %s  %d nodes: %d online, %d dead  cores: %s\n\n", line, m->nrows, online,
+	    dead, top_model_mode(m));
 	top_format_header(line, sizeof(line));
 	printf("%s\n", line);
 	for (int i = 0; i < m->nrows; i++) {

@@ -7,6 +7,7 @@
 
 static const struct cmd_entry *const cmd_table[] = {
 	&cmd_format_entry,
+	&cmd_machine_entry,
 	&cmd_nodes_entry,
 	&cmd_ping_entry,
 	&cmd_status_entry,

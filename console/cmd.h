@@ -30,6 +30,7 @@ struct cmd_entry {
 };
 
 extern const struct cmd_entry cmd_format_entry;
+extern const struct cmd_entry cmd_machine_entry;
 extern const struct cmd_entry cmd_nodes_entry;
 extern const struct cmd_entry cmd_ping_entry;
 extern const struct cmd_entry cmd_status_entry;

@@ -1,13 +1,16 @@
 # console/: mint-console, one file per command.
+EXTRA_DIST += machine/three-nodes.conf
 noinst_LIBRARIES += console/libmintconsole.a
 console_libmintconsole_a_SOURCES = console/cmd.c console/cmd.h \
 	console/client.c console/client.h \
-	console/cmd-format.c console/cmd-nodes.c console/cmd-ping.c console/cmd-status.c \
+	console/cmd-format.c console/cmd-machine.c console/machine.c console/machine.h \
+	console/cmd-nodes.c console/cmd-ping.c console/cmd-status.c \
 	console/cmd-top.c console/cmd-verbose.c console/snapshot.c console/snapshot.h \
 	console/top.h console/top-columns.c console/top-keys.c console/top-model.c
-console_libmintconsole_a_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
+console_libmintconsole_a_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) -DBINDIR='"$(bindir)"'
 
 bin_PROGRAMS += console/mint-console
 console_mint_console_SOURCES = console/main.c console/top-view.c
 console_mint_console_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) $(NCURSESW_CFLAGS)
-console_mint_console_LDADD = console/libmintconsole.a $(PROTO_LIBS) $(SHM_LIBS) $(NCURSESW_LIBS)
+console_mint_console_LDADD = console/libmintconsole.a common/libmintcommon.a $(PROTO_LIBS) $(SHM_LIBS) \
+	$(NCURSESW_LIBS)

@@ -82,6 +82,24 @@ top_model_sample(struct top_model *m, int64_t now_ns)
 	top_model_sort(m);
 }
 
+/* How the nodes' cores are had: real, cpuset, synthetic, or mixed. */
+const char *
+top_model_mode(const struct top_model *m)
+{
+	static const char *const names[] = { "real", "cpuset", "synthetic" };
+	int mode = -1;
+
+	for (int i = 0; i < m->nrows; i++) {
+		const Mint__NodeStatus *st = m->rows[i].st;
+		if (st == NULL || !st->has_mode || (unsigned)st->mode >= 3)
+			continue;
+		if (mode >= 0 && mode != (int)st->mode)
+			return "mixed";
+		mode = (int)st->mode;
+	}
+	return mode < 0 ? "unknown" : names[mode];
+}
+
 static struct top_model *sorting;
 
 static int

@@ -19,8 +19,10 @@ draw(struct top_model *m, int help, int delay_ms)
 		dead += m->rows[i].dead;
 	}
 	strftime(line, sizeof(line), "%H:%M:%S", localtime(&now));
-	mvprintw(y++, 0, "mint top - %s  %d nodes: %d online, %d dead  (every %d ms; sorted by %s%s; h for help)",
-	    line, m->nrows, online, dead, delay_ms, top_columns[m->sort].name, m->reverse ? ", reversed" : "");
+	mvprintw(y++, 0, "mint top - %s  %d nodes: %d online, %d dead  cores: %s", line, m->nrows,
+	    online, dead, top_model_mode(m));
+	mvprintw(y++, 0, "every %d ms; sorted by %s%s; h for help, q to quit", delay_ms,
+	    top_columns[m->sort].name, m->reverse ? ", reversed" : "");
 	y++;
 	top_format_header(line, sizeof(line));
 	attron(A_REVERSE);

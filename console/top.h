@@ -38,6 +38,7 @@ void top_model_init(struct top_model *m, const struct mint_region *r);
 void top_model_sample(struct top_model *m, int64_t now_ns);
 void top_model_sort(struct top_model *m);
 void top_model_free(struct top_model *m);
+const char *top_model_mode(const struct top_model *m);
 
 struct top_column {
 	const char *name;

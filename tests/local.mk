@@ -94,3 +94,6 @@ tests_sockpeer_LDADD = $(PROTO_LIBS)
 check_PROGRAMS += tests/ringpeer
 tests_ringpeer_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
 tests_ringpeer_LDADD = $(PROTO_LIBS) $(SHM_LIBS)
+
+TESTS += tests/t-machine.sh
+EXTRA_DIST += tests/t-machine.sh

@@ -1,0 +1,295 @@
+/*
+ * mint-console machine start|stop|check FILE: a simulated Mint machine on
+ * this host: one region file, one agent per node, each node a cgroup cpuset
+ * where the host allows it, synthetic cores where it does not.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "console/cmd.h"
+#include "console/machine.h"
+#include "shm/node.h"
+#include "shm/resource.h"
+
+#define CPUSET_V1	"/sys/fs/cgroup/cpuset"
+
+static char run_dir[256] = "/run/mint";
+
+static int
+read_file(const char *path, char **text)
+{
+	FILE *f = fopen(path, "r");
+	long n;
+
+	if (f == NULL)
+		return -errno;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	if (n < 0 || n > 1 << 20 || (*text = calloc(1, (size_t)n + 1)) == NULL) {
+		fclose(f);
+		return -EFBIG;
+	}
+	if (fread(*text, 1, (size_t)n, f) != (size_t)n) {
+		free(*text);
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	return 0;
+}
+
+static int
+load(const char *path, struct machine *m)
+{
+	char *text = NULL, cause[256];
+	int rc;
+
+	if ((rc = read_file(path, &text)) < 0)
+		return cmd_error("%s: %s", path, strerror(-rc));
+	rc = machine_parse(text, m, cause, sizeof(cause));
+	free(text);
+	if (rc < 0)
+		return cmd_error("%s: %s", path, cause);
+	return 0;
+}
+
+static pid_t
+read_pid(unsigned node)
+{
+	char path[512], buf[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/node%u.pid", run_dir, node);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	return (pid_t)atoi(buf);
+}
+
+/* Cpusets only where every node's cores are real cores of this host. */
+static int
+cpuset_usable(const struct machine *m)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	struct stat st;
+
+	if (geteuid() != 0 || stat(CPUSET_V1 "/cpuset.cpus", &st) < 0)
+		return 0;
+	for (unsigned i = 0; i < m->nodes; i++)
+		for (unsigned c = (unsigned)ncpu; c < MACHINE_MAX_CORES; c++)
+			if (machine_core(&m->node[i], c))
+				return 0;
+	return 1;
+}
+
+static int
+write_text(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, strlen(text)) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+/* Put pid in node's cpuset (cgroup v1), made with the node's cores. */
+static int
+cpuset_join(unsigned node, const char *cores, pid_t pid)
+{
+	char dir[256], path[300], num[32];
+	int rc;
+
+	mkdir(CPUSET_V1 "/mint", 0755);
+	write_text(CPUSET_V1 "/mint/cpuset.cpus", "0-1023");	/* clipped by the kernel to what exists */
+	snprintf(num, sizeof(num), "%s", "0");
+	write_text(CPUSET_V1 "/mint/cpuset.mems", num);
+	snprintf(dir, sizeof(dir), CPUSET_V1 "/mint/node%u", node);
+	mkdir(dir, 0755);
+	snprintf(path, sizeof(path), "%s/cpuset.cpus", dir);
+	if ((rc = write_text(path, cores)) < 0)
+		return rc;
+	snprintf(path, sizeof(path), "%s/cpuset.mems", dir);
+	if ((rc = write_text(path, "0")) < 0)
+		return rc;
+	snprintf(path, sizeof(path), "%s/tasks", dir);
+	snprintf(num, sizeof(num), "%d", (int)pid);
+	return write_text(path, num);
+}
+
+static int
+machine_define(struct cmd_ctx *ctx, const struct machine *m)
+{
+	unsigned r = 0, dev = 0;
+	uint64_t base = 0;
+
+	for (unsigned i = 0; i < m->nodes; i++) {
+		const struct machine_node *n = &m->node[i];
+		for (unsigned c = 0; c < MACHINE_MAX_CORES; c++)
+			if (machine_core(n, c) && res_define(&ctx->region, r++, MINT_RES_CPU, c, 0, 0, NULL, i) < 0)
+				return -EINVAL;
+		if (n->memory > 0 && res_define(&ctx->region, r++, MINT_RES_MEM, i, base, n->memory, NULL, i) < 0)
+			return -EINVAL;
+		base += n->memory;
+		for (int d = 0; d < n->ndevices; d++)
+			if (res_define(&ctx->region, r++, MINT_RES_DEV, dev++, 0, 0, n->devices[d], i) < 0)
+				return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+machine_start(struct cmd_ctx *ctx, const struct machine *m, const char *agent)
+{
+	struct region_params p;
+	struct mint_layout l;
+	uint64_t total;
+	char cause[256], cores[256], path[512];
+	int cpuset = cpuset_usable(m);
+
+	for (unsigned i = 0; i < m->nodes; i++) {
+		pid_t pid = read_pid(i);
+		if (pid > 0 && kill(pid, 0) == 0)
+			return cmd_error("machine: node %u already has an agent (pid %d): stop the machine "
+			    "first", i, (int)pid);
+	}
+	mkdir(run_dir, 0755);
+	region_params_default(&p);
+	p.nodes = m->nodes;
+	p.res_count = MACHINE_MAX_CORES + MINT_MAX_NODES * (1 + MACHINE_MAX_DEVICES);
+	if (region_layout(&p, &l, &total, cause, sizeof(cause)) < 0 ||
+	    region_map(&ctx->region, m->region, total, REGION_CREATE, cause, sizeof(cause)) < 0)
+		return cmd_error("%s: %s", m->region, cause);
+	ctx->mapped = 1;
+	if (region_format(&ctx->region, &p, cause, sizeof(cause)) < 0)
+		return cmd_error("format: %s", cause);
+	if (machine_define(ctx, m) < 0)
+		return cmd_error("machine: the resource table is too small for this machine");
+
+	for (unsigned i = 0; i < m->nodes; i++) {
+		char node[16], sock[300], logf[300];
+		pid_t pid;
+		FILE *f;
+
+		machine_cores_str(&m->node[i], cores, sizeof(cores));
+		snprintf(node, sizeof(node), "%u", i);
+		snprintf(sock, sizeof(sock), "%s/node%u.sock", run_dir, i);
+		snprintf(logf, sizeof(logf), "%s/node%u.log", run_dir, i);
+		if ((pid = fork()) < 0)
+			return cmd_error("fork: %s", strerror(errno));
+		if (pid == 0) {
+			int fd = open(logf, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+			if (fd >= 0) {
+				dup2(fd, 1);
+				dup2(fd, 2);
+			}
+			setsid();	/* the machine outlives this console */
+			execl(agent, agent, "-r", m->region, "-n", node, "-f", "-S", sock, "--cores", cores,
+			    "--mode", cpuset ? "cpuset" : "synthetic", (char *)NULL);
+			_exit(127);
+		}
+		if (cpuset && cpuset_join(i, cores, pid) < 0)
+			cmd_error("node %u: could not be put in its cpuset", i);
+		snprintf(path, sizeof(path), "%s/node%u.pid", run_dir, i);
+		if ((f = fopen(path, "w")) != NULL) {
+			fprintf(f, "%d\n", (int)pid);
+			fclose(f);
+		}
+	}
+	/* up to 10 s for every node to come online */
+	for (int t = 0; t < 100; t++) {
+		unsigned online = 0;
+		struct timespec ts = { 0, 100000000 };
+		for (unsigned i = 0; i < m->nodes; i++) {
+			struct node_view v;
+			online += node_read(&ctx->region, i, &v) == 0 && v.state == MINT_NODE_ONLINE;
+		}
+		if (online == m->nodes) {
+			printf("machine started: %u nodes on %s, %s cores; sockets and logs in %s\n",
+			    m->nodes, m->region, cpuset ? "cpuset" : "synthetic", run_dir);
+			return 0;
+		}
+		nanosleep(&ts, NULL);
+	}
+	return cmd_error("machine: not every node came online within 10 s (see %s/node*.log)", run_dir);
+}
+
+static int
+machine_stop(const struct machine *m)
+{
+	int left = 0;
+
+	for (unsigned i = 0; i < m->nodes; i++) {
+		pid_t pid = read_pid(i);
+		char path[512];
+
+		if (pid > 0 && kill(pid, SIGTERM) == 0) {
+			for (int t = 0; t < 50 && kill(pid, 0) == 0; t++) {
+				struct timespec ts = { 0, 100000000 };
+				waitpid(pid, NULL, WNOHANG);
+				nanosleep(&ts, NULL);
+			}
+			if (kill(pid, 0) == 0) {
+				kill(pid, SIGKILL);
+				left++;
+			}
+		}
+		snprintf(path, sizeof(path), "%s/node%u.pid", run_dir, i);
+		unlink(path);
+		snprintf(path, sizeof(path), CPUSET_V1 "/mint/node%u", i);
+		rmdir(path);
+	}
+	printf("machine stopped: %u nodes%s\n", m->nodes, left ? " (some had to be killed)" : "");
+	return 0;
+}
+
+static int
+cmd_machine_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct machine m;
+	char agent[512];
+	const char *env = getenv("MINT_AGENT");
+	const char *rd = getenv("MINT_RUN_DIR");
+
+	if (rd != NULL)
+		snprintf(run_dir, sizeof(run_dir), "%s", rd);
+	if (load(argv[1], &m) != 0)
+		return 1;
+	if (strcmp(argv[0], "check") == 0) {
+		printf("%s: %u nodes, region %s: fine\n", argv[1], m.nodes, m.region);
+		return 0;
+	}
+	if (strcmp(argv[0], "stop") == 0)
+		return machine_stop(&m);
+	if (strcmp(argv[0], "start") != 0)
+		return cmd_error("machine: '%s' is not start, stop or check", argv[0]);
+	/* the agent next to this console, unless told otherwise */
+	if (env != NULL)
+		snprintf(agent, sizeof(agent), "%s", env);
+	else
+		snprintf(agent, sizeof(agent), "%s", BINDIR "/mint-agent");
+	return machine_start(ctx, &m, agent);
+}
+
+const struct cmd_entry cmd_machine_entry = {
+	.name = "machine",
+	.usage = "start|stop|check FILE",
+	.help = "Start or stop a simulated machine described in FILE (machine/three-nodes.conf), "
+	    "or check FILE. $MINT_RUN_DIR (/run/mint) holds sockets, pids and logs.",
+	.min_args = 2,
+	.max_args = 2,
+	.flags = CMD_NOREGION,
+	.exec = cmd_machine_exec,
+};

@@ -1,0 +1,141 @@
+/* Parsing and checking a machine description; every problem named with its line. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cpulist.h"
+#include "console/machine.h"
+#include "shm/cause.h"
+
+int
+machine_core(const struct machine_node *n, unsigned cpu)
+{
+	return cpulist_has(n->cores, cpu);
+}
+
+int
+machine_cores_str(const struct machine_node *n, char *buf, size_t len)
+{
+	return cpulist_format(n->cores, buf, len);
+}
+
+static int
+parse_size(const char *s, uint64_t *v)
+{
+	char *end;
+	unsigned long long n = strtoull(s, &end, 10);
+
+	if (end == s)
+		return -EINVAL;
+	switch (toupper((unsigned char)*end)) {
+	case 'K': n <<= 10; end++; break;
+	case 'M': n <<= 20; end++; break;
+	case 'G': n <<= 30; end++; break;
+	}
+	if (*end != '\0')
+		return -EINVAL;
+	*v = n;
+	return 0;
+}
+
+/*
+ * Parse a description. Refused: unknown words, node numbers out of range or
+ * repeated, a node without cores, a core or device given to two nodes.
+ */
+int
+machine_parse(const char *text, struct machine *m, char *cause, size_t len)
+{
+	char line[1024];
+	int lineno = 0;
+
+	memset(m, 0, sizeof(*m));
+	while (*text != '\0') {
+		size_t n = strcspn(text, "\n");
+		char *word, *save, *hash;
+
+		lineno++;
+		if (n >= sizeof(line))
+			return shm_fail(cause, len, -EINVAL, "line %d: too long", lineno);
+		memcpy(line, text, n);
+		line[n] = '\0';
+		text += n + (text[n] == '\n');
+		if ((hash = strchr(line, '#')) != NULL)
+			*hash = '\0';
+		if ((word = strtok_r(line, " \t", &save)) == NULL)
+			continue;
+		if (strcmp(word, "region") == 0) {
+			char *spec = strtok_r(NULL, " \t", &save);
+			if (spec == NULL || strlen(spec) >= sizeof(m->region))
+				return shm_fail(cause, len, -EINVAL, "line %d: region needs one spec", lineno);
+			strcpy(m->region, spec);
+		} else if (strcmp(word, "node") == 0) {
+			char *num = strtok_r(NULL, " \t", &save), *end, *kv;
+			unsigned long id = num ? strtoul(num, &end, 10) : 0;
+			struct machine_node *nd;
+
+			if (num == NULL || *end != '\0' || id >= MINT_MAX_NODES)
+				return shm_fail(cause, len, -EINVAL, "line %d: node needs a number from 0 to %d",
+				    lineno, MINT_MAX_NODES - 1);
+			nd = &m->node[id];
+			if (nd->present)
+				return shm_fail(cause, len, -EINVAL, "line %d: node %lu given twice", lineno, id);
+			nd->present = 1;
+			if (id + 1 > m->nodes)
+				m->nodes = (unsigned)id + 1;
+			while ((kv = strtok_r(NULL, " \t", &save)) != NULL) {
+				char *val = strchr(kv, '=');
+				int rc = 0;
+				if (val == NULL)
+					return shm_fail(cause, len, -EINVAL, "line %d: '%s' is not KEY=VALUE", lineno, kv);
+				*val++ = '\0';
+				if (strcmp(kv, "cores") == 0)
+					rc = cpulist_parse(val, nd->cores);
+				else if (strcmp(kv, "memory") == 0)
+					rc = parse_size(val, &nd->memory);
+				else if (strcmp(kv, "devices") == 0) {
+					for (char *d = strtok(val, ","); d != NULL; d = strtok(NULL, ",")) {
+						if (nd->ndevices >= MACHINE_MAX_DEVICES || strlen(d) >= sizeof(nd->devices[0]))
+							return shm_fail(cause, len, -EINVAL, "line %d: too many devices, or a "
+							    "name over 31 characters", lineno);
+						strcpy(nd->devices[nd->ndevices++], d);
+					}
+				} else
+					return shm_fail(cause, len, -EINVAL, "line %d: unknown setting '%s' (cores, "
+					    "memory, devices)", lineno, kv);
+				if (rc < 0)
+					return shm_fail(cause, len, rc, "line %d: bad %s '%s'", lineno, kv, val);
+			}
+		} else {
+			return shm_fail(cause, len, -EINVAL, "line %d: unknown word '%s' (region, node)",
+			    lineno, word);
+		}
+	}
+	if (m->region[0] == '\0')
+		return shm_fail(cause, len, -EINVAL, "no region line");
+	if (m->nodes == 0)
+		return shm_fail(cause, len, -EINVAL, "no node");
+	for (unsigned i = 0; i < m->nodes; i++) {
+		int any = 0;
+		if (!m->node[i].present)
+			return shm_fail(cause, len, -EINVAL, "node %u is missing (nodes are numbered from 0 "
+			    "without gaps)", i);
+		for (unsigned w = 0; w < CPULIST_WORDS; w++)
+			any |= m->node[i].cores[w] != 0;
+		if (!any)
+			return shm_fail(cause, len, -EINVAL, "node %u has no core: every node needs one", i);
+		for (unsigned j = 0; j < i; j++) {
+			for (unsigned w = 0; w < CPULIST_WORDS; w++)
+				if (m->node[i].cores[w] & m->node[j].cores[w])
+					return shm_fail(cause, len, -EINVAL, "nodes %u and %u both have core %u", j, i,
+					    w * 64 + (unsigned)__builtin_ctzll(m->node[i].cores[w] & m->node[j].cores[w]));
+			for (int a = 0; a < m->node[i].ndevices; a++)
+				for (int b = 0; b < m->node[j].ndevices; b++)
+					if (strcmp(m->node[i].devices[a], m->node[j].devices[b]) == 0)
+						return shm_fail(cause, len, -EINVAL, "nodes %u and %u both have device %s",
+						    j, i, m->node[i].devices[a]);
+		}
+	}
+	return 0;
+}
