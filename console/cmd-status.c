@@ -28,13 +28,19 @@ print_json(const Mint__NodeStatus *st, const struct node_view *v)
 	json_string(stdout, st->hostname);
 	printf(", \"uptime_ms\": %" PRIu64 ", \"load\": [%.2f, %.2f, %.2f]", st->uptime_ms,
 	    st->load1_centi / 100.0, st->load5_centi / 100.0, st->load15_centi / 100.0);
+	printf(", \"mode\": \"%s\"", st->mode == MINT__CORE_MODE__CORES_CPUSET ? "cpuset" :
+	    st->mode == MINT__CORE_MODE__CORES_SYNTHETIC ? "synthetic" : "real");
 	printf(", \"memory\": {\"total\": %" PRIu64 ", \"used\": %" PRIu64 ", \"movable\": %" PRIu64 "}",
 	    st->mem_total_bytes, st->mem_used_bytes, st->mem_movable_bytes);
 	printf(", \"cores\": [");
 	for (size_t k = 0; k < st->n_cores; k++)
-		printf("%s{\"cpu\": %" PRIu32 ", \"online\": %s, \"busy\": %.1f}", k ? ", " : "",
-		    st->cores[k]->cpu, st->cores[k]->online ? "true" : "false",
-		    st->cores[k]->busy_permille / 10.0);
+	{
+		printf("%s{\"cpu\": %" PRIu32 ", \"online\": %s", k ? ", " : "",
+		    st->cores[k]->cpu, st->cores[k]->online ? "true" : "false");
+		if (st->cores[k]->has_busy_permille)
+			printf(", \"busy\": %.1f", st->cores[k]->busy_permille / 10.0);
+		printf("}");
+	}
 	printf("], \"guests\": [");
 	for (size_t k = 0; k < st->n_guests; k++) {
 		printf("%s{\"name\": ", k ? ", " : "");
@@ -74,9 +80,14 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		    st->load1_centi / 100.0, st->load5_centi / 100.0, st->load15_centi / 100.0,
 		    st->mem_used_bytes / 1073741824.0, st->mem_total_bytes / 1073741824.0,
 		    st->mem_movable_bytes / 1073741824.0);
+		printf("cores: %s\n", st->mode == MINT__CORE_MODE__CORES_CPUSET ? "a cpuset of this host" :
+		    st->mode == MINT__CORE_MODE__CORES_SYNTHETIC ? "synthetic" : "its kernel's own");
 		for (size_t k = 0; k < st->n_cores; k++)
-			printf("  cpu%-3" PRIu32 " %5.1f%% busy\n", st->cores[k]->cpu,
-			    st->cores[k]->busy_permille / 10.0);
+			if (st->cores[k]->has_busy_permille)
+				printf("  cpu%-3" PRIu32 " %5.1f%% busy\n", st->cores[k]->cpu,
+				    st->cores[k]->busy_permille / 10.0);
+			else
+				printf("  cpu%-3" PRIu32 "     - (no host core behind it)\n", st->cores[k]->cpu);
 		for (size_t k = 0; k < st->n_guests; k++)
 			printf("  guest %-20s %-9s %2" PRIu32 " vcpus %6" PRIu64 " MiB %5.1f%% cpu\n",
 			    st->guests[k]->name, guest_state_name(st->guests[k]->state),

@@ -16,13 +16,14 @@ row_state(const struct top_row *r)
 static int
 row_cpu(const struct top_row *r)
 {
-	uint32_t sum = 0;
+	uint32_t sum = 0, n = 0;
 
-	if (r->st == NULL || r->st->n_cores == 0)
-		return -1;
-	for (size_t i = 0; i < r->st->n_cores; i++)
-		sum += r->st->cores[i]->busy_permille;
-	return (int)(sum / r->st->n_cores);
+	for (size_t i = 0; r->st != NULL && i < r->st->n_cores; i++)
+		if (r->st->cores[i]->has_busy_permille) {
+			sum += r->st->cores[i]->busy_permille;
+			n++;
+		}
+	return n == 0 ? -1 : (int)(sum / n);
 }
 
 #define CMP(a, b)	((a) < (b) ? -1 : (a) > (b))
@@ -189,9 +190,14 @@ top_format_detail(const struct top_row *r, char *buf, size_t len)
 	if (r->st == NULL)
 		return;
 	off += (size_t)snprintf(buf + off, len - off, "    cores:");
-	for (size_t i = 0; i < r->st->n_cores && off < len; i++)
-		off += (size_t)snprintf(buf + off, len - off, " cpu%" PRIu32 " %.0f%%",
-		    r->st->cores[i]->cpu, r->st->cores[i]->busy_permille / 10.0);
+	for (size_t i = 0; i < r->st->n_cores && off < len; i++) {
+		const Mint__Core *c = r->st->cores[i];
+		if (c->has_busy_permille)
+			off += (size_t)snprintf(buf + off, len - off, " cpu%" PRIu32 " %.0f%%", c->cpu,
+			    c->busy_permille / 10.0);
+		else	/* a synthetic core with no host core behind it */
+			off += (size_t)snprintf(buf + off, len - off, " cpu%" PRIu32 " -", c->cpu);
+	}
 	for (size_t i = 0; i < r->st->n_guests && off < len; i++)
 		off += (size_t)snprintf(buf + off, len - off, "\n    guest %s: %" PRIu32 " vcpus, %"
 		    PRIu64 " MiB, %.1f%% cpu", r->st->guests[i]->name, r->st->guests[i]->vcpus,
