@@ -112,10 +112,18 @@ cpuset_join(unsigned node, const char *cores, pid_t pid)
 	char dir[256], path[300], num[32];
 	int rc;
 
+	char all[256] = "";
+	FILE *f;
+
+	/* the parent of the nodes' cpusets takes every core and memory node of the root */
+	if ((f = fopen(CPUSET_V1 "/cpuset.cpus", "r")) != NULL) {
+		if (fgets(all, sizeof(all), f) == NULL)
+			all[0] = '\0';
+		fclose(f);
+	}
 	mkdir(CPUSET_V1 "/mint", 0755);
-	write_text(CPUSET_V1 "/mint/cpuset.cpus", "0-1023");	/* clipped by the kernel to what exists */
-	snprintf(num, sizeof(num), "%s", "0");
-	write_text(CPUSET_V1 "/mint/cpuset.mems", num);
+	write_text(CPUSET_V1 "/mint/cpuset.cpus", all);
+	write_text(CPUSET_V1 "/mint/cpuset.mems", "0");
 	snprintf(dir, sizeof(dir), CPUSET_V1 "/mint/node%u", node);
 	mkdir(dir, 0755);
 	snprintf(path, sizeof(path), "%s/cpuset.cpus", dir);
@@ -251,6 +259,7 @@ machine_stop(const struct machine *m)
 		snprintf(path, sizeof(path), CPUSET_V1 "/mint/node%u", i);
 		rmdir(path);
 	}
+	rmdir(CPUSET_V1 "/mint");	/* once no machine uses it */
 	printf("machine stopped: %u nodes%s\n", m->nodes, left ? " (some had to be killed)" : "");
 	return 0;
 }
