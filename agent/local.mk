@@ -10,3 +10,13 @@ agent_mint_agent_SOURCES = agent/main.c agent/agent.h agent/ctl.c agent/peers.c 
 agent_mint_agent_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
 agent_mint_agent_LDADD = agent/libmintagent.a common/libmintcommon.a $(PROTO_LIBS) $(SHM_LIBS) \
 	$(LIBVIRT_LIBS) $(EV_LIBS)
+
+dist_man8_MANS = doc/mint-agent.8 doc/mint-console.8
+systemdunitdir = $(prefix)/lib/systemd/system
+systemdunit_DATA = agent/mint-agent@.service
+mintconfdir = $(sysconfdir)/mint
+dist_mintconf_DATA = agent/agent.conf
+CLEANFILES += agent/mint-agent@.service
+EXTRA_DIST += agent/mint-agent@.service.in
+agent/mint-agent@.service: $(top_srcdir)/agent/mint-agent@.service.in
+	$(AM_V_GEN)$(MKDIR_P) agent && $(SED) 's|@bindir[@]|$(bindir)|g' $< >$@

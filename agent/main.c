@@ -37,7 +37,9 @@ usage(FILE *f)
 	    "  -D, --dead-after N     a node silent for N heartbeat periods is dead (3)\n"
 	    "      --cores LIST       the cores this node owns (default: all its kernel shows)\n"
 	    "      --mode MODE        real (a Mint node), cpuset or synthetic (a simulated one)\n"
-	    "  -f, --foreground       stay in the foreground, log to stderr\n"
+	    "  -F, --config FILE      options from FILE, one \"key value\" a line (key: a long\n"
+	    "                         option without --); the command line overrides them\n"
+	    "  -f, --foreground       stay in the foreground, log to stderr (else: syslog)\n"
 	    "  -v, --verbose          log debugging detail\n"
 	    "  -h, --help             this text\n");
 }
@@ -112,6 +114,51 @@ parse_uint(const char *s, const char *what, unsigned max)
 	return (unsigned)v;
 }
 
+/*
+ * A config file of "key value" lines (the long options without "--"):
+ * they come first in the returned argv, so the command line overrides them.
+ */
+static char **
+with_config(int *argc, char **argv)
+{
+	const char *path = NULL;
+	char **out, line[1024];
+	int n = 1, cap = *argc + 64;
+	FILE *f;
+
+	for (int i = 1; i < *argc; i++)
+		if ((strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "-F") == 0) && i + 1 < *argc)
+			path = argv[i + 1];
+	if (path == NULL)
+		return argv;
+	if ((f = fopen(path, "r")) == NULL)
+		fatal("config %s", path);
+	if ((out = calloc((size_t)cap, sizeof(*out))) == NULL)
+		fatal("calloc");
+	out[0] = argv[0];
+	for (int lineno = 1; fgets(line, sizeof(line), f) != NULL; lineno++) {
+		char *key = strtok(line, " \t\r\n"), *val = strtok(NULL, "\r\n");
+		char opt[64];
+
+		if (key == NULL || key[0] == '#')
+			continue;
+		while (val != NULL && (*val == ' ' || *val == '\t'))
+			val++;
+		if (n + 2 >= cap - *argc)
+			fatalx("%s: too many lines", path);
+		snprintf(opt, sizeof(opt), "--%s", key);
+		out[n++] = strdup(opt);
+		if (val != NULL && *val != '\0')
+			out[n++] = strdup(val);
+		(void)lineno;
+	}
+	fclose(f);
+	for (int i = 1; i < *argc; i++)
+		out[n++] = argv[i];
+	*argc = n;
+	return out;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -129,6 +176,7 @@ main(int argc, char **argv)
 		{ "dead-after", required_argument, NULL, 'D' },
 		{ "cores", required_argument, NULL, 'C' },
 		{ "mode", required_argument, NULL, 'M' },
+		{ "config", required_argument, NULL, 'F' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -142,10 +190,12 @@ main(int argc, char **argv)
 
 	const char *uri = "qemu:///system", *sock = CTL_DEFAULT, *group = "mint", *admin = NULL;
 
+	log_open("mint-agent", 0, LOG_TO_STDERR);	/* until the options say where */
+	argv = with_config(&argc, argv);
 	a.status.proc = "/proc";
 	a.ctl_fd = -1;
 	a.request_ms = 2000;
-	while ((c = getopt_long(argc, argv, "r:n:H:s:p:c:S:g:a:T:D:fvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:n:H:s:p:c:S:g:a:T:D:F:fvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': region = optarg; break;
 		case 'n': a.node = parse_uint(optarg, "node", MINT_MAX_NODES - 1); have_node = 1; break;
@@ -163,6 +213,7 @@ main(int argc, char **argv)
 				fatalx("cores '%s' is not a list like 0-2,5 (cores below %d)", optarg, CPULIST_MAX);
 			a.status.have_cores = 1;
 			break;
+		case 'F': break;	/* read by with_config */
 		case 'M':
 			if (strcmp(optarg, "real") == 0)
 				a.status.mode = MINT__CORE_MODE__CORES_REAL;
