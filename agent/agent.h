@@ -40,6 +40,7 @@ struct agent {
 	int rx_broken[MINT_MAX_NODES];	/* damage reported once */
 	struct pending *pending;	/* requests forwarded to other nodes */
 	uint64_t next_id;
+	struct chan_stats chan[MINT_MAX_NODES];	/* traffic with each node */
 	int request_ms;			/* how long a forwarded request may take */
 
 	/* control socket */

@@ -51,6 +51,8 @@ peer_send(struct agent *a, unsigned node, Mint__Envelope *e)
 	if ((rc = wire_pack(e, p, a->tx[node].max_len, &len)) < 0)
 		return rc;
 	ring_commit(&a->tx[node], PEER_REC_ENVELOPE, (uint32_t)len);
+	a->chan[node].tx_messages++;
+	a->chan[node].tx_bytes += len;
 	return 0;
 }
 
@@ -101,9 +103,13 @@ peer_drain(struct agent *a, unsigned j)
 		while ((rc = ring_peek(rx, &rec)) == 0) {
 			Mint__Envelope *e;
 
+			a->chan[j].rx_messages++;
+			a->chan[j].rx_bytes += rec.len;
 			if (rec.type != PEER_REC_ENVELOPE) {
+				a->chan[j].errors++;
 				log_warn("node %u: record of type %u: dropped", j, rec.type);
 			} else if (wire_unpack(rec.data, rec.len, &e, cause, sizeof(cause)) < 0) {
+				a->chan[j].errors++;
 				log_warn("node %u: %s: dropped", j, cause);
 			} else {
 				if (e->src != j || e->dst != a->node)
@@ -120,6 +126,7 @@ peer_drain(struct agent *a, unsigned j)
 			ring_release(rx);
 		}
 		if (rc != -EAGAIN) {
+			a->chan[j].errors++;
 			if (!a->rx_broken[j])
 				log_warn("channel from node %u is damaged: %s", j, ring_rx_error(rx));
 			a->rx_broken[j] = 1;

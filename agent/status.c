@@ -35,8 +35,10 @@ read_text(const char *dir, const char *name, char *buf, size_t cap)
 int
 status_snapshot(struct status_src *src, unsigned node, uint32_t epoch, uint64_t uptime_ms,
     uint32_t heartbeat_ms, const struct guest_info *guests, int nguests, const struct watch *watch,
-    int64_t now_ns, uint8_t *buf, size_t cap, size_t *len)
+    const struct chan_stats *chan, int64_t now_ns, uint8_t *buf, size_t cap, size_t *len)
 {
+	static Mint__Channel cs[MINT_MAX_NODES], *csp[MINT_MAX_NODES];
+	size_t nch = 0;
 	static Mint__Guest gs[GUESTS_MAX], *gp[GUESTS_MAX];
 	static Mint__Peer ps[MINT_MAX_NODES], *pp[MINT_MAX_NODES];
 	size_t np = 0, nc = 0;
@@ -71,6 +73,22 @@ status_snapshot(struct status_src *src, unsigned node, uint32_t epoch, uint64_t 
 	}
 	st.n_peers = np;
 	st.peers = pp;
+	for (unsigned i = 0; chan != NULL && i < MINT_MAX_NODES; i++) {
+		const struct chan_stats *s = &chan[i];
+		if (s->tx_messages == 0 && s->rx_messages == 0 && s->errors == 0)
+			continue;
+		mint__channel__init(&cs[nch]);
+		cs[nch].has_peer = 1, cs[nch].peer = i;
+		cs[nch].has_tx_messages = 1, cs[nch].tx_messages = s->tx_messages;
+		cs[nch].has_rx_messages = 1, cs[nch].rx_messages = s->rx_messages;
+		cs[nch].has_tx_bytes = 1, cs[nch].tx_bytes = s->tx_bytes;
+		cs[nch].has_rx_bytes = 1, cs[nch].rx_bytes = s->rx_bytes;
+		cs[nch].has_errors = 1, cs[nch].errors = s->errors;
+		csp[nch] = &cs[nch];
+		nch++;
+	}
+	st.n_channels = nch;
+	st.channels = csp;
 	if (gethostname(host, sizeof(host)) == 0) {
 		host[sizeof(host) - 1] = '\0';
 		st.hostname = host;

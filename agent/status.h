@@ -13,6 +13,11 @@
 #include "agent/sample.h"
 #include "agent/watch.h"
 
+/* Messages and bytes through the rings with one node. */
+struct chan_stats {
+	uint64_t tx_messages, rx_messages, tx_bytes, rx_bytes, errors;
+};
+
 struct status_src {
 	const char *proc;			/* "/proc", or a test tree */
 	int mode;				/* Mint__CoreMode */
@@ -24,7 +29,7 @@ struct status_src {
 
 int status_snapshot(struct status_src *src, unsigned node, uint32_t epoch,
 	    uint64_t uptime_ms, uint32_t heartbeat_ms, const struct guest_info *guests,
-	    int nguests, const struct watch *watch, int64_t now_ns, uint8_t *buf, size_t cap,
-	    size_t *len);
+	    int nguests, const struct watch *watch, const struct chan_stats *chan, int64_t now_ns,
+	    uint8_t *buf, size_t cap, size_t *len);
 
 #endif

@@ -110,6 +110,23 @@ c_guests(const struct top_row *a, const struct top_row *b)
 	return CMP(a->st ? a->st->n_guests : 0, b->st ? b->st->n_guests : 0);
 }
 
+static uint64_t
+row_msgs(const struct top_row *r)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; r->st != NULL && i < r->st->n_channels; i++)
+		n += r->st->channels[i]->tx_messages + r->st->channels[i]->rx_messages;
+	return n;
+}
+
+static void
+f_msgs(const struct top_row *r, char *b, size_t n)
+{
+	snprintf(b, n, "%" PRIu64, row_msgs(r));
+}
+static int c_msgs(const struct top_row *a, const struct top_row *b) { return CMP(row_msgs(a), row_msgs(b)); }
+
 static void
 f_host(const struct top_row *r, char *b, size_t n)
 {
@@ -132,6 +149,7 @@ const struct top_column top_columns[] = {
 	{ "LOAD1", 6, f_load, c_load },
 	{ "MEM", 12, f_mem, c_mem },
 	{ "GUESTS", 6, f_guests, c_guests },
+	{ "MSGS", 7, f_msgs, c_msgs },
 	{ "HOST", 12, f_host, c_host },
 };
 const int top_ncolumns = sizeof(top_columns) / sizeof(top_columns[0]);
@@ -197,6 +215,13 @@ top_format_detail(const struct top_row *r, char *buf, size_t len)
 			    c->busy_permille / 10.0);
 		else	/* a synthetic core with no host core behind it */
 			off += (size_t)snprintf(buf + off, len - off, " cpu%" PRIu32 " -", c->cpu);
+	}
+	if (r->st->n_channels > 0)
+		off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "\n    channels:");
+	for (size_t i = 0; i < r->st->n_channels && off < len; i++) {
+		const Mint__Channel *c = r->st->channels[i];
+		off += (size_t)snprintf(buf + off, len - off, " node%" PRIu32 " %" PRIu64 "/%" PRIu64
+		    " msgs out/in%s", c->peer, c->tx_messages, c->rx_messages, c->errors ? " (errors)" : "");
 	}
 	for (size_t i = 0; i < r->st->n_guests && off < len; i++)
 		off += (size_t)snprintf(buf + off, len - off, "\n    guest %s: %" PRIu32 " vcpus, %"

@@ -97,11 +97,13 @@ ok 'grep -q "node 3: record of type 7: dropped" "$d/agents.log" &&
     grep -q "node 3: a message from 1 to 0: dropped" "$d/agents.log"' \
     "unknown records, undecodable bytes and a forged sender are logged and dropped"
 ok 'con -s "$d/node0.sock" ping 1 >/dev/null' "the agent keeps serving"
+ok 'sleep 0.2; con top -b -n 1 | grep -Eq "channels: .*node3 [0-9]+/[0-9]+ msgs out/in \(errors\)"' \
+    "top shows each node's channel traffic, and the errors on node 0's channel from node 3"
 
 # top, for scripts and for people
 con top -b -n 2 -d 0.2 >"$d/top"
 ok '[ $(grep -c "^mint top - .* nodes: 3 online, 0 dead" "$d/top") -eq 2 ]' "top -b prints two updates"
-ok 'grep -Eq "^NODE +STATE +EPOCH +HB-AGE +CORES +%CPU +LOAD1 +MEM +GUESTS +HOST$" "$d/top"' \
+ok 'grep -Eq "^NODE +STATE +EPOCH +HB-AGE +CORES +%CPU +LOAD1 +MEM +GUESTS +MSGS +HOST$" "$d/top"' \
     "  with its columns"
 ok '[ $(grep -Ec "^[012] +online +[12] +[0-9]+ms +" "$d/top") -eq 3 ]' \
     "  and each live node with a heartbeat age in the second"
@@ -156,6 +158,13 @@ ok '! "$agent" -r "$R" -n 7 -f 2>"$d/err" && grep -q "nodes 0 to 3" "$d/err"' \
     "an agent for a node the region does not have is refused"
 ok '! "$agent" -r "file:$d/nothing" -n 0 -f 2>"$d/err" && grep -q "nothing" "$d/err"' \
     "an agent without a region says which"
+printf '# test\nregion %s\nsocket %s\nheartbeat 20\nconnect test:///default\n' "$R" "$d/conf.sock" >"$d/agent.conf"
+"$agent" -F "$d/agent.conf" -n 3 -f 2>>"$d/agents.log" & pids="$pids $!"; cpid=$!
+ok 'i=0; until "$console" -s "$d/conf.sock" ping 2>/dev/null | grep -q "node 3"; do i=$((i+1)); [ $i -lt 30 ] || break; sleep 0.1; done; [ $i -lt 30 ]' \
+    "an agent takes its options from a config file"
+kill -TERM "$cpid"; wait "$cpid" 2>/dev/null
+ok '! "$agent" -F "$d/none.conf" -n 0 -f 2>"$d/err" && grep -q "^mint-agent: config .*none.conf" "$d/err"' \
+    "a missing config file is named"
 printf 'garbage' | dd of="$d/region" bs=1 count=7 conv=notrunc 2>/dev/null
 ok '! con nodes 2>"$d/err" && grep -q "magic" "$d/err"' "a damaged region is refused with the reason"
 echo "1..$n"
