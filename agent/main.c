@@ -83,7 +83,8 @@ agent_sample_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	a->guests_failing = rc < 0;
 	rc = status_snapshot(&a->status, a->node, a->epoch,
 	    (uint64_t)((ev_now(loop) - a->started) * 1000), a->heartbeat_ms, a->guest_list, n,
-	    &a->watch, a->chan, (int64_t)(ev_now(loop) * 1e9), a->snapshot, sizeof(a->snapshot), &len);
+	    &a->watch, a->chan, &a->region, (int64_t)(ev_now(loop) * 1e9), a->snapshot,
+	    sizeof(a->snapshot), &len);
 	if (rc == 0) {
 		a->snapshot_len = len;
 		rc = node_publish_status(&a->region, a->node, a->snapshot, (uint32_t)len);

@@ -8,6 +8,7 @@
 #include "agent/status.h"
 #include "proto/wire.h"
 #include "shm/layout.h"
+#include "shm/resource.h"
 
 /* Read a small text file whole: its length, or -errno. */
 static int
@@ -35,8 +36,12 @@ read_text(const char *dir, const char *name, char *buf, size_t cap)
 int
 status_snapshot(struct status_src *src, unsigned node, uint32_t epoch, uint64_t uptime_ms,
     uint32_t heartbeat_ms, const struct guest_info *guests, int nguests, const struct watch *watch,
-    const struct chan_stats *chan, int64_t now_ns, uint8_t *buf, size_t cap, size_t *len)
+    const struct chan_stats *chan, const struct mint_region *region, int64_t now_ns,
+    uint8_t *buf, size_t cap, size_t *len)
 {
+	static Mint__Device ds[64], *dsp[64];
+	static char dnames[64][33];
+	size_t nd = 0;
 	static Mint__Channel cs[MINT_MAX_NODES], *csp[MINT_MAX_NODES];
 	size_t nch = 0;
 	static Mint__Guest gs[GUESTS_MAX], *gp[GUESTS_MAX];
@@ -89,6 +94,20 @@ status_snapshot(struct status_src *src, unsigned node, uint32_t epoch, uint64_t 
 	}
 	st.n_channels = nch;
 	st.channels = csp;
+	/* the devices the resource table says this node owns */
+	for (unsigned i = 0; region != NULL && i < region->layout.res_count && nd < 64; i++) {
+		struct res_view v;
+		if (res_read(region, i, &v) < 0 || v.kind != MINT_RES_DEV || v.owner != node ||
+		    v.state != MINT_RS_OWNED)
+			continue;
+		mint__device__init(&ds[nd]);
+		memcpy(dnames[nd], v.name, sizeof(dnames[nd]));
+		ds[nd].name = dnames[nd];
+		dsp[nd] = &ds[nd];
+		nd++;
+	}
+	st.n_devices = nd;
+	st.devices = dsp;
 	if (gethostname(host, sizeof(host)) == 0) {
 		host[sizeof(host) - 1] = '\0';
 		st.hostname = host;

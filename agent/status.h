@@ -10,6 +10,7 @@
 
 #include "agent/guests.h"
 #include "common/cpulist.h"
+#include "shm/region.h"
 #include "agent/sample.h"
 #include "agent/watch.h"
 
@@ -29,7 +30,7 @@ struct status_src {
 
 int status_snapshot(struct status_src *src, unsigned node, uint32_t epoch,
 	    uint64_t uptime_ms, uint32_t heartbeat_ms, const struct guest_info *guests,
-	    int nguests, const struct watch *watch, const struct chan_stats *chan, int64_t now_ns,
-	    uint8_t *buf, size_t cap, size_t *len);
+	    int nguests, const struct watch *watch, const struct chan_stats *chan,
+	    const struct mint_region *region, int64_t now_ns, uint8_t *buf, size_t cap, size_t *len);
 
 #endif

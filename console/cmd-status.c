@@ -41,6 +41,11 @@ print_json(const Mint__NodeStatus *st, const struct node_view *v)
 			printf(", \"busy\": %.1f", st->cores[k]->busy_permille / 10.0);
 		printf("}");
 	}
+	printf("], \"devices\": [");
+	for (size_t k = 0; k < st->n_devices; k++) {
+		printf("%s", k ? ", " : "");
+		json_string(stdout, st->devices[k]->name);
+	}
 	printf("], \"guests\": [");
 	for (size_t k = 0; k < st->n_guests; k++) {
 		printf("%s{\"name\": ", k ? ", " : "");
@@ -88,6 +93,8 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 				    st->cores[k]->busy_permille / 10.0);
 			else
 				printf("  cpu%-3" PRIu32 "     - (no host core behind it)\n", st->cores[k]->cpu);
+		for (size_t k = 0; k < st->n_devices; k++)
+			printf("  device %s\n", st->devices[k]->name);
 		for (size_t k = 0; k < st->n_guests; k++)
 			printf("  guest %-20s %-9s %2" PRIu32 " vcpus %6" PRIu64 " MiB %5.1f%% cpu\n",
 			    st->guests[k]->name, guest_state_name(st->guests[k]->state),

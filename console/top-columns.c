@@ -216,6 +216,10 @@ top_format_detail(const struct top_row *r, char *buf, size_t len)
 		else	/* a synthetic core with no host core behind it */
 			off += (size_t)snprintf(buf + off, len - off, " cpu%" PRIu32 " -", c->cpu);
 	}
+	if (r->st->n_devices > 0)
+		off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "\n    devices:");
+	for (size_t i = 0; i < r->st->n_devices && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, " %s", r->st->devices[i]->name);
 	if (r->st->n_channels > 0)
 		off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "\n    channels:");
 	for (size_t i = 0; i < r->st->n_channels && off < len; i++) {

@@ -46,6 +46,9 @@ EOF2
 ok '"$console" machine start "$d/m.conf" | grep -q "machine started: 3 nodes"' "start a three-node machine"
 ok 'con nodes --json | jq -e "length == 3 and all(.state == \"online\")" >/dev/null' "  its three nodes are online"
 ok 'con status 1 --json | jq -e ".cores | map(.cpu) == [1, 2]" >/dev/null' "  node 1 has cores 1 and 2"
+ok 'i=0; until con status 1 --json | jq -e ".devices == [\"eth1\", \"disk1\"]" >/dev/null; do i=$((i+1)); [ $i -lt 30 ] || break; sleep 0.1; done; [ $i -lt 30 ]' \
+    "  and devices eth1 and disk1, as the resource table says"
+ok 'con top -b -n 1 | grep -q "devices: eth0"' "  top lists each node's devices"
 ok 'con top -b -n 1 | grep -q "cores: synthetic"' \
     "  top says the cores are synthetic (4 cores asked of a smaller host)"
 ok '! "$console" machine start "$d/m.conf" 2>"$d/err" && grep -q "already has an agent" "$d/err"' \
