@@ -66,8 +66,18 @@ guests_list(struct guests *g, struct guest_info *out, int max, int *n, uint64_t 
 	int count;
 
 	*n = 0;
-	if (g->conn == NULL && (g->conn = virConnectOpenReadOnly(g->uri)) == NULL)
-		return shm_fail(cause, len, -ECONNREFUSED, "libvirt %s: %s", g->uri, last_error());
+	if (g->conn == NULL) {
+		/* an absent daemon is not asked every sample: each try costs an idle node CPU */
+		if (now_ns < g->retry_ns)
+			return shm_fail(cause, len, -ECONNREFUSED, "libvirt %s: not reachable", g->uri);
+		if ((g->conn = virConnectOpenReadOnly(g->uri)) == NULL) {
+			g->backoff_ns = g->backoff_ns == 0 ? 1000000000ull :
+			    g->backoff_ns >= 64000000000ull ? g->backoff_ns : g->backoff_ns * 2;
+			g->retry_ns = now_ns + g->backoff_ns;
+			return shm_fail(cause, len, -ECONNREFUSED, "libvirt %s: %s", g->uri, last_error());
+		}
+		g->backoff_ns = 0;
+	}
 	count = virConnectListAllDomains(g->conn, &doms, 0);
 	if (count < 0) {
 		shm_fail(cause, len, -EIO, "libvirt %s: %s", g->uri, last_error());

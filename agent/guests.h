@@ -26,6 +26,8 @@ struct guests {
 	struct guest_info prev[GUESTS_MAX];
 	int nprev;
 	uint64_t prev_ns;	/* when prev was taken */
+	uint64_t retry_ns;	/* no connection: try again from then */
+	uint64_t backoff_ns;	/* doubling from 1 s to 64 s while the daemon stays away */
 };
 
 void guests_init(struct guests *g, const char *uri);
