@@ -135,6 +135,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifdef FUZZ_STANDALONE
+#include "tests/fuzz-driver.h"
+
 /* Replay the files given, or run N pseudo-random inputs aimed at the hot spots. */
 int
 main(int argc, char **argv)
@@ -142,22 +144,10 @@ main(int argc, char **argv)
 	static uint8_t in[4096];
 	uint64_t s = 0x2545f4914f6cdd1dull;
 	long runs = 20000;
+	int rc = fuzz_replay(argc, argv, &runs);
 
-	if (argc > 1 && strcmp(argv[1], "-runs") == 0 && argc > 2) {
-		runs = atol(argv[2]);
-		argc = 0;
-	}
-	for (int a = 1; a < argc; a++) {
-		FILE *f = fopen(argv[a], "rb");
-		size_t n;
-		if (f == NULL)
-			return 1;
-		n = fread(in, 1, sizeof(in), f);
-		fclose(f);
-		LLVMFuzzerTestOneInput(in, n);
-	}
-	if (argc > 1)
-		return 0;
+	if (rc >= 0)
+		return rc;
 	if (tmpl == NULL)
 		setup();
 	for (long k = 0; k < runs; k++) {

@@ -32,7 +32,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifdef FUZZ_STANDALONE
-#include <stdio.h>
+#include "tests/fuzz-driver.h"
 
 /* Replay the files given, or mutate a valid message pseudo-randomly. */
 int
@@ -44,22 +44,10 @@ main(int argc, char **argv)
 	uint64_t s = 0x9e3779b97f4a7c15ull;
 	long runs = 20000;
 	size_t len;
+	int rc = fuzz_replay(argc, argv, &runs);
 
-	if (argc > 2 && strcmp(argv[1], "-runs") == 0) {
-		runs = atol(argv[2]);
-		argc = 0;
-	}
-	for (int i = 1; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
-		size_t n;
-		if (f == NULL)
-			return 1;
-		n = fread(in, 1, sizeof(in), f);
-		fclose(f);
-		LLVMFuzzerTestOneInput(in, n);
-	}
-	if (argc > 1)
-		return 0;
+	if (rc >= 0)
+		return rc;
 	wire_init(&e, 1, 2, 3);
 	mint__command__init(&c);
 	c.has_kind = 1, c.kind = MINT__COMMAND_KIND__CMD_GUEST_START;
