@@ -41,16 +41,15 @@ pending_drop(struct agent *a, struct pending *p)
 static int
 peer_send(struct agent *a, unsigned node, Mint__Envelope *e)
 {
-	void *p;
+	static uint8_t buf[WIRE_MAX];
 	size_t len;
 	int rc;
 
-	if ((rc = ring_reserve(&a->tx[node], WIRE_MAX < a->tx[node].max_len ? WIRE_MAX :
-	    a->tx[node].max_len, &p)) < 0)
+	/* packed first: reserving the largest record would find a half-full ring full */
+	if ((rc = wire_pack(e, buf, sizeof(buf), &len)) < 0)
 		return rc;
-	if ((rc = wire_pack(e, p, a->tx[node].max_len, &len)) < 0)
+	if ((rc = ring_send(&a->tx[node], PEER_REC_ENVELOPE, buf, (uint32_t)len)) < 0)
 		return rc;
-	ring_commit(&a->tx[node], PEER_REC_ENVELOPE, (uint32_t)len);
 	a->chan[node].tx_messages++;
 	a->chan[node].tx_bytes += len;
 	return 0;
