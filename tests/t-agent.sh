@@ -58,6 +58,8 @@ ok 'until_nodes ".[] | select(.node == 1) | .state == \"online\" and .epoch == 2
 # requests for another node travel through the rings
 ok 'con -s "$d/node0.sock" ping 1 | grep -q "^node 1 epoch 2: alive"' "node 0's agent reaches node 1 through the ring"
 ok 'con -s "$d/node1.sock" ping 2 | grep -q "^node 2 epoch 1: alive"' "node 1's agent reaches node 2"
+ok 'i=0; while [ $i -lt 300 ] && con -s "$d/node1.sock" ping 2 >/dev/null; do i=$((i + 1)); done; [ $i -eq 300 ]' \
+    "300 requests in a row through the rings"
 kill -STOP "$pid1"
 ok '! con -s "$d/node0.sock" ping 1 2>"$d/err" && grep -Eq "node 1 (did not answer within 300 ms|is dead)" "$d/err"' \
     "a silent node: the request fails within the agent's timeout"
