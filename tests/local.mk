@@ -97,3 +97,6 @@ tests_ringpeer_LDADD = $(PROTO_LIBS) $(SHM_LIBS)
 
 TESTS += tests/t-machine.sh
 EXTRA_DIST += tests/t-machine.sh
+
+TESTS += tests/t-handover.sh
+EXTRA_DIST += tests/t-handover.sh shm/handover.pml
