@@ -284,11 +284,26 @@ cmd_machine_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return machine_stop(&m);
 	if (strcmp(argv[0], "start") != 0)
 		return cmd_error("machine: '%s' is not start, stop or check", argv[0]);
-	/* the agent next to this console, unless told otherwise */
-	if (env != NULL)
+	/* $MINT_AGENT, else the agent beside this console (installed, or in the build tree) */
+	if (env != NULL) {
 		snprintf(agent, sizeof(agent), "%s", env);
-	else
-		snprintf(agent, sizeof(agent), "%s", BINDIR "/mint-agent");
+	} else {
+		char self[400];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		char *slash;
+
+		agent[0] = '\0';
+		if (n > 0 && (self[n] = '\0', slash = strrchr(self, '/')) != NULL) {
+			*slash = '\0';
+			snprintf(agent, sizeof(agent), "%s/mint-agent", self);
+			if (access(agent, X_OK) != 0)
+				snprintf(agent, sizeof(agent), "%s/../agent/mint-agent", self);
+		}
+		if (agent[0] == '\0' || access(agent, X_OK) != 0)
+			snprintf(agent, sizeof(agent), "%s", BINDIR "/mint-agent");
+	}
+	if (access(agent, X_OK) != 0)
+		return cmd_error("machine: cannot run %s (set $MINT_AGENT to the mint-agent to use)", agent);
 	return machine_start(ctx, &m, agent);
 }
 

@@ -43,6 +43,8 @@ node 0 cores=0 memory=1G devices=eth0
 node 1 cores=1,2 memory=1G devices=eth1,disk1
 node 2 cores=3 memory=512M
 EOF2
+ok '! MINT_AGENT=/nonexistent "$console" machine start "$d/m.conf" 2>"$d/err" && grep -q "cannot run /nonexistent" "$d/err"' \
+    "an agent that cannot be run is named before anything starts"
 ok '"$console" machine start "$d/m.conf" | grep -q "machine started: 3 nodes"' "start a three-node machine"
 ok 'con nodes --json | jq -e "length == 3 and all(.state == \"online\")" >/dev/null' "  its three nodes are online"
 ok 'con status 1 --json | jq -e ".cores | map(.cpu) == [1, 2]" >/dev/null' "  node 1 has cores 1 and 2"
