@@ -1,6 +1,7 @@
 /*
  * Test helper: send stdin's bytes to a Unix socket as they are, then print
- * each framed reply as "reply ERROR MESSAGE". Usage: sockpeer PATH
+ * each framed reply as "reply ERROR MESSAGE" (and "status of node N, C cores"
+ * when it carries a status). Usage: sockpeer PATH
  */
 #include <poll.h>
 #include <stdio.h>
@@ -36,7 +37,12 @@ main(int argc, char **argv)
 		while (wire_frame_get(buf, got, &len) == 0) {
 			if (wire_unpack(buf + WIRE_FRAME_HDR, len, &e, NULL, 0) == 0 &&
 			    e->body_case == MINT__ENVELOPE__BODY_REPLY)
+			{
 				printf("reply %d %s\n", e->reply->error, e->reply->message ? e->reply->message : "");
+				if (e->reply->status != NULL)
+					printf("status of node %u, %zu cores\n", e->reply->status->node,
+					    e->reply->status->n_cores);
+			}
 			else
 				printf("undecodable reply\n");
 			wire_free(e);

@@ -142,6 +142,10 @@ printf '\377\377\377\377' | "$b/tests/sockpeer" "$S" >"$d/out"
 ok 'grep -q "^closed" "$d/out" && grep -q "longer than" "$d/agents.log"' \
     "an impossible frame length closes that connection, logged"
 ok '"$console" -s "$S" ping >/dev/null' "the agent keeps serving"
+# a status request, hand-framed: envelope v1 from a console to node 0, command STATUS
+printf '\015\000\000\000\010\001\020\377\001\030\000\040\001\142\002\010\001' | "$b/tests/sockpeer" "$S" >"$d/out"
+ok 'grep -q "^reply 0 $" "$d/out" && grep -q "^status of node 0, [1-9][0-9]* cores" "$d/out"' \
+    "a status request over the socket is answered with the node's status"
 if [ "$(id -u)" = 0 ] && command -v su >/dev/null && id nobody >/dev/null 2>&1; then
 	as_nobody() { su nobody -s /bin/sh -c "$*"; }
 	ok 'as_nobody "\"$console\" -s $S ping" | grep -q alive' "a member of the socket's group may read"
