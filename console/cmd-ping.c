@@ -2,7 +2,6 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "console/client.h"
 #include "console/cmd.h"
 
 static int
@@ -11,7 +10,6 @@ cmd_ping_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	Mint__Command c;
 	Mint__Envelope *r;
 	struct timespec t0, t1;
-	char cause[256];
 
 	mint__command__init(&c);
 	c.has_kind = 1, c.kind = MINT__COMMAND_KIND__CMD_PING;
@@ -23,14 +21,9 @@ cmd_ping_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		c.has_node = 1, c.node = (uint32_t)n;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (client_request(ctx->socket_path, &c, ctx->timeout_ms, &r, cause, sizeof(cause)) < 0)
-		return cmd_error("%s", cause);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (r->reply->error != 0) {
-		cmd_error("%s", r->reply->message ? r->reply->message : "refused");
-		wire_free(r);
+	if (cmd_ask_agent(ctx, &c, &r) != 0)
 		return 1;
-	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("%s (%.0f us)\n", r->reply->message ? r->reply->message : "alive",
 	    (t1.tv_sec - t0.tv_sec) * 1e6 + (t1.tv_nsec - t0.tv_nsec) / 1e3);
 	wire_free(r);

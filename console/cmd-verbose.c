@@ -1,7 +1,6 @@
 /* mint-console verbose on|off: the local agent's debugging log (root or admin group). */
 #include <string.h>
 
-#include "console/client.h"
 #include "console/cmd.h"
 
 static int
@@ -9,23 +8,17 @@ cmd_verbose_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	Mint__Command c;
 	Mint__Envelope *r;
-	char cause[256];
-	int rc;
 
 	if (strcmp(argv[0], "on") != 0 && strcmp(argv[0], "off") != 0)
 		return cmd_error("verbose: '%s' is neither on nor off", argv[0]);
 	mint__command__init(&c);
 	c.has_kind = 1, c.kind = MINT__COMMAND_KIND__CMD_SET_VERBOSE;
 	c.has_force = 1, c.force = strcmp(argv[0], "on") == 0;
-	if (client_request(ctx->socket_path, &c, ctx->timeout_ms, &r, cause, sizeof(cause)) < 0)
-		return cmd_error("%s", cause);
-	rc = r->reply->error;
-	if (rc != 0)
-		cmd_error("%s", r->reply->message ? r->reply->message : "refused");
-	else
-		printf("%s\n", r->reply->message ? r->reply->message : "done");
+	if (cmd_ask_agent(ctx, &c, &r) != 0)
+		return 1;
+	printf("%s\n", r->reply->message ? r->reply->message : "done");
 	wire_free(r);
-	return rc != 0;
+	return 0;
 }
 
 const struct cmd_entry cmd_verbose_entry = {

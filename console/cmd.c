@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "console/client.h"
 #include "console/cmd.h"
 
 static const struct cmd_entry *const cmd_table[] = {
@@ -102,6 +103,26 @@ cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 	if (ctx->mapped)
 		region_unmap(&ctx->region);
 	return rc;
+}
+
+/*
+ * Send cmd to the local agent. 0 with *reply set (wire_free it) when the
+ * agent did it; 1 when the request failed or was refused, said on stderr.
+ */
+int
+cmd_ask_agent(struct cmd_ctx *ctx, const Mint__Command *cmd, Mint__Envelope **reply)
+{
+	char cause[256];
+
+	if (client_request(ctx->socket_path, cmd, ctx->timeout_ms, reply, cause, sizeof(cause)) < 0)
+		return cmd_error("%s", cause);
+	if ((*reply)->reply->error != 0) {
+		cmd_error("%s", (*reply)->reply->message ? (*reply)->reply->message : "refused");
+		wire_free(*reply);
+		*reply = NULL;
+		return 1;
+	}
+	return 0;
 }
 
 /* A JSON string with what must be escaped escaped. */

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "proto/wire.h"
 #include "shm/region.h"
 
 /* What every command gets: the global options and, once opened, the region. */
@@ -40,6 +41,7 @@ extern const struct cmd_entry cmd_verbose_entry;
 int cmd_run(struct cmd_ctx *ctx, int argc, char **argv);
 void cmd_list(FILE *f);
 int cmd_open_region(struct cmd_ctx *ctx);
+int cmd_ask_agent(struct cmd_ctx *ctx, const Mint__Command *cmd, Mint__Envelope **reply);
 int cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void json_string(FILE *f, const char *s);
 
