@@ -6,6 +6,7 @@
 
 #include <ev.h>
 
+#include "agent/backend.h"
 #include "agent/guests.h"
 #include "agent/status.h"
 #include "agent/watch.h"
@@ -43,6 +44,14 @@ struct agent {
 	struct chan_stats chan[MINT_MAX_NODES];	/* traffic with each node */
 	int request_ms;			/* how long a forwarded request may take */
 
+	/* moving resources (move.c): the backend, the moves in progress */
+	struct backend backend;
+	struct move *moves;
+	int move_ms;			/* how long the receiver of a resource may take */
+	uint64_t mem_floor;		/* memory this node keeps whatever moves */
+	const char *die_at;		/* tests: the step at which to SIGKILL ourselves */
+	int epoch_checked;		/* the backend was made to agree with the table */
+
 	/* control socket */
 	const char *ctl_path;
 	int ctl_fd;
@@ -63,6 +72,18 @@ struct peer {
 
 struct client;
 
+/* Where the answer to a request goes: a console, or the node that asked. */
+struct reply_to {
+	struct client *client;	/* a console on the control socket, or NULL: */
+	unsigned node;		/* the node that asked over the rings */
+	uint64_t id;		/* the request's id */
+};
+
+/* A handler that returns HANDLE_LATER answers through agent_reply itself. */
+#define HANDLE_LATER	1
+
+void agent_reply(struct agent *a, const struct reply_to *rt, int rc, const char *msg);
+
 int ctl_open(struct agent *a, const char *path, const char *group);
 void ctl_close(struct agent *a);
 int ctl_send_reply(struct client *c, uint64_t id, Mint__Reply *r);
@@ -72,20 +93,41 @@ void peers_close(struct agent *a);
 int peers_forward(struct agent *a, struct client *c, uint64_t id, const Mint__Command *cmd,
 	    char *msg, size_t msglen);
 void peers_forget(struct agent *a, struct client *c);
+int peers_reply(struct agent *a, unsigned node, uint64_t id, Mint__Reply *r);
+/* A request of this agent's own: cb gets the reply, or NULL after timeout_ms. */
+typedef void (*peer_reply_fn)(struct agent *a, void *arg, const Mint__Reply *r);
+int peers_request(struct agent *a, unsigned node, const Mint__Command *cmd, int timeout_ms,
+	    peer_reply_fn cb, void *arg);
+
+/* Moves (move.c). */
+int move_init(struct agent *a);
+void move_forget(struct agent *a, struct client *c);
+void move_node_dead(struct agent *a, unsigned node);
+void move_check_own(struct agent *a);
+int move_timeout_ms(const struct agent *a, const Mint__Command *cmd);
 
 /* A request handler fills the reply; it returns 0 or a negative errno for it. */
-typedef int (*handler_fn)(struct agent *a, const struct peer *who, const Mint__Command *cmd,
-    Mint__Reply *reply, char *msg, size_t msglen);
+typedef int (*handler_fn)(struct agent *a, const struct peer *who, const struct reply_to *rt,
+    const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t msglen);
 
 int handle_allowed(struct agent *a, const struct peer *who, const Mint__Command *cmd,
 	    char *msg, size_t msglen);
-int handle_command(struct agent *a, const struct peer *who, const Mint__Command *cmd,
+int handle_command(struct agent *a, const struct peer *who, const struct reply_to *rt,
+	    const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t msglen);
+int handle_ping(struct agent *a, const struct peer *who, const struct reply_to *rt,
+	    const Mint__Command *cmd,
 	    Mint__Reply *reply, char *msg, size_t msglen);
-int handle_ping(struct agent *a, const struct peer *who, const Mint__Command *cmd,
+int handle_status(struct agent *a, const struct peer *who, const struct reply_to *rt,
+	    const Mint__Command *cmd,
 	    Mint__Reply *reply, char *msg, size_t msglen);
-int handle_status(struct agent *a, const struct peer *who, const Mint__Command *cmd,
+int handle_set_verbose(struct agent *a, const struct peer *who, const struct reply_to *rt,
+	    const Mint__Command *cmd,
 	    Mint__Reply *reply, char *msg, size_t msglen);
-int handle_set_verbose(struct agent *a, const struct peer *who, const Mint__Command *cmd,
-	    Mint__Reply *reply, char *msg, size_t msglen);
+int handle_move(struct agent *a, const struct peer *who, const struct reply_to *rt,
+	    const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t msglen);
+int handle_claim(struct agent *a, const struct peer *who, const struct reply_to *rt,
+	    const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t msglen);
+int handle_reclaim(struct agent *a, const struct peer *who, const struct reply_to *rt,
+	    const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t msglen);
 
 #endif

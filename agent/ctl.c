@@ -30,6 +30,7 @@ static void
 client_close(struct client *c)
 {
 	peers_forget(c->a, c);
+	move_forget(c->a, c);
 	ev_io_stop(c->a->loop, &c->io);
 	close(c->io.fd);
 	free(c);
@@ -101,6 +102,9 @@ client_request(struct client *c, const uint8_t *buf, uint32_t len)
 		log_warn("client pid %d: a message that is not a request: dropped", (int)c->who.pid);
 		r.has_error = 1, r.error = -EBADMSG;
 		r.message = "only requests are taken here";
+	} else if (e->command->has_kind && e->command->kind == MINT__COMMAND_KIND__CMD_RES_CLAIM) {
+		r.has_error = 1, r.error = -EPERM;
+		r.message = "claims come from the agent that moves the resource, not from consoles";
 	} else if (e->command->has_node && e->command->node != c->a->node) {
 		/* for another node: through the rings; its reply comes back later */
 		msg[0] = '\0';
@@ -112,8 +116,14 @@ client_request(struct client *c, const uint8_t *buf, uint32_t len)
 		r.has_error = 1, r.error = rc;
 		r.message = msg;
 	} else {
+		struct reply_to rt = { c, c->a->node, e->request_id };
+
 		msg[0] = '\0';
-		rc = handle_command(c->a, &c->who, e->command, &r, msg, sizeof(msg));
+		rc = handle_command(c->a, &c->who, &rt, e->command, &r, msg, sizeof(msg));
+		if (rc == HANDLE_LATER) {
+			wire_free(e);
+			return 0;
+		}
 		r.has_error = 1, r.error = rc;
 		if (msg[0] != '\0')
 			r.message = msg;

@@ -114,6 +114,47 @@ guests_list(struct guests *g, struct guest_info *out, int max, int *n, uint64_t 
 	return 0;
 }
 
+/* Does the XML of a domain name dev as the value of some attribute of its devices? */
+static int
+xml_names(const char *xml, const char *dev)
+{
+	const char *p = strstr(xml, "<devices>");
+	size_t n = strlen(dev);
+
+	for (; p != NULL && (p = strchr(p, '=')) != NULL; p++)
+		if ((p[1] == '\'' || p[1] == '"') && strncmp(p + 2, dev, n) == 0 && p[2 + n] == p[1])
+			return 1;
+	return 0;
+}
+
+/*
+ * 1 and the guest's name if a running guest uses device dev (its definition
+ * names it: a host device, a disk or network source), 0 if none does, or none
+ * can be asked (no hypervisor on this node: nothing runs).
+ */
+int
+guests_device_user(struct guests *g, const char *dev, char *guest, size_t len)
+{
+	virDomainPtr *doms = NULL;
+	int count, found = 0;
+
+	if (g->conn == NULL && (g->conn = virConnectOpenReadOnly(g->uri)) == NULL)
+		return 0;
+	count = virConnectListAllDomains(g->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+	for (int i = 0; i < count; i++) {
+		char *xml = found ? NULL : virDomainGetXMLDesc(doms[i], 0);
+
+		if (xml != NULL && xml_names(xml, dev)) {
+			snprintf(guest, len, "%s", virDomainGetName(doms[i]));
+			found = 1;
+		}
+		free(xml);
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	return found;
+}
+
 void
 guests_close(struct guests *g)
 {

@@ -33,6 +33,7 @@ struct guests {
 void guests_init(struct guests *g, const char *uri);
 int guests_list(struct guests *g, struct guest_info *out, int max, int *n, uint64_t now_ns,
 	    char *cause, size_t causelen);
+int guests_device_user(struct guests *g, const char *dev, char *guest, size_t len);
 void guests_close(struct guests *g);
 
 #endif

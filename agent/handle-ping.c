@@ -5,7 +5,8 @@
 #include "agent/agent.h"
 
 int
-handle_ping(struct agent *a, const struct peer *who, const Mint__Command *cmd,
+handle_ping(struct agent *a, const struct peer *who, const struct reply_to *rt,
+    const Mint__Command *cmd,
     Mint__Reply *reply, char *msg, size_t len)
 {
 	snprintf(msg, len, "node %u epoch %" PRIu32 ": alive", a->node, a->epoch);

@@ -5,7 +5,8 @@
 #include "agent/agent.h"
 
 int
-handle_status(struct agent *a, const struct peer *who, const Mint__Command *cmd,
+handle_status(struct agent *a, const struct peer *who, const struct reply_to *rt,
+    const Mint__Command *cmd,
     Mint__Reply *reply, char *msg, size_t len)
 {
 	/* kept until the next request: the reply points into it */

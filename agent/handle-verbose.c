@@ -5,7 +5,8 @@
 #include "common/log.h"
 
 int
-handle_set_verbose(struct agent *a, const struct peer *who, const Mint__Command *cmd,
+handle_set_verbose(struct agent *a, const struct peer *who, const struct reply_to *rt,
+    const Mint__Command *cmd,
     Mint__Reply *reply, char *msg, size_t len)
 {
 	int on = cmd->has_force && cmd->force;

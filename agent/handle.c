@@ -13,6 +13,11 @@ static const struct {
 	{ MINT__COMMAND_KIND__CMD_PING, 0, handle_ping },
 	{ MINT__COMMAND_KIND__CMD_STATUS, 0, handle_status },
 	{ MINT__COMMAND_KIND__CMD_SET_VERBOSE, 1, handle_set_verbose },
+	{ MINT__COMMAND_KIND__CMD_CPU_MOVE, 1, handle_move },
+	{ MINT__COMMAND_KIND__CMD_MEM_MOVE, 1, handle_move },
+	{ MINT__COMMAND_KIND__CMD_DEV_MOVE, 1, handle_move },
+	{ MINT__COMMAND_KIND__CMD_RES_CLAIM, 1, handle_claim },
+	{ MINT__COMMAND_KIND__CMD_NODE_RECLAIM, 1, handle_reclaim },
 };
 
 static int
@@ -43,8 +48,8 @@ handle_allowed(struct agent *a, const struct peer *who, const Mint__Command *cmd
 }
 
 int
-handle_command(struct agent *a, const struct peer *who, const Mint__Command *cmd,
-    Mint__Reply *reply, char *msg, size_t len)
+handle_command(struct agent *a, const struct peer *who, const struct reply_to *rt,
+    const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t len)
 {
 	int rc;
 
@@ -52,8 +57,23 @@ handle_command(struct agent *a, const struct peer *who, const Mint__Command *cmd
 		return rc;
 	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
 		if (cmd->has_kind && handlers[i].kind == cmd->kind)
-			return handlers[i].fn(a, who, cmd, reply, msg, len);
+			return handlers[i].fn(a, who, rt, cmd, reply, msg, len);
 	snprintf(msg, len, "node %u does not handle request %d", a->node,
 	    cmd->has_kind ? (int)cmd->kind : 0);
 	return -EOPNOTSUPP;
+}
+
+/* Answer a request that was handled later (HANDLE_LATER). */
+void
+agent_reply(struct agent *a, const struct reply_to *rt, int rc, const char *msg)
+{
+	Mint__Reply r;
+
+	mint__reply__init(&r);
+	r.has_error = 1, r.error = rc;
+	r.message = (char *)msg;
+	if (rt->client != NULL)
+		ctl_send_reply(rt->client, rt->id, &r);
+	else if (rt->node < a->region.layout.nodes && rt->node != a->node)
+		peers_reply(a, rt->node, rt->id, &r);
 }

@@ -37,6 +37,13 @@ usage(FILE *f)
 	    "  -D, --dead-after N     a node silent for N heartbeat periods is dead (3)\n"
 	    "      --cores LIST       the cores this node owns (default: all its kernel shows)\n"
 	    "      --mode MODE        real (a Mint node), cpuset or synthetic (a simulated one)\n"
+	    "      --sysfs DIR        real mode: the kernel's sysfs for hotplug (/sys)\n"
+	    "      --sim-root DIR     simulated: node<N>/ holds cpuset.cpus, memory.limit_in_bytes\n"
+	    "                         and devices/ of each node\n"
+	    "      --cpuset-root DIR  simulated: node<N>/cpuset.cpus here instead (a cgroup)\n"
+	    "      --memcg-root DIR   simulated: node<N>/memory.limit_in_bytes here instead\n"
+	    "      --move-timeout MS  how long the receiver of a resource may take (10000)\n"
+	    "      --mem-floor SIZE   memory this node keeps, whatever moves (256M)\n"
 	    "  -F, --config FILE      options from FILE, one \"key value\" a line (key: a long\n"
 	    "                         option without --); the command line overrides them\n"
 	    "  -f, --foreground       stay in the foreground, log to stderr (else: syslog)\n"
@@ -49,9 +56,10 @@ static void agent_sample_cb(struct ev_loop *loop, ev_timer *w, int revents);
 static void
 agent_peer_report(void *arg, unsigned node, const struct watch_peer *p, int64_t silent_ns)
 {
-	if (p->dead)
+	if (p->dead) {
 		log_warn("node %u: heartbeat silent for %" PRId64 " ms: dead", node, silent_ns / 1000000);
-	else
+		move_node_dead(arg, node);
+	} else
 		log_info("node %u: heartbeat again (epoch %" PRIu32 ")", node, p->epoch);
 }
 
@@ -81,6 +89,7 @@ agent_sample_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	else if (rc == 0 && a->guests_failing)
 		log_info("guests listed again through %s", a->guests.uri);
 	a->guests_failing = rc < 0;
+	move_check_own(a);
 	rc = status_snapshot(&a->status, a->node, a->epoch,
 	    (uint64_t)((ev_now(loop) - a->started) * 1000), a->heartbeat_ms, a->guest_list, n,
 	    &a->watch, a->chan, &a->region, (int64_t)(ev_now(loop) * 1e9), a->snapshot,
@@ -113,6 +122,54 @@ parse_uint(const char *s, const char *what, unsigned max)
 	if (errno != 0 || *s == '\0' || *end != '\0' || v > max)
 		fatalx("%s '%s' is not a number from 0 to %u", what, s, max);
 	return (unsigned)v;
+}
+
+/* 512M, 2G, 4096: bytes. */
+static int
+parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s)
+		return -EINVAL;
+	switch (*end) {
+	case 'K': case 'k': v <<= 10; end++; break;
+	case 'M': case 'm': v <<= 20; end++; break;
+	case 'G': case 'g': v <<= 30; end++; break;
+	case 'T': case 't': v <<= 40; end++; break;
+	}
+	if (*end == 'i' && end[1] == 'B')
+		end += 2;
+	else if (*end == 'B')
+		end++;
+	if (*end != '\0')
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* The seam: a real node's sysfs, or the simulated machine's partitions. */
+static void
+backend_setup(struct agent *a, const char *sim_root)
+{
+	struct backend *b = &a->backend;
+
+	snprintf(b->proc, sizeof(b->proc), "%s", a->status.proc);
+	if (a->status.mode == MINT__CORE_MODE__CORES_REAL) {
+		b->ops = &backend_sysfs;
+		return;
+	}
+	b->ops = &backend_sim;
+	if (sim_root == NULL)
+		return;
+	if (b->cpuset_root[0] == '\0')
+		snprintf(b->cpuset_root, sizeof(b->cpuset_root), "%s", sim_root);
+	if (b->memcg_root[0] == '\0')
+		snprintf(b->memcg_root, sizeof(b->memcg_root), "%s", sim_root);
+	snprintf(b->dev_root, sizeof(b->dev_root), "%s", sim_root);
 }
 
 /*
@@ -178,13 +235,19 @@ main(int argc, char **argv)
 		{ "cores", required_argument, NULL, 'C' },
 		{ "mode", required_argument, NULL, 'M' },
 		{ "config", required_argument, NULL, 'F' },
+		{ "sysfs", required_argument, NULL, 1 },
+		{ "sim-root", required_argument, NULL, 2 },
+		{ "cpuset-root", required_argument, NULL, 3 },
+		{ "memcg-root", required_argument, NULL, 4 },
+		{ "move-timeout", required_argument, NULL, 5 },
+		{ "mem-floor", required_argument, NULL, 6 },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct agent a;
-	const char *region = NULL;
+	const char *region = NULL, *sim_root = NULL;
 	unsigned hb_ms = 100, sample_ms = 1000, dead_after = 3;
 	int c, foreground = 0, verbose = 0, have_node = 0, rc;
 	char cause[256];
@@ -196,6 +259,9 @@ main(int argc, char **argv)
 	a.status.proc = "/proc";
 	a.ctl_fd = -1;
 	a.request_ms = 2000;
+	a.move_ms = 10000;
+	a.mem_floor = 256ull << 20;
+	snprintf(a.backend.sysfs, sizeof(a.backend.sysfs), "/sys");
 	while ((c = getopt_long(argc, argv, "r:n:H:s:p:c:S:g:a:T:D:F:fvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': region = optarg; break;
@@ -215,6 +281,15 @@ main(int argc, char **argv)
 			a.status.have_cores = 1;
 			break;
 		case 'F': break;	/* read by with_config */
+		case 1: snprintf(a.backend.sysfs, sizeof(a.backend.sysfs), "%s", optarg); break;
+		case 2: sim_root = optarg; break;
+		case 3: snprintf(a.backend.cpuset_root, BACKEND_PATH, "%s", optarg); break;
+		case 4: snprintf(a.backend.memcg_root, BACKEND_PATH, "%s", optarg); break;
+		case 5: a.move_ms = (int)parse_uint(optarg, "move timeout", 600000); break;
+		case 6:
+			if (parse_size(optarg, &a.mem_floor) < 0)
+				fatalx("memory floor '%s' is not a size like 512M or 1G", optarg);
+			break;
 		case 'M':
 			if (strcmp(optarg, "real") == 0)
 				a.status.mode = MINT__CORE_MODE__CORES_REAL;
@@ -239,6 +314,9 @@ main(int argc, char **argv)
 	if (hb_ms == 0 || sample_ms == 0 || dead_after == 0)
 		fatalx("periods must be at least 1 ms, and dead-after at least 1");
 	a.heartbeat_ms = hb_ms;
+	if (a.move_ms == 0)
+		fatalx("the move timeout must be at least 1 ms");
+	backend_setup(&a, sim_root);
 	if ((rc = region_map(&a.region, region, 0, 0, cause, sizeof(cause))) < 0 ||
 	    (rc = region_attach(&a.region, cause, sizeof(cause))) < 0)
 		fatalx("%s: %s", region, cause);
@@ -265,6 +343,10 @@ main(int argc, char **argv)
 		fatal("control socket %s", sock);
 	if (peers_open(&a) < 0)
 		fatalx("node %u: cannot reach the other nodes", a.node);
+	a.backend.self = a.node;
+	if (move_init(&a) < 0)
+		fatalx("node %u: no worker for moves", a.node);
+	move_check_own(&a);
 	a.started = ev_now(a.loop);
 	ev_timer_init(&a.heartbeat, agent_heartbeat_cb, 0, hb_ms / 1000.0);
 	a.heartbeat.data = &a;

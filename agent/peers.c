@@ -20,10 +20,13 @@ struct pending {
 	ev_timer timer;		/* first: the watcher is the entry */
 	struct agent *a;
 	struct pending *next;
-	struct client *client;
+	struct client *client;	/* a console's request, or: */
+	peer_reply_fn cb;	/* one of this agent's own */
+	void *arg;
 	uint64_t id;		/* ours, on the ring */
 	uint64_t client_id;	/* the console's */
 	unsigned node;
+	int timeout_ms;
 };
 
 static void
@@ -60,21 +63,35 @@ peer_request(struct agent *a, unsigned from, Mint__Envelope *e)
 {
 	/* another node's agent: part of the machine, trusted like root */
 	struct peer who = { 0, 0, { 0 }, 0 };
-	Mint__Envelope out;
 	Mint__Reply r;
 	char msg[512] = "";
 	int rc;
 
+	struct reply_to rt = { NULL, from, e->request_id };
+
 	mint__reply__init(&r);
-	rc = handle_command(a, &who, e->command, &r, msg, sizeof(msg));
+	rc = handle_command(a, &who, &rt, e->command, &r, msg, sizeof(msg));
+	if (rc == HANDLE_LATER)
+		return;
 	r.has_error = 1, r.error = rc;
 	if (msg[0] != '\0')
 		r.message = msg;
-	wire_init(&out, a->node, from, e->request_id);
+	peers_reply(a, from, e->request_id, &r);
+}
+
+/* Answer request id of node. */
+int
+peers_reply(struct agent *a, unsigned node, uint64_t id, Mint__Reply *r)
+{
+	Mint__Envelope out;
+	int rc;
+
+	wire_init(&out, a->node, node, id);
 	out.body_case = MINT__ENVELOPE__BODY_REPLY;
-	out.reply = &r;
-	if ((rc = peer_send(a, from, &out)) < 0)
-		log_warn("reply to node %u lost: %s", from, strerror(-rc));
+	out.reply = r;
+	if ((rc = peer_send(a, node, &out)) < 0)
+		log_warn("reply to node %u lost: %s", node, strerror(-rc));
+	return rc;
 }
 
 static void
@@ -82,7 +99,10 @@ peer_reply(struct agent *a, unsigned from, Mint__Envelope *e)
 {
 	for (struct pending *p = a->pending; p != NULL; p = p->next)
 		if (p->id == e->request_id && p->node == from) {
-			ctl_send_reply(p->client, p->client_id, e->reply);
+			if (p->cb != NULL)
+				p->cb(a, p->arg, e->reply);
+			else
+				ctl_send_reply(p->client, p->client_id, e->reply);
 			pending_drop(a, p);
 			return;
 		}
@@ -153,26 +173,49 @@ pending_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	char msg[128];
 
 	mint__reply__init(&r);
-	snprintf(msg, sizeof(msg), "node %u did not answer within %d ms", p->node, p->a->request_ms);
+	snprintf(msg, sizeof(msg), "node %u did not answer within %d ms", p->node, p->timeout_ms);
 	r.has_error = 1, r.error = -ETIMEDOUT;
 	r.message = msg;
-	ctl_send_reply(p->client, p->client_id, &r);
+	if (p->cb != NULL)
+		p->cb(p->a, p->arg, NULL);
+	else
+		ctl_send_reply(p->client, p->client_id, &r);
 	pending_drop(p->a, p);
 }
 
-/*
- * Send a console's request to the node it names. 0: the reply (or a timeout)
- * will go to the client; < 0: refused now, with msg.
- */
-int
-peers_forward(struct agent *a, struct client *c, uint64_t id, const Mint__Command *cmd,
-    char *msg, size_t len)
+/* Send cmd to node, remember it until its reply or timeout_ms. */
+static int
+pending_start(struct agent *a, unsigned node, const Mint__Command *cmd, int timeout_ms,
+    struct pending *p, char *msg, size_t len)
+{
+	Mint__Envelope e;
+	int rc;
+
+	p->a = a;
+	p->node = node;
+	p->id = ++a->next_id;
+	p->timeout_ms = timeout_ms;
+	wire_init(&e, a->node, node, p->id);
+	e.body_case = MINT__ENVELOPE__BODY_COMMAND;
+	e.command = (Mint__Command *)cmd;
+	if ((rc = peer_send(a, node, &e)) < 0) {
+		free(p);
+		snprintf(msg, len, "channel to node %u: %s", node, rc == -EAGAIN ?
+		    "full (the node is not taking its messages)" : strerror(-rc));
+		return rc == -EAGAIN ? -EBUSY : rc;
+	}
+	ev_timer_init(&p->timer, pending_timeout_cb, timeout_ms / 1000.0, 0);
+	ev_timer_start(a->loop, &p->timer);
+	p->next = a->pending;
+	a->pending = p;
+	return 0;
+}
+
+/* Is node there to ask? 0, or an errno with the reason in msg. */
+static int
+peer_reachable(struct agent *a, unsigned node, char *msg, size_t len)
 {
 	struct node_view v;
-	struct pending *p;
-	Mint__Envelope e;
-	unsigned node = cmd->node;
-	int rc;
 
 	if (node >= a->region.layout.nodes) {
 		snprintf(msg, len, "no node %u (the machine has nodes 0 to %u)", node,
@@ -188,29 +231,47 @@ peers_forward(struct agent *a, struct client *c, uint64_t id, const Mint__Comman
 		    node, ((int64_t)(ev_now(a->loop) * 1e9) - a->watch.peer[node].moved_ns) / 1000000);
 		return -EHOSTDOWN;
 	}
+	return 0;
+}
+
+/*
+ * Send a console's request to the node it names. 0: the reply (or a timeout)
+ * will go to the client; < 0: refused now, with msg.
+ */
+int
+peers_forward(struct agent *a, struct client *c, uint64_t id, const Mint__Command *cmd,
+    char *msg, size_t len)
+{
+	struct pending *p;
+	int rc;
+
+	if ((rc = peer_reachable(a, cmd->node, msg, len)) < 0)
+		return rc;
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		snprintf(msg, len, "out of memory");
 		return -ENOMEM;
 	}
-	p->a = a;
 	p->client = c;
 	p->client_id = id;
-	p->node = node;
-	p->id = ++a->next_id;
-	wire_init(&e, a->node, node, p->id);
-	e.body_case = MINT__ENVELOPE__BODY_COMMAND;
-	e.command = (Mint__Command *)cmd;
-	if ((rc = peer_send(a, node, &e)) < 0) {
-		free(p);
-		snprintf(msg, len, "channel to node %u: %s", node, rc == -EAGAIN ?
-		    "full (the node is not taking its messages)" : strerror(-rc));
-		return rc == -EAGAIN ? -EBUSY : rc;
-	}
-	ev_timer_init(&p->timer, pending_timeout_cb, a->request_ms / 1000.0, 0);
-	ev_timer_start(a->loop, &p->timer);
-	p->next = a->pending;
-	a->pending = p;
-	return 0;
+	return pending_start(a, cmd->node, cmd, move_timeout_ms(a, cmd), p, msg, len);
+}
+
+/* A request of this agent's own; cb(reply) or cb(NULL) on timeout, unless this fails. */
+int
+peers_request(struct agent *a, unsigned node, const Mint__Command *cmd, int timeout_ms,
+    peer_reply_fn cb, void *arg)
+{
+	struct pending *p;
+	char msg[256];
+	int rc;
+
+	if ((rc = peer_reachable(a, node, msg, sizeof(msg))) < 0)
+		return rc;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return -ENOMEM;
+	p->cb = cb;
+	p->arg = arg;
+	return pending_start(a, node, cmd, timeout_ms, p, msg, sizeof(msg));
 }
 
 /* A client went away: its pending requests are answered to nobody. */

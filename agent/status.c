@@ -53,8 +53,8 @@ status_snapshot(struct status_src *src, unsigned node, uint32_t epoch, uint64_t 
 	Mint__NodeStatus st;
 	Mint__Envelope e;
 	char host[64];
-	uint64_t total, avail;
-	int n = 0, rc;
+	uint64_t total, avail, tcores[CPULIST_WORDS], tonline[CPULIST_WORDS], assigned = 0;
+	int n = 0, rc, table_cores = 0, have_mem = 0;
 
 	mint__node_status__init(&st);
 	st.has_node = 1, st.node = node;
@@ -113,6 +113,32 @@ status_snapshot(struct status_src *src, unsigned node, uint32_t epoch, uint64_t 
 		st.hostname = host;
 	}
 
+	/* the cores the table gives this node, once it has any: moves change them */
+	for (unsigned i = 0; region != NULL && i < region->layout.res_count; i++) {
+		struct res_view v;
+		if (res_read(region, i, &v) < 0 || v.kind != MINT_RES_CPU || v.index >= CPULIST_MAX)
+			continue;
+		if (!table_cores) {
+			memset(tcores, 0, sizeof(tcores));
+			memset(tonline, 0, sizeof(tonline));
+			table_cores = 1;
+		}
+		if (v.owner == node && v.state != MINT_RS_FREE) {
+			tcores[v.index / 64] |= 1ULL << (v.index % 64);
+			if (v.state == MINT_RS_OWNED)
+				tonline[v.index / 64] |= 1ULL << (v.index % 64);
+		}
+	}
+	for (unsigned i = 0; region != NULL && i < region->layout.res_count; i++) {
+		struct res_view v;
+		if (res_read(region, i, &v) == 0 && v.kind == MINT_RES_MEM && v.owner == node &&
+		    v.state == MINT_RS_OWNED)
+			assigned += v.size;
+		have_mem |= v.kind == MINT_RES_MEM;
+	}
+	if (have_mem)
+		st.has_mem_assigned_bytes = 1, st.mem_assigned_bytes = assigned;
+
 	st.mode = (Mint__CoreMode)src->mode;
 	if (read_text(src->proc, "stat", text, sizeof(text)) <= 0 ||
 	    sample_parse_stat(text, cur, SAMPLE_MAX_CPUS, &n) < 0)
@@ -123,11 +149,12 @@ status_snapshot(struct status_src *src, unsigned node, uint32_t epoch, uint64_t 
 		for (int i = 0; i < n; i++)
 			if (cur[i].cpu == (int)c)
 				now = &cur[i];
-		if (src->have_cores ? !cpulist_has(src->cores, c) : now == NULL)
+		if (table_cores ? !cpulist_has(tcores, c) :
+		    src->have_cores ? !cpulist_has(src->cores, c) : now == NULL)
 			continue;
 		mint__core__init(&cores[nc]);
 		cores[nc].has_cpu = 1, cores[nc].cpu = c;
-		cores[nc].has_online = 1, cores[nc].online = 1;
+		cores[nc].has_online = 1, cores[nc].online = table_cores ? cpulist_has(tonline, c) : 1;
 		for (int k = 0; now != NULL && k < src->nprev; k++)
 			if (src->prev[k].cpu == (int)c)
 				then = &src->prev[k];

@@ -19,6 +19,24 @@ int
 client_request(const char *path, const Mint__Command *cmd, int timeout_ms,
     Mint__Envelope **reply, char *cause, size_t clen)
 {
+	return client_request_tick(path, cmd, timeout_ms, 0, NULL, NULL, reply, cause, clen);
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The same, calling tick(arg) every tick_ms while it waits. */
+int
+client_request_tick(const char *path, const Mint__Command *cmd, int timeout_ms, int tick_ms,
+    client_tick_fn tick, void *arg, Mint__Envelope **reply, char *cause, size_t clen)
+{
+	int64_t deadline = mono_ms() + timeout_ms;
 	static uint8_t buf[WIRE_MAX + WIRE_FRAME_HDR];
 	struct sockaddr_un sun;
 	Mint__Envelope e;
@@ -60,7 +78,20 @@ client_request(const char *path, const Mint__Command *cmd, int timeout_ms,
 
 		if ((rc = wire_frame_get(buf, got, &n)) != -EAGAIN)
 			break;
-		if (poll(&p, 1, timeout_ms) <= 0) {
+		int64_t left = deadline - mono_ms();
+		int pr;
+
+		if (left > 0)
+			pr = poll(&p, 1, tick != NULL && tick_ms < left ? tick_ms : (int)left);
+		else
+			pr = 0;
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr == 0 && tick != NULL && left > 0) {
+			tick(arg);
+			continue;
+		}
+		if (pr <= 0) {
 			close(fd);
 			return shm_fail(cause, clen, -ETIMEDOUT, "%s: no reply within %d ms", path,
 			    timeout_ms);

@@ -4,7 +4,13 @@
 
 #include "proto/wire.h"
 
+/* Called every tick_ms while a reply is awaited (progress of long requests). */
+typedef void (*client_tick_fn)(void *arg);
+
 int client_request(const char *path, const Mint__Command *cmd, int timeout_ms,
 	    Mint__Envelope **reply, char *cause, size_t causelen);
+int client_request_tick(const char *path, const Mint__Command *cmd, int timeout_ms,
+	    int tick_ms, client_tick_fn tick, void *arg, Mint__Envelope **reply, char *cause,
+	    size_t causelen);
 
 #endif

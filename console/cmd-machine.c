@@ -3,7 +3,9 @@
  * this host: one region file, one agent per node, each node a cgroup cpuset
  * where the host allows it, synthetic cores where it does not.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 #include "shm/resource.h"
 
 #define CPUSET_V1	"/sys/fs/cgroup/cpuset"
+#define MEMCG_V1	"/sys/fs/cgroup/memory"
 
 static char run_dir[256] = "/run/mint";
 
@@ -137,6 +140,70 @@ cpuset_join(unsigned node, const char *cores, pid_t pid)
 	return write_text(path, num);
 }
 
+/* Put pid in node's memory cgroup (v1), limited to the node's memory. */
+static int
+memcg_join(unsigned node, uint64_t memory, pid_t pid)
+{
+	char path[300], num[32];
+	int rc;
+
+	mkdir(MEMCG_V1 "/mint", 0755);
+	snprintf(path, sizeof(path), MEMCG_V1 "/mint/node%u", node);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), MEMCG_V1 "/mint/node%u/memory.limit_in_bytes", node);
+	snprintf(num, sizeof(num), "%" PRIu64, memory);
+	if ((rc = write_text(path, num)) < 0)
+		return rc;
+	snprintf(path, sizeof(path), MEMCG_V1 "/mint/node%u/tasks", node);
+	snprintf(num, sizeof(num), "%d", (int)pid);
+	return write_text(path, num);
+}
+
+/*
+ * The simulated node's own tree: its devices as files, and (where there are
+ * no cgroups for them) its cores and memory limit as plain files.
+ */
+static int
+sim_tree(const struct machine_node *n, unsigned node, const char *cores, int memcg)
+{
+	char path[512], num[32];
+	struct dirent *de;
+	DIR *dir;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/sim", run_dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/sim/node%u", run_dir, node);
+	mkdir(path, 0755);
+	for (int k = 0; k < 2; k++) {
+		/* what an earlier run left: the agent brings up what the table gives it */
+		snprintf(path, sizeof(path), "%s/sim/node%u/%s", run_dir, node, k ? "memory" : "devices");
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return -1;
+		if ((dir = opendir(path)) == NULL)
+			continue;
+		while ((de = readdir(dir)) != NULL)
+			if (de->d_name[0] != '.')
+				unlinkat(dirfd(dir), de->d_name, 0);
+		closedir(dir);
+	}
+	snprintf(path, sizeof(path), "%s/sim/node%u/cpuset.cpus", run_dir, node);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fprintf(f, "%s\n", cores);
+	fclose(f);
+	if (!memcg) {
+		/* none until the agent brings its blocks up */
+		snprintf(path, sizeof(path), "%s/sim/node%u/memory.limit_in_bytes", run_dir, node);
+		snprintf(num, sizeof(num), "0\n");
+		if ((f = fopen(path, "w")) == NULL)
+			return -1;
+		fputs(num, f);
+		fclose(f);
+	}
+	return 0;
+}
+
 static int
 machine_define(struct cmd_ctx *ctx, const struct machine *m)
 {
@@ -148,9 +215,11 @@ machine_define(struct cmd_ctx *ctx, const struct machine *m)
 		for (unsigned c = 0; c < MACHINE_MAX_CORES; c++)
 			if (machine_core(n, c) && res_define(&ctx->region, r++, MINT_RES_CPU, c, 0, 0, NULL, i) < 0)
 				return -EINVAL;
-		if (n->memory > 0 && res_define(&ctx->region, r++, MINT_RES_MEM, i, base, n->memory, NULL, i) < 0)
-			return -EINVAL;
-		base += n->memory;
+		/* memory in blocks, numbered by address as the kernel numbers them */
+		for (uint64_t off = 0; off < n->memory; off += m->block, base += m->block)
+			if (res_define(&ctx->region, r++, MINT_RES_MEM, (uint32_t)(base / m->block), base,
+			    m->block, NULL, i) < 0)
+				return -EINVAL;
 		for (int d = 0; d < n->ndevices; d++)
 			if (res_define(&ctx->region, r++, MINT_RES_DEV, dev++, 0, 0, n->devices[d], i) < 0)
 				return -EINVAL;
@@ -165,7 +234,11 @@ machine_start(struct cmd_ctx *ctx, const struct machine *m, const char *agent)
 	struct mint_layout l;
 	uint64_t total;
 	char cause[256], cores[256], path[512];
-	int cpuset = cpuset_usable(m);
+	int cpuset = cpuset_usable(m), memcg = cpuset && access(MEMCG_V1 "/memory.limit_in_bytes", W_OK) == 0;
+
+	/* a memory cgroup only where every node has memory to put in it */
+	for (unsigned i = 0; i < m->nodes; i++)
+		memcg &= m->node[i].memory > 0;
 
 	for (unsigned i = 0; i < m->nodes; i++) {
 		pid_t pid = read_pid(i);
@@ -176,7 +249,11 @@ machine_start(struct cmd_ctx *ctx, const struct machine *m, const char *agent)
 	mkdir(run_dir, 0755);
 	region_params_default(&p);
 	p.nodes = m->nodes;
-	p.res_count = MACHINE_MAX_CORES + MINT_MAX_NODES * (1 + MACHINE_MAX_DEVICES);
+	p.res_count = 0;
+	for (unsigned i = 0; i < m->nodes; i++)
+		p.res_count += cpulist_count(m->node[i].cores) + (uint32_t)(m->node[i].memory / m->block) +
+		    (uint32_t)m->node[i].ndevices;
+	p.res_count += 16;	/* room for what a node boot adds */
 	if (region_layout(&p, &l, &total, cause, sizeof(cause)) < 0 ||
 	    region_map(&ctx->region, m->region, total, REGION_CREATE, cause, sizeof(cause)) < 0)
 		return cmd_error("%s: %s", m->region, cause);
@@ -187,12 +264,17 @@ machine_start(struct cmd_ctx *ctx, const struct machine *m, const char *agent)
 		return cmd_error("machine: the resource table is too small for this machine");
 
 	for (unsigned i = 0; i < m->nodes; i++) {
-		char node[16], sock[300], logf[300];
+		char node[16], sock[300], logf[300], floor[32], sim[300];
 		pid_t pid;
 		FILE *f;
 
 		machine_cores_str(&m->node[i], cores, sizeof(cores));
+		if (sim_tree(&m->node[i], i, cores, memcg) < 0)
+			return cmd_error("node %u: cannot make its partition under %s/sim: %s", i, run_dir,
+			    strerror(errno));
 		snprintf(node, sizeof(node), "%u", i);
+		snprintf(floor, sizeof(floor), "%" PRIu64, m->node[i].floor);
+		snprintf(sim, sizeof(sim), "%s/sim", run_dir);
 		snprintf(sock, sizeof(sock), "%s/node%u.sock", run_dir, i);
 		snprintf(logf, sizeof(logf), "%s/node%u.log", run_dir, i);
 		if ((pid = fork()) < 0)
@@ -205,11 +287,16 @@ machine_start(struct cmd_ctx *ctx, const struct machine *m, const char *agent)
 			}
 			setsid();	/* the machine outlives this console */
 			execl(agent, agent, "-r", m->region, "-n", node, "-f", "-S", sock, "--cores", cores,
-			    "--mode", cpuset ? "cpuset" : "synthetic", (char *)NULL);
+			    "--mode", cpuset ? "cpuset" : "synthetic", "--sim-root", sim, "--mem-floor", floor,
+			    cpuset ? "--cpuset-root" : "--sim-root", cpuset ? CPUSET_V1 "/mint" : sim,
+			    memcg ? "--memcg-root" : "--sim-root", memcg ? MEMCG_V1 "/mint" : sim,
+			    (char *)NULL);
 			_exit(127);
 		}
 		if (cpuset && cpuset_join(i, cores, pid) < 0)
 			cmd_error("node %u: could not be put in its cpuset", i);
+		if (memcg && memcg_join(i, m->node[i].memory, pid) < 0)
+			cmd_error("node %u: could not be given its memory limit", i);
 		snprintf(path, sizeof(path), "%s/node%u.pid", run_dir, i);
 		if ((f = fopen(path, "w")) != NULL) {
 			fprintf(f, "%d\n", (int)pid);
@@ -258,8 +345,11 @@ machine_stop(const struct machine *m)
 		unlink(path);
 		snprintf(path, sizeof(path), CPUSET_V1 "/mint/node%u", i);
 		rmdir(path);
+		snprintf(path, sizeof(path), MEMCG_V1 "/mint/node%u", i);
+		rmdir(path);
 	}
 	rmdir(CPUSET_V1 "/mint");	/* once no machine uses it */
+	rmdir(MEMCG_V1 "/mint");
 	printf("machine stopped: %u nodes%s\n", m->nodes, left ? " (some had to be killed)" : "");
 	return 0;
 }

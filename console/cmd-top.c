@@ -41,6 +41,8 @@ print_batch(struct top_model *m)
 		if (detail[0] != '\0')
 			printf("%s\n", detail);
 	}
+	for (int i = 0; i < m->nmoves; i++)
+		printf("  moving: %s\n", m->moves[i]);
 	printf("\n");
 	fflush(stdout);
 }

@@ -7,10 +7,15 @@
 #include "console/cmd.h"
 
 static const struct cmd_entry *const cmd_table[] = {
+	&cmd_cpu_entry,
+	&cmd_dev_entry,
 	&cmd_format_entry,
 	&cmd_machine_entry,
+	&cmd_mem_entry,
+	&cmd_node_entry,
 	&cmd_nodes_entry,
 	&cmd_ping_entry,
+	&cmd_resources_entry,
 	&cmd_status_entry,
 	&cmd_top_entry,
 	&cmd_verbose_entry,

@@ -30,10 +30,15 @@ struct cmd_entry {
 	int (*exec)(struct cmd_ctx *ctx, int argc, char **argv);
 };
 
+extern const struct cmd_entry cmd_cpu_entry;
+extern const struct cmd_entry cmd_dev_entry;
 extern const struct cmd_entry cmd_format_entry;
 extern const struct cmd_entry cmd_machine_entry;
+extern const struct cmd_entry cmd_mem_entry;
+extern const struct cmd_entry cmd_node_entry;
 extern const struct cmd_entry cmd_nodes_entry;
 extern const struct cmd_entry cmd_ping_entry;
+extern const struct cmd_entry cmd_resources_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_top_entry;
 extern const struct cmd_entry cmd_verbose_entry;

@@ -1,6 +1,7 @@
 /* Parsing and checking a machine description; every problem named with its line. */
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +22,8 @@ machine_cores_str(const struct machine_node *n, char *buf, size_t len)
 	return cpulist_format(n->cores, buf, len);
 }
 
-static int
-parse_size(const char *s, uint64_t *v)
+int
+machine_parse_size(const char *s, uint64_t *v)
 {
 	char *end;
 	unsigned long long n = strtoull(s, &end, 10);
@@ -51,6 +52,7 @@ machine_parse(const char *text, struct machine *m, char *cause, size_t len)
 	int lineno = 0;
 
 	memset(m, 0, sizeof(*m));
+	m->block = MACHINE_BLOCK;
 	while (*text != '\0') {
 		size_t n = strcspn(text, "\n");
 		char *word, *save, *hash;
@@ -70,6 +72,12 @@ machine_parse(const char *text, struct machine *m, char *cause, size_t len)
 			if (spec == NULL || strlen(spec) >= sizeof(m->region))
 				return shm_fail(cause, len, -EINVAL, "line %d: region needs one spec", lineno);
 			strcpy(m->region, spec);
+		} else if (strcmp(word, "memory-block") == 0) {
+			char *v = strtok_r(NULL, " \t", &save);
+			if (v == NULL || machine_parse_size(v, &m->block) < 0 || m->block < 4096 ||
+			    (m->block & (m->block - 1)) != 0)
+				return shm_fail(cause, len, -EINVAL, "line %d: memory-block needs a size that is "
+				    "a power of two, like 128M", lineno);
 		} else if (strcmp(word, "node") == 0) {
 			char *num = strtok_r(NULL, " \t", &save), *end, *kv;
 			unsigned long id = num ? strtoul(num, &end, 10) : 0;
@@ -82,6 +90,7 @@ machine_parse(const char *text, struct machine *m, char *cause, size_t len)
 			if (nd->present)
 				return shm_fail(cause, len, -EINVAL, "line %d: node %lu given twice", lineno, id);
 			nd->present = 1;
+			nd->floor = MACHINE_FLOOR;
 			if (id + 1 > m->nodes)
 				m->nodes = (unsigned)id + 1;
 			while ((kv = strtok_r(NULL, " \t", &save)) != NULL) {
@@ -93,7 +102,9 @@ machine_parse(const char *text, struct machine *m, char *cause, size_t len)
 				if (strcmp(kv, "cores") == 0)
 					rc = cpulist_parse(val, nd->cores);
 				else if (strcmp(kv, "memory") == 0)
-					rc = parse_size(val, &nd->memory);
+					rc = machine_parse_size(val, &nd->memory);
+				else if (strcmp(kv, "floor") == 0)
+					rc = machine_parse_size(val, &nd->floor);
 				else if (strcmp(kv, "devices") == 0) {
 					for (char *d = strtok(val, ","); d != NULL; d = strtok(NULL, ",")) {
 						if (nd->ndevices >= MACHINE_MAX_DEVICES || strlen(d) >= sizeof(nd->devices[0]))
@@ -103,12 +114,13 @@ machine_parse(const char *text, struct machine *m, char *cause, size_t len)
 					}
 				} else
 					return shm_fail(cause, len, -EINVAL, "line %d: unknown setting '%s' (cores, "
-					    "memory, devices)", lineno, kv);
+					    "memory, floor, devices)", lineno, kv);
 				if (rc < 0)
 					return shm_fail(cause, len, rc, "line %d: bad %s '%s'", lineno, kv, val);
 			}
 		} else {
-			return shm_fail(cause, len, -EINVAL, "line %d: unknown word '%s' (region, node)",
+			return shm_fail(cause, len, -EINVAL, "line %d: unknown word '%s' (region, "
+			    "memory-block, node)",
 			    lineno, word);
 		}
 	}
@@ -125,6 +137,9 @@ machine_parse(const char *text, struct machine *m, char *cause, size_t len)
 			any |= m->node[i].cores[w] != 0;
 		if (!any)
 			return shm_fail(cause, len, -EINVAL, "node %u has no core: every node needs one", i);
+		if (m->node[i].memory % m->block != 0)
+			return shm_fail(cause, len, -EINVAL, "node %u: memory %" PRIu64 " MiB is not whole "
+			    "blocks of %" PRIu64 " MiB", i, m->node[i].memory >> 20, m->block >> 20);
 		for (unsigned j = 0; j < i; j++) {
 			for (unsigned w = 0; w < CPULIST_WORDS; w++)
 				if (m->node[i].cores[w] & m->node[j].cores[w])

@@ -10,11 +10,14 @@
 
 #define MACHINE_MAX_CORES	CPULIST_MAX
 #define MACHINE_MAX_DEVICES	64
+#define MACHINE_BLOCK		(128ull << 20)	/* x86's memory block */
+#define MACHINE_FLOOR		(256ull << 20)
 
 struct machine_node {
 	int present;
 	uint64_t cores[CPULIST_WORDS];	/* bitmap */
 	uint64_t memory;
+	uint64_t floor;			/* memory the node keeps whatever moves */
 	char devices[MACHINE_MAX_DEVICES][32];
 	int ndevices;
 };
@@ -22,11 +25,13 @@ struct machine_node {
 struct machine {
 	char region[256];
 	unsigned nodes;		/* highest node number + 1 */
+	uint64_t block;		/* memory moves in blocks of this size */
 	struct machine_node node[MINT_MAX_NODES];
 };
 
 int machine_parse(const char *text, struct machine *m, char *cause, size_t causelen);
 int machine_core(const struct machine_node *n, unsigned cpu);
 int machine_cores_str(const struct machine_node *n, char *buf, size_t len);
+int machine_parse_size(const char *s, uint64_t *v);
 
 #endif

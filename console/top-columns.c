@@ -215,7 +215,12 @@ top_format_detail(const struct top_row *r, char *buf, size_t len)
 			    c->busy_permille / 10.0);
 		else	/* a synthetic core with no host core behind it */
 			off += (size_t)snprintf(buf + off, len - off, " cpu%" PRIu32 " -", c->cpu);
+		if (c->has_online && !c->online && off < len)
+			off += (size_t)snprintf(buf + off, len - off, " (moving)");
 	}
+	if (r->st->has_mem_assigned_bytes && off < len)
+		off += (size_t)snprintf(buf + off, len - off, "\n    memory: %" PRIu64 " MiB in blocks "
+		    "the table gives it", r->st->mem_assigned_bytes >> 20);
 	if (r->st->n_devices > 0)
 		off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "\n    devices:");
 	for (size_t i = 0; i < r->st->n_devices && off < len; i++)

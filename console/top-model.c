@@ -1,10 +1,12 @@
 /* top's model: sample every node's entry and snapshot, keep rows, sort them. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "console/snapshot.h"
 #include "console/top.h"
 #include "shm/node.h"
+#include "shm/resource.h"
 
 void
 top_model_init(struct top_model *m, const struct mint_region *r)
@@ -32,6 +34,31 @@ row_of(struct top_model *m, unsigned node)
 	return NULL;
 }
 
+/* Resources that are not simply owned or free: moves under way, fenced ones. */
+static void
+sample_moves(struct top_model *m)
+{
+	m->nmoves = 0;
+	for (unsigned i = 0; i < m->region->layout.res_count && m->nmoves < 16; i++) {
+		struct res_view v;
+		char what[64];
+
+		if (res_read(m->region, i, &v) < 0 || v.kind == MINT_RES_NONE ||
+		    v.state == MINT_RS_OWNED || v.state == MINT_RS_FREE)
+			continue;
+		res_describe(&v, what, sizeof(what));
+		if (v.state == MINT_RS_RELEASING)
+			snprintf(m->moves[m->nmoves++], 128, "%s: node %u releasing it to node %u", what,
+			    v.owner, v.peer);
+		else if (v.state == MINT_RS_CLAIMING && v.peer != MINT_NO_NODE)
+			snprintf(m->moves[m->nmoves++], 128, "%s: node %u claiming it from node %u", what,
+			    v.owner, v.peer);
+		else
+			snprintf(m->moves[m->nmoves++], 128, "%s: %s by node %u", what,
+			    res_state_name(v.state), v.owner);
+	}
+}
+
 /* Read the region now; heartbeat ages come from comparing with the last sample. */
 void
 top_model_sample(struct top_model *m, int64_t now_ns)
@@ -42,6 +69,7 @@ top_model_sample(struct top_model *m, int64_t now_ns)
 
 	memcpy(old, m->rows, sizeof(old[0]) * (size_t)nold);
 	top_model_free(m);
+	sample_moves(m);
 	m->nrows = 0;
 	for (unsigned i = 0; i < r->layout.nodes; i++) {
 		struct node_view v;

@@ -38,6 +38,8 @@ draw(struct top_model *m, int help, int delay_ms)
 		for (char *s = strtok(detail, "\n"); s != NULL && y < LINES; s = strtok(NULL, "\n"))
 			mvprintw(y++, 0, "%s", s);
 	}
+	for (int i = 0; i < m->nmoves && y < LINES; i++)
+		mvprintw(y++, 0, "  moving: %s", m->moves[i]);
 	if (help) {
 		y++;
 		mvprintw(y++, 0, "keys:");

@@ -32,6 +32,8 @@ struct top_model {
 	int reverse;
 	int selected;		/* row index, or -1 */
 	int samples;
+	char moves[16][128];	/* resources between owners, or fenced, right now */
+	int nmoves;
 };
 
 void top_model_init(struct top_model *m, const struct mint_region *r);

@@ -1,5 +1,6 @@
 /* Resource table entries: define, read with validation, change by CAS. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "shm/atomic.h"
@@ -45,6 +46,7 @@ res_read(const struct mint_region *r, unsigned i, struct res_view *v)
 		return -EINVAL;
 	e = region_res(r, i);
 	w = load_acquire(&e->word);
+	v->word = w;
 	v->state = MINT_RES_STATE(w);
 	v->owner = MINT_RES_OWNER(w);
 	v->peer = MINT_RES_PEER(w);
@@ -74,6 +76,42 @@ res_find(const struct mint_region *r, uint32_t kind, uint32_t index)
 			return (int)i;
 	}
 	return -ENOENT;
+}
+
+/* The entry of the device (or any kind) called name, or -ENOENT. */
+int
+res_find_name(const struct mint_region *r, uint32_t kind, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > sizeof(((struct mint_res *)0)->name))
+		return -ENOENT;
+	for (unsigned i = 0; i < r->layout.res_count; i++) {
+		struct mint_res *e = region_res(r, i);
+		if (load_relaxed(&e->kind) == kind && strncmp(e->name, name, sizeof(e->name)) == 0 &&
+		    (n == sizeof(e->name) || e->name[n] == '\0'))
+			return (int)i;
+	}
+	return -ENOENT;
+}
+
+/* "cpu 3", "memory block 12", "device eth1": how messages name an entry. */
+void
+res_describe(const struct res_view *v, char *buf, size_t len)
+{
+	switch (v->kind) {
+	case MINT_RES_CPU:
+		snprintf(buf, len, "cpu %u", v->index);
+		break;
+	case MINT_RES_MEM:
+		snprintf(buf, len, "memory block %u", v->index);
+		break;
+	case MINT_RES_DEV:
+		snprintf(buf, len, "device %s", v->name);
+		break;
+	default:
+		snprintf(buf, len, "resource of kind %u", v->kind);
+	}
 }
 
 /*
