@@ -36,7 +36,7 @@ sim_cpu(const struct backend *b, unsigned node, unsigned cpu, int up, char *msg,
 		return shm_fail(msg, len, rc, "node %u has no partition (%s): %s", node, path,
 		    strerror(-rc));
 	text[strcspn(text, "\n")] = '\0';
-	if (cpulist_parse(text, bits) < 0)
+	if (text[0] != '\0' && cpulist_parse(text, bits) < 0)
 		return shm_fail(msg, len, -EBADMSG, "%s: '%s' is not a core list", path, text);
 	if (cpulist_has(bits, cpu) == up)
 		return 0;
@@ -44,11 +44,12 @@ sim_cpu(const struct backend *b, unsigned node, unsigned cpu, int up, char *msg,
 		bits[cpu / 64] |= 1ULL << (cpu % 64);
 	else
 		bits[cpu / 64] &= ~(1ULL << (cpu % 64));
-	if (cpulist_count(bits) == 0)
+	/* a live node keeps a core; a dead one's partition may be emptied (reclaim) */
+	if (cpulist_count(bits) == 0 && node == b->self)
 		return shm_fail(msg, len, -EBUSY, "cpu %u is the last core of node %u's partition",
 		    cpu, node);
 	cpulist_format(bits, text, sizeof(text));
-	if ((rc = backend_write(path, text)) < 0)
+	if ((rc = backend_write(path, text[0] != '\0' ? text : "\n")) < 0)
 		return shm_fail(msg, len, rc, "cpu %u: node %u's cpuset refused %s: %s", cpu, node,
 		    text, strerror(-rc));
 	return 0;
@@ -104,8 +105,11 @@ sim_mem(const struct backend *b, unsigned node, uint64_t base, uint64_t size, in
 	if (blocks_total(b, node, &total) < 0)
 		return shm_fail(msg, len, -EIO, "node %u's memory blocks cannot be read", node);
 	total = up ? total + size : total - size;
-	snprintf(limit_path, sizeof(limit_path), "%s/node%u/memory.limit_in_bytes", b->memcg_root,
-	    node);
+	/* cgroup v2 calls the limit memory.max */
+	snprintf(limit_path, sizeof(limit_path), "%s/node%u/memory.max", b->memcg_root, node);
+	if (access(limit_path, F_OK) != 0)
+		snprintf(limit_path, sizeof(limit_path), "%s/node%u/memory.limit_in_bytes",
+		    b->memcg_root, node);
 	snprintf(text, sizeof(text), "%" PRIu64, total);
 	if (up) {
 		/* the block first, then the room for it */

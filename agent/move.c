@@ -60,12 +60,22 @@ now_ns(void)
 	return (int64_t)(ev_time() * 1e9);
 }
 
-/* Tests: MINT_TEST_DIE_AT=step makes the agent die right there, like a crash. */
+/*
+ * Every step goes to the log with the epochs the entry now records. Tests:
+ * MINT_TEST_DIE_AT=NODE:STEP makes node NODE's agent die right there, like a crash.
+ */
 static void
 step(struct agent *a, const char *name, const struct move *m)
 {
-	log_info("%s: %s (table gen %" PRIu32 ")", m->what, name, MINT_RES_GEN(m->word));
-	if (a->die_at != NULL && strcmp(a->die_at, name) == 0) {
+	struct res_view v;
+	char *end;
+
+	if (res_read(&a->region, m->res, &v) == 0)
+		log_info("%s: %s (node %u epoch %" PRIu32 ", node %u epoch %" PRIu32 ", gen %" PRIu32 ")",
+		    m->what, name, m->donor, v.owner == m->donor ? v.owner_epoch : v.peer_epoch,
+		    m->receiver, v.owner == m->donor ? v.peer_epoch : v.owner_epoch, v.gen);
+	if (a->die_at != NULL && strtoul(a->die_at, &end, 10) == a->node && *end == ':' &&
+	    strcmp(end + 1, name) == 0) {
 		log_warn("dying at step '%s' as MINT_TEST_DIE_AT asks", name);
 		raise(SIGKILL);
 	}

@@ -17,11 +17,10 @@
 
 #include "console/cmd.h"
 #include "console/machine.h"
+#include "console/partition.h"
 #include "shm/node.h"
 #include "shm/resource.h"
 
-#define CPUSET_V1	"/sys/fs/cgroup/cpuset"
-#define MEMCG_V1	"/sys/fs/cgroup/memory"
 
 static char run_dir[256] = "/run/mint";
 
@@ -77,86 +76,6 @@ read_pid(unsigned node)
 		buf[0] = '\0';
 	fclose(f);
 	return (pid_t)atoi(buf);
-}
-
-/* Cpusets only where every node's cores are real cores of this host. */
-static int
-cpuset_usable(const struct machine *m)
-{
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	struct stat st;
-
-	if (geteuid() != 0 || stat(CPUSET_V1 "/cpuset.cpus", &st) < 0)
-		return 0;
-	for (unsigned i = 0; i < m->nodes; i++)
-		for (unsigned c = (unsigned)ncpu; c < MACHINE_MAX_CORES; c++)
-			if (machine_core(&m->node[i], c))
-				return 0;
-	return 1;
-}
-
-static int
-write_text(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), rc = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, strlen(text)) < 0)
-		rc = -errno;
-	close(fd);
-	return rc;
-}
-
-/* Put pid in node's cpuset (cgroup v1), made with the node's cores. */
-static int
-cpuset_join(unsigned node, const char *cores, pid_t pid)
-{
-	char dir[256], path[300], num[32];
-	int rc;
-
-	char all[256] = "";
-	FILE *f;
-
-	/* the parent of the nodes' cpusets takes every core and memory node of the root */
-	if ((f = fopen(CPUSET_V1 "/cpuset.cpus", "r")) != NULL) {
-		if (fgets(all, sizeof(all), f) == NULL)
-			all[0] = '\0';
-		fclose(f);
-	}
-	mkdir(CPUSET_V1 "/mint", 0755);
-	write_text(CPUSET_V1 "/mint/cpuset.cpus", all);
-	write_text(CPUSET_V1 "/mint/cpuset.mems", "0");
-	snprintf(dir, sizeof(dir), CPUSET_V1 "/mint/node%u", node);
-	mkdir(dir, 0755);
-	snprintf(path, sizeof(path), "%s/cpuset.cpus", dir);
-	if ((rc = write_text(path, cores)) < 0)
-		return rc;
-	snprintf(path, sizeof(path), "%s/cpuset.mems", dir);
-	if ((rc = write_text(path, "0")) < 0)
-		return rc;
-	snprintf(path, sizeof(path), "%s/tasks", dir);
-	snprintf(num, sizeof(num), "%d", (int)pid);
-	return write_text(path, num);
-}
-
-/* Put pid in node's memory cgroup (v1), limited to the node's memory. */
-static int
-memcg_join(unsigned node, uint64_t memory, pid_t pid)
-{
-	char path[300], num[32];
-	int rc;
-
-	mkdir(MEMCG_V1 "/mint", 0755);
-	snprintf(path, sizeof(path), MEMCG_V1 "/mint/node%u", node);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), MEMCG_V1 "/mint/node%u/memory.limit_in_bytes", node);
-	snprintf(num, sizeof(num), "%" PRIu64, memory);
-	if ((rc = write_text(path, num)) < 0)
-		return rc;
-	snprintf(path, sizeof(path), MEMCG_V1 "/mint/node%u/tasks", node);
-	snprintf(num, sizeof(num), "%d", (int)pid);
-	return write_text(path, num);
 }
 
 /*
@@ -234,11 +153,8 @@ machine_start(struct cmd_ctx *ctx, const struct machine *m, const char *agent)
 	struct mint_layout l;
 	uint64_t total;
 	char cause[256], cores[256], path[512];
-	int cpuset = cpuset_usable(m), memcg = cpuset && access(MEMCG_V1 "/memory.limit_in_bytes", W_OK) == 0;
-
-	/* a memory cgroup only where every node has memory to put in it */
-	for (unsigned i = 0; i < m->nodes; i++)
-		memcg &= m->node[i].memory > 0;
+	struct partitions part;
+	int cpuset = partitions_probe(&part, m) > 0, memcg = part.memory;
 
 	for (unsigned i = 0; i < m->nodes; i++) {
 		pid_t pid = read_pid(i);
@@ -266,6 +182,7 @@ machine_start(struct cmd_ctx *ctx, const struct machine *m, const char *agent)
 	for (unsigned i = 0; i < m->nodes; i++) {
 		char node[16], sock[300], logf[300], floor[32], sim[300];
 		pid_t pid;
+		int gate[2];
 		FILE *f;
 
 		machine_cores_str(&m->node[i], cores, sizeof(cores));
@@ -277,10 +194,16 @@ machine_start(struct cmd_ctx *ctx, const struct machine *m, const char *agent)
 		snprintf(sim, sizeof(sim), "%s/sim", run_dir);
 		snprintf(sock, sizeof(sock), "%s/node%u.sock", run_dir, i);
 		snprintf(logf, sizeof(logf), "%s/node%u.log", run_dir, i);
-		if ((pid = fork()) < 0)
+		/* the agent starts once it is in its partition: it brings up what it owns there */
+		if (pipe2(gate, O_CLOEXEC) < 0 || (pid = fork()) < 0)
 			return cmd_error("fork: %s", strerror(errno));
 		if (pid == 0) {
 			int fd = open(logf, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+			char c;
+
+			close(gate[1]);
+			while (read(gate[0], &c, 1) < 0 && errno == EINTR)
+				;
 			if (fd >= 0) {
 				dup2(fd, 1);
 				dup2(fd, 2);
@@ -288,15 +211,16 @@ machine_start(struct cmd_ctx *ctx, const struct machine *m, const char *agent)
 			setsid();	/* the machine outlives this console */
 			execl(agent, agent, "-r", m->region, "-n", node, "-f", "-S", sock, "--cores", cores,
 			    "--mode", cpuset ? "cpuset" : "synthetic", "--sim-root", sim, "--mem-floor", floor,
-			    cpuset ? "--cpuset-root" : "--sim-root", cpuset ? CPUSET_V1 "/mint" : sim,
-			    memcg ? "--memcg-root" : "--sim-root", memcg ? MEMCG_V1 "/mint" : sim,
+			    cpuset ? "--cpuset-root" : "--sim-root", cpuset ? part.cpuset : sim,
+			    memcg ? "--memcg-root" : "--sim-root", memcg ? part.memcg : sim,
+			    "--connect", m->node[i].libvirt[0] ? m->node[i].libvirt : "qemu:///system",
 			    (char *)NULL);
 			_exit(127);
 		}
-		if (cpuset && cpuset_join(i, cores, pid) < 0)
-			cmd_error("node %u: could not be put in its cpuset", i);
-		if (memcg && memcg_join(i, m->node[i].memory, pid) < 0)
-			cmd_error("node %u: could not be given its memory limit", i);
+		close(gate[0]);
+		if (cpuset && partitions_join(&part, i, cores, m->node[i].memory, pid) < 0)
+			cmd_error("node %u: could not be put in its cgroup v%d partition", i, part.version);
+		close(gate[1]);
 		snprintf(path, sizeof(path), "%s/node%u.pid", run_dir, i);
 		if ((f = fopen(path, "w")) != NULL) {
 			fprintf(f, "%d\n", (int)pid);
@@ -313,7 +237,8 @@ machine_start(struct cmd_ctx *ctx, const struct machine *m, const char *agent)
 		}
 		if (online == m->nodes) {
 			printf("machine started: %u nodes on %s, %s cores; sockets and logs in %s\n",
-			    m->nodes, m->region, cpuset ? "cpuset" : "synthetic", run_dir);
+			    m->nodes, m->region, cpuset ? part.version == 2 ? "cpuset (cgroup v2)" : "cpuset" :
+			    "synthetic", run_dir);
 			return 0;
 		}
 		nanosleep(&ts, NULL);
@@ -343,13 +268,8 @@ machine_stop(const struct machine *m)
 		}
 		snprintf(path, sizeof(path), "%s/node%u.pid", run_dir, i);
 		unlink(path);
-		snprintf(path, sizeof(path), CPUSET_V1 "/mint/node%u", i);
-		rmdir(path);
-		snprintf(path, sizeof(path), MEMCG_V1 "/mint/node%u", i);
-		rmdir(path);
 	}
-	rmdir(CPUSET_V1 "/mint");	/* once no machine uses it */
-	rmdir(MEMCG_V1 "/mint");
+	partitions_remove(m->nodes);
 	printf("machine stopped: %u nodes%s\n", m->nodes, left ? " (some had to be killed)" : "");
 	return 0;
 }

@@ -103,7 +103,12 @@ machine_parse(const char *text, struct machine *m, char *cause, size_t len)
 					rc = cpulist_parse(val, nd->cores);
 				else if (strcmp(kv, "memory") == 0)
 					rc = machine_parse_size(val, &nd->memory);
-				else if (strcmp(kv, "floor") == 0)
+				else if (strcmp(kv, "libvirt") == 0) {
+					if (strlen(val) >= sizeof(nd->libvirt))
+						rc = -EINVAL;
+					else
+						strcpy(nd->libvirt, val);
+				} else if (strcmp(kv, "floor") == 0)
 					rc = machine_parse_size(val, &nd->floor);
 				else if (strcmp(kv, "devices") == 0) {
 					for (char *d = strtok(val, ","); d != NULL; d = strtok(NULL, ",")) {
@@ -114,7 +119,7 @@ machine_parse(const char *text, struct machine *m, char *cause, size_t len)
 					}
 				} else
 					return shm_fail(cause, len, -EINVAL, "line %d: unknown setting '%s' (cores, "
-					    "memory, floor, devices)", lineno, kv);
+					    "memory, floor, devices, libvirt)", lineno, kv);
 				if (rc < 0)
 					return shm_fail(cause, len, rc, "line %d: bad %s '%s'", lineno, kv, val);
 			}

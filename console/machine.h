@@ -18,6 +18,7 @@ struct machine_node {
 	uint64_t cores[CPULIST_WORDS];	/* bitmap */
 	uint64_t memory;
 	uint64_t floor;			/* memory the node keeps whatever moves */
+	char libvirt[128];		/* its hypervisor's URI, if not qemu:///system */
 	char devices[MACHINE_MAX_DEVICES][32];
 	int ndevices;
 };
