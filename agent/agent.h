@@ -51,6 +51,7 @@ struct agent {
 	uint64_t mem_floor;		/* memory this node keeps whatever moves */
 	const char *die_at;		/* tests: the step at which to SIGKILL ourselves */
 	int epoch_checked;		/* the backend was made to agree with the table */
+	int republish;			/* a move ended: publish the status before the next sample */
 
 	/* control socket */
 	const char *ctl_path;
@@ -94,6 +95,7 @@ int peers_forward(struct agent *a, struct client *c, uint64_t id, const Mint__Co
 	    char *msg, size_t msglen);
 void peers_forget(struct agent *a, struct client *c);
 int peers_reply(struct agent *a, unsigned node, uint64_t id, Mint__Reply *r);
+void peers_node_dead(struct agent *a, unsigned node);
 /* A request of this agent's own: cb gets the reply, or NULL after timeout_ms. */
 typedef void (*peer_reply_fn)(struct agent *a, void *arg, const Mint__Reply *r);
 int peers_request(struct agent *a, unsigned node, const Mint__Command *cmd, int timeout_ms,

@@ -58,6 +58,7 @@ agent_peer_report(void *arg, unsigned node, const struct watch_peer *p, int64_t 
 {
 	if (p->dead) {
 		log_warn("node %u: heartbeat silent for %" PRId64 " ms: dead", node, silent_ns / 1000000);
+		peers_node_dead(arg, node);
 		move_node_dead(arg, node);
 	} else
 		log_info("node %u: heartbeat again (epoch %" PRIu32 ")", node, p->epoch);
@@ -70,8 +71,11 @@ agent_heartbeat_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	node_heartbeat(&a->region, a->node);
 	/* a verdict that changed is published at once, not at the next sample */
-	if (watch_scan(&a->watch, &a->region, (int64_t)(ev_now(loop) * 1e9), agent_peer_report, a) > 0)
+	if (watch_scan(&a->watch, &a->region, (int64_t)(ev_now(loop) * 1e9), agent_peer_report, a) > 0 ||
+	    a->republish) {
+		a->republish = 0;
 		agent_sample_cb(loop, &a->sample, 0);
+	}
 }
 
 static void

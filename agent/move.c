@@ -72,8 +72,7 @@ step(struct agent *a, const char *name, const struct move *m)
 
 	if (res_read(&a->region, m->res, &v) == 0)
 		log_info("%s: %s (node %u epoch %" PRIu32 ", node %u epoch %" PRIu32 ", gen %" PRIu32 ")",
-		    m->what, name, m->donor, v.owner == m->donor ? v.owner_epoch : v.peer_epoch,
-		    m->receiver, v.owner == m->donor ? v.peer_epoch : v.owner_epoch, v.gen);
+		    m->what, name, m->donor, v.owner_epoch, m->receiver, v.peer_epoch, v.gen);
 	if (a->die_at != NULL && strtoul(a->die_at, &end, 10) == a->node && *end == ':' &&
 	    strcmp(end + 1, name) == 0) {
 		log_warn("dying at step '%s' as MINT_TEST_DIE_AT asks", name);
@@ -86,16 +85,19 @@ epoch_of(const struct agent *a, unsigned node)
 {
 	if (node == a->node)
 		return a->epoch;
-	return node < MINT_MAX_NODES ? a->watch.peer[node].epoch : 0;
+	if (node < MINT_MAX_NODES && a->watch.peer[node].epoch != 0)
+		return a->watch.peer[node].epoch;
+	return node < a->region.layout.nodes ? region_node(&a->region, node)->epoch : 0;
 }
 
+/* Every change of a move records the epochs of its two sides: donor, receiver. */
 static int
 cas(struct move *m, uint32_t state, unsigned owner, unsigned peer)
 {
 	struct agent *a = m->a;
 
-	return res_move(&a->region, m->res, &m->word, state, owner, peer, epoch_of(a, owner),
-	    epoch_of(a, peer));
+	return res_move(&a->region, m->res, &m->word, state, owner, peer, epoch_of(a, m->donor),
+	    epoch_of(a, m->receiver));
 }
 
 static struct move *
@@ -149,6 +151,7 @@ move_end(struct move *m, int rc, const char *fmt, ...)
 		log_info("%s", msg);
 	for (int i = 0; i < m->nrt; i++)
 		agent_reply(a, &m->rt[i], rc, msg);
+	a->republish = 1;	/* the node's status shows it at the next heartbeat */
 	for (struct move **pp = &a->moves; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == m) {
 			*pp = m->next;

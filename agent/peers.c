@@ -166,14 +166,13 @@ peers_bell_cb(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 static void
-pending_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+pending_fail(struct pending *p, const char *why)
 {
-	struct pending *p = (struct pending *)w;
 	Mint__Reply r;
 	char msg[128];
 
 	mint__reply__init(&r);
-	snprintf(msg, sizeof(msg), "node %u did not answer within %d ms", p->node, p->timeout_ms);
+	snprintf(msg, sizeof(msg), "node %u %s", p->node, why);
 	r.has_error = 1, r.error = -ETIMEDOUT;
 	r.message = msg;
 	if (p->cb != NULL)
@@ -181,6 +180,29 @@ pending_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	else
 		ctl_send_reply(p->client, p->client_id, &r);
 	pending_drop(p->a, p);
+}
+
+static void
+pending_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct pending *p = (struct pending *)w;
+	char why[64];
+
+	snprintf(why, sizeof(why), "did not answer within %d ms", p->timeout_ms);
+	pending_fail(p, why);
+}
+
+/* node is dead: what it was asked will not be answered; say so now. */
+void
+peers_node_dead(struct agent *a, unsigned node)
+{
+	struct pending *p = a->pending, *next;
+
+	for (; p != NULL; p = next) {
+		next = p->next;
+		if (p->node == node)
+			pending_fail(p, "died before it answered");
+	}
 }
 
 /* Send cmd to node, remember it until its reply or timeout_ms. */
