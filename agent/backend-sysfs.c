@@ -67,7 +67,7 @@ irqs_off(const struct backend *b, unsigned cpu)
 	struct dirent *d;
 	DIR *irq;
 
-	snprintf(dir, sizeof(dir), "%s/irq", b->proc);
+	snprintf(dir, sizeof(dir), "%s", b->irq);
 	if ((irq = opendir(dir)) == NULL)
 		return;
 	while ((d = readdir(irq)) != NULL) {

@@ -31,7 +31,7 @@ struct backend {
 	unsigned self;			/* the node this agent is */
 	/* real nodes */
 	char sysfs[BACKEND_PATH];	/* /sys, or a test tree */
-	char proc[BACKEND_PATH];	/* /proc (irq affinity), or a test tree */
+	char irq[BACKEND_PATH];		/* /proc/irq, or a test tree */
 	/* the simulated machine: node<N>/ under each root */
 	char cpuset_root[BACKEND_PATH];	/* node<N>/cpuset.cpus (a cgroup, v1 or v2, or a file) */
 	char memcg_root[BACKEND_PATH];	/* node<N>/memory.limit_in_bytes */

@@ -38,6 +38,7 @@ usage(FILE *f)
 	    "      --cores LIST       the cores this node owns (default: all its kernel shows)\n"
 	    "      --mode MODE        real (a Mint node), cpuset or synthetic (a simulated one)\n"
 	    "      --sysfs DIR        real mode: the kernel's sysfs for hotplug (/sys)\n"
+	    "      --irq DIR          real mode: interrupts to steer off a core (PROC/irq)\n"
 	    "      --sim-root DIR     simulated: node<N>/ holds cpuset.cpus, memory.limit_in_bytes\n"
 	    "                         and devices/ of each node\n"
 	    "      --cpuset-root DIR  simulated: node<N>/cpuset.cpus here instead (a cgroup)\n"
@@ -161,7 +162,8 @@ backend_setup(struct agent *a, const char *sim_root)
 {
 	struct backend *b = &a->backend;
 
-	snprintf(b->proc, sizeof(b->proc), "%s", a->status.proc);
+	if (b->irq[0] == '\0')
+		snprintf(b->irq, sizeof(b->irq), "%s/irq", a->status.proc);
 	if (a->status.mode == MINT__CORE_MODE__CORES_REAL) {
 		b->ops = &backend_sysfs;
 		return;
@@ -245,6 +247,7 @@ main(int argc, char **argv)
 		{ "memcg-root", required_argument, NULL, 4 },
 		{ "move-timeout", required_argument, NULL, 5 },
 		{ "mem-floor", required_argument, NULL, 6 },
+		{ "irq", required_argument, NULL, 7 },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -289,6 +292,7 @@ main(int argc, char **argv)
 		case 2: sim_root = optarg; break;
 		case 3: snprintf(a.backend.cpuset_root, BACKEND_PATH, "%s", optarg); break;
 		case 4: snprintf(a.backend.memcg_root, BACKEND_PATH, "%s", optarg); break;
+		case 7: snprintf(a.backend.irq, sizeof(a.backend.irq), "%s", optarg); break;
 		case 5: a.move_ms = (int)parse_uint(optarg, "move timeout", 600000); break;
 		case 6:
 			if (parse_size(optarg, &a.mem_floor) < 0)

@@ -51,7 +51,7 @@ struct move {
 	char what[64];		/* "cpu 3" */
 	char why[256];		/* the receiver's reason, for a take-back */
 	struct job job;
-	int undoing;		/* the receiver lost the race: it takes the resource down again */
+	int alone;		/* a receiver's claim with nobody to give it back to */
 };
 
 static int64_t
@@ -216,8 +216,12 @@ receiver_done(struct job *j)
 	struct agent *a = m->a;
 	char w[96];
 
-	if (j->rc < 0)
+	if (j->rc < 0) {
+		/* nothing is used; with no donor to take it back, it goes free */
+		if (m->alone && cas(m, MINT_RS_FREE, MINT_NO_NODE, a->node) == 0)
+			step(a, "free", m);
 		return move_end(m, j->rc, "node %u could not bring %s up: %s", a->node, m->what, j->msg);
+	}
 	step(a, "online", m);
 	if (cas(m, MINT_RS_OWNED, a->node, m->donor) < 0) {
 		struct res_view v;
@@ -238,9 +242,10 @@ receiver_done(struct job *j)
 	move_end(m, 0, "%s %s in %.2f s", m->what, w, secs(m));
 }
 
-/* Bring up an entry that says CLAIMING for this node. */
+/* Bring up an entry that says CLAIMING for this node; alone: nobody gives it back. */
 static int
-receiver_start(struct agent *a, unsigned res, const struct res_view *v, const struct reply_to *rt)
+receiver_start(struct agent *a, unsigned res, const struct res_view *v, const struct reply_to *rt,
+    int alone)
 {
 	struct move *m = move_new(a, ROLE_RECEIVER, res, v, rt);
 
@@ -248,6 +253,7 @@ receiver_start(struct agent *a, unsigned res, const struct res_view *v, const st
 		return -ENOMEM;
 	m->donor = v->peer;
 	m->receiver = a->node;
+	m->alone = alone;
 	step(a, "claim", m);
 	job_start(m, 1, receiver_done);
 	return HANDLE_LATER;
@@ -279,7 +285,7 @@ handle_claim(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		snprintf(msg, len, "%s is %s, not being handed to node %u", what, w, a->node);
 		return -ESTALE;
 	}
-	return receiver_start(a, cmd->resource, &v, rt);
+	return receiver_start(a, cmd->resource, &v, rt, 0);
 }
 
 /* ---- the donor ---- */
@@ -500,7 +506,7 @@ handle_move(struct agent *a, const struct peer *who, const struct reply_to *rt,
 			snprintf(msg, len, "%s changed meanwhile: try again", what);
 			return -EAGAIN;
 		}
-		return receiver_start(a, cmd->resource, &v, rt);
+		return receiver_start(a, cmd->resource, &v, rt, 1);
 	}
 	if (v.state != MINT_RS_OWNED || v.owner != a->node) {
 		where(&v, w, sizeof(w));
@@ -563,8 +569,12 @@ move_node_dead(struct agent *a, unsigned node)
 				    what, node);
 		} else if (v.state == MINT_RS_CLAIMING && v.owner == a->node && v.peer == node &&
 		    move_of(a, i) == NULL) {
+			/* a new generation first: the donor, if only slow, can no longer take it back */
+			if (res_move(&a->region, i, &v.word, MINT_RS_CLAIMING, a->node, node, a->epoch,
+			    v.peer_epoch) < 0)
+				continue;
 			log_info("%s: node %u died after handing it over: claiming it", what, node);
-			receiver_start(a, i, &v, NULL);
+			receiver_start(a, i, &v, NULL, 1);
 		}
 	}
 }

@@ -156,6 +156,10 @@ machine_start(struct cmd_ctx *ctx, const struct machine *m, const char *agent)
 	struct partitions part;
 	int cpuset = partitions_probe(&part, m) > 0, memcg = part.memory;
 
+	for (unsigned i = 0; i < m->nodes; i++)
+		if (m->node[i].sysfs[0] != '\0')
+			cpuset = memcg = 0;	/* nodes on sysfs trees: no partitions for anyone */
+
 	for (unsigned i = 0; i < m->nodes; i++) {
 		pid_t pid = read_pid(i);
 		if (pid > 0 && kill(pid, 0) == 0)
@@ -209,6 +213,12 @@ machine_start(struct cmd_ctx *ctx, const struct machine *m, const char *agent)
 				dup2(fd, 2);
 			}
 			setsid();	/* the machine outlives this console */
+			if (m->node[i].sysfs[0] != '\0')	/* a real node's backend, on a tree of its own */
+				execl(agent, agent, "-r", m->region, "-n", node, "-f", "-S", sock, "--cores",
+				    cores, "--mode", "real", "--sysfs", m->node[i].sysfs, "--irq",
+				    m->node[i].irq[0] ? m->node[i].irq : "/nonexistent", "--mem-floor", floor,
+				    "--connect", m->node[i].libvirt[0] ? m->node[i].libvirt : "qemu:///system",
+				    (char *)NULL);
 			execl(agent, agent, "-r", m->region, "-n", node, "-f", "-S", sock, "--cores", cores,
 			    "--mode", cpuset ? "cpuset" : "synthetic", "--sim-root", sim, "--mem-floor", floor,
 			    cpuset ? "--cpuset-root" : "--sim-root", cpuset ? part.cpuset : sim,

@@ -103,11 +103,13 @@ machine_parse(const char *text, struct machine *m, char *cause, size_t len)
 					rc = cpulist_parse(val, nd->cores);
 				else if (strcmp(kv, "memory") == 0)
 					rc = machine_parse_size(val, &nd->memory);
-				else if (strcmp(kv, "libvirt") == 0) {
+				else if (strcmp(kv, "libvirt") == 0 || strcmp(kv, "sysfs") == 0 ||
+				    strcmp(kv, "irq") == 0) {
+					char *dst = kv[0] == 'l' ? nd->libvirt : kv[0] == 's' ? nd->sysfs : nd->irq;
 					if (strlen(val) >= sizeof(nd->libvirt))
 						rc = -EINVAL;
 					else
-						strcpy(nd->libvirt, val);
+						strcpy(dst, val);
 				} else if (strcmp(kv, "floor") == 0)
 					rc = machine_parse_size(val, &nd->floor);
 				else if (strcmp(kv, "devices") == 0) {
@@ -119,7 +121,7 @@ machine_parse(const char *text, struct machine *m, char *cause, size_t len)
 					}
 				} else
 					return shm_fail(cause, len, -EINVAL, "line %d: unknown setting '%s' (cores, "
-					    "memory, floor, devices, libvirt)", lineno, kv);
+					    "memory, floor, devices, libvirt, sysfs, irq)", lineno, kv);
 				if (rc < 0)
 					return shm_fail(cause, len, rc, "line %d: bad %s '%s'", lineno, kv, val);
 			}

@@ -19,6 +19,8 @@ struct machine_node {
 	uint64_t memory;
 	uint64_t floor;			/* memory the node keeps whatever moves */
 	char libvirt[128];		/* its hypervisor's URI, if not qemu:///system */
+	char sysfs[128];		/* a real node's backend on this sysfs tree (tests) */
+	char irq[128];			/* and this /proc/irq */
 	char devices[MACHINE_MAX_DEVICES][32];
 	int ndevices;
 };

@@ -99,8 +99,8 @@ TESTS += tests/t-machine.sh
 EXTRA_DIST += tests/t-machine.sh
 
 TESTS += tests/t-handover.sh
-EXTRA_DIST += tests/t-handover.sh shm/handover.pml
+EXTRA_DIST += tests/t-handover.sh agent/handover.pml
 
 # moving cores, memory and devices: on synthetic cores here, on real cpusets in a 4-CPU VM
-TESTS += tests/t-move.sh tests/t-move-cpuset.sh
-EXTRA_DIST += tests/t-move.sh tests/t-move-cpuset.sh tests/vm/mkinitramfs.sh tests/vm/run-vm.sh
+TESTS += tests/t-move.sh tests/t-sysfs.sh tests/t-move-cpuset.sh
+EXTRA_DIST += tests/t-move.sh tests/t-sysfs.sh tests/t-move-cpuset.sh tests/vm/mkinitramfs.sh tests/vm/run-vm.sh
