@@ -30,8 +30,11 @@ print_json(const Mint__NodeStatus *st, const struct node_view *v)
 	    st->load1_centi / 100.0, st->load5_centi / 100.0, st->load15_centi / 100.0);
 	printf(", \"mode\": \"%s\"", st->mode == MINT__CORE_MODE__CORES_CPUSET ? "cpuset" :
 	    st->mode == MINT__CORE_MODE__CORES_SYNTHETIC ? "synthetic" : "real");
-	printf(", \"memory\": {\"total\": %" PRIu64 ", \"used\": %" PRIu64 ", \"movable\": %" PRIu64 "}",
+	printf(", \"memory\": {\"total\": %" PRIu64 ", \"used\": %" PRIu64 ", \"movable\": %" PRIu64,
 	    st->mem_total_bytes, st->mem_used_bytes, st->mem_movable_bytes);
+	if (st->has_mem_assigned_bytes)
+		printf(", \"assigned\": %" PRIu64, st->mem_assigned_bytes);
+	printf("}");
 	printf(", \"cores\": [");
 	for (size_t k = 0; k < st->n_cores; k++)
 	{
@@ -85,6 +88,9 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		    st->load1_centi / 100.0, st->load5_centi / 100.0, st->load15_centi / 100.0,
 		    st->mem_used_bytes / 1073741824.0, st->mem_total_bytes / 1073741824.0,
 		    st->mem_movable_bytes / 1073741824.0);
+		if (st->has_mem_assigned_bytes)
+			printf("memory blocks the table gives it: %.2f GiB\n",
+			    st->mem_assigned_bytes / 1073741824.0);
 		printf("cores: %s\n", st->mode == MINT__CORE_MODE__CORES_CPUSET ? "a cpuset of this host" :
 		    st->mode == MINT__CORE_MODE__CORES_SYNTHETIC ? "synthetic" : "its kernel's own");
 		for (size_t k = 0; k < st->n_cores; k++)

@@ -218,9 +218,14 @@ top_format_detail(const struct top_row *r, char *buf, size_t len)
 		if (c->has_online && !c->online && off < len)
 			off += (size_t)snprintf(buf + off, len - off, " (moving)");
 	}
+	if ((r->st->has_mem_assigned_bytes || r->st->has_mem_movable_bytes) && off < len)
+		off += (size_t)snprintf(buf + off, len - off, "\n    memory:");
 	if (r->st->has_mem_assigned_bytes && off < len)
-		off += (size_t)snprintf(buf + off, len - off, "\n    memory: %" PRIu64 " MiB in blocks "
-		    "the table gives it", r->st->mem_assigned_bytes >> 20);
+		off += (size_t)snprintf(buf + off, len - off, " %" PRIu64 " MiB in blocks the table gives "
+		    "it;", r->st->mem_assigned_bytes >> 20);
+	if (r->st->has_mem_movable_bytes && off < len)
+		off += (size_t)snprintf(buf + off, len - off, " %" PRIu64 " MiB movable in its kernel",
+		    r->st->mem_movable_bytes >> 20);
 	if (r->st->n_devices > 0)
 		off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "\n    devices:");
 	for (size_t i = 0; i < r->st->n_devices && off < len; i++)

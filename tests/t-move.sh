@@ -189,6 +189,8 @@ for spec in 1:releasing 1:offline 1:free 1:claiming 2:claim 2:online 2:owned; do
 	done
 	state=$(con resources --json | jq -r ".[] | select(.kind == \"cpu\" and .id == $c2) | .state")
 	ok 'invariant' "node $who killed at '$at': the invariant holds (cpu $c2 $state)"
+	[ "$state" = fenced ] &&
+	    ok 'con top -b -n 1 | grep -q "moving: cpu $c2: fenced by node"' "  top -b shows it fenced"
 	ok 'con node reclaim $who >"$d/out" 2>&1 && ! con resources --json | jq -e ".[] | select(.owner == $who)" >/dev/null' \
 	    "  node reclaim $who frees all it had"
 	ok '[ "$(owner cpu $c2)" != fenced ] && invariant' "  nothing fenced is left, the invariant holds"
