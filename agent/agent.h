@@ -14,6 +14,15 @@
 #include "shm/region.h"
 #include "shm/ring.h"
 
+struct client;
+
+/* Where the answer to a request goes: a console, or the node that asked. */
+struct reply_to {
+	struct client *client;	/* a console on the control socket, or NULL: */
+	unsigned node;		/* the node that asked over the rings */
+	uint64_t id;		/* the request's id */
+};
+
 struct agent {
 	struct ev_loop *loop;
 	struct mint_region region;
@@ -53,6 +62,21 @@ struct agent {
 	int epoch_checked;		/* the backend was made to agree with the table */
 	int republish;			/* a move ended: publish the status before the next sample */
 
+	/* lifecycle (lifecycle.c) */
+	const char *region_spec;
+	uint64_t region_phys, region_phys_size;	/* where the region is in memory, if known */
+	struct boot *booting;		/* a boot of another node under way */
+	char *kexec;			/* kexec-tools (or a stand-in) */
+	char *start_hook;		/* starts a loaded kernel on its cores (Mint's step) */
+	const char *stop_hook;		/* run when this node has shut down (poweroff, ...) */
+	char *reboot_kernel;		/* what node reboot loads */
+	char *reboot_initrd;
+	int boot_ms;			/* how long a booted node may take to heartbeat */
+	struct reply_to shutdown_rt;
+	int stopping;			/* shutting down or rebooting */
+	int reexec;			/* rebooted through a kexec that returned: start again */
+	ev_timer exit_timer;
+
 	/* control socket */
 	const char *ctl_path;
 	int ctl_fd;
@@ -72,13 +96,8 @@ struct peer {
 #define CTL_DEFAULT	"/run/mint/agent.sock"
 
 struct client;
+struct boot;
 
-/* Where the answer to a request goes: a console, or the node that asked. */
-struct reply_to {
-	struct client *client;	/* a console on the control socket, or NULL: */
-	unsigned node;		/* the node that asked over the rings */
-	uint64_t id;		/* the request's id */
-};
 
 /* A handler that returns HANDLE_LATER answers through agent_reply itself. */
 #define HANDLE_LATER	1
@@ -128,6 +147,12 @@ int handle_set_verbose(struct agent *a, const struct peer *who, const struct rep
 int handle_move(struct agent *a, const struct peer *who, const struct reply_to *rt,
 	    const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t msglen);
 int handle_claim(struct agent *a, const struct peer *who, const struct reply_to *rt,
+	    const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t msglen);
+int handle_boot(struct agent *a, const struct peer *who, const struct reply_to *rt,
+	    const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t msglen);
+int handle_shutdown(struct agent *a, const struct peer *who, const struct reply_to *rt,
+	    const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t msglen);
+int handle_reboot(struct agent *a, const struct peer *who, const struct reply_to *rt,
 	    const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t msglen);
 int handle_reclaim(struct agent *a, const struct peer *who, const struct reply_to *rt,
 	    const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t msglen);

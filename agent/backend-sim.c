@@ -44,10 +44,8 @@ sim_cpu(const struct backend *b, unsigned node, unsigned cpu, int up, char *msg,
 		bits[cpu / 64] |= 1ULL << (cpu % 64);
 	else
 		bits[cpu / 64] &= ~(1ULL << (cpu % 64));
-	/* a live node keeps a core; a dead one's partition may be emptied (reclaim) */
-	if (cpulist_count(bits) == 0 && node == b->self)
-		return shm_fail(msg, len, -EBUSY, "cpu %u is the last core of node %u's partition",
-		    cpu, node);
+	/* an empty set is for a node that is gone (reclaim, shutdown); the move rules
+	   keep a live node's last core, and a cgroup with tasks refuses it anyway */
 	cpulist_format(bits, text, sizeof(text));
 	if ((rc = backend_write(path, text[0] != '\0' ? text : "\n")) < 0)
 		return shm_fail(msg, len, rc, "cpu %u: node %u's cpuset refused %s: %s", cpu, node,
@@ -154,9 +152,36 @@ sim_dev(const struct backend *b, unsigned node, const char *name, int up, char *
 	return 0;
 }
 
+/*
+ * A node shutting down gives its partition back whole: its agent moves to the
+ * parent cgroup first (v1: the parent holds tasks; v2: the root does).
+ */
+static int
+sim_leave(const struct backend *b, char *msg, size_t len)
+{
+	const char *roots[] = { b->cpuset_root, b->memcg_root };
+	char path[BACKEND_PATH + 32], pid[16];
+
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	for (int i = 0; i < 2; i++) {
+		if (roots[i][0] == '\0')
+			continue;
+		snprintf(path, sizeof(path), "%s/tasks", roots[i]);
+		if (access(path, F_OK) == 0) {
+			(void)backend_write(path, pid);
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/../cgroup.procs", roots[i]);
+		if (access(path, F_OK) == 0)
+			(void)backend_write(path, pid);
+	}
+	return shm_fail(msg, len, 0, "left the partition");
+}
+
 const struct backend_ops backend_sim = {
 	.name = "simulated",
 	.cpu = sim_cpu,
 	.mem = sim_mem,
 	.dev = sim_dev,
+	.leave = sim_leave,
 };

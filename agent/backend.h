@@ -24,6 +24,8 @@ struct backend_ops {
 	    int up, char *msg, size_t len);
 	int (*dev)(const struct backend *b, unsigned node, const char *name, int up,
 	    char *msg, size_t len);
+	/* the agent leaves its node's partition: the node is shutting down (may be NULL) */
+	int (*leave)(const struct backend *b, char *msg, size_t len);
 };
 
 struct backend {

@@ -18,6 +18,9 @@ static const struct {
 	{ MINT__COMMAND_KIND__CMD_DEV_MOVE, 1, handle_move },
 	{ MINT__COMMAND_KIND__CMD_RES_CLAIM, 1, handle_claim },
 	{ MINT__COMMAND_KIND__CMD_NODE_RECLAIM, 1, handle_reclaim },
+	{ MINT__COMMAND_KIND__CMD_NODE_BOOT, 1, handle_boot },
+	{ MINT__COMMAND_KIND__CMD_NODE_SHUTDOWN, 1, handle_shutdown },
+	{ MINT__COMMAND_KIND__CMD_NODE_REBOOT, 1, handle_reboot },
 };
 
 static int

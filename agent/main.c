@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <ev.h>
@@ -45,6 +46,14 @@ usage(FILE *f)
 	    "      --memcg-root DIR   simulated: node<N>/memory.limit_in_bytes here instead\n"
 	    "      --move-timeout MS  how long the receiver of a resource may take (10000)\n"
 	    "      --mem-floor SIZE   memory this node keeps, whatever moves (256M)\n"
+	    "      --kexec PATH       kexec-tools, for node boot and reboot (kexec)\n"
+	    "      --start-hook CMD   starts a loaded kernel on its cores (Mint's step; stock\n"
+	    "                         Linux has none), run by sh with MINT_NODE, MINT_CPUS, ...\n"
+	    "      --stop-hook CMD    run once this node has shut down (e.g. poweroff -f)\n"
+	    "      --kernel FILE      what node reboot loads (/boot/vmlinuz-RELEASE)\n"
+	    "      --initrd FILE      and its initrd (/boot/initrd.img-RELEASE, if there)\n"
+	    "      --boot-timeout MS  how long a booted node may take to heartbeat (60000)\n"
+	    "      --region-phys ADDR+SIZE  where the region is in physical memory (boot checks)\n"
 	    "  -F, --config FILE      options from FILE, one \"key value\" a line (key: a long\n"
 	    "                         option without --); the command line overrides them\n"
 	    "  -f, --foreground       stay in the foreground, log to stderr (else: syslog)\n"
@@ -61,8 +70,13 @@ agent_peer_report(void *arg, unsigned node, const struct watch_peer *p, int64_t 
 		log_warn("node %u: heartbeat silent for %" PRId64 " ms: dead", node, silent_ns / 1000000);
 		peers_node_dead(arg, node);
 		move_node_dead(arg, node);
-	} else
+	} else {
+		struct agent *a = arg;
+
 		log_info("node %u: heartbeat again (epoch %" PRIu32 ")", node, p->epoch);
+		/* its ring was fenced while it was dead: take what came meanwhile */
+		ev_feed_event(a->loop, &a->bell_io, EV_READ);
+	}
 }
 
 static void
@@ -154,6 +168,22 @@ parse_size(const char *s, uint64_t *out)
 		return -EINVAL;
 	*out = v;
 	return 0;
+}
+
+/* What node reboot loads: the running kernel's image and initrd, unless told. */
+static void
+reboot_files(struct agent *a)
+{
+	static char kernel[300], initrd[300];
+	struct utsname u;
+
+	if (a->reboot_kernel != NULL || uname(&u) < 0)
+		return;
+	snprintf(kernel, sizeof(kernel), "/boot/vmlinuz-%s", u.release);
+	a->reboot_kernel = kernel;
+	snprintf(initrd, sizeof(initrd), "/boot/initrd.img-%s", u.release);
+	if (a->reboot_initrd == NULL && access(initrd, R_OK) == 0)
+		a->reboot_initrd = initrd;
 }
 
 /* The seam: a real node's sysfs, or the simulated machine's partitions. */
@@ -248,6 +278,13 @@ main(int argc, char **argv)
 		{ "move-timeout", required_argument, NULL, 5 },
 		{ "mem-floor", required_argument, NULL, 6 },
 		{ "irq", required_argument, NULL, 7 },
+		{ "kexec", required_argument, NULL, 8 },
+		{ "start-hook", required_argument, NULL, 9 },
+		{ "stop-hook", required_argument, NULL, 10 },
+		{ "kernel", required_argument, NULL, 11 },
+		{ "initrd", required_argument, NULL, 12 },
+		{ "boot-timeout", required_argument, NULL, 13 },
+		{ "region-phys", required_argument, NULL, 14 },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -261,12 +298,16 @@ main(int argc, char **argv)
 
 	const char *uri = "qemu:///system", *sock = CTL_DEFAULT, *group = "mint", *admin = NULL;
 
+	char **orig_argv = argv;
+
 	log_open("mint-agent", 0, LOG_TO_STDERR);	/* until the options say where */
 	argv = with_config(&argc, argv);
 	a.status.proc = "/proc";
 	a.ctl_fd = -1;
 	a.request_ms = 2000;
 	a.move_ms = 10000;
+	a.boot_ms = 60000;
+	a.kexec = "kexec";
 	a.mem_floor = 256ull << 20;
 	snprintf(a.backend.sysfs, sizeof(a.backend.sysfs), "/sys");
 	while ((c = getopt_long(argc, argv, "r:n:H:s:p:c:S:g:a:T:D:F:fvh", opts, NULL)) != -1) {
@@ -293,6 +334,19 @@ main(int argc, char **argv)
 		case 3: snprintf(a.backend.cpuset_root, BACKEND_PATH, "%s", optarg); break;
 		case 4: snprintf(a.backend.memcg_root, BACKEND_PATH, "%s", optarg); break;
 		case 7: snprintf(a.backend.irq, sizeof(a.backend.irq), "%s", optarg); break;
+		case 8: a.kexec = optarg; break;
+		case 9: a.start_hook = optarg; break;
+		case 10: a.stop_hook = optarg; break;
+		case 11: a.reboot_kernel = optarg; break;
+		case 12: a.reboot_initrd = optarg; break;
+		case 13: a.boot_ms = (int)parse_uint(optarg, "boot timeout", 3600000); break;
+		case 14: {
+			char *plus = strchr(optarg, '+'), *end;
+			a.region_phys = strtoull(optarg, &end, 0);
+			if (plus == NULL || end != plus || parse_size(plus + 1, &a.region_phys_size) < 0)
+				fatalx("region-phys '%s' is not ADDR+SIZE, like 0x100000000+64M", optarg);
+			break;
+		}
 		case 5: a.move_ms = (int)parse_uint(optarg, "move timeout", 600000); break;
 		case 6:
 			if (parse_size(optarg, &a.mem_floor) < 0)
@@ -322,8 +376,10 @@ main(int argc, char **argv)
 	if (hb_ms == 0 || sample_ms == 0 || dead_after == 0)
 		fatalx("periods must be at least 1 ms, and dead-after at least 1");
 	a.heartbeat_ms = hb_ms;
-	if (a.move_ms == 0)
-		fatalx("the move timeout must be at least 1 ms");
+	if (a.move_ms == 0 || a.boot_ms == 0)
+		fatalx("the move and boot timeouts must be at least 1 ms");
+	a.region_spec = region;
+	reboot_files(&a);
 	backend_setup(&a, sim_root);
 	if ((rc = region_map(&a.region, region, 0, 0, cause, sizeof(cause))) < 0 ||
 	    (rc = region_attach(&a.region, cause, sizeof(cause))) < 0)
@@ -374,7 +430,19 @@ main(int argc, char **argv)
 	peers_close(&a);
 	ctl_close(&a);
 	guests_close(&a.guests);
+	if (a.reexec) {
+		/* a kexec that returned: the agent comes back as a new kernel's would, new epoch */
+		region_unmap(&a.region);
+		log_info("node %u: starting again after kexec", a.node);
+		execv("/proc/self/exe", orig_argv);
+		fatal("execv");
+	}
 	node_set_state(&a.region, a.node, MINT_NODE_ABSENT);
 	region_unmap(&a.region);
+	if (a.stopping && a.stop_hook != NULL) {
+		log_info("node %u: shut down; %s", a.node, a.stop_hook);
+		execl("/bin/sh", "sh", "-c", a.stop_hook, (char *)NULL);
+		fatal("stop hook");
+	}
 	return 0;
 }

@@ -160,8 +160,9 @@ peers_bell_cb(struct ev_loop *loop, ev_io *w, int revents)
 	struct agent *a = w->data;
 
 	doorbell_drain(&a->bell);
+	/* a dead node's ring is fenced: nothing from it until it comes back, new epoch */
 	for (unsigned j = 0; j < a->region.layout.nodes; j++)
-		if (j != a->node && !a->rx_broken[j])
+		if (j != a->node && !a->rx_broken[j] && !a->watch.peer[j].dead)
 			peer_drain(a, j);
 }
 

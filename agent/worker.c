@@ -32,7 +32,8 @@ job_thread(void *arg)
 	struct job *j = arg;
 
 	j->msg[0] = '\0';
-	j->rc = backend_apply(j->backend, &j->res, j->node, j->up, j->msg, sizeof(j->msg));
+	j->rc = j->fn != NULL ? j->fn(j) :
+	    backend_apply(j->backend, &j->res, j->node, j->up, j->msg, sizeof(j->msg));
 	pthread_mutex_lock(&done_lock);
 	j->next = done_list;
 	done_list = j;

@@ -20,6 +20,7 @@ struct job {
 	struct res_view res;	/* what to bring up or down */
 	unsigned node;		/* in whose kernel */
 	int up;
+	int (*fn)(struct job *j);	/* other work instead of the backend, if set */
 	void (*done)(struct job *j);
 	void *arg;
 	/* out */

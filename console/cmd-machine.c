@@ -5,6 +5,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -143,16 +144,157 @@ machine_define(struct cmd_ctx *ctx, const struct machine *m)
 			if (res_define(&ctx->region, r++, MINT_RES_DEV, dev++, 0, 0, n->devices[d], i) < 0)
 				return -EINVAL;
 	}
+	/* the spare resources: free, for node boot to give */
+	for (unsigned c = 0; c < MACHINE_MAX_CORES; c++)
+		if (machine_core(&m->spare, c) &&
+		    res_define(&ctx->region, r++, MINT_RES_CPU, c, 0, 0, NULL, MINT_NO_NODE) < 0)
+			return -EINVAL;
+	for (uint64_t off = 0; off < m->spare.memory; off += m->block, base += m->block)
+		if (res_define(&ctx->region, r++, MINT_RES_MEM, (uint32_t)(base / m->block), base,
+		    m->block, NULL, MINT_NO_NODE) < 0)
+			return -EINVAL;
+	for (int d = 0; d < m->spare.ndevices; d++)
+		if (res_define(&ctx->region, r++, MINT_RES_DEV, dev++, 0, 0, m->spare.devices[d],
+		    MINT_NO_NODE) < 0)
+			return -EINVAL;
 	return 0;
 }
 
+/*
+ * Start node i's agent with cores (and memory), in its partition when there
+ * are partitions; the agent starts once it is in it. Its pid goes in the run
+ * directory. Booted nodes come through here too (machine hook).
+ */
 static int
-machine_start(struct cmd_ctx *ctx, const struct machine *m, const char *agent)
+spawn_agent(const struct machine *m, unsigned i, const struct machine_node *n, const char *cores,
+    uint64_t memory, const struct partitions *part, int cpuset, int memcg, const char *agent,
+    const char *file)
+{
+	char node[16], sock[300], logf[300], floor[32], sim[300], path[512], hook[1200], self[400];
+	char boot[16];
+	const char *argv[48];
+	int gate[2], k = 0;
+	ssize_t len;
+	pid_t pid;
+	FILE *f;
+
+	if (sim_tree(n, i, cores, memcg) < 0)
+		return cmd_error("node %u: cannot make its partition under %s/sim: %s", i, run_dir,
+		    strerror(errno));
+	snprintf(node, sizeof(node), "%u", i);
+	snprintf(floor, sizeof(floor), "%" PRIu64, n->floor ? n->floor : (uint64_t)MACHINE_FLOOR);
+	snprintf(sim, sizeof(sim), "%s/sim", run_dir);
+	snprintf(sock, sizeof(sock), "%s/node%u.sock", run_dir, i);
+	snprintf(logf, sizeof(logf), "%s/node%u.log", run_dir, i);
+	/* a booted node is started by machine hook, run by the booting node's agent */
+	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[len > 0 ? len : 0] = '\0';
+	if (m->start_hook[0] != '\0')
+		snprintf(hook, sizeof(hook), "%s", m->start_hook);
+	else
+		snprintf(hook, sizeof(hook), "'%s' machine hook '%s'", self, file);
+	argv[k++] = agent;
+	argv[k++] = "-r", argv[k++] = m->region;
+	argv[k++] = "-n", argv[k++] = node;
+	argv[k++] = "-f";
+	argv[k++] = "-S", argv[k++] = sock;
+	argv[k++] = "--cores", argv[k++] = cores;
+	argv[k++] = "--mem-floor", argv[k++] = floor;
+	argv[k++] = "--connect", argv[k++] = n->libvirt[0] ? n->libvirt : "qemu:///system";
+	argv[k++] = "--start-hook", argv[k++] = hook;
+	if (m->kexec[0] != '\0')
+		argv[k++] = "--kexec", argv[k++] = m->kexec;
+	if (m->boot_ms > 0) {
+		snprintf(boot, sizeof(boot), "%u", m->boot_ms);
+		argv[k++] = "--boot-timeout", argv[k++] = boot;
+	}
+	if (n->sysfs[0] != '\0') {
+		/* a real node's backend, on a tree of its own */
+		argv[k++] = "--mode", argv[k++] = "real";
+		argv[k++] = "--sysfs", argv[k++] = n->sysfs;
+		argv[k++] = "--irq", argv[k++] = n->irq[0] ? n->irq : "/nonexistent";
+	} else {
+		argv[k++] = "--mode", argv[k++] = cpuset ? "cpuset" : "synthetic";
+		argv[k++] = "--sim-root", argv[k++] = sim;
+		argv[k++] = "--cpuset-root", argv[k++] = cpuset ? part->cpuset : sim;
+		argv[k++] = "--memcg-root", argv[k++] = memcg ? part->memcg : sim;
+	}
+	argv[k] = NULL;
+	if (pipe2(gate, O_CLOEXEC) < 0 || (pid = fork()) < 0)
+		return cmd_error("fork: %s", strerror(errno));
+	if (pid == 0) {
+		int fd = open(logf, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		char c;
+
+		close(gate[1]);
+		while (read(gate[0], &c, 1) < 0 && errno == EINTR)
+			;
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		setsid();	/* the machine outlives this console */
+		execv(agent, (char *const *)argv);
+		_exit(127);
+	}
+	close(gate[0]);
+	if (cpuset && partitions_join(part, i, cores, memory, pid) < 0)
+		cmd_error("node %u: could not be put in its cgroup v%d partition", i, part->version);
+	close(gate[1]);
+	snprintf(path, sizeof(path), "%s/node%u.pid", run_dir, i);
+	if ((f = fopen(path, "w")) != NULL) {
+		fprintf(f, "%d\n", (int)pid);
+		fclose(f);
+	}
+	return 0;
+}
+
+/*
+ * machine hook FILE: the simulated machine's start hook. The booting node's
+ * agent loaded the kernel (kexec --load) and runs this with MINT_NODE,
+ * MINT_CPUS, MINT_MEM, ...: a Mint kernel would start the new kernel on those
+ * cores; here the new node's agent starts in a partition of those cores.
+ */
+static int
+machine_hook(const struct machine *m, const char *agent, const char *file)
+{
+	const char *node = getenv("MINT_NODE"), *cpus = getenv("MINT_CPUS"), *mem = getenv("MINT_MEM");
+	struct machine_node n;
+	struct partitions part;
+	uint64_t memory = 0;
+	char buf[512], *save;
+	unsigned long i;
+	int cpuset, memcg;
+
+	if (node == NULL || cpus == NULL || (i = strtoul(node, NULL, 10)) >= m->slots)
+		return cmd_error("machine hook: run by an agent for a node boot (MINT_NODE, MINT_CPUS)");
+	memset(&n, 0, sizeof(n));
+	if (cpulist_parse(cpus, n.cores) < 0)
+		return cmd_error("machine hook: MINT_CPUS '%s' is not a core list", cpus);
+	snprintf(buf, sizeof(buf), "%s", mem != NULL ? mem : "");
+	for (char *r = strtok_r(buf, ",", &save); r != NULL; r = strtok_r(NULL, ",", &save)) {
+		uint64_t size;
+		char *at = strchr(r, '@');
+		if (at != NULL)
+			*at = '\0';
+		if (machine_parse_size(r, &size) == 0)
+			memory += size;
+	}
+	n.memory = memory;
+	if (i < m->nodes)
+		snprintf(n.libvirt, sizeof(n.libvirt), "%s", m->node[i].libvirt);
+	cpuset = partitions_probe(&part, m) > 0;
+	memcg = part.memory && memory > 0;
+	return spawn_agent(m, (unsigned)i, &n, cpus, memory, &part, cpuset, memcg, agent, file) < 0;
+}
+
+static int
+machine_start(struct cmd_ctx *ctx, const struct machine *m, const char *agent, const char *file)
 {
 	struct region_params p;
 	struct mint_layout l;
 	uint64_t total;
-	char cause[256], cores[256], path[512];
+	char cause[256], cores[256];
 	struct partitions part;
 	int cpuset = partitions_probe(&part, m) > 0, memcg = part.memory;
 
@@ -168,12 +310,13 @@ machine_start(struct cmd_ctx *ctx, const struct machine *m, const char *agent)
 	}
 	mkdir(run_dir, 0755);
 	region_params_default(&p);
-	p.nodes = m->nodes;
-	p.res_count = 0;
+	p.nodes = m->slots;
+	p.res_count = cpulist_count(m->spare.cores) + (uint32_t)(m->spare.memory / m->block) +
+	    (uint32_t)m->spare.ndevices;
 	for (unsigned i = 0; i < m->nodes; i++)
 		p.res_count += cpulist_count(m->node[i].cores) + (uint32_t)(m->node[i].memory / m->block) +
 		    (uint32_t)m->node[i].ndevices;
-	p.res_count += 16;	/* room for what a node boot adds */
+	p.res_count += 16;
 	if (region_layout(&p, &l, &total, cause, sizeof(cause)) < 0 ||
 	    region_map(&ctx->region, m->region, total, REGION_CREATE, cause, sizeof(cause)) < 0)
 		return cmd_error("%s: %s", m->region, cause);
@@ -184,58 +327,10 @@ machine_start(struct cmd_ctx *ctx, const struct machine *m, const char *agent)
 		return cmd_error("machine: the resource table is too small for this machine");
 
 	for (unsigned i = 0; i < m->nodes; i++) {
-		char node[16], sock[300], logf[300], floor[32], sim[300];
-		pid_t pid;
-		int gate[2];
-		FILE *f;
-
 		machine_cores_str(&m->node[i], cores, sizeof(cores));
-		if (sim_tree(&m->node[i], i, cores, memcg) < 0)
-			return cmd_error("node %u: cannot make its partition under %s/sim: %s", i, run_dir,
-			    strerror(errno));
-		snprintf(node, sizeof(node), "%u", i);
-		snprintf(floor, sizeof(floor), "%" PRIu64, m->node[i].floor);
-		snprintf(sim, sizeof(sim), "%s/sim", run_dir);
-		snprintf(sock, sizeof(sock), "%s/node%u.sock", run_dir, i);
-		snprintf(logf, sizeof(logf), "%s/node%u.log", run_dir, i);
-		/* the agent starts once it is in its partition: it brings up what it owns there */
-		if (pipe2(gate, O_CLOEXEC) < 0 || (pid = fork()) < 0)
-			return cmd_error("fork: %s", strerror(errno));
-		if (pid == 0) {
-			int fd = open(logf, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-			char c;
-
-			close(gate[1]);
-			while (read(gate[0], &c, 1) < 0 && errno == EINTR)
-				;
-			if (fd >= 0) {
-				dup2(fd, 1);
-				dup2(fd, 2);
-			}
-			setsid();	/* the machine outlives this console */
-			if (m->node[i].sysfs[0] != '\0')	/* a real node's backend, on a tree of its own */
-				execl(agent, agent, "-r", m->region, "-n", node, "-f", "-S", sock, "--cores",
-				    cores, "--mode", "real", "--sysfs", m->node[i].sysfs, "--irq",
-				    m->node[i].irq[0] ? m->node[i].irq : "/nonexistent", "--mem-floor", floor,
-				    "--connect", m->node[i].libvirt[0] ? m->node[i].libvirt : "qemu:///system",
-				    (char *)NULL);
-			execl(agent, agent, "-r", m->region, "-n", node, "-f", "-S", sock, "--cores", cores,
-			    "--mode", cpuset ? "cpuset" : "synthetic", "--sim-root", sim, "--mem-floor", floor,
-			    cpuset ? "--cpuset-root" : "--sim-root", cpuset ? part.cpuset : sim,
-			    memcg ? "--memcg-root" : "--sim-root", memcg ? part.memcg : sim,
-			    "--connect", m->node[i].libvirt[0] ? m->node[i].libvirt : "qemu:///system",
-			    (char *)NULL);
-			_exit(127);
-		}
-		close(gate[0]);
-		if (cpuset && partitions_join(&part, i, cores, m->node[i].memory, pid) < 0)
-			cmd_error("node %u: could not be put in its cgroup v%d partition", i, part.version);
-		close(gate[1]);
-		snprintf(path, sizeof(path), "%s/node%u.pid", run_dir, i);
-		if ((f = fopen(path, "w")) != NULL) {
-			fprintf(f, "%d\n", (int)pid);
-			fclose(f);
-		}
+		if (spawn_agent(m, i, &m->node[i], cores, m->node[i].memory, &part, cpuset, memcg, agent,
+		    file) < 0)
+			return 1;
 	}
 	/* up to 10 s for every node to come online */
 	for (int t = 0; t < 100; t++) {
@@ -261,7 +356,7 @@ machine_stop(const struct machine *m)
 {
 	int left = 0;
 
-	for (unsigned i = 0; i < m->nodes; i++) {
+	for (unsigned i = 0; i < m->slots; i++) {
 		pid_t pid = read_pid(i);
 		char path[512];
 
@@ -279,7 +374,7 @@ machine_stop(const struct machine *m)
 		snprintf(path, sizeof(path), "%s/node%u.pid", run_dir, i);
 		unlink(path);
 	}
-	partitions_remove(m->nodes);
+	partitions_remove(m->slots);
 	printf("machine stopped: %u nodes%s\n", m->nodes, left ? " (some had to be killed)" : "");
 	return 0;
 }
@@ -288,7 +383,7 @@ static int
 cmd_machine_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct machine m;
-	char agent[512];
+	char agent[512], file[PATH_MAX];
 	const char *env = getenv("MINT_AGENT");
 	const char *rd = getenv("MINT_RUN_DIR");
 
@@ -302,7 +397,7 @@ cmd_machine_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (strcmp(argv[0], "stop") == 0)
 		return machine_stop(&m);
-	if (strcmp(argv[0], "start") != 0)
+	if (strcmp(argv[0], "start") != 0 && strcmp(argv[0], "hook") != 0)
 		return cmd_error("machine: '%s' is not start, stop or check", argv[0]);
 	/* $MINT_AGENT, else the agent beside this console (installed, or in the build tree) */
 	if (env != NULL) {
@@ -324,7 +419,11 @@ cmd_machine_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (access(agent, X_OK) != 0)
 		return cmd_error("machine: cannot run %s (set $MINT_AGENT to the mint-agent to use)", agent);
-	return machine_start(ctx, &m, agent);
+	if (realpath(argv[1], file) == NULL)
+		snprintf(file, sizeof(file), "%s", argv[1]);
+	if (strcmp(argv[0], "hook") == 0)
+		return machine_hook(&m, agent, file);
+	return machine_start(ctx, &m, agent, file);
 }
 
 const struct cmd_entry cmd_machine_entry = {

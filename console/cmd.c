@@ -7,8 +7,10 @@
 #include "console/cmd.h"
 
 static const struct cmd_entry *const cmd_table[] = {
+	&cmd_config_entry,
 	&cmd_cpu_entry,
 	&cmd_dev_entry,
+	&cmd_events_entry,
 	&cmd_format_entry,
 	&cmd_machine_entry,
 	&cmd_mem_entry,

@@ -30,8 +30,10 @@ struct cmd_entry {
 	int (*exec)(struct cmd_ctx *ctx, int argc, char **argv);
 };
 
+extern const struct cmd_entry cmd_config_entry;
 extern const struct cmd_entry cmd_cpu_entry;
 extern const struct cmd_entry cmd_dev_entry;
+extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_format_entry;
 extern const struct cmd_entry cmd_machine_entry;
 extern const struct cmd_entry cmd_mem_entry;

@@ -41,6 +41,50 @@ machine_parse_size(const char *s, uint64_t *v)
 	return 0;
 }
 
+/* KEY=VALUE settings of a node (or of the spare resources) up to the end of the line. */
+static int
+settings(struct machine_node *nd, char **save, int lineno, char *cause, size_t len)
+{
+	char *kv, *ds;
+
+	while ((kv = strtok_r(NULL, " \t", save)) != NULL) {
+		char *val = strchr(kv, '=');
+		int rc = 0;
+
+		if (val == NULL)
+			return shm_fail(cause, len, -EINVAL, "line %d: '%s' is not KEY=VALUE", lineno, kv);
+		*val++ = '\0';
+		if (strcmp(kv, "cores") == 0) {
+			rc = cpulist_parse(val, nd->cores);
+		} else if (strcmp(kv, "memory") == 0) {
+			rc = machine_parse_size(val, &nd->memory);
+		} else if (strcmp(kv, "floor") == 0) {
+			rc = machine_parse_size(val, &nd->floor);
+		} else if (strcmp(kv, "libvirt") == 0 || strcmp(kv, "sysfs") == 0 ||
+		    strcmp(kv, "irq") == 0) {
+			char *dst = kv[0] == 'l' ? nd->libvirt : kv[0] == 's' ? nd->sysfs : nd->irq;
+
+			if (strlen(val) >= sizeof(nd->libvirt))
+				rc = -EINVAL;
+			else
+				strcpy(dst, val);
+		} else if (strcmp(kv, "devices") == 0) {
+			for (char *d = strtok_r(val, ",", &ds); d != NULL; d = strtok_r(NULL, ",", &ds)) {
+				if (nd->ndevices >= MACHINE_MAX_DEVICES || strlen(d) >= sizeof(nd->devices[0]))
+					return shm_fail(cause, len, -EINVAL, "line %d: too many devices, or a "
+					    "name over 31 characters", lineno);
+				strcpy(nd->devices[nd->ndevices++], d);
+			}
+		} else {
+			return shm_fail(cause, len, -EINVAL, "line %d: unknown setting '%s' (cores, "
+			    "memory, floor, devices, libvirt, sysfs, irq)", lineno, kv);
+		}
+		if (rc < 0)
+			return shm_fail(cause, len, rc, "line %d: bad %s '%s'", lineno, kv, val);
+	}
+	return 0;
+}
+
 /*
  * Parse a description. Refused: unknown words, node numbers out of range or
  * repeated, a node without cores, a core or device given to two nodes.
@@ -49,7 +93,7 @@ int
 machine_parse(const char *text, struct machine *m, char *cause, size_t len)
 {
 	char line[1024];
-	int lineno = 0;
+	int lineno = 0, rc;
 
 	memset(m, 0, sizeof(*m));
 	m->block = MACHINE_BLOCK;
@@ -79,7 +123,7 @@ machine_parse(const char *text, struct machine *m, char *cause, size_t len)
 				return shm_fail(cause, len, -EINVAL, "line %d: memory-block needs a size that is "
 				    "a power of two, like 128M", lineno);
 		} else if (strcmp(word, "node") == 0) {
-			char *num = strtok_r(NULL, " \t", &save), *end, *kv;
+			char *num = strtok_r(NULL, " \t", &save), *end;
 			unsigned long id = num ? strtoul(num, &end, 10) : 0;
 			struct machine_node *nd;
 
@@ -93,41 +137,40 @@ machine_parse(const char *text, struct machine *m, char *cause, size_t len)
 			nd->floor = MACHINE_FLOOR;
 			if (id + 1 > m->nodes)
 				m->nodes = (unsigned)id + 1;
-			while ((kv = strtok_r(NULL, " \t", &save)) != NULL) {
-				char *val = strchr(kv, '=');
-				int rc = 0;
-				if (val == NULL)
-					return shm_fail(cause, len, -EINVAL, "line %d: '%s' is not KEY=VALUE", lineno, kv);
-				*val++ = '\0';
-				if (strcmp(kv, "cores") == 0)
-					rc = cpulist_parse(val, nd->cores);
-				else if (strcmp(kv, "memory") == 0)
-					rc = machine_parse_size(val, &nd->memory);
-				else if (strcmp(kv, "libvirt") == 0 || strcmp(kv, "sysfs") == 0 ||
-				    strcmp(kv, "irq") == 0) {
-					char *dst = kv[0] == 'l' ? nd->libvirt : kv[0] == 's' ? nd->sysfs : nd->irq;
-					if (strlen(val) >= sizeof(nd->libvirt))
-						rc = -EINVAL;
-					else
-						strcpy(dst, val);
-				} else if (strcmp(kv, "floor") == 0)
-					rc = machine_parse_size(val, &nd->floor);
-				else if (strcmp(kv, "devices") == 0) {
-					for (char *d = strtok(val, ","); d != NULL; d = strtok(NULL, ",")) {
-						if (nd->ndevices >= MACHINE_MAX_DEVICES || strlen(d) >= sizeof(nd->devices[0]))
-							return shm_fail(cause, len, -EINVAL, "line %d: too many devices, or a "
-							    "name over 31 characters", lineno);
-						strcpy(nd->devices[nd->ndevices++], d);
-					}
-				} else
-					return shm_fail(cause, len, -EINVAL, "line %d: unknown setting '%s' (cores, "
-					    "memory, floor, devices, libvirt, sysfs, irq)", lineno, kv);
-				if (rc < 0)
-					return shm_fail(cause, len, rc, "line %d: bad %s '%s'", lineno, kv, val);
-			}
+			if ((rc = settings(nd, &save, lineno, cause, len)) < 0)
+				return rc;
+		} else if (strcmp(word, "spare") == 0) {
+			if (m->spare.present)
+				return shm_fail(cause, len, -EINVAL, "line %d: spare given twice", lineno);
+			m->spare.present = 1;
+			if ((rc = settings(&m->spare, &save, lineno, cause, len)) < 0)
+				return rc;
+		} else if (strcmp(word, "boot-timeout") == 0) {
+			char *v = strtok_r(NULL, " \t", &save), *end;
+			unsigned long k = v ? strtoul(v, &end, 10) : 0;
+			if (v == NULL || *end != '\0' || k == 0 || k > 3600000)
+				return shm_fail(cause, len, -EINVAL, "line %d: boot-timeout needs milliseconds",
+				    lineno);
+			m->boot_ms = (unsigned)k;
+		} else if (strcmp(word, "slots") == 0) {
+			char *v = strtok_r(NULL, " \t", &save), *end;
+			unsigned long k = v ? strtoul(v, &end, 10) : 0;
+			if (v == NULL || *end != '\0' || k == 0 || k > MINT_MAX_NODES)
+				return shm_fail(cause, len, -EINVAL, "line %d: slots needs a number from 1 to %d",
+				    lineno, MINT_MAX_NODES);
+			m->slots = (unsigned)k;
+		} else if (strcmp(word, "kexec") == 0 || strcmp(word, "start-hook") == 0) {
+			char *rest = strtok_r(NULL, "", &save);
+			char *dst = word[0] == 'k' ? m->kexec : m->start_hook;
+			size_t cap = word[0] == 'k' ? sizeof(m->kexec) : sizeof(m->start_hook);
+			while (rest != NULL && (*rest == ' ' || *rest == '\t'))
+				rest++;
+			if (rest == NULL || *rest == '\0' || strlen(rest) >= cap)
+				return shm_fail(cause, len, -EINVAL, "line %d: %s needs a command", lineno, word);
+			strcpy(dst, rest);
 		} else {
 			return shm_fail(cause, len, -EINVAL, "line %d: unknown word '%s' (region, "
-			    "memory-block, node)",
+			    "memory-block, node, spare, slots, kexec, start-hook, boot-timeout)",
 			    lineno, word);
 		}
 	}
@@ -158,6 +201,28 @@ machine_parse(const char *text, struct machine *m, char *cause, size_t len)
 						return shm_fail(cause, len, -EINVAL, "nodes %u and %u both have device %s",
 						    j, i, m->node[i].devices[a]);
 		}
+		if (m->node[i].memory > 0 && m->node[i].floor > m->node[i].memory)
+			return shm_fail(cause, len, -EINVAL, "node %u: its floor (%" PRIu64 " MiB) is more "
+			    "than its memory (%" PRIu64 " MiB)", i, m->node[i].floor >> 20,
+			    m->node[i].memory >> 20);
+		/* what is spare is nobody's */
+		for (unsigned w = 0; w < CPULIST_WORDS; w++)
+			if (m->node[i].cores[w] & m->spare.cores[w])
+				return shm_fail(cause, len, -EINVAL, "core %u is node %u's and spare",
+				    w * 64 + (unsigned)__builtin_ctzll(m->node[i].cores[w] & m->spare.cores[w]), i);
+		for (int a = 0; a < m->node[i].ndevices; a++)
+			for (int b = 0; b < m->spare.ndevices; b++)
+				if (strcmp(m->node[i].devices[a], m->spare.devices[b]) == 0)
+					return shm_fail(cause, len, -EINVAL, "device %s is node %u's and spare",
+					    m->spare.devices[b], i);
 	}
+	if (m->spare.memory % m->block != 0)
+		return shm_fail(cause, len, -EINVAL, "spare memory %" PRIu64 " MiB is not whole blocks "
+		    "of %" PRIu64 " MiB", m->spare.memory >> 20, m->block >> 20);
+	if (m->slots == 0)
+		m->slots = m->nodes;
+	if (m->slots < m->nodes)
+		return shm_fail(cause, len, -EINVAL, "slots %u: the description has %u nodes", m->slots,
+		    m->nodes);
 	return 0;
 }

@@ -29,6 +29,11 @@ struct machine {
 	char region[256];
 	unsigned nodes;		/* highest node number + 1 */
 	uint64_t block;		/* memory moves in blocks of this size */
+	unsigned slots;		/* node slots in the region: nodes, or more for boots */
+	struct machine_node spare;	/* resources nobody owns at start */
+	char kexec[256];	/* kexec-tools, or a stand-in */
+	char start_hook[512];	/* starts a booted node (default: machine hook) */
+	unsigned boot_ms;	/* how long a booted node may take (0: the agent's default) */
 	struct machine_node node[MINT_MAX_NODES];
 };
 

@@ -1,0 +1,614 @@
+/*
+ * Node lifecycle: boot another node (check, reserve, kexec --load, the start
+ * hook, follow it until it heartbeats), shut this node down, reboot it in
+ * place through kexec. Stock Linux cannot start a second kernel on spare
+ * cores: that step is the start hook, which Mint's kernel (or, in the
+ * simulated machine, mint-console machine hook) provides.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <libvirt/libvirt.h>
+
+#include "agent/agent.h"
+#include "agent/worker.h"
+#include "common/cpulist.h"
+#include "common/log.h"
+#include "shm/node.h"
+
+#define BOOT_MAX_RES	512
+
+struct boot {
+	struct agent *a;
+	struct reply_to rt;
+	unsigned node;
+	uint32_t epoch0;		/* the node's epoch before: it must come back with another */
+	unsigned res[BOOT_MAX_RES];	/* entries reserved (BOOTING for the node) */
+	uint64_t word[BOOT_MAX_RES];
+	int nres;
+	char kernel[256], initrd[256], cmdline[2048], cpus[256], mem[512], devices[512];
+	ev_child child;
+	ev_timer timer;
+	int phase;			/* 0: kexec --load, 1: the start hook, 2: waiting */
+	ev_tstamp started;
+};
+
+/* Append one problem to the list of a refused request. */
+static void
+problem(char *msg, size_t len, size_t *off, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+problem(char *msg, size_t len, size_t *off, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (*off >= len)
+		return;
+	if (*off > 0)
+		*off += (size_t)snprintf(msg + *off, len - *off, "; ");
+	if (*off >= len)
+		return;
+	va_start(ap, fmt);
+	*off += (size_t)vsnprintf(msg + *off, len - *off, fmt, ap);
+	va_end(ap);
+}
+
+static void
+where(const struct res_view *v, char *buf, size_t len)
+{
+	if (v->owner == MINT_NO_NODE)
+		snprintf(buf, len, "%s", res_state_name(v->state));
+	else
+		snprintf(buf, len, "%s by node %u", res_state_name(v->state), v->owner);
+}
+
+/* Release what a failed boot reserved; what the node took meanwhile stays its. */
+static void
+boot_release(struct boot *b)
+{
+	for (int i = 0; i < b->nres; i++)
+		if (res_move(&b->a->region, b->res[i], &b->word[i], MINT_RS_FREE, MINT_NO_NODE, b->node,
+		    b->a->epoch, 0) < 0)
+			log_debug("boot of node %u: entry %u changed meanwhile", b->node, b->res[i]);
+	b->nres = 0;
+}
+
+static void
+boot_end(struct boot *b, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+boot_end(struct boot *b, int rc, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (rc < 0) {
+		boot_release(b);
+		log_warn("%s", msg);
+	} else {
+		log_info("%s", msg);
+	}
+	ev_child_stop(b->a->loop, &b->child);
+	ev_timer_stop(b->a->loop, &b->timer);
+	agent_reply(b->a, &b->rt, rc, msg);
+	if (b->a->booting == b)
+		b->a->booting = NULL;
+	free(b);
+}
+
+static void boot_child_cb(struct ev_loop *loop, ev_child *w, int revents);
+
+/* Run argv (phase 0) or the hook through sh -c (phase 1), with the boot's environment. */
+static int
+boot_spawn(struct boot *b, char *const argv[])
+{
+	struct agent *a = b->a;
+	char node[16];
+	pid_t pid;
+
+	snprintf(node, sizeof(node), "%u", b->node);
+	if ((pid = fork()) < 0)
+		return -errno;
+	if (pid == 0) {
+		setenv("MINT_NODE", node, 1);
+		setenv("MINT_CPUS", b->cpus, 1);
+		setenv("MINT_MEM", b->mem, 1);
+		setenv("MINT_DEVICES", b->devices, 1);
+		setenv("MINT_KERNEL", b->kernel, 1);
+		setenv("MINT_INITRD", b->initrd, 1);
+		setenv("MINT_CMDLINE", b->cmdline, 1);
+		setenv("MINT_REGION", a->region_spec, 1);
+		execvp(argv[0], argv);
+		fprintf(stderr, "%s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	ev_child_init(&b->child, boot_child_cb, pid, 0);
+	b->child.data = b;
+	ev_child_start(a->loop, &b->child);
+	return 0;
+}
+
+static void
+boot_wait_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct boot *b = w->data;
+	struct node_view v;
+
+	if (node_read(&b->a->region, b->node, &v) == 0 && v.state == MINT_NODE_ONLINE &&
+	    v.epoch != b->epoch0) {
+		/* its agent took what was reserved for it (BOOTING -> OWNED) */
+		b->nres = 0;
+		return boot_end(b, 0, "node %u booted: epoch %" PRIu32 ", cpus %s%s%s%s%s, in %.1f s",
+		    b->node, v.epoch, b->cpus, b->mem[0] ? ", memory " : "", b->mem,
+		    b->devices[0] ? ", devices " : "", b->devices, ev_now(loop) - b->started);
+	}
+	if (ev_now(loop) - b->started > b->a->boot_ms / 1000.0)
+		return boot_end(b, -ETIMEDOUT, "node %u did not heartbeat within %d ms: what was "
+		    "reserved for it is free again", b->node, b->a->boot_ms);
+}
+
+static void
+boot_child_cb(struct ev_loop *loop, ev_child *w, int revents)
+{
+	struct boot *b = w->data;
+	struct agent *a = b->a;
+	int st = w->rstatus;
+
+	ev_child_stop(loop, w);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return boot_end(b, -EIO, "node %u: %s failed (%s %d): nothing was started, the "
+		    "reservation is released", b->node, b->phase == 0 ? "kexec --load" : "the start hook",
+		    WIFEXITED(st) ? "exit status" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) :
+		    WTERMSIG(st));
+	if (b->phase == 0) {
+		char *argv[] = { "/bin/sh", "-c", a->start_hook, NULL };
+		int rc;
+
+		log_info("node %u: kernel loaded; starting it with the start hook", b->node);
+		b->phase = 1;
+		if ((rc = boot_spawn(b, argv)) < 0)
+			boot_end(b, rc, "node %u: the start hook: %s", b->node, strerror(-rc));
+		return;
+	}
+	log_info("node %u: started; waiting for its heartbeat", b->node);
+	b->phase = 2;
+	ev_timer_init(&b->timer, boot_wait_cb, 0.05, 0.1);
+	b->timer.data = b;
+	ev_timer_start(loop, &b->timer);
+}
+
+/* Check one wanted entry: it exists and is free; reserve it later. */
+static void
+want(struct agent *a, struct boot *b, int i, const char *what, char *msg, size_t len, size_t *off)
+{
+	struct res_view v;
+	char w[64];
+
+	if (i < 0) {
+		problem(msg, len, off, "%s is not in the machine", what);
+		return;
+	}
+	if (res_read(&a->region, (unsigned)i, &v) < 0) {
+		problem(msg, len, off, "%s: damaged entry", what);
+		return;
+	}
+	if (v.state != MINT_RS_FREE) {
+		where(&v, w, sizeof(w));
+		problem(msg, len, off, "%s is %s", what, w);
+		return;
+	}
+	for (int k = 0; k < b->nres; k++)
+		if (b->res[k] == (unsigned)i) {
+			problem(msg, len, off, "%s is asked for twice", what);
+			return;
+		}
+	if (b->nres < BOOT_MAX_RES) {
+		b->res[b->nres] = (unsigned)i;
+		b->word[b->nres++] = v.word;
+	}
+}
+
+/* The kernel command line a Mint node needs: who it is, its memory, its cores, the region. */
+static void
+boot_cmdline(struct agent *a, struct boot *b, const Mint__Boot *req)
+{
+	size_t off = 0, len = sizeof(b->cmdline);
+
+	off += (size_t)snprintf(b->cmdline + off, len - off, "mint.node=%u mint.region=%s mint.cpus=%s",
+	    b->node, a->region_spec, b->cpus);
+	for (size_t i = 0; i < req->n_mem && off < len; i++)
+		off += (size_t)snprintf(b->cmdline + off, len - off, " memmap=%" PRIu64 "M@0x%" PRIx64,
+		    req->mem[i]->bytes >> 20, req->mem[i]->addr);
+	if (req->n_devices > 0 && off < len)
+		off += (size_t)snprintf(b->cmdline + off, len - off, " mint.devices=%s", b->devices);
+	if (req->append != NULL && req->append[0] != '\0' && off < len)
+		snprintf(b->cmdline + off, len - off, " %s", req->append);
+}
+
+int
+handle_boot(struct agent *a, const struct peer *who, const struct reply_to *rt,
+    const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t len)
+{
+	const Mint__Boot *req = cmd->boot;
+	uint64_t bits[CPULIST_WORDS] = { 0 };
+	struct node_view nv;
+	struct stat st;
+	struct boot *b;
+	size_t off = 0;
+	int rc;
+
+	if (req == NULL || !cmd->has_to_node) {
+		snprintf(msg, len, "boot which node, with what? (node boot NODE --kernel ... --cpus ...)");
+		return -EINVAL;
+	}
+	if (a->booting != NULL) {
+		snprintf(msg, len, "node %u is booting node %u: one boot at a time", a->node,
+		    a->booting->node);
+		return -EBUSY;
+	}
+	if ((b = calloc(1, sizeof(*b))) == NULL) {
+		snprintf(msg, len, "out of memory");
+		return -ENOMEM;
+	}
+	b->a = a;
+	b->rt = *rt;
+	b->node = cmd->to_node;
+	/* every problem at once, as one message; nothing is reserved until all is well */
+	msg[0] = '\0';
+	if (b->node >= a->region.layout.nodes)
+		problem(msg, len, &off, "node %u: the region has nodes 0 to %u", b->node,
+		    a->region.layout.nodes - 1);
+	else if (node_read(&a->region, b->node, &nv) == 0 && nv.state != MINT_NODE_ABSENT &&
+	    nv.state != MINT_NODE_DEAD && !a->watch.peer[b->node].dead && b->node != a->node)
+		problem(msg, len, &off, "node %u is %s (epoch %" PRIu32 "): shut it down first", b->node,
+		    node_state_name(nv.state), nv.epoch);
+	else if (b->node == a->node)
+		problem(msg, len, &off, "node %u is this node, running", b->node);
+	else
+		b->epoch0 = nv.epoch;
+	if (req->kernel == NULL || req->kernel[0] == '\0')
+		problem(msg, len, &off, "no kernel (--kernel IMAGE)");
+	else if (stat(req->kernel, &st) < 0 || !S_ISREG(st.st_mode))
+		problem(msg, len, &off, "kernel %s: %s", req->kernel,
+		    errno ? strerror(errno) : "not a file");
+	if (req->initrd != NULL && req->initrd[0] != '\0' &&
+	    (stat(req->initrd, &st) < 0 || !S_ISREG(st.st_mode)))
+		problem(msg, len, &off, "initrd %s: %s", req->initrd, errno ? strerror(errno) : "not a file");
+	if (req->n_cpus == 0)
+		problem(msg, len, &off, "no cores (--cpus LIST)");
+	for (size_t i = 0; i < req->n_cpus; i++) {
+		char what[32];
+		snprintf(what, sizeof(what), "cpu %" PRIu32, req->cpus[i]);
+		want(a, b, res_find(&a->region, MINT_RES_CPU, req->cpus[i]), what, msg, len, &off);
+		if (req->cpus[i] < CPULIST_MAX)
+			bits[req->cpus[i] / 64] |= 1ULL << (req->cpus[i] % 64);
+	}
+	for (size_t i = 0; i < req->n_mem; i++) {
+		uint64_t base = req->mem[i]->addr, size = req->mem[i]->bytes, covered = 0;
+
+		for (size_t k = 0; k < i; k++)
+			if (base < req->mem[k]->addr + req->mem[k]->bytes &&
+			    req->mem[k]->addr < base + size)
+				problem(msg, len, &off, "memory 0x%" PRIx64 " overlaps memory 0x%" PRIx64
+				    " of the same request", base, req->mem[k]->addr);
+		if (a->region_phys_size > 0 && base < a->region_phys + a->region_phys_size &&
+		    a->region_phys < base + size)
+			problem(msg, len, &off, "memory 0x%" PRIx64 "+%" PRIu64 "M overlaps the shared "
+			    "region", base, size >> 20);
+		/* every block of the range must be a free block of the table */
+		for (unsigned e = 0; e < a->region.layout.res_count; e++) {
+			struct res_view v;
+			char what[64], w[64];
+
+			if (res_read(&a->region, e, &v) < 0 || v.kind != MINT_RES_MEM ||
+			    v.base + v.size <= base || v.base >= base + size)
+				continue;
+			if (v.base < base || v.base + v.size > base + size) {
+				problem(msg, len, &off, "memory 0x%" PRIx64 "+%" PRIu64 "M cuts block %u "
+				    "(0x%" PRIx64 "+%" PRIu64 "M): whole blocks only", base, size >> 20, v.index,
+				    v.base, v.size >> 20);
+				continue;
+			}
+			covered += v.size;
+			res_describe(&v, what, sizeof(what));
+			if (v.state != MINT_RS_FREE) {
+				where(&v, w, sizeof(w));
+				problem(msg, len, &off, "memory 0x%" PRIx64 ": %s is %s (it overlaps node "
+				    "%u's memory)", base, what, w, v.owner);
+			} else if (b->nres < BOOT_MAX_RES) {
+				b->res[b->nres] = e;
+				b->word[b->nres++] = v.word;
+			}
+		}
+		if (covered < size)
+			problem(msg, len, &off, "memory 0x%" PRIx64 "+%" PRIu64 "M is not all memory "
+			    "blocks of the machine", base, size >> 20);
+	}
+	for (size_t i = 0; i < req->n_devices; i++) {
+		char what[64];
+		snprintf(what, sizeof(what), "device %s", req->devices[i]);
+		want(a, b, res_find_name(&a->region, MINT_RES_DEV, req->devices[i]), what, msg, len,
+		    &off);
+	}
+	if (a->start_hook == NULL && off == 0)
+		problem(msg, len, &off, "node %u has no start hook (mint-agent --start-hook): stock "
+		    "Linux cannot start a kernel on spare cores", a->node);
+	if (off > 0) {
+		free(b);
+		log_info("boot refused: %s", msg);
+		return -EINVAL;
+	}
+	/* reserve: every entry BOOTING for the node, or none */
+	for (int i = 0; i < b->nres; i++)
+		if (res_move(&a->region, b->res[i], &b->word[i], MINT_RS_BOOTING, b->node, MINT_NO_NODE,
+		    a->epoch, 0) < 0) {
+			struct res_view v;
+			char what[64];
+
+			res_read(&a->region, b->res[i], &v);
+			res_describe(&v, what, sizeof(what));
+			b->nres = i;
+			boot_release(b);
+			free(b);
+			snprintf(msg, len, "%s was taken meanwhile: nothing is reserved", what);
+			return -EAGAIN;
+		}
+	cpulist_format(bits, b->cpus, sizeof(b->cpus));
+	for (size_t i = 0, o = 0; i < req->n_mem && o < sizeof(b->mem); i++)
+		o += (size_t)snprintf(b->mem + o, sizeof(b->mem) - o, "%s%" PRIu64 "M@0x%" PRIx64,
+		    i ? "," : "", req->mem[i]->bytes >> 20, req->mem[i]->addr);
+	for (size_t i = 0, o = 0; i < req->n_devices && o < sizeof(b->devices); i++)
+		o += (size_t)snprintf(b->devices + o, sizeof(b->devices) - o, "%s%s", i ? "," : "",
+		    req->devices[i]);
+	snprintf(b->kernel, sizeof(b->kernel), "%s", req->kernel);
+	snprintf(b->initrd, sizeof(b->initrd), "%s", req->initrd ? req->initrd : "");
+	boot_cmdline(a, b, req);
+	b->started = ev_now(a->loop);
+	a->booting = b;
+	log_info("booting node %u (asked by uid %d): %d entries reserved; %s --load %s: %s",
+	    b->node, (int)who->uid, b->nres, a->kexec, b->kernel, b->cmdline);
+	{
+		char initrd[300], line[2100];
+		char *argv[6];
+		int n = 0;
+
+		snprintf(initrd, sizeof(initrd), "--initrd=%s", b->initrd);
+		snprintf(line, sizeof(line), "--command-line=%s", b->cmdline);
+		argv[n++] = a->kexec;
+		argv[n++] = "--load";
+		argv[n++] = b->kernel;
+		if (b->initrd[0] != '\0')
+			argv[n++] = initrd;
+		argv[n++] = line;
+		argv[n] = NULL;
+		if ((rc = boot_spawn(b, argv)) < 0) {
+			boot_end(b, rc, "node %u: cannot run %s: %s", b->node, a->kexec, strerror(-rc));
+			return HANDLE_LATER;
+		}
+	}
+	return HANDLE_LATER;
+}
+
+/* ---- shutdown ---- */
+
+/* Stop every running guest: a clean shutdown, then destroy after a while. */
+static int
+guests_stop_all(struct job *j)
+{
+	struct agent *a = j->arg;
+	virConnectPtr c = virConnectOpen(a->guests.uri);
+	virDomainPtr *doms = NULL;
+	int n;
+
+	if (c == NULL) {
+		snprintf(j->msg, sizeof(j->msg), "libvirt %s: cannot connect", a->guests.uri);
+		return -ECONNREFUSED;
+	}
+	n = virConnectListAllDomains(c, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+	for (int i = 0; i < n; i++)
+		virDomainShutdown(doms[i]);
+	for (int t = 0; t < 100 && n > 0; t++) {
+		int left = 0;
+		for (int i = 0; i < n; i++)
+			left += virDomainIsActive(doms[i]) == 1;
+		if (left == 0)
+			break;
+		usleep(100000);
+	}
+	for (int i = 0; i < n; i++) {
+		if (virDomainIsActive(doms[i]) == 1)
+			virDomainDestroy(doms[i]);
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	virConnectClose(c);
+	snprintf(j->msg, sizeof(j->msg), "%d guests stopped", n < 0 ? 0 : n);
+	return n < 0 ? -EIO : 0;
+}
+
+static void
+shutdown_exit_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	ev_break(loop, EVBREAK_ALL);
+}
+
+/* The guests are stopped: give everything back, answer, and leave. */
+static void
+shutdown_release(struct job *j)
+{
+	struct agent *a = j->arg;
+	char msg[1024], what[64], why[256];
+	size_t off;
+	unsigned freed = 0;
+
+	node_set_state(&a->region, a->node, MINT_NODE_STOPPING);
+	if (a->backend.ops->leave != NULL)
+		a->backend.ops->leave(&a->backend, why, sizeof(why));
+	off = (size_t)snprintf(msg, sizeof(msg), "node %u shut down (%s); free now:", a->node, j->msg);
+	for (unsigned i = 0; i < a->region.layout.res_count; i++) {
+		struct res_view v;
+
+		if (res_read(&a->region, i, &v) < 0 || v.kind == MINT_RES_NONE || v.owner != a->node ||
+		    v.state == MINT_RS_FREE || v.state == MINT_RS_CLAIMING)
+			continue;
+		res_describe(&v, what, sizeof(what));
+		/* its kernel is going away: what it cannot take down goes anyway */
+		if (backend_apply(&a->backend, &v, a->node, 0, why, sizeof(why)) < 0)
+			log_debug("%s: %s", what, why);
+		if (res_move(&a->region, i, &v.word, MINT_RS_FREE, MINT_NO_NODE, a->node, a->epoch, 0) == 0) {
+			freed++;
+			if (off < sizeof(msg))
+				off += (size_t)snprintf(msg + off, sizeof(msg) - off, " %s", what);
+		}
+	}
+	if (freed == 0 && off < sizeof(msg))
+		snprintf(msg + off, sizeof(msg) - off, " nothing");
+	log_info("%s", msg);
+	agent_reply(a, &a->shutdown_rt, 0, msg);
+	a->stopping = 1;
+	/* a moment for the answer to reach the asker's ring, then out */
+	ev_timer_init(&a->exit_timer, shutdown_exit_cb, 0.2, 0);
+	ev_timer_start(a->loop, &a->exit_timer);
+	free(j);
+}
+
+int
+handle_shutdown(struct agent *a, const struct peer *who, const struct reply_to *rt,
+    const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t len)
+{
+	int force = cmd->has_force && cmd->force, running = 0, n = 0;
+	struct guest_info g[GUESTS_MAX];
+	char cause[256];
+	size_t off;
+	struct job *j;
+
+	if (a->stopping || a->moves != NULL || a->booting != NULL) {
+		snprintf(msg, len, "node %u is busy (%s): try again when it is done", a->node,
+		    a->stopping ? "stopping" : a->moves ? "moving resources" : "booting a node");
+		return -EBUSY;
+	}
+	off = (size_t)snprintf(msg, len, "node %u runs guests:", a->node);
+	if (guests_list(&a->guests, g, GUESTS_MAX, &n, (uint64_t)(ev_time() * 1e9), cause,
+	    sizeof(cause)) == 0)
+		for (int i = 0; i < n; i++)
+			if (g[i].state == MINT__GUEST_STATE__GUEST_RUNNING ||
+			    g[i].state == MINT__GUEST_STATE__GUEST_PAUSED) {
+				running++;
+				if (off < len)
+					off += (size_t)snprintf(msg + off, len - off, " %s", g[i].name);
+			}
+	if (running > 0 && !force) {
+		if (off < len)
+			snprintf(msg + off, len - off, ": stop them first, or --force to stop them");
+		return -EBUSY;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		snprintf(msg, len, "out of memory");
+		return -ENOMEM;
+	}
+	log_info("shutting down (asked by uid %d)%s", (int)who->uid,
+	    running ? ", stopping its guests first" : "");
+	a->shutdown_rt = *rt;
+	a->stopping = 1;
+	j->arg = a;
+	j->done = shutdown_release;
+	if (running == 0) {
+		snprintf(j->msg, sizeof(j->msg), "no guests");
+		shutdown_release(j);
+		return HANDLE_LATER;
+	}
+	j->fn = guests_stop_all;
+	if (worker_run(j) < 0) {
+		j->rc = guests_stop_all(j);
+		shutdown_release(j);
+	}
+	return HANDLE_LATER;
+}
+
+/* ---- reboot ---- */
+
+static int
+run_wait(char *const argv[], char *msg, size_t len)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	snprintf(msg, len, "%s %s failed (%s %d)", argv[0], argv[1], WIFEXITED(st) ? "exit status" :
+	    "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	return -EIO;
+}
+
+/* kexec -e: on a real node it does not return; where it does, the agent starts again. */
+static void
+reboot_exec_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct agent *a = w->data;
+	char *argv[] = { a->kexec, "-e", NULL };
+	char msg[256];
+
+	log_info("node %u: kexec -e", a->node);
+	if (run_wait(argv, msg, sizeof(msg)) < 0) {
+		log_warn("reboot: %s: staying up", msg);
+		a->stopping = 0;
+		node_set_state(&a->region, a->node, MINT_NODE_ONLINE);
+		return;
+	}
+	/* still here (a stand-in kexec): what the new kernel would do, the agent starting */
+	a->reexec = 1;
+	ev_break(loop, EVBREAK_ALL);
+}
+
+int
+handle_reboot(struct agent *a, const struct peer *who, const struct reply_to *rt,
+    const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t len)
+{
+	char initrd[300], *argv[6];
+	int n = 0, rc;
+
+	if (a->stopping || a->moves != NULL || a->booting != NULL) {
+		snprintf(msg, len, "node %u is busy: try again when it is done", a->node);
+		return -EBUSY;
+	}
+	snprintf(initrd, sizeof(initrd), "--initrd=%s", a->reboot_initrd ? a->reboot_initrd : "");
+	argv[n++] = a->kexec;
+	argv[n++] = "--load";
+	argv[n++] = a->reboot_kernel;
+	if (a->reboot_initrd != NULL)
+		argv[n++] = initrd;
+	argv[n++] = "--reuse-cmdline";
+	argv[n] = NULL;
+	if ((rc = run_wait(argv, msg, len)) < 0)
+		return rc;
+	log_info("node %u: rebooting through kexec (asked by uid %d), epoch %" PRIu32, a->node,
+	    (int)who->uid, a->epoch);
+	a->stopping = 1;
+	node_set_state(&a->region, a->node, MINT_NODE_STOPPING);
+	ev_timer_init(&a->exit_timer, reboot_exec_cb, 0.2, 0);
+	a->exit_timer.data = a;
+	ev_timer_start(a->loop, &a->exit_timer);
+	snprintf(msg, len, "node %u: %s loaded, rebooting (epoch %" PRIu32 ")", a->node,
+	    a->reboot_kernel, a->epoch);
+	return 0;
+}

@@ -1,0 +1,132 @@
+#!/bin/sh
+# A node's life on a simulated machine: config check; node boot checked
+# against the table (every fault named, nothing reserved), run through a kexec
+# stand-in that records its arguments and the machine's start hook; shutdown
+# refused while guests run, forced, resources freed; reboot in place through
+# kexec with a new epoch and working channels; a killed agent found dead,
+# seen by events, reclaimed only once dead.
+set -u
+b=${top_builddir:-.}
+console="$b/console/mint-console"
+command -v jq >/dev/null 2>&1 || { echo "1..0 # SKIP jq not installed (tools/install-deps)"; exit 77; }
+d=$(mktemp -d)
+export MINT_RUN_DIR="$d/run" MINT_AGENT="$b/agent/mint-agent" MINT_REGION="file:$d/region"
+export MINT_SOCKET="$d/run/node0.sock"
+trap '"$console" machine stop "$d/m.conf" >/dev/null 2>&1; rm -rf "$d"' EXIT
+n=0
+ok() { n=$((n + 1)); if eval "$1"; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
+con() { "$console" "$@"; }
+
+# kexec stand-in: records each call; a kernel named *bad* fails to load
+cat >"$d/kexec" <<EOF2
+#!/bin/sh
+echo "\$*" >>"$d/kexec.log"
+case "\$*" in *bad*) echo "kexec: cannot load" >&2; exit 1 ;; esac
+exit 0
+EOF2
+chmod +x "$d/kexec"
+: >"$d/vmlinuz"; : >"$d/initrd"; : >"$d/vmlinuz-bad"
+cat >"$d/guests.xml" <<'EOF2'
+<node>
+  <domain type='test'>
+    <name>db</name>
+    <memory>131072</memory>
+    <vcpu>1</vcpu>
+    <os><type>hvm</type></os>
+  </domain>
+</node>
+EOF2
+cat >"$d/m.conf" <<EOF2
+region file:$d/region
+slots 5
+kexec $d/kexec
+boot-timeout 3000
+node 0 cores=0 memory=512M devices=eth0
+node 1 cores=1,2 memory=512M devices=eth1 libvirt=test://$d/guests.xml
+node 2 cores=3 memory=512M
+spare cores=4-6 memory=512M devices=disk3
+EOF2
+
+# --- config check ---
+ok 'con config check "$d/m.conf" | grep -q "fine: 3 nodes (5 slots), 4 cores, 1536 MiB"' "config check: the description is fine"
+ok 'con config check "$d/m.conf" --json | jq -e ".ok and .slots == 5" >/dev/null' "  also as JSON"
+badconf() {	# badconf EXTRA-LINE MESSAGE WHAT
+	{ cat "$d/m.conf"; printf '%s\n' "$1"; } >"$d/bad.conf"
+	expect=$2
+	ok '! con config check "$d/bad.conf" 2>"$d/err" && grep -q "$expect" "$d/err"' "config check refuses $3"
+}
+badconf "node 3 cores=7 memory=256M floor=512M" "floor (512 MiB) is more than its memory" "a floor above the memory"
+badconf "node 3 cores=4" "core 4 is node 3's and spare" "a core both spare and a node's"
+badconf "slots 2" "slots 2: the description has 3 nodes" "fewer slots than nodes"
+badconf "node 3 cores=7 memory=100M" "not whole" "memory that is not whole blocks"
+ok '! con config check "$d/nonexistent" 2>"$d/err" && grep -q "cannot read" "$d/err"' "config check of a missing file says so"
+
+ok 'con machine start "$d/m.conf" >/dev/null' "the machine starts (3 nodes, 2 slots and spare resources free)"
+# who has what, in what state (generations move with every change, even undone)
+table() { con resources --json | jq -c 'map({entry, state, owner})'; }
+before=$(table)
+
+# --- boot ---
+refused() {	# refused ARGS MESSAGE WHAT
+	args=$1 expect=$2
+	ok '! con node boot $args 2>"$d/err" && grep -q "$expect" "$d/err" && [ "$(table)" = "$before" ]' \
+	    "boot refused: $3, nothing reserved"
+}
+refused "3 --kernel $d/vmlinuz --cpus 4 --mem 128M@0x0" "block 0 is owned by node 0 (it overlaps node 0's memory)" "memory of another node"
+refused "3 --kernel $d/vmlinuz --cpus 1" "cpu 1 is owned by node 1" "a busy core"
+refused "3 --kernel $d/vmlinuz --cpus 4 --devices nosuch" "device nosuch is not in the machine" "an unknown device"
+refused "3 --kernel $d/missing --cpus 4" "kernel $d/missing: No such file" "a missing kernel file"
+refused "3 --kernel $d/vmlinuz --cpus 4 --mem 64M@0x60000000" "whole blocks only" "memory that cuts a block"
+refused "2 --kernel $d/vmlinuz --cpus 4" "node 2 is online" "a node that runs"
+ok '! con node boot 3 --kernel $d/missing --cpus 1 --devices nosuch 2>"$d/err" && grep -q "No such file.*cpu 1 is owned.*nosuch is not" "$d/err"' \
+    "  every problem of a request named at once"
+ok '! con node boot 3 --kernel $d/vmlinuz-bad --cpus 4 2>"$d/err" && grep -q "kexec --load failed" "$d/err" && [ "$(table)" = "$before" ]' \
+    "a kernel kexec cannot load: refused, the reservation released"
+: >"$d/kexec.log"
+ok 'con node boot 3 --kernel $d/vmlinuz --initrd $d/initrd --append "quiet loglevel=3" --cpus 4-5 --mem 256M@0x60000000 --devices disk3 >"$d/out" 2>&1' \
+    "node boot 3 with two spare cores, 256 MiB and a device"
+ok 'grep -q "node 3 booted: epoch 1" "$d/out"' "  it answers once the new node heartbeats"
+ok '[ "$(cat $d/kexec.log)" = "--load $d/vmlinuz --initrd=$d/initrd --command-line=mint.node=3 mint.region=file:$d/region mint.cpus=4-5 memmap=256M@0x60000000 mint.devices=disk3 quiet loglevel=3" ]' \
+    "  kexec --load got the kernel, initrd and a Mint node's command line"
+ok 'con nodes --json | jq -e ".[] | select(.node == 3) | .state == \"online\"" >/dev/null' "  node 3 is in nodes, online"
+ok 'con resources --json | jq -e "[.[] | select(.owner == 3 and .state == \"owned\")] | length == 5" >/dev/null' \
+    "  it owns its 2 cores, 2 blocks and the device"
+ok '[ "$(tr -d "\n" <$d/run/sim/node3/cpuset.cpus)" = 4-5 ] && [ -e $d/run/sim/node3/devices/disk3 ]' "  in its partition"
+# --- shutdown ---
+ok '! con node shutdown 1 2>"$d/err" && grep -q "node 1 runs guests: db" "$d/err"' "shutdown refused while guests run"
+ok 'con nodes --json | jq -e ".[] | select(.node == 1) | .state == \"online\"" >/dev/null' "  and the node keeps running"
+ok 'con node shutdown 1 --force >"$d/out" 2>&1 && grep -q "node 1 shut down (1 guests stopped); free now: cpu 1 cpu 2" "$d/out"' \
+    "shutdown --force stops the guests and the node"
+sleep 0.5
+ok 'con nodes --json | jq -e ".[] | select(.node == 1) | .state == \"absent\"" >/dev/null' "  node 1 is absent"
+ok '! con resources --json | jq -e ".[] | select(.owner == 1)" >/dev/null' "  everything it had is free"
+ok '[ -z "$(tr -d "\n" <$d/run/sim/node1/cpuset.cpus)" ] && [ -z "$(ls $d/run/sim/node1/devices)" ]' "  and out of its partition"
+
+# --- reboot ---
+: >"$d/kexec.log"
+e0=$(con nodes --json | jq -c '[.[] | select(.node != 2) | {node, epoch}]')
+ok 'con node reboot 2 >"$d/out" 2>&1 && grep -q "node 2 is back: epoch 2 (was 1)" "$d/out"' "node reboot 2: back with a new epoch"
+ok 'grep -q -- "--load .* --reuse-cmdline" "$d/kexec.log" && grep -qx -- "-e" "$d/kexec.log"' "  through kexec --load and kexec -e"
+ok '[ "$(con nodes --json | jq -c "[.[] | select(.node != 2) | {node, epoch}]")" = "$e0" ]' "  no other node restarted"
+ok 'con ping 2 | grep -q "node 2 epoch 2: alive"' "  node 0 reaches it through the rings again"
+ok 'con cpu move 4 --to 2 >/dev/null 2>&1 && con cpu move 4 --to 3 >/dev/null 2>&1' "  and moves to and from it work"
+
+# --- death, events, reclaim ---
+ok '! con node reclaim 3 2>"$d/err" && grep -q "still heartbeats" "$d/err"' "reclaim refused while node 3 heartbeats"
+con events --json -n 6 --timeout 10 >"$d/events" 2>&1 &
+ev=$!
+sleep 0.3
+kill -9 "$(cat $d/run/node3.pid)"
+t0=$(date +%s%N)
+until con nodes --json | jq -e ".[] | select(.node == 3) | .state == \"dead\"" >/dev/null 2>&1; do
+	[ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 5000 ] || break
+	sleep 0.05
+done
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+ok 'con nodes --json | jq -e ".[] | select(.node == 3) | .state == \"dead\"" >/dev/null' "a killed agent is found dead ($ms ms; 3 periods of 100 ms and a sample)"
+wait $ev
+ok 'jq -e -s "any(.[]; .type == \"node\" and .node == 3 and .event == \"dead\")" "$d/events" >/dev/null' "  events shows it"
+ok 'con resources --json | jq -e "[.[] | select(.owner == 3)] | all(.state == \"fenced\")" >/dev/null' "  what it had is fenced"
+ok 'con node reclaim 3 >"$d/out" 2>&1 && grep -q "free now" "$d/out" && ! con resources --json | jq -e ".[] | select(.owner == 3)" >/dev/null' \
+    "  reclaim, now accepted, frees it"
+echo "1..$n"
