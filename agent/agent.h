@@ -45,6 +45,7 @@ struct agent {
 	/* rings to and from every other node, woken through the node's bell */
 	struct doorbell bell;
 	ev_io bell_io;
+	ev_timer bell_poll;		/* without a doorbell: drain the rings now and then */
 	struct ring_tx tx[MINT_MAX_NODES];
 	struct ring_rx rx[MINT_MAX_NODES];
 	int rx_broken[MINT_MAX_NODES];	/* damage reported once */

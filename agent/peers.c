@@ -14,6 +14,7 @@
 #include "shm/node.h"
 
 #define PEER_REC_ENVELOPE	1	/* ring record type: a packed Envelope */
+#define PEERS_POLL_MS		5	/* without a doorbell */
 
 /* A request sent to another node for a console, until its reply or timeout. */
 struct pending {
@@ -164,6 +165,13 @@ peers_bell_cb(struct ev_loop *loop, ev_io *w, int revents)
 	for (unsigned j = 0; j < a->region.layout.nodes; j++)
 		if (j != a->node && !a->rx_broken[j] && !a->watch.peer[j].dead)
 			peer_drain(a, j);
+}
+
+/* No doorbell: look at every ring now and then. */
+static void
+peers_poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	ev_feed_event(loop, &((struct agent *)w->data)->bell_io, EV_READ);
 }
 
 static void
@@ -317,7 +325,19 @@ peers_open(struct agent *a)
 	char cause[256];
 	int rc;
 
-	if ((rc = doorbell_open_region_sock(&a->bell, a->region.fd, a->node)) < 0) {
+	if (a->region.kind == REGION_DEV) {
+		/* kernels of a Mint machine: the module's doorbell, or polling without one */
+		uint32_t bell = 0;
+
+		if ((rc = doorbell_open_dev(&a->bell, a->region.fd, &a->region, &bell)) == 0) {
+			node_set_bell(&a->region, a->node, bell);
+			log_info("node %u: doorbell %u (interrupts)", a->node, bell - 1);
+		} else {
+			log_warn("node %u: no doorbell (%s): polling the rings every %d ms", a->node,
+			    strerror(-rc), PEERS_POLL_MS);
+			a->bell.fd = -1;
+		}
+	} else if ((rc = doorbell_open_region_sock(&a->bell, a->region.fd, a->node)) < 0) {
 		log_warn("node %u: bell: %s%s", a->node, strerror(-rc),
 		    rc == -EADDRINUSE ? " (another agent is this node already?)" : "");
 		return rc;
@@ -335,7 +355,13 @@ peers_open(struct agent *a)
 	}
 	ev_io_init(&a->bell_io, peers_bell_cb, a->bell.fd, EV_READ);
 	a->bell_io.data = a;
-	ev_io_start(a->loop, &a->bell_io);
+	if (a->bell.fd >= 0) {
+		ev_io_start(a->loop, &a->bell_io);
+	} else {
+		ev_timer_init(&a->bell_poll, peers_poll_cb, PEERS_POLL_MS / 1000.0, PEERS_POLL_MS / 1000.0);
+		a->bell_poll.data = a;
+		ev_timer_start(a->loop, &a->bell_poll);
+	}
 	/* records may have come while no agent was here */
 	ev_feed_event(a->loop, &a->bell_io, EV_READ);
 	return 0;
@@ -347,5 +373,6 @@ peers_close(struct agent *a)
 	while (a->pending != NULL)
 		pending_drop(a, a->pending);
 	ev_io_stop(a->loop, &a->bell_io);
+	ev_timer_stop(a->loop, &a->bell_poll);
 	doorbell_close(&a->bell);
 }

@@ -59,6 +59,14 @@ print_json(const Mint__NodeStatus *st, const struct node_view *v)
 		    st->guests[k]->vcpus, st->guests[k]->memory_bytes,
 		    st->guests[k]->cpu_permille / 10.0);
 	}
+	printf("], \"channels\": [");
+	for (size_t k = 0; k < st->n_channels; k++) {
+		const Mint__Channel *c = st->channels[k];
+		printf("%s{\"peer\": %" PRIu32 ", \"tx_messages\": %" PRIu64 ", \"rx_messages\": %"
+		    PRIu64 ", \"tx_bytes\": %" PRIu64 ", \"rx_bytes\": %" PRIu64 ", \"errors\": %" PRIu64
+		    "}", k ? ", " : "", c->peer, c->tx_messages, c->rx_messages, c->tx_bytes, c->rx_bytes,
+		    c->errors);
+	}
 	printf("]}\n");
 }
 

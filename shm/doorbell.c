@@ -1,5 +1,6 @@
 /* Doorbell backends: futex and bell sockets under one kernel, polling with back-off anywhere. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <poll.h>
@@ -7,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -14,8 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kernel/mint-uapi.h"
 #include "shm/atomic.h"
 #include "shm/doorbell.h"
+#include "shm/node.h"
 
 int64_t
 doorbell_now_ns(void)
@@ -98,7 +102,12 @@ doorbell_drain(const struct doorbell *db)
 {
 	char buf[64];
 
-	if (db->fd >= 0)
+	if (db->fd < 0)
+		return;
+	if (db->kind == DOORBELL_DEV)	/* the device reads a count; one read takes them all */
+		while (read(db->fd, buf, sizeof(uint64_t)) > 0)
+			;
+	else
 		while (recv(db->fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
 			;
 }
@@ -129,9 +138,21 @@ sock_ring(const struct doorbell *db, uint32_t *word, unsigned peer)
 	sendto(db->fd, &b, 1, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&sun, len);
 }
 
+/* Under the module: ring the peer's doorbell interrupt; its device turns readable. */
+static void
+dev_ring(const struct doorbell *db, uint32_t *word, unsigned peer)
+{
+	struct mint_bell ring = { node_bell(db->region, peer), 0 };
+
+	/* a peer with no bell yet has not attached: it drains every ring when it does */
+	if (ring.bell != 0)
+		(void)ioctl(db->fd, MINT_IOC_RING, &ring);
+}
+
 static const struct doorbell_ops futex_ops = { futex_wait, futex_ring };
 static const struct doorbell_ops poll_ops = { poll_wait, poll_ring };
 static const struct doorbell_ops sock_ops = { sock_wait, sock_ring };
+static const struct doorbell_ops dev_ops = { sock_wait, dev_ring };	/* waits alike: poll, drain */
 
 /*
  * The bell of node self on machine (a short name that tells this machine's
@@ -174,6 +195,33 @@ doorbell_open_region_sock(struct doorbell *db, int region_fd, unsigned self)
 	return doorbell_open_sock(db, machine, self);
 }
 
+/*
+ * This node's doorbell on the module's device dev_fd (the region's own fd):
+ * *bell is where peers ring it, for the node table. -EOPNOTSUPP when the
+ * device has none (a reserved range without a Mint kernel's IPI): poll then.
+ */
+int
+doorbell_open_dev(struct doorbell *db, int dev_fd, const void *region, uint32_t *bell)
+{
+	struct mint_info info;
+
+	memset(db, 0, sizeof(*db));
+	db->fd = -1;
+	db->kind = DOORBELL_DEV;
+	db->ops = &dev_ops;
+	db->region = region;
+	if (ioctl(dev_fd, MINT_IOC_INFO, &info) < 0)
+		return -errno;
+	if (info.bell == 0)
+		return -EOPNOTSUPP;
+	if ((db->fd = fcntl(dev_fd, F_DUPFD_CLOEXEC, 0)) < 0)
+		return -errno;
+	/* drain reads must not block; the region's mapping does not care */
+	(void)fcntl(db->fd, F_SETFL, fcntl(db->fd, F_GETFL) | O_NONBLOCK);
+	*bell = info.bell;
+	return 0;
+}
+
 void
 doorbell_close(struct doorbell *db)
 {
@@ -196,7 +244,8 @@ doorbell_init(struct doorbell *db, enum doorbell_kind kind)
 		db->ops = &poll_ops;
 		return 0;
 	case DOORBELL_SOCK:
-		break;		/* doorbell_open_sock */
+	case DOORBELL_DEV:
+		break;		/* doorbell_open_sock, doorbell_open_dev */
 	}
 	return -EINVAL;
 }
@@ -205,6 +254,7 @@ static const char *const doorbell_names[] = {
 	[DOORBELL_FUTEX] = "futex",
 	[DOORBELL_POLL] = "poll",
 	[DOORBELL_SOCK] = "sock",
+	[DOORBELL_DEV] = "dev",
 };
 
 const char *

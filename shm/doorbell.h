@@ -12,6 +12,7 @@ enum doorbell_kind {
 	DOORBELL_FUTEX,		/* processes under one kernel */
 	DOORBELL_POLL,		/* no wake-up at all: sleep with back-off and look */
 	DOORBELL_SOCK,		/* processes under one kernel, with a pollable fd per node */
+	DOORBELL_DEV,		/* kernels of a Mint machine: the module's doorbell interrupt */
 };
 
 struct doorbell;
@@ -29,11 +30,13 @@ struct doorbell {
 	enum doorbell_kind kind;
 	int fd;			/* pollable backends: readable when rung */
 	char machine[32];	/* DOORBELL_SOCK: names this machine's bells */
+	const void *region;	/* DOORBELL_DEV: the region, whose node table says each bell */
 };
 
 int doorbell_init(struct doorbell *db, enum doorbell_kind kind);
 int doorbell_open_sock(struct doorbell *db, const char *machine, unsigned self);
 int doorbell_open_region_sock(struct doorbell *db, int region_fd, unsigned self);
+int doorbell_open_dev(struct doorbell *db, int dev_fd, const void *region, uint32_t *bell);
 void doorbell_drain(const struct doorbell *db);
 void doorbell_close(struct doorbell *db);
 int doorbell_parse(const char *name, enum doorbell_kind *kind);

@@ -14,7 +14,7 @@
 #endif
 
 #define MINT_MAGIC		0x4d48535f544e494dULL	/* "MINT_SHM" */
-#define MINT_LAYOUT_VERSION	1	/* bump on any change to this file */
+#define MINT_LAYOUT_VERSION	2	/* bump on any change to this file */
 
 #define MINT_MAX_NODES		64
 #define MINT_LINE		64	/* cache line; every shared block is aligned to it */
@@ -76,7 +76,7 @@ struct mint_node {
 	uint32_t status_seq;
 	uint32_t status_len;	/* bytes of snapshot, <= layout.status_max */
 	uint32_t pid;		/* of the attached agent, for diagnostics only */
-	uint32_t pad0;
+	uint32_t bell;		/* its doorbell address + 1 (the module's); 0: none */
 	uint8_t pad[MINT_LINE - 32];
 	/* uint8_t status[layout.status_max] follows */
 };

@@ -34,9 +34,26 @@ node_attach(const struct mint_region *r, unsigned node, uint32_t state, uint32_t
 		e = 1;
 	store_release(&n->epoch, e);
 	store_relaxed(&n->pid, pid);
+	store_relaxed(&n->bell, 0);	/* the last life's doorbell is not this one's */
 	store_release(&n->state, state);
 	*epoch = e;
 	return 0;
+}
+
+/* Where node's doorbell rings (the module's bell address + 1; 0: none). */
+int
+node_set_bell(const struct mint_region *r, unsigned node, uint32_t bell)
+{
+	if (node >= r->layout.nodes)
+		return -EINVAL;
+	store_release(&region_node(r, node)->bell, bell);
+	return 0;
+}
+
+uint32_t
+node_bell(const struct mint_region *r, unsigned node)
+{
+	return node < r->layout.nodes ? load_acquire(&region_node(r, node)->bell) : 0;
 }
 
 int

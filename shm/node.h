@@ -20,6 +20,8 @@ struct node_view {
 int node_attach(const struct mint_region *r, unsigned node, uint32_t state,
 	    uint32_t pid, uint32_t *epoch);
 int node_set_state(const struct mint_region *r, unsigned node, uint32_t state);
+int node_set_bell(const struct mint_region *r, unsigned node, uint32_t bell);
+uint32_t node_bell(const struct mint_region *r, unsigned node);
 void node_heartbeat(const struct mint_region *r, unsigned node);
 int node_read(const struct mint_region *r, unsigned node, struct node_view *v);
 int node_publish_status(const struct mint_region *r, unsigned node, const void *buf,

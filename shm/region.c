@@ -7,11 +7,13 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "kernel/mint-uapi.h"
 #include "shm/atomic.h"
 #include "shm/cause.h"
 #include "shm/crc32c.h"
@@ -146,6 +148,14 @@ map_fd(struct mint_region *r, int fd, uint64_t size, int flags, int prot_rw,
 			return shm_fail(cause, len, -errno, "cannot size the region to %" PRIu64
 			    " bytes: %s", size, strerror(errno));
 	} else {
+		struct mint_info info;
+
+		/* the module's device says how large its region is, and where */
+		if (S_ISCHR(st.st_mode) && ioctl(fd, MINT_IOC_INFO, &info) == 0) {
+			if (size == 0 || size > info.size)
+				size = info.size;
+			r->phys = info.phys;
+		}
 		if (size == 0)
 			size = (uint64_t)st.st_size;
 		if (size == 0)

@@ -24,6 +24,7 @@ struct mint_region {
 	int fd;
 	enum region_kind kind;
 	uint32_t generation;	/* format generation seen at attach */
+	uint64_t phys;		/* the module's region: its physical address; else 0 */
 	struct mint_layout layout;
 };
 

@@ -108,3 +108,12 @@ EXTRA_DIST += tests/t-move.sh tests/t-sysfs.sh tests/t-move-cpuset.sh tests/vm/m
 # node lifecycle: boot, shutdown, reboot, death, events, reclaim, config check
 TESTS += tests/t-lifecycle.sh
 EXTRA_DIST += tests/t-lifecycle.sh
+
+# real kernels as nodes: two VMs sharing a region through ivshmem-doorbell and the module
+TESTS += tests/t-vm.sh
+EXTRA_DIST += tests/t-vm.sh
+
+# the VM tests alone (they are in make check too)
+check-vm: all tests/test-ivshmem-server
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS="tests/t-vm.sh tests/t-move-cpuset.sh"
+.PHONY: check-vm

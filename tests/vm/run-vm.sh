@@ -1,22 +1,23 @@
 #!/bin/sh
-# run-vm.sh [--smp N] [--mem SIZE] [--append ARGS] [--timeout S] INITRAMFS:
+# run-vm.sh [--smp N] [--mem SIZE] [--append ARGS] [--qemu ARGS] [--timeout S] INITRAMFS:
 # boot this host's newest /boot/vmlinuz-* under QEMU TCG with INITRAMFS (made
 # by mkinitramfs.sh), print the guest's serial output as it comes, and exit
 # with the status of its "MINT-VM-RESULT N" line: 124 on timeout, 1 if the
 # guest gave no result, 77 (with a reason) if qemu, a kernel or busybox-static
 # is missing. QEMU never outlives this script.
 set -u
-smp=2 mem=1G append= timeout=300
+smp=2 mem=1G append= timeout=300 extra=
 while [ $# -gt 1 ]; do
 	case $1 in
 	--smp) smp=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
+	--qemu) extra=$2; shift 2 ;;	# more QEMU options (split at spaces)
 	--timeout) timeout=$2; shift 2 ;;
 	*) break ;;
 	esac
 done
-[ $# -eq 1 ] || { echo "usage: $0 [--smp N] [--mem SIZE] [--append ARGS] [--timeout S] INITRAMFS" >&2; exit 2; }
+[ $# -eq 1 ] || { echo "usage: $0 [--smp N] [--mem SIZE] [--append ARGS] [--qemu ARGS] [--timeout S] INITRAMFS" >&2; exit 2; }
 initrd=$1
 
 skip() { echo "run-vm: $*"; exit 77; }
@@ -38,7 +39,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
 "$qemu" -accel tcg -smp "$smp" -m "$mem" -kernel "$kernel" -initrd "$initrd" \
-    -append "console=ttyS0 quiet panic=-1 $append" -nographic -no-reboot -nic none \
+    -append "console=ttyS0 quiet panic=-1 $append" -nographic -no-reboot -nic none $extra \
     </dev/null >"$log" 2>&1 &
 qpid=$!
 # the serial output as it comes, without the tty's carriage returns

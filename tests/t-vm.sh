@@ -1,0 +1,123 @@
+#!/bin/sh
+# Real kernels as nodes: two QEMU TCG VMs (Debian's kernel) share one region
+# through ivshmem-doorbell, served by tools/ivshmem-server. Inside each: the
+# mint module loads and maps the region, node 0 formats it and node 1
+# attaches, the agents exchange status through the rings woken by doorbell
+# interrupts (the module's interrupt count moves; no polling), mint-console
+# nodes inside either VM shows both, and when node 1's agent is SIGKILLed
+# node 0 finds it dead.
+set -u
+b=${top_builddir:-.}
+s=${top_srcdir:-.}
+vm="$s/tests/vm"
+skip() { echo "1..0 # SKIP $*"; exit 77; }
+[ "$(id -u)" = 0 ] || skip "needs root (qemu, /boot, the module inside the VM)"
+command -v qemu-system-x86_64 >/dev/null 2>&1 || skip "no qemu-system-x86_64 (apt-get install qemu-system-x86)"
+ls /boot/vmlinuz-* >/dev/null 2>&1 || skip "no kernel /boot/vmlinuz-* to boot"
+[ -x /bin/busybox ] || skip "no /bin/busybox (apt-get install busybox-static)"
+[ -f "$b/kernel/mint.ko" ] || skip "no kernel/mint.ko: configure found no kernel headers (apt-get install linux-headers-amd64)"
+server="$b/tools/ivshmem-server"
+[ -x "$server" ] || skip "no $server built"
+kver=$(ls /boot/vmlinuz-* | sort -V | tail -n 1 | sed 's|.*/vmlinuz-||')
+modinfo -F vermagic "$b/kernel/mint.ko" 2>/dev/null | grep -q "^$kver " ||
+    skip "kernel/mint.ko was built for another kernel than /boot/vmlinuz-$kver (KDIR)"
+export MINT_AGENT="${MINT_AGENT:-$b/agent/mint-agent}" MINT_CONSOLE="${MINT_CONSOLE:-$b/console/mint-console}"
+
+d=$(mktemp -d)
+spid= p0= p1=
+cleanup() {
+	for p in $p0 $p1 $spid; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$d" /dev/shm/mint-vm-$$
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+cat >"$d/inner.sh" <<'INNER'
+#!/bin/sh
+set -u
+node=$(sed -n 's/.*mint\.node=\([0-9]*\).*/\1/p' /proc/cmdline)
+other=$((1 - node))
+export MINT_REGION=dev:/dev/mint0 MINT_SOCKET=/run/mint/agent.sock
+failed=0
+ok() { if eval "$1"; then echo "ok - node $node: $2"; else echo "not ok - node $node: $2"; failed=1; fi; }
+bells() { awk '/ mint$/ { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i } END { print n + 0 }' /proc/interrupts; }
+# node_state N: N's state as mint-console nodes --json says it (online, dead, ...)
+node_state() {
+	mint-console nodes --json 2>/dev/null | tr -d ' \n' | grep -o "\"node\":$1,\"state\":\"[a-z]*\"" |
+	    sed 's/.*"state":"//; s/"$//'
+}
+until_ok() {	# until_ok SECONDS COMMAND
+	t=0
+	while [ $t -lt $(($1 * 10)) ]; do eval "$2" && return 0; sleep 0.1; t=$((t + 1)); done
+	return 1
+}
+
+ok 'insmod /mint.ko' "the module loads"
+ok '[ -c /dev/mint0 ]' "/dev/mint0 is there"
+ok 'grep -q "ready ivshmem bell [1-9]" /sys/class/misc/mint0/state' "  an ivshmem region with a doorbell ($(cat /sys/class/misc/mint0/state))"
+ok '[ "$(cat /sys/class/misc/mint0/size)" = 67108864 ]' "  of 64 MiB at $(cat /sys/class/misc/mint0/base)"
+if [ "$node" = 0 ]; then
+	ok 'mint-console format nodes=2 >/tmp/out 2>&1' "formats the region"
+else
+	ok 'until_ok 60 "mint-console nodes >/dev/null 2>&1"' "attaches the region node 0 formatted"
+fi
+mkdir -p /run/mint
+mint-agent -r dev:/dev/mint0 -n "$node" -f --mode real --socket /run/mint/agent.sock >/tmp/agent.log 2>&1 &
+agent=$!
+ok 'until_ok 60 "[ -n \"\$(node_state $other)\" ]"' "sees node $other"
+[ "$failed" = 0 ] || { sed 's/^/# /' /tmp/agent.log; exit 1; }
+ok 'until_ok 60 "[ \"\$(node_state 0)\$(node_state 1)\" = onlineonline ]"' \
+    "mint-console nodes shows both nodes online"
+ok 'grep -q "doorbell [0-9]* (interrupts)" /tmp/agent.log' "its agent sleeps on the doorbell ($(grep -o 'doorbell [0-9]* (interrupts)' /tmp/agent.log))"
+before=$(bells)
+i=0; while [ $i -lt 20 ] && mint-console ping $other >/dev/null 2>&1; do i=$((i + 1)); done
+after=$(bells)
+ok '[ $i = 20 ]' "20 requests to node $other through the rings"
+ok '[ "$after" -gt "$before" ]' "  woken by doorbell interrupts ($before -> $after)"
+ok 'mint-console status $other --json >/dev/null' "node $other's status reads"
+if [ "$node" = 1 ]; then
+	# node 0 pings 20 times (and answers our 20), then waits for this agent to die
+	until_ok 120 "[ \"\$(mint-console status 1 --json | tr -d ' ' | grep -o '\"peer\":0,\"tx_messages\":[0-9]*,\"rx_messages\":[0-9]*' | sed 's/.*://')\" -ge 40 ]"
+	sleep 1
+	kill -9 $agent
+	echo "# node 1: agent killed"
+else
+	ok 'until_ok 60 "[ \"\$(node_state 1)\" = dead ]"' "finds node 1 dead once its agent is killed"
+	mint-console nodes | sed 's/^/# /'
+	kill $agent
+fi
+[ "$failed" = 0 ] || { echo "# agent log:"; sed 's/^/# /' /tmp/agent.log; }
+exit $failed
+INNER
+
+shm=/dev/shm/mint-vm-$$
+"$server" -S "$d/ivshmem.sock" -m "$shm" -l 64M -n 2 >"$d/server.log" 2>&1 &
+spid=$!
+i=0; until [ -S "$d/ivshmem.sock" ] || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+[ -S "$d/ivshmem.sock" ] || { cat "$d/server.log"; echo "1..0 # SKIP the ivshmem server did not start"; exit 77; }
+
+sh "$vm/mkinitramfs.sh" "$d/initrd.gz" "$d/inner.sh" "$b/kernel/mint.ko" >"$d/mk.log" 2>&1 ||
+    { r=$?; cat "$d/mk.log"; [ $r = 77 ] && exit 77; echo "1..0 # SKIP cannot build the initramfs"; exit 77; }
+for k in 0 1; do
+	sh "$vm/run-vm.sh" --smp 1 --mem 512M --timeout 200 --append "mint.node=$k loglevel=1" \
+	    --qemu "-chardev socket,path=$d/ivshmem.sock,id=ivsc -device ivshmem-doorbell,chardev=ivsc,vectors=2" \
+	    "$d/initrd.gz" >"$d/vm$k.log" 2>&1 &
+	eval p$k=\$!
+done
+wait $p0; r0=$?; p0=
+wait $p1; r1=$?; p1=
+n=0
+for k in 0 1; do
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) n=$((n + 1)); echo "ok $n - ${line#ok - }" ;;
+		"not ok - "*) n=$((n + 1)); echo "not ok $n - ${line#not ok - }" ;;
+		\#*) echo "$line" ;;
+		esac
+	done <"$d/vm$k.log"
+done
+n=$((n + 1))
+if [ $r0 = 0 ] && [ $r1 = 0 ]; then echo "ok $n - both VMs ran their part"; else
+	echo "not ok $n - both VMs ran their part (status $r0, $r1)"; tail -n 30 "$d/vm0.log" "$d/vm1.log" | sed 's/^/# /'; fi
+echo "1..$n"
