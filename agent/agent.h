@@ -77,6 +77,7 @@ struct agent {
 	int stopping;			/* shutting down or rebooting */
 	int reexec;			/* rebooted through a kexec that returned: start again */
 	ev_timer exit_timer;
+	ev_child reboot_child;		/* kexec --load of a reboot */
 
 	/* control socket */
 	const char *ctl_path;

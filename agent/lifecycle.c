@@ -580,16 +580,48 @@ reboot_exec_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+/* kexec --load ended: answer, then kexec -e (or stay up if the load failed) */
+static void
+reboot_loaded_cb(struct ev_loop *loop, ev_child *w, int revents)
+{
+	struct agent *a = w->data;
+	int st = w->rstatus;
+	char msg[256];
+
+	ev_child_stop(loop, w);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		snprintf(msg, sizeof(msg), "kexec --load %s failed (%s %d)", a->reboot_kernel,
+		    WIFEXITED(st) ? "exit status" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+		log_warn("reboot: %s", msg);
+		a->stopping = 0;
+		agent_reply(a, &a->shutdown_rt, -EIO, msg);
+		return;
+	}
+	log_info("node %u: rebooting through kexec, epoch %" PRIu32, a->node, a->epoch);
+	node_set_state(&a->region, a->node, MINT_NODE_STOPPING);
+	snprintf(msg, sizeof(msg), "node %u: %s loaded, rebooting (epoch %" PRIu32 ")", a->node,
+	    a->reboot_kernel, a->epoch);
+	agent_reply(a, &a->shutdown_rt, 0, msg);
+	ev_timer_init(&a->exit_timer, reboot_exec_cb, 0.2, 0);
+	a->exit_timer.data = a;
+	ev_timer_start(loop, &a->exit_timer);
+}
+
 int
 handle_reboot(struct agent *a, const struct peer *who, const struct reply_to *rt,
     const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t len)
 {
 	char initrd[300], *argv[6];
-	int n = 0, rc;
+	int n = 0;
+	pid_t pid;
 
 	if (a->stopping || a->moves != NULL || a->booting != NULL) {
 		snprintf(msg, len, "node %u is busy: try again when it is done", a->node);
 		return -EBUSY;
+	}
+	if (a->reboot_kernel == NULL) {
+		snprintf(msg, len, "node %u has no kernel to reboot into (mint-agent --kernel)", a->node);
+		return -ENOENT;
 	}
 	snprintf(initrd, sizeof(initrd), "--initrd=%s", a->reboot_initrd ? a->reboot_initrd : "");
 	argv[n++] = a->kexec;
@@ -599,16 +631,21 @@ handle_reboot(struct agent *a, const struct peer *who, const struct reply_to *rt
 		argv[n++] = initrd;
 	argv[n++] = "--reuse-cmdline";
 	argv[n] = NULL;
-	if ((rc = run_wait(argv, msg, len)) < 0)
-		return rc;
-	log_info("node %u: rebooting through kexec (asked by uid %d), epoch %" PRIu32, a->node,
-	    (int)who->uid, a->epoch);
+	/* loading takes seconds on a slow machine: the loop goes on heartbeating */
+	if ((pid = fork()) < 0) {
+		snprintf(msg, len, "fork: %s", strerror(errno));
+		return -errno;
+	}
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	log_info("node %u: reboot asked by uid %d: %s --load %s", a->node, (int)who->uid, a->kexec,
+	    a->reboot_kernel);
 	a->stopping = 1;
-	node_set_state(&a->region, a->node, MINT_NODE_STOPPING);
-	ev_timer_init(&a->exit_timer, reboot_exec_cb, 0.2, 0);
-	a->exit_timer.data = a;
-	ev_timer_start(a->loop, &a->exit_timer);
-	snprintf(msg, len, "node %u: %s loaded, rebooting (epoch %" PRIu32 ")", a->node,
-	    a->reboot_kernel, a->epoch);
-	return 0;
+	a->shutdown_rt = *rt;
+	ev_child_init(&a->reboot_child, reboot_loaded_cb, pid, 0);
+	a->reboot_child.data = a;
+	ev_child_start(a->loop, &a->reboot_child);
+	return HANDLE_LATER;
 }

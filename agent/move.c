@@ -700,13 +700,18 @@ move_forget(struct agent *a, struct client *c)
 				m->rt[i].client = NULL, m->rt[i].node = MINT_NO_NODE;
 }
 
-/* How long a request may take when forwarded: moves wait for a receiver. */
+/*
+ * How long a request may take when forwarded: moves wait for a receiver;
+ * a reboot loads a kernel first, a shutdown stops guests.
+ */
 int
 move_timeout_ms(const struct agent *a, const Mint__Command *cmd)
 {
 	if (cmd->has_kind && (cmd->kind == MINT__COMMAND_KIND__CMD_CPU_MOVE ||
 	    cmd->kind == MINT__COMMAND_KIND__CMD_MEM_MOVE ||
-	    cmd->kind == MINT__COMMAND_KIND__CMD_DEV_MOVE))
+	    cmd->kind == MINT__COMMAND_KIND__CMD_DEV_MOVE ||
+	    cmd->kind == MINT__COMMAND_KIND__CMD_NODE_REBOOT ||
+	    cmd->kind == MINT__COMMAND_KIND__CMD_NODE_SHUTDOWN))
 		return 2 * a->move_ms + a->request_ms;
 	return a->request_ms;
 }

@@ -197,6 +197,8 @@ node_reboot(struct cmd_ctx *ctx, int argc, char **argv)
 	mint__command__init(&c);
 	c.has_kind = 1, c.kind = MINT__COMMAND_KIND__CMD_NODE_REBOOT;
 	c.has_node = 1, c.node = n;
+	if (ctx->timeout_ms < 30000)
+		ctx->timeout_ms = 30000;	/* the node loads its kernel first */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (cmd_ask_agent(ctx, &c, &r) != 0)
 		return 1;

@@ -28,7 +28,8 @@ spid= p0= p1=
 cleanup() {
 	for p in $p0 $p1 $spid; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	rm -rf "$d" /dev/shm/mint-vm-$$
+	if [ -n "${MINT_KEEP:-}" ]; then echo "# kept $d" >&2; else rm -rf "$d"; fi
+	rm -f /dev/shm/mint-vm-$$
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
@@ -47,6 +48,15 @@ node_state() {
 	mint-console nodes --json 2>/dev/null | tr -d ' \n' | grep -o "\"node\":$1,\"state\":\"[a-z]*\"" |
 	    sed 's/.*"state":"//; s/"$//'
 }
+node_epoch() {
+	mint-console nodes --json 2>/dev/null | tr -d ' \n' | grep -o "\"node\":$1,\"state\":\"[a-z]*\",\"epoch\":[0-9]*" |
+	    sed 's/.*://'
+}
+# rx_from N: messages this node's agent took from node N (its published status)
+rx_from() {
+	mint-console status "$node" --json | tr -d ' ' |
+	    grep -o "\"peer\":$1,\"tx_messages\":[0-9]*,\"rx_messages\":[0-9]*" | sed 's/.*://'
+}
 until_ok() {	# until_ok SECONDS COMMAND
 	t=0
 	while [ $t -lt $(($1 * 10)) ]; do eval "$2" && return 0; sleep 0.1; t=$((t + 1)); done
@@ -62,9 +72,24 @@ if [ "$node" = 0 ]; then
 else
 	ok 'until_ok 60 "mint-console nodes >/dev/null 2>&1"' "attaches the region node 0 formatted"
 fi
+# node 1 rebooted by kexec runs this again: its entry has an epoch already
+life=1
+[ "$node" = 1 ] && [ "$(node_epoch 1)" -ge 1 ] 2>/dev/null && life=2
 mkdir -p /run/mint
-mint-agent -r dev:/dev/mint0 -n "$node" -f --mode real --socket /run/mint/agent.sock >/tmp/agent.log 2>&1 &
+mint-agent -r dev:/dev/mint0 -n "$node" -f --mode real --socket /run/mint/agent.sock -H 200 -D 10 \
+    --kernel /vmlinuz --initrd /tmp/self.cpio >/tmp/agent.log 2>&1 &
 agent=$!
+if [ $life = 2 ]; then
+	ok 'until_ok 60 "[ \"\$(node_state 1)\" = online ] && [ \"\$(node_epoch 1)\" = 2 ]"' \
+	    "after kexec, a new kernel: the agent attaches again with epoch 2"
+	ok 'grep -q "doorbell [0-9]* (interrupts)" /tmp/agent.log' "  its doorbell works again in the new kernel"
+	# node 0 pings 20 times, then waits for this agent to die
+	until_ok 120 "[ \"\$(rx_from 0)\" -ge 20 ]"
+	sleep 1
+	kill -9 $agent
+	echo "# node 1: agent killed"
+	exit $failed
+fi
 ok 'until_ok 60 "[ -n \"\$(node_state $other)\" ]"' "sees node $other"
 [ "$failed" = 0 ] || { sed 's/^/# /' /tmp/agent.log; exit 1; }
 ok 'until_ok 60 "[ \"\$(node_state 0)\$(node_state 1)\" = onlineonline ]"' \
@@ -77,12 +102,22 @@ ok '[ $i = 20 ]' "20 requests to node $other through the rings"
 ok '[ "$after" -gt "$before" ]' "  woken by doorbell interrupts ($before -> $after)"
 ok 'mint-console status $other --json >/dev/null' "node $other's status reads"
 if [ "$node" = 1 ]; then
-	# node 0 pings 20 times (and answers our 20), then waits for this agent to die
-	until_ok 120 "[ \"\$(mint-console status 1 --json | tr -d ' ' | grep -o '\"peer\":0,\"tx_messages\":[0-9]*,\"rx_messages\":[0-9]*' | sed 's/.*://')\" -ge 40 ]"
-	sleep 1
-	kill -9 $agent
-	echo "# node 1: agent killed"
+	# what the kexec'd kernel boots: this very initramfs
+	ok '(cd / && find . -xdev | cpio -o -H newc >/tmp/self.part 2>/dev/null) && mv /tmp/self.part /tmp/self.cpio' \
+	    "packs its own initramfs for a reboot"
+	sleep 600	# node 0 reboots this kernel through kexec
 else
+	t0=$(date +%s)
+	until mint-console node reboot 1 >>/tmp/reboot.out 2>&1; do
+		[ $(($(date +%s) - t0)) -lt 120 ] || break
+		sleep 2	# until node 1 has packed its initramfs
+	done
+	sed 's/^/# reboot: /' /tmp/reboot.out
+	ok 'grep -q "node 1 is back: epoch 2 (was 1)" /tmp/reboot.out' \
+	    "node reboot 1: through real kexec-tools, back with a new epoch"
+	ok '[ "$(node_epoch 0)" = 1 ] && [ "$(node_state 0)" = online ]' "  while node 0 kept running (epoch 1)"
+	i=0; while [ $i -lt 20 ] && mint-console ping 1 >/dev/null 2>&1; do i=$((i + 1)); done
+	ok '[ $i = 20 ]' "  and the channels work again: 20 requests to it"
 	ok 'until_ok 60 "[ \"\$(node_state 1)\" = dead ]"' "finds node 1 dead once its agent is killed"
 	mint-console nodes | sed 's/^/# /'
 	kill $agent
@@ -97,10 +132,13 @@ spid=$!
 i=0; until [ -S "$d/ivshmem.sock" ] || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
 [ -S "$d/ivshmem.sock" ] || { cat "$d/server.log"; echo "1..0 # SKIP the ivshmem server did not start"; exit 77; }
 
-sh "$vm/mkinitramfs.sh" "$d/initrd.gz" "$d/inner.sh" "$b/kernel/mint.ko" >"$d/mk.log" 2>&1 ||
+kernel=$(ls /boot/vmlinuz-* | sort -V | tail -n 1)
+cp "$kernel" "$d/vmlinuz"
+MINT_VM_BINS="kexec" sh "$vm/mkinitramfs.sh" "$d/initrd.gz" "$d/inner.sh" "$b/kernel/mint.ko" "$d/vmlinuz" \
+    >"$d/mk.log" 2>&1 ||
     { r=$?; cat "$d/mk.log"; [ $r = 77 ] && exit 77; echo "1..0 # SKIP cannot build the initramfs"; exit 77; }
 for k in 0 1; do
-	sh "$vm/run-vm.sh" --smp 1 --mem 512M --timeout 200 --append "mint.node=$k loglevel=1" \
+	sh "$vm/run-vm.sh" --smp 1 --mem 768M --timeout 240 --append "mint.node=$k loglevel=1" \
 	    --qemu "-chardev socket,path=$d/ivshmem.sock,id=ivsc -device ivshmem-doorbell,chardev=ivsc,vectors=2" \
 	    "$d/initrd.gz" >"$d/vm$k.log" 2>&1 &
 	eval p$k=\$!
