@@ -117,3 +117,11 @@ EXTRA_DIST += tests/t-vm.sh
 check-vm: all tests/test-ivshmem-server
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS="tests/t-vm.sh tests/t-move-cpuset.sh"
 .PHONY: check-vm
+
+# make bench-vm: the ring between two VMs, doorbell against polling (not in make check)
+noinst_PROGRAMS += tests/bench-vm-side
+tests_bench_vm_side_LDADD = $(SHM_LIBS)
+EXTRA_DIST += tests/bench-vm.sh
+bench-vm: all tests/bench-vm-side$(EXEEXT)
+	$(SHELL) $(top_srcdir)/tests/bench-vm.sh $(top_builddir) $(top_srcdir)
+.PHONY: bench-vm

@@ -64,7 +64,7 @@ if [ "$timed_out" = 1 ]; then
 	echo "run-vm: timed out after $timeout s"
 	exit 124
 fi
-rc=$(tr -d '\r' <"$log" | sed -n 's/^MINT-VM-RESULT \([0-9][0-9]*\)$/\1/p' | tail -n 1)
+rc=$(tr -d '\r' <"$log" | sed -n 's/.*MINT-VM-RESULT \([0-9][0-9]*\)$/\1/p' | tail -n 1)
 if [ -z "$rc" ]; then
 	echo "run-vm: the guest gave no MINT-VM-RESULT line"
 	exit 1
