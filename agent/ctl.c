@@ -88,7 +88,7 @@ client_request(struct client *c, const uint8_t *buf, uint32_t len)
 {
 	Mint__Envelope *e;
 	Mint__Reply r;
-	char cause[256], msg[512];
+	char cause[256], msg[2048];
 	int rc;
 
 	mint__reply__init(&r);

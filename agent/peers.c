@@ -65,7 +65,7 @@ peer_request(struct agent *a, unsigned from, Mint__Envelope *e)
 	/* another node's agent: part of the machine, trusted like root */
 	struct peer who = { 0, 0, { 0 }, 0 };
 	Mint__Reply r;
-	char msg[512] = "";
+	char msg[2048] = "";
 	int rc;
 
 	struct reply_to rt = { NULL, from, e->request_id };
