@@ -27,13 +27,11 @@ node_arg(const char *arg, unsigned *n)
 }
 
 static int
-report(struct cmd_ctx *ctx, unsigned node, Mint__Envelope *r, const char *extra)
+report(struct cmd_ctx *ctx, unsigned node, Mint__Envelope *r)
 {
 	if (ctx->json) {
 		printf("{\"node\":%u,\"ok\":true,\"message\":", node);
 		json_string(stdout, r->reply->message);
-		if (extra != NULL)
-			printf(",%s", extra);
 		printf("}\n");
 	} else {
 		printf("%s\n", r->reply->message ? r->reply->message : "done");
@@ -58,7 +56,7 @@ node_reclaim(struct cmd_ctx *ctx, int argc, char **argv)
 	c.has_to_node = 1, c.to_node = n;
 	if (cmd_ask_agent(ctx, &c, &r) != 0)
 		return 1;
-	return report(ctx, n, r, NULL);
+	return report(ctx, n, r);
 }
 
 /* SIZE@ADDR[,SIZE@ADDR...] into ranges. */
@@ -152,7 +150,7 @@ node_boot(struct cmd_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "booting node %u...\n", n);
 	if (cmd_ask_agent(ctx, &c, &r) != 0)
 		return 1;
-	return report(ctx, n, r, NULL);
+	return report(ctx, n, r);
 }
 
 static int
@@ -174,7 +172,7 @@ node_shutdown(struct cmd_ctx *ctx, int argc, char **argv)
 		ctx->timeout_ms = 30000;	/* guests get time to stop */
 	if (cmd_ask_agent(ctx, &c, &r) != 0)
 		return 1;
-	return report(ctx, n, r, NULL);
+	return report(ctx, n, r);
 }
 
 /* Reboot through kexec, then follow the node until it is back with a new epoch. */
@@ -186,7 +184,6 @@ node_reboot(struct cmd_ctx *ctx, int argc, char **argv)
 	Mint__Envelope *r;
 	Mint__Command c;
 	unsigned n = 0;
-	char extra[128];
 
 	if (argc != 1 || node_arg(argv[0], &n) != 0)
 		return argc != 1 ? cmd_error("usage: node reboot NODE") : 1;
@@ -217,7 +214,6 @@ node_reboot(struct cmd_ctx *ctx, int argc, char **argv)
 			if (ctx->json) {
 				printf("{\"node\":%u,\"ok\":true,\"old_epoch\":%" PRIu32 ",\"epoch\":%" PRIu32
 				    ",\"seconds\":%.3f}\n", n, v0.epoch, v.epoch, s);
-				(void)extra;
 			} else {
 				printf("node %u is back: epoch %" PRIu32 " (was %" PRIu32 "), in %.1f s\n", n,
 				    v.epoch, v0.epoch, s);
