@@ -79,6 +79,14 @@ struct agent {
 	ev_timer exit_timer;
 	ev_child reboot_child;		/* kexec --load of a reboot */
 
+	/* stream tunnels (tunnel.c) */
+	struct tunnel *tunnels;
+	struct tlisten *listeners;
+	ev_async tunnel_wake;		/* a tunnel thread ended */
+	unsigned tunnel_ids;
+	const char *tunnel_dir;		/* sockets peers may ask us to connect to */
+	const char *libvirt_sock;	/* the target "libvirt" */
+
 	/* control socket */
 	const char *ctl_path;
 	int ctl_fd;
@@ -99,6 +107,8 @@ struct peer {
 
 struct client;
 struct boot;
+struct tunnel;
+struct tlisten;
 
 
 /* A handler that returns HANDLE_LATER answers through agent_reply itself. */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "agent/agent.h"
+#include "agent/tunnel.h"
 #include "common/log.h"
 
 static const struct {
@@ -21,6 +22,9 @@ static const struct {
 	{ MINT__COMMAND_KIND__CMD_NODE_BOOT, 1, handle_boot },
 	{ MINT__COMMAND_KIND__CMD_NODE_SHUTDOWN, 1, handle_shutdown },
 	{ MINT__COMMAND_KIND__CMD_NODE_REBOOT, 1, handle_reboot },
+	{ MINT__COMMAND_KIND__CMD_TUNNEL_OPEN, 1, handle_tunnel },
+	{ MINT__COMMAND_KIND__CMD_TUNNEL_LISTEN, 1, handle_tunnel },
+	{ MINT__COMMAND_KIND__CMD_TUNNEL_CLOSE, 1, handle_tunnel },
 };
 
 static int

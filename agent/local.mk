@@ -8,7 +8,7 @@ agent_libmintagent_a_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) $(LIBVIRT_CF
 bin_PROGRAMS += agent/mint-agent
 agent_mint_agent_SOURCES = agent/main.c agent/agent.h agent/ctl.c agent/peers.c \
 	agent/handle.c agent/handle-ping.c agent/handle-status.c agent/handle-verbose.c \
-	agent/move.c agent/lifecycle.c
+	agent/move.c agent/lifecycle.c agent/tunnel.c agent/tunnel.h
 agent_mint_agent_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
 agent_mint_agent_LDADD = agent/libmintagent.a common/libmintcommon.a $(PROTO_LIBS) $(SHM_LIBS) \
 	$(LIBVIRT_LIBS) $(EV_LIBS) -lpthread

@@ -13,6 +13,7 @@
 #include <ev.h>
 
 #include "agent/agent.h"
+#include "agent/tunnel.h"
 #include "common/log.h"
 #include "shm/node.h"
 #include "shm/region.h"
@@ -54,6 +55,9 @@ usage(FILE *f)
 	    "      --initrd FILE      and its initrd (/boot/initrd.img-RELEASE, if there)\n"
 	    "      --boot-timeout MS  how long a booted node may take to heartbeat (60000)\n"
 	    "      --region-phys ADDR+SIZE  where the region is in physical memory (boot checks)\n"
+	    "      --tunnel-dir DIR   sockets that peers' tunnels may connect to\n"
+	    "                         (" TUNNEL_DIR_DEFAULT ")\n"
+	    "      --libvirt-socket PATH  the tunnel target \"libvirt\" (/run/libvirt/libvirt-sock)\n"
 	    "  -F, --config FILE      options from FILE, one \"key value\" a line (key: a long\n"
 	    "                         option without --); the command line overrides them\n"
 	    "  -f, --foreground       stay in the foreground, log to stderr (else: syslog)\n"
@@ -70,6 +74,7 @@ agent_peer_report(void *arg, unsigned node, const struct watch_peer *p, int64_t 
 		log_warn("node %u: heartbeat silent for %" PRId64 " ms: dead", node, silent_ns / 1000000);
 		peers_node_dead(arg, node);
 		move_node_dead(arg, node);
+		tunnel_node_dead(arg, node);
 	} else {
 		struct agent *a = arg;
 
@@ -109,10 +114,14 @@ agent_sample_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		log_info("guests listed again through %s", a->guests.uri);
 	a->guests_failing = rc < 0;
 	move_check_own(a);
+	a->status.ntunnels = tunnel_status(a, &a->status.tunnels);
 	rc = status_snapshot(&a->status, a->node, a->epoch,
 	    (uint64_t)((ev_now(loop) - a->started) * 1000), a->heartbeat_ms, a->guest_list, n,
 	    &a->watch, a->chan, &a->region, (int64_t)(ev_now(loop) * 1e9), a->snapshot,
 	    sizeof(a->snapshot), &len);
+	tunnel_status_free(a->status.tunnels, a->status.ntunnels);
+	a->status.tunnels = NULL;
+	a->status.ntunnels = 0;
 	if (rc == 0) {
 		a->snapshot_len = len;
 		rc = node_publish_status(&a->region, a->node, a->snapshot, (uint32_t)len);
@@ -285,6 +294,8 @@ main(int argc, char **argv)
 		{ "initrd", required_argument, NULL, 12 },
 		{ "boot-timeout", required_argument, NULL, 13 },
 		{ "region-phys", required_argument, NULL, 14 },
+		{ "tunnel-dir", required_argument, NULL, 15 },
+		{ "libvirt-socket", required_argument, NULL, 16 },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -347,6 +358,8 @@ main(int argc, char **argv)
 				fatalx("region-phys '%s' is not ADDR+SIZE, like 0x100000000+64M", optarg);
 			break;
 		}
+		case 15: a.tunnel_dir = optarg; break;
+		case 16: a.libvirt_sock = optarg; break;
 		case 5: a.move_ms = (int)parse_uint(optarg, "move timeout", 600000); break;
 		case 6:
 			if (parse_size(optarg, &a.mem_floor) < 0)
@@ -411,6 +424,7 @@ main(int argc, char **argv)
 	if (move_init(&a) < 0)
 		fatalx("node %u: no worker for moves", a.node);
 	move_check_own(&a);
+	tunnel_init(&a);
 	a.started = ev_now(a.loop);
 	ev_timer_init(&a.heartbeat, agent_heartbeat_cb, 0, hb_ms / 1000.0);
 	a.heartbeat.data = &a;
@@ -427,6 +441,7 @@ main(int argc, char **argv)
 
 	ev_run(a.loop, 0);
 
+	tunnel_shutdown(&a);
 	peers_close(&a);
 	ctl_close(&a);
 	guests_close(&a.guests);

@@ -10,6 +10,7 @@
 
 #include "agent/guests.h"
 #include "common/cpulist.h"
+#include "proto/mint.pb-c.h"
 #include "shm/region.h"
 #include "agent/sample.h"
 #include "agent/watch.h"
@@ -26,6 +27,10 @@ struct status_src {
 	uint64_t cores[CPULIST_WORDS];
 	struct cpu_times prev[SAMPLE_MAX_CPUS];	/* the last sample, for deltas */
 	int nprev;
+	Mint__Tunnel **tunnels;			/* set by the caller for each snapshot */
+	size_t ntunnels;
+	uint64_t hypervisor_version;
+	const char *migrating;			/* a guest leaving this node, if any */
 };
 
 int status_snapshot(struct status_src *src, unsigned node, uint32_t epoch,

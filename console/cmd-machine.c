@@ -171,7 +171,7 @@ spawn_agent(const struct machine *m, unsigned i, const struct machine_node *n, c
     const char *file)
 {
 	char node[16], sock[300], logf[300], floor[32], sim[300], path[512], hook[1200], self[400];
-	char boot[16];
+	char boot[16], tdir[320];
 	const char *argv[48];
 	int gate[2], k = 0;
 	ssize_t len;
@@ -202,6 +202,9 @@ spawn_agent(const struct machine *m, unsigned i, const struct machine_node *n, c
 	argv[k++] = "--mem-floor", argv[k++] = floor;
 	argv[k++] = "--connect", argv[k++] = n->libvirt[0] ? n->libvirt : "qemu:///system";
 	argv[k++] = "--start-hook", argv[k++] = hook;
+	/* each node's own: the node's view of the tunnel directory */
+	snprintf(tdir, sizeof(tdir), "%s/node%u-tunnels", run_dir, i);
+	argv[k++] = "--tunnel-dir", argv[k++] = tdir;
 	if (m->kexec[0] != '\0')
 		argv[k++] = "--kexec", argv[k++] = m->kexec;
 	if (m->boot_ms > 0) {

@@ -20,6 +20,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_resources_entry,
 	&cmd_status_entry,
 	&cmd_top_entry,
+	&cmd_tunnel_entry,
 	&cmd_verbose_entry,
 	NULL
 };

@@ -43,6 +43,7 @@ extern const struct cmd_entry cmd_ping_entry;
 extern const struct cmd_entry cmd_resources_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_top_entry;
+extern const struct cmd_entry cmd_tunnel_entry;
 extern const struct cmd_entry cmd_verbose_entry;
 
 int cmd_run(struct cmd_ctx *ctx, int argc, char **argv);

@@ -7,7 +7,7 @@ console_libmintconsole_a_SOURCES = console/cmd.c console/cmd.h \
 	console/partition.c console/partition.h \
 	console/cmd-config.c console/cmd-events.c console/cmd-move.c console/cmd-node.c console/cmd-nodes.c console/cmd-ping.c \
 	console/cmd-resources.c console/cmd-status.c \
-	console/cmd-top.c console/cmd-verbose.c console/snapshot.c console/snapshot.h \
+	console/cmd-top.c console/cmd-tunnel.c console/cmd-verbose.c console/snapshot.c console/snapshot.h \
 	console/top.h console/top-columns.c console/top-keys.c console/top-model.c
 console_libmintconsole_a_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) -DBINDIR='"$(bindir)"'
 

@@ -52,7 +52,7 @@ stream_put(const struct mint_region *r, unsigned ring, unsigned from)
 		return -EINVAL;
 	h = region_ring_hdr(r, ring);
 	w = load_acquire(&h->claim);
-	if ((w & 0xff) != STREAM_TAKEN || ((w >> 8) & 0xff) != from)
+	if (((w & 0xff) != STREAM_TAKEN && (w & 0xff) != STREAM_ABORTED) || ((w >> 8) & 0xff) != from)
 		return -EPERM;
 	if (!__atomic_compare_exchange_n(&h->claim, &w,
 	    STREAM_CLAIM(STREAM_FREE, 0xff, 0xff, (w >> 32) + 1), 0,
@@ -61,7 +61,38 @@ stream_put(const struct mint_region *r, unsigned ring, unsigned from)
 	return 0;
 }
 
-/* Who holds stream ring ring: -ENOENT if it is free. */
+/* The claim word of a stream ring (0 for an index outside the pool). */
+uint64_t
+stream_claim(const struct mint_region *r, unsigned ring)
+{
+	const struct mint_layout *l = &r->layout;
+
+	if (ring < l->ring_count || ring - l->ring_count >= l->stream_count)
+		return 0;
+	return load_acquire(&region_ring_hdr(r, ring)->claim);
+}
+
+/*
+ * Either end gives up on a ring it holds with the claim word it saw: the
+ * other end sees the word change and stops. -ESTALE if it changed already.
+ */
+int
+stream_abort(const struct mint_region *r, unsigned ring, uint64_t claim)
+{
+	const struct mint_layout *l = &r->layout;
+	uint64_t w = claim;
+
+	if (ring < l->ring_count || ring - l->ring_count >= l->stream_count)
+		return -EINVAL;
+	if ((claim & 0xff) != STREAM_TAKEN)
+		return -ESTALE;
+	if (!__atomic_compare_exchange_n(&region_ring_hdr(r, ring)->claim, &w,
+	    (claim & ~0xffull) | STREAM_ABORTED, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return -ESTALE;
+	return 0;
+}
+
+/* Who holds stream ring ring (taken or aborted): -ENOENT if it is free. */
 int
 stream_owner(const struct mint_region *r, unsigned ring, unsigned *from, unsigned *to)
 {
@@ -71,7 +102,7 @@ stream_owner(const struct mint_region *r, unsigned ring, unsigned *from, unsigne
 	if (ring < l->ring_count || ring - l->ring_count >= l->stream_count)
 		return -EINVAL;
 	w = load_acquire(&region_ring_hdr(r, ring)->claim);
-	if ((w & 0xff) != STREAM_TAKEN)
+	if ((w & 0xff) != STREAM_TAKEN && (w & 0xff) != STREAM_ABORTED)
 		return -ENOENT;
 	*from = (w >> 8) & 0xff;
 	*to = (w >> 16) & 0xff;

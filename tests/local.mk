@@ -98,6 +98,11 @@ tests_ringpeer_LDADD = $(PROTO_LIBS) $(SHM_LIBS)
 TESTS += tests/t-machine.sh
 EXTRA_DIST += tests/t-machine.sh
 
+check_PROGRAMS += tests/streampeer
+tests_streampeer_LDADD = $(SHM_LIBS)
+TESTS += tests/t-tunnel.sh
+EXTRA_DIST += tests/t-tunnel.sh
+
 TESTS += tests/t-handover.sh
 EXTRA_DIST += tests/t-handover.sh agent/handover.pml
 

@@ -268,6 +268,17 @@ test_streams(void)
 	ok(stream_owner(&reg, a, &from, &to) == -ENOENT, "  and free again");
 	ok(stream_take(&reg, 2, 3, &c) == 0 && c == a, "taken again by another pair");
 	ok(stream_take(&reg, 2, 2, &c) == -EINVAL, "a stream to oneself refused");
+	{
+		uint64_t w = stream_claim(&reg, c);
+
+		ok(stream_abort(&reg, c, w) == 0, "either end may give up on a ring");
+		ok(stream_claim(&reg, c) != w, "  which the other end sees as a changed claim");
+		ok(stream_abort(&reg, c, w) == -ESTALE, "  once only");
+		ok(stream_owner(&reg, c, &from, &to) == 0 && from == 2 && to == 3,
+		    "  still held by its pair until its producer returns it");
+		ok(stream_put(&reg, c, 2) == 0 && stream_owner(&reg, c, &from, &to) == -ENOENT,
+		    "  which it then may");
+	}
 }
 
 int

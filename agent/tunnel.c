@@ -1,0 +1,779 @@
+/*
+ * Stream tunnels through the region (see tunnel.h). The loop accepts and
+ * sets up; each tunnel then has a thread that copies socket -> ring and
+ * ring -> socket, so a migration stream never stalls the heartbeat. Flow
+ * control is the ring: a full ring stops the socket reads, and the sending
+ * program's socket then blocks. Either end closing is passed on as EOF (a
+ * half close); a peer that dies or restarts ends the tunnel at once, and
+ * the sockets are closed so that both programs see EOF or an error.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+#include "agent/tunnel.h"
+#include "common/log.h"
+#include "shm/node.h"
+#include "shm/stream.h"
+
+#define TUN_CHUNK	(256u << 10)	/* most bytes one record carries */
+#define TUN_NAP_MAX_NS	2000000		/* longest look-again sleep of an idle tunnel */
+#define TUN_DRAIN_MS	10000		/* how long the last records may wait for the peer */
+
+struct tunnel {
+	struct tunnel *next;
+	struct agent *a;
+	struct tlisten *l;	/* the listener it came through (initiator side) */
+	unsigned id, peer;
+	uint32_t peer_epoch;
+	int fd;
+	unsigned tx_ring, rx_ring;
+	uint64_t tx_claim, rx_claim;	/* the rings' claim words: a change means the peer gave up */
+	struct ring_tx tx;
+	struct ring_rx rx;
+	struct doorbell db;	/* rings are polled here; this only satisfies the ring code */
+	pthread_t thread;
+	int running;		/* the thread was started */
+	int stop;		/* atomic: the loop asks the thread to end */
+	int peer_dead;		/* atomic: the peer died, its ring is ours to return */
+	int done;		/* atomic: the thread ended */
+	uint64_t out, in;	/* atomic: bytes socket -> ring, ring -> socket */
+	char target[108];
+	char why[160];
+};
+
+struct tlisten {
+	struct tlisten *next;
+	struct agent *a;
+	unsigned id, peer;
+	int fd;
+	ev_io io;
+	char path[108];
+	char target[108];
+	uint64_t carried;	/* bytes of tunnels that ended */
+};
+
+static int64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Names a peer may ask us to connect to: "libvirt", or a plain file name in our directory. */
+int
+tunnel_target_ok(const char *t)
+{
+	size_t n = strlen(t);
+
+	if (strcmp(t, TUN_TARGET_LIBVIRT) == 0)
+		return 1;
+	if (n == 0 || n > 64 || t[0] == '.')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!(t[i] >= 'a' && t[i] <= 'z') && !(t[i] >= 'A' && t[i] <= 'Z') &&
+		    !(t[i] >= '0' && t[i] <= '9') && t[i] != '-' && t[i] != '_' && t[i] != '.')
+			return 0;
+	return 1;
+}
+
+static int
+peer_gone(struct tunnel *t)
+{
+	struct node_view v;
+
+	if (__atomic_load_n(&t->peer_dead, __ATOMIC_ACQUIRE))
+		return 1;
+	/* a new epoch is a restarted agent: its end of this tunnel is gone */
+	if (node_read(&t->a->region, t->peer, &v) < 0 || v.epoch != t->peer_epoch ||
+	    v.state != MINT_NODE_ONLINE)
+		return 1;
+	return 0;
+}
+
+static int
+rings_intact(const struct tunnel *t)
+{
+	return stream_claim(&t->a->region, t->tx_ring) == t->tx_claim &&
+	    stream_claim(&t->a->region, t->rx_ring) == t->rx_claim;
+}
+
+/* Wait (bounded) until the peer has read everything we wrote: 0, or -1. */
+static int
+tx_drain(struct tunnel *t)
+{
+	int64_t end = now_ns() + (int64_t)TUN_DRAIN_MS * 1000000;
+	struct timespec ts = { 0, 200000 };
+
+	while (load_acquire(&t->tx.hdr->rx_pos) != t->tx.pos) {
+		if (peer_gone(t) || !rings_intact(t))
+			return -1;
+		if (now_ns() > end) {
+			log_warn("tunnel %u: node %u did not read the last %u bytes", t->id, t->peer,
+			    t->tx.pos - load_acquire(&t->tx.hdr->rx_pos));
+			return -1;
+		}
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+/*
+ * A clean end returns our ring once the peer has read it all. Otherwise we
+ * mark both rings aborted, which the peer sees even when the rings are full
+ * and it is stuck writing to its socket; then each side returns its own.
+ */
+static void
+tunnel_end(struct tunnel *t, int clean, const char *why)
+{
+	ring_rx_publish(&t->rx);
+	shutdown(t->fd, SHUT_RDWR);
+	close(t->fd);
+	t->fd = -1;
+	if (clean && tx_drain(t) < 0)
+		clean = 0;
+	if (!clean) {
+		stream_abort(&t->a->region, t->tx_ring, t->tx_claim);
+		stream_abort(&t->a->region, t->rx_ring, t->rx_claim);
+	}
+	stream_put(&t->a->region, t->tx_ring, t->a->node);
+	if (peer_gone(t))
+		stream_put(&t->a->region, t->rx_ring, t->peer);	/* its producer cannot */
+	snprintf(t->why, sizeof(t->why), "%s", why);
+}
+
+/* The copy loop of one tunnel, in its own thread. */
+static void *
+tunnel_pump(void *arg)
+{
+	struct tunnel *t = arg;
+	int sock_eof = 0, peer_eof = 0, clean = 0, ring_full = 0;
+	uint32_t woff = 0;
+	struct ring_rec rec = { 0 };
+	int have_rec = 0;
+	int64_t nap = 0;
+	unsigned idle = 0;
+	const char *why = "closed";
+	char buf[160];
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	for (;;) {
+		int progress = 0, want_out = 0;
+
+		if (__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE)) {
+			why = "closed by this agent";
+			break;
+		}
+		if (!rings_intact(t)) {
+			why = "the other end gave up";
+			break;
+		}
+		/* socket -> ring */
+		if (!sock_eof) {
+			void *p;
+			int rc = ring_reserve(&t->tx, TUN_CHUNK, &p);
+
+			ring_full = rc == -EAGAIN;
+			if (rc == 0) {
+				ssize_t n = recv(t->fd, p, TUN_CHUNK, MSG_DONTWAIT);
+
+				if (n > 0) {
+					ring_commit(&t->tx, TUN_DATA, (uint32_t)n);
+					__atomic_fetch_add(&t->out, (uint64_t)n, __ATOMIC_RELAXED);
+					progress = 1;
+				} else if (n == 0) {
+					ring_commit(&t->tx, TUN_EOF, 0);
+					sock_eof = 1;
+					progress = 1;
+				} else if (errno != EAGAIN && errno != EINTR) {
+					snprintf(buf, sizeof(buf), "socket: %s", strerror(errno));
+					why = buf;
+					break;
+				}
+			} else if (rc != -EAGAIN) {
+				why = "ring damaged";
+				break;
+			}
+		}
+		/* ring -> socket */
+		while (!peer_eof) {
+			if (!have_rec) {
+				int rc = ring_peek(&t->rx, &rec);
+
+				if (rc == -EAGAIN)
+					break;
+				if (rc < 0) {
+					snprintf(buf, sizeof(buf), "ring from node %u: %s", t->peer,
+					    ring_rx_error(&t->rx));
+					why = buf;
+					goto out;
+				}
+				have_rec = 1;
+				woff = 0;
+				progress = 1;
+			}
+			if (rec.type == TUN_EOF) {
+				ring_release(&t->rx);
+				have_rec = 0;
+				shutdown(t->fd, SHUT_WR);
+				peer_eof = 1;
+				break;
+			}
+			if (rec.type != TUN_DATA) {
+				ring_release(&t->rx);
+				why = rec.type == TUN_RESET ? "reset by the other end" :
+				    "unknown record in the ring";
+				goto out;
+			}
+			if (woff < rec.len) {
+				ssize_t n = send(t->fd, (const char *)rec.data + woff, rec.len - woff,
+				    MSG_DONTWAIT | MSG_NOSIGNAL);
+
+				if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+					want_out = 1;
+					break;
+				}
+				if (n < 0) {
+					snprintf(buf, sizeof(buf), "socket: %s", strerror(errno));
+					why = buf;
+					goto out;
+				}
+				woff += (uint32_t)n;
+				__atomic_fetch_add(&t->in, (uint64_t)n, __ATOMIC_RELAXED);
+				progress = 1;
+			}
+			if (woff >= rec.len) {
+				ring_release(&t->rx);
+				have_rec = 0;
+			}
+		}
+		if (sock_eof && peer_eof) {
+			clean = 1;
+			why = "closed";
+			break;
+		}
+		if (progress) {
+			nap = 0;
+			/* a peer that restarted leaves its ring silent: look now and then */
+			if ((++idle & 1023) == 0 && peer_gone(t)) {
+				why = "the other node's agent is gone";
+				break;
+			}
+			continue;
+		}
+		if (peer_gone(t)) {
+			why = "the other node's agent is gone";
+			break;
+		}
+		/* nothing moved: sleep on the socket, look at the rings after a short nap */
+		nap = nap == 0 ? 20000 : nap * 2 > TUN_NAP_MAX_NS ? TUN_NAP_MAX_NS : nap * 2;
+		{
+			struct pollfd pfd = { t->fd, 0, 0 };
+			struct timespec ts = { 0, nap };
+
+			/* with the ring full, a readable socket must not wake us at once */
+			if (!sock_eof && !ring_full)
+				pfd.events |= POLLIN;
+			if (want_out)
+				pfd.events |= POLLOUT;
+			/* idle: give the peer all the space we have read */
+			ring_rx_publish(&t->rx);
+			ppoll(&pfd, 1, &ts, NULL);
+		}
+	}
+out:
+	tunnel_end(t, clean, why);
+	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
+	ev_async_send(t->a->loop, &t->a->tunnel_wake);
+	return NULL;
+}
+
+static struct tunnel *
+tunnel_new(struct agent *a, unsigned peer, int fd, const char *target)
+{
+	struct tunnel *t = calloc(1, sizeof(*t));
+	struct node_view v;
+
+	if (t == NULL)
+		return NULL;
+	t->a = a;
+	t->id = ++a->tunnel_ids;
+	t->peer = peer;
+	t->fd = fd;
+	t->tx_ring = t->rx_ring = UINT32_MAX;
+	snprintf(t->target, sizeof(t->target), "%s", target);
+	doorbell_init(&t->db, DOORBELL_POLL);
+	if (node_read(&a->region, peer, &v) == 0)
+		t->peer_epoch = v.epoch;
+	t->next = a->tunnels;
+	a->tunnels = t;
+	return t;
+}
+
+static void
+tunnel_free(struct agent *a, struct tunnel *t)
+{
+	for (struct tunnel **pp = &a->tunnels; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	if (t->fd >= 0)
+		close(t->fd);
+	free(t);
+}
+
+static int
+tunnel_start(struct tunnel *t, char *msg, size_t len)
+{
+	char cause[160];
+	int rc;
+
+	if ((rc = ring_rx_open(&t->rx, &t->a->region, t->rx_ring, &t->db, cause, sizeof(cause))) < 0) {
+		snprintf(msg, len, "tunnel %u: %s", t->id, cause);
+		return rc;
+	}
+	t->tx.spin_ns = t->rx.spin_ns = 0;
+	if ((rc = pthread_create(&t->thread, NULL, tunnel_pump, t)) != 0) {
+		snprintf(msg, len, "tunnel %u: no thread: %s", t->id, strerror(rc));
+		return -rc;
+	}
+	t->running = 1;
+	log_info("tunnel %u: node %u's %s <-> %s (rings %u out, %u in)", t->id, t->peer, t->target,
+	    t->l != NULL ? t->l->path : "socket", t->tx_ring, t->rx_ring);
+	return 0;
+}
+
+/* Take our outgoing ring; 0 or -errno with msg. */
+static int
+tunnel_take(struct tunnel *t, char *msg, size_t len)
+{
+	char cause[160];
+	int rc;
+
+	if ((rc = stream_take(&t->a->region, t->a->node, t->peer, &t->tx_ring)) < 0) {
+		t->tx_ring = UINT32_MAX;
+		snprintf(msg, len, "no free stream ring in the region for a tunnel to node %u%s",
+		    t->peer, rc == -EBUSY ? " (all in use)" : "");
+		return rc == -EBUSY ? -EAGAIN : rc;
+	}
+	if ((rc = ring_tx_open(&t->tx, &t->a->region, t->tx_ring, t->a->epoch, &t->db, cause,
+	    sizeof(cause))) < 0) {
+		stream_put(&t->a->region, t->tx_ring, t->a->node);
+		t->tx_ring = UINT32_MAX;
+		snprintf(msg, len, "tunnel ring: %s", cause);
+		return rc;
+	}
+	t->tx_claim = stream_claim(&t->a->region, t->tx_ring);
+	return 0;
+}
+
+/* The peer answered our CMD_TUNNEL_OPEN. */
+static void
+tunnel_opened(struct agent *a, void *arg, const Mint__Reply *r)
+{
+	struct tunnel *t = arg;
+	char msg[256];
+	unsigned from, to;
+
+	if (r == NULL || (r->has_error && r->error < 0) || !r->has_value) {
+		/* the connection is closed unanswered: its program sees EOF */
+		log_warn("tunnel %u: node %u refused: %s", t->id, t->peer,
+		    r == NULL ? "no answer" : r->message ? r->message : "no ring");
+		goto fail;
+	}
+	/* the peer's ring must be one it holds for us */
+	if (r->value > UINT32_MAX || stream_owner(&a->region, (unsigned)r->value, &from, &to) < 0 ||
+	    from != t->peer || to != a->node) {
+		log_warn("tunnel %u: node %u answered with ring %" PRIu64 ", not one of its own for us",
+		    t->id, t->peer, r->value);
+		goto fail;
+	}
+	t->rx_ring = (unsigned)r->value;
+	t->rx_claim = stream_claim(&a->region, t->rx_ring);
+	if (tunnel_start(t, msg, sizeof(msg)) < 0) {
+		log_warn("%s", msg);
+		goto fail;
+	}
+	return;
+fail:
+	stream_put(&a->region, t->tx_ring, a->node);
+	tunnel_free(a, t);
+}
+
+static void
+listen_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct tlisten *l = w->data;
+	struct agent *a = l->a;
+	Mint__Command c;
+	struct tunnel *t;
+	char msg[256];
+	int fd;
+
+	if ((fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) < 0)
+		return;
+	if ((t = tunnel_new(a, l->peer, fd, l->target)) == NULL) {
+		close(fd);
+		return;
+	}
+	t->l = l;
+	if (tunnel_take(t, msg, sizeof(msg)) < 0) {
+		log_warn("tunnel %u: %s", t->id, msg);
+		tunnel_free(a, t);
+		return;
+	}
+	mint__command__init(&c);
+	c.has_kind = 1, c.kind = MINT__COMMAND_KIND__CMD_TUNNEL_OPEN;
+	c.target = l->target;
+	c.has_resource = 1, c.resource = t->tx_ring;
+	c.has_epoch = 1, c.epoch = a->epoch;
+	if (peers_request(a, l->peer, &c, a->request_ms, tunnel_opened, t) < 0) {
+		log_warn("tunnel %u: cannot ask node %u", t->id, l->peer);
+		stream_put(&a->region, t->tx_ring, a->node);
+		tunnel_free(a, t);
+	}
+}
+
+int
+tunnel_listen(struct agent *a, const char *path, unsigned peer, const char *target,
+    struct tlisten **out, char *msg, size_t len)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct tlisten *l;
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path) || strlen(path) >= sizeof(l->path))
+		return snprintf(msg, len, "socket path too long: %s", path), -ENAMETOOLONG;
+	if (!tunnel_target_ok(target))
+		return snprintf(msg, len, "'%s' is not a tunnel target (\"libvirt\" or a socket name "
+		    "in the other node's tunnel directory)", target), -EINVAL;
+	if (peer >= a->region.layout.nodes || peer == a->node)
+		return snprintf(msg, len, "node %u cannot be the far end of a tunnel from node %u",
+		    peer, a->node), -EINVAL;
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return -ENOMEM;
+	strcpy(sun.sun_path, path);
+	unlink(path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 16) < 0) {
+		int e = errno;
+		snprintf(msg, len, "cannot listen on %s: %s", path, strerror(e));
+		if (fd >= 0)
+			close(fd);
+		free(l);
+		return -e;
+	}
+	l->a = a;
+	l->id = ++a->tunnel_ids;
+	l->peer = peer;
+	l->fd = fd;
+	snprintf(l->path, sizeof(l->path), "%s", path);
+	snprintf(l->target, sizeof(l->target), "%s", target);
+	ev_io_init(&l->io, listen_accept_cb, fd, EV_READ);
+	l->io.data = l;
+	ev_io_start(a->loop, &l->io);
+	l->next = a->listeners;
+	a->listeners = l;
+	log_info("tunnel listener %u: %s -> node %u's %s", l->id, path, peer, target);
+	if (out != NULL)
+		*out = l;
+	return 0;
+}
+
+/* Close l and end its tunnels (their threads finish on their own). */
+void
+tunnel_unlisten(struct agent *a, struct tlisten *l)
+{
+	for (struct tunnel *t = a->tunnels; t != NULL; t = t->next)
+		if (t->l == l) {
+			__atomic_store_n(&t->stop, 1, __ATOMIC_RELEASE);
+			t->l = NULL;
+		}
+	for (struct tlisten **pp = &a->listeners; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == l) {
+			*pp = l->next;
+			break;
+		}
+	ev_io_stop(a->loop, &l->io);
+	close(l->fd);
+	unlink(l->path);
+	log_info("tunnel listener %u closed", l->id);
+	free(l);
+}
+
+unsigned
+tunnel_listen_id(const struct tlisten *l)
+{
+	return l->id;
+}
+
+uint64_t
+tunnel_listen_bytes(const struct tlisten *l, unsigned *open)
+{
+	uint64_t n = l->carried;
+
+	*open = 0;
+	for (struct tunnel *t = l->a->tunnels; t != NULL; t = t->next)
+		if (t->l == l) {
+			n += __atomic_load_n(&t->out, __ATOMIC_RELAXED) +
+			    __atomic_load_n(&t->in, __ATOMIC_RELAXED);
+			(*open)++;
+		}
+	return n;
+}
+
+/* Reap the tunnels whose threads ended. */
+static void
+tunnel_wake_cb(struct ev_loop *loop, ev_async *w, int revents)
+{
+	struct agent *a = w->data;
+	struct tunnel *t, *next;
+
+	for (t = a->tunnels; t != NULL; t = next) {
+		next = t->next;
+		if (!t->running || !__atomic_load_n(&t->done, __ATOMIC_ACQUIRE))
+			continue;
+		pthread_join(t->thread, NULL);
+		log_info("tunnel %u to node %u ended (%s): %" PRIu64 " bytes out, %" PRIu64 " in",
+		    t->id, t->peer, t->why, t->out, t->in);
+		if (t->l != NULL)
+			t->l->carried += t->out + t->in;
+		tunnel_free(a, t);
+	}
+}
+
+/*
+ * CMD_TUNNEL_OPEN from a peer: connect to the target, take a ring back, and
+ * answer with it.
+ */
+static int
+handle_tunnel_open(struct agent *a, const struct reply_to *rt, const Mint__Command *cmd,
+    Mint__Reply *reply, char *msg, size_t len)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	unsigned from, to, peer = rt->node;
+	struct tunnel *t;
+	int fd, rc;
+
+	if (rt->client != NULL)
+		return snprintf(msg, len, "tunnel open is a request between agents"), -EPERM;
+	if (cmd->target == NULL || !tunnel_target_ok(cmd->target))
+		return snprintf(msg, len, "node %u: not a tunnel target", a->node), -EINVAL;
+	if (!cmd->has_resource || stream_owner(&a->region, cmd->resource, &from, &to) < 0 ||
+	    from != peer || to != a->node ||
+	    (stream_claim(&a->region, cmd->resource) & 0xff) != STREAM_TAKEN)
+		return snprintf(msg, len, "node %u: ring %u is not a stream ring from node %u to us",
+		    a->node, cmd->has_resource ? cmd->resource : 0, peer), -EINVAL;
+	if (strcmp(cmd->target, TUN_TARGET_LIBVIRT) == 0)
+		rc = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", a->libvirt_sock);
+	else
+		rc = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s", a->tunnel_dir, cmd->target);
+	if (rc >= (int)sizeof(sun.sun_path))
+		return snprintf(msg, len, "node %u: socket path too long", a->node), -ENAMETOOLONG;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return snprintf(msg, len, "socket: %s", strerror(errno)), -errno;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		int e = errno;
+		close(fd);
+		snprintf(msg, len, "node %u: cannot connect to %s: %s", a->node, sun.sun_path,
+		    strerror(e));
+		return -e;
+	}
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	if ((t = tunnel_new(a, peer, fd, cmd->target)) == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
+	if ((rc = tunnel_take(t, msg, len)) < 0) {
+		tunnel_free(a, t);
+		return rc;
+	}
+	t->rx_ring = cmd->resource;
+	t->rx_claim = stream_claim(&a->region, t->rx_ring);
+	if ((rc = tunnel_start(t, msg, len)) < 0) {
+		stream_put(&a->region, t->tx_ring, a->node);
+		tunnel_free(a, t);
+		return rc;
+	}
+	reply->has_value = 1, reply->value = t->tx_ring;
+	snprintf(msg, len, "tunnel %u open", t->id);
+	return 0;
+}
+
+/* CMD_TUNNEL_LISTEN / CMD_TUNNEL_CLOSE from a console. */
+int
+handle_tunnel(struct agent *a, const struct peer *who, const struct reply_to *rt,
+    const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t len)
+{
+	struct tlisten *l;
+	int rc;
+
+	switch (cmd->kind) {
+	case MINT__COMMAND_KIND__CMD_TUNNEL_OPEN:
+		return handle_tunnel_open(a, rt, cmd, reply, msg, len);
+	case MINT__COMMAND_KIND__CMD_TUNNEL_LISTEN:
+		if (cmd->name == NULL || cmd->name[0] != '/' || !cmd->has_to_node || cmd->target == NULL)
+			return snprintf(msg, len, "tunnel listen needs an absolute socket path, a node "
+			    "and a target"), -EINVAL;
+		if ((rc = tunnel_listen(a, cmd->name, cmd->to_node, cmd->target, &l, msg, len)) < 0)
+			return rc;
+		reply->has_value = 1, reply->value = l->id;
+		snprintf(msg, len, "tunnel %u: %s -> node %u's %s", l->id, l->path, l->peer, l->target);
+		return 0;
+	case MINT__COMMAND_KIND__CMD_TUNNEL_CLOSE:
+		for (l = a->listeners; l != NULL; l = l->next)
+			if (cmd->has_resource && l->id == cmd->resource) {
+				snprintf(msg, len, "tunnel %u closed", l->id);
+				tunnel_unlisten(a, l);
+				return 0;
+			}
+		return snprintf(msg, len, "node %u has no tunnel %u", a->node,
+		    cmd->has_resource ? cmd->resource : 0), -ENOENT;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+/* The peer died: its tunnels end, and its rings come back to the pool. */
+void
+tunnel_node_dead(struct agent *a, unsigned node)
+{
+	for (struct tunnel *t = a->tunnels; t != NULL; t = t->next)
+		if (t->peer == node)
+			__atomic_store_n(&t->peer_dead, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * Rings a previous life of this node held: its own outgoing ones, and those
+ * to it from nodes that are not up. A live peer returns its own.
+ */
+static void
+tunnel_clean_rings(struct agent *a)
+{
+	const struct mint_layout *l = &a->region.layout;
+
+	for (unsigned i = 0; i < l->stream_count; i++) {
+		unsigned ring = l->ring_count + i, from, to;
+		struct node_view v;
+
+		if (stream_owner(&a->region, ring, &from, &to) < 0)
+			continue;
+		if (from == a->node ||
+		    (to == a->node && (node_read(&a->region, from, &v) < 0 || v.state != MINT_NODE_ONLINE))) {
+			stream_put(&a->region, ring, from);
+			log_info("stream ring %u (node %u -> %u) was left taken: returned", ring, from, to);
+		}
+	}
+}
+
+int
+tunnel_init(struct agent *a)
+{
+	if (a->tunnel_dir == NULL)
+		a->tunnel_dir = TUNNEL_DIR_DEFAULT;
+	if (a->libvirt_sock == NULL)
+		a->libvirt_sock = "/run/libvirt/libvirt-sock";
+	if (mkdir(a->tunnel_dir, 0700) < 0 && errno != EEXIST)
+		log_warn("tunnel directory %s: %s", a->tunnel_dir, strerror(errno));
+	tunnel_clean_rings(a);
+	ev_async_init(&a->tunnel_wake, tunnel_wake_cb);
+	a->tunnel_wake.data = a;
+	ev_async_start(a->loop, &a->tunnel_wake);
+	return 0;
+}
+
+/* The agent stops: end every tunnel and wait for the threads. */
+void
+tunnel_shutdown(struct agent *a)
+{
+	while (a->listeners != NULL)
+		tunnel_unlisten(a, a->listeners);
+	for (struct tunnel *t = a->tunnels; t != NULL; t = t->next)
+		__atomic_store_n(&t->stop, 1, __ATOMIC_RELEASE);
+	while (a->tunnels != NULL) {
+		struct tunnel *t = a->tunnels;
+
+		if (t->running)
+			pthread_join(t->thread, NULL);
+		else if (t->tx_ring != UINT32_MAX)
+			stream_put(&a->region, t->tx_ring, a->node);
+		tunnel_free(a, t);
+	}
+}
+
+static Mint__Tunnel *
+status_entry(unsigned id, unsigned peer, const char *target, const char *listen, uint64_t out,
+    uint64_t in, unsigned conns)
+{
+	Mint__Tunnel *e = calloc(1, sizeof(*e));
+
+	if (e == NULL)
+		return NULL;
+	mint__tunnel__init(e);
+	e->has_id = 1, e->id = id;
+	e->has_peer = 1, e->peer = peer;
+	e->target = strdup(target);
+	e->listen = listen != NULL ? strdup(listen) : NULL;
+	e->has_bytes_out = 1, e->bytes_out = out;
+	e->has_bytes_in = 1, e->bytes_in = in;
+	if (listen != NULL)
+		e->has_connections = 1, e->connections = conns;
+	return e;
+}
+
+size_t
+tunnel_status(struct agent *a, Mint__Tunnel ***out)
+{
+	size_t n = 0, cap = 0;
+	Mint__Tunnel **v = NULL, *e;
+
+	for (struct tlisten *l = a->listeners; l != NULL; l = l->next)
+		cap++;
+	for (struct tunnel *t = a->tunnels; t != NULL; t = t->next)
+		cap++;
+	if (cap == 0 || (v = calloc(cap, sizeof(*v))) == NULL) {
+		*out = NULL;
+		return 0;
+	}
+	for (struct tlisten *l = a->listeners; l != NULL; l = l->next) {
+		unsigned open;
+		uint64_t bytes = tunnel_listen_bytes(l, &open);
+		if ((e = status_entry(l->id, l->peer, l->target, l->path, bytes, 0, open)) != NULL)
+			v[n++] = e;
+	}
+	for (struct tunnel *t = a->tunnels; t != NULL; t = t->next)
+		if ((e = status_entry(t->id, t->peer, t->target, NULL,
+		    __atomic_load_n(&t->out, __ATOMIC_RELAXED),
+		    __atomic_load_n(&t->in, __ATOMIC_RELAXED), 0)) != NULL)
+			v[n++] = e;
+	*out = v;
+	return n;
+}
+
+void
+tunnel_status_free(Mint__Tunnel **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i]->target);
+		free(v[i]->listen);
+		free(v[i]);
+	}
+	free(v);
+}

@@ -1,0 +1,134 @@
+#!/bin/sh
+# Stream tunnels through the region on a simulated machine: 1 GiB through a
+# tunnel with its checksum, both ways at once, either end closing, a target
+# that is not there, agents killed mid-stream (nothing hangs, rings return).
+set -u
+b=${top_builddir:-.}
+console="$b/console/mint-console"
+peer="$b/tests/streampeer"
+d=$(mktemp -d)
+export MINT_RUN_DIR="$d/run" MINT_AGENT="$b/agent/mint-agent" MINT_REGION="file:$d/region"
+export MINT_SOCKET="$d/run/node0.sock"
+trap '"$console" machine stop "$d/m.conf" >/dev/null 2>&1; kill $(jobs -p) 2>/dev/null; rm -rf "$d"' EXIT
+n=0
+fail=0
+ok() { n=$((n + 1)); if eval "$1"; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi; }
+con() { "$console" "$@"; }
+# wait up to $2 tenths of a second for file $1 to say $3
+wait_for() { i=0; while [ $i -lt "$2" ] && ! grep -q "$3" "$1" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done; }
+free_rings() { con tunnel list | sed -n 's/^stream rings: \([0-9]*\) of .*/\1/p'; }
+
+cat >"$d/m.conf" <<EOF
+region file:$d/region
+node 0 cores=0 memory=512M
+node 1 cores=1 memory=512M
+node 2 cores=2 memory=512M
+EOF
+con machine start "$d/m.conf" >/dev/null || { echo "1..0 # SKIP the machine did not start"; exit 77; }
+echo "1..22"
+t1="$d/run/node1-tunnels" t2="$d/run/node2-tunnels"
+
+# 1 GiB from node 1's socket to a program on node 2, and its answer back
+con tunnel listen --node 1 --to 2 --target sink.sock "$d/in.sock" >"$d/listen.out" 2>&1
+ok 'grep -q "tunnel 1: .*in.sock -> node 2.s sink.sock" "$d/listen.out"' "tunnel listen on node 1 to node 2 ($(cat "$d/listen.out"))"
+"$peer" sink "$t2/sink.sock" >"$d/sink.out" 2>&1 &
+wait_for "$d/sink.out" 50 listening
+start=$(date +%s)
+timeout 300 "$peer" send "$d/in.sock" 1073741824 7 >"$d/send.out" 2>&1
+secs=$(( $(date +%s) - start ))
+wait
+sent=$(awk '/^sent/ { print $2, $3 }' "$d/send.out")
+got=$(awk '/^received/ { print $2, $3 }' "$d/sink.out")
+ok '[ "$sent" = "1073741824 $(echo "$sent" | cut -d" " -f2)" ] && [ "$sent" = "$got" ]' \
+    "1 GiB arrives whole and in order: sent [$sent] received [$got] in ${secs} s"
+ok 'grep -q "^back 12 " "$d/send.out"' "the answer comes back the other way after the sender's half close"
+ok '[ "$(free_rings)" = 4 ]' "both stream rings are back in the pool ($(free_rings) of 4 free)"
+sleep 1.2
+con tunnel list --json >"$d/list.json"
+ok 'jq -e ".[] | select(.node == 1 and .tunnel == 1 and .listen != null and .bytes_out >= 1073741824)" "$d/list.json" >/dev/null' \
+    "tunnel list shows the listener and the bytes it carried"
+
+# both ways at once: 64 MiB echoed back
+"$peer" echo "$t2/echo.sock" >"$d/echo.out" 2>&1 &
+wait_for "$d/echo.out" 50 listening
+con tunnel listen --node 1 --to 2 --target echo.sock "$d/echo-in.sock" >/dev/null
+timeout 120 "$peer" send "$d/echo-in.sock" 67108864 3 >"$d/send2.out" 2>&1
+wait
+s2=$(awk '/^sent/ { print $2, $3 }' "$d/send2.out")
+b2=$(awk '/^back/ { print $2, $3 }' "$d/send2.out")
+ok '[ -n "$s2" ] && [ "$s2" = "$b2" ]' "64 MiB echoed through both rings at once: sent [$s2] back [$b2]"
+
+# the near end closes at once: the far program sees EOF, and answers
+"$peer" sink "$t2/sink.sock" >"$d/sink3.out" 2>&1 &
+wait_for "$d/sink3.out" 50 listening
+timeout 20 "$peer" send "$d/in.sock" 0 >"$d/send3.out" 2>&1
+wait
+ok 'grep -q "^received 0 00000000" "$d/sink3.out" && grep -q "^back 12 " "$d/send3.out"' \
+    "a connection closed at once reaches the far end as EOF"
+# the far end closes at once: the near program sees EOF
+"$peer" close "$t2/close.sock" >/dev/null 2>&1 &
+sleep 0.3
+con tunnel listen --node 1 --to 2 --target close.sock "$d/close-in.sock" >/dev/null
+timeout 20 "$peer" hold "$d/close-in.sock" >"$d/hold.out" 2>&1
+ok 'grep -q "^eof" "$d/hold.out"' "the far end closing reaches the near program as EOF ($(cat "$d/hold.out"))"
+wait
+# nothing listens at the target: the connection is closed, nothing is left taken
+con tunnel listen --node 1 --to 2 --target nobody.sock "$d/nobody-in.sock" >/dev/null
+timeout 20 "$peer" hold "$d/nobody-in.sock" >"$d/hold2.out" 2>&1
+ok 'grep -qE "^(eof|error)" "$d/hold2.out"' "a target nobody listens on: the connection ends ($(cat "$d/hold2.out"))"
+sleep 0.3
+ok '[ "$(free_rings)" = 4 ]' "and no stream ring stays taken ($(free_rings) of 4 free)"
+ok 'grep -q "cannot connect to .*nobody.sock" "$d/run/node1.log"' "node 1's log says why"
+
+# refused: bad targets, unknown listener, a path that is not absolute
+ok '! con tunnel listen --node 1 --to 2 --target ../x "$d/x.sock" 2>"$d/e1" && grep -q "not a tunnel target" "$d/e1"' \
+    "a target outside the tunnel directory is refused"
+ok '! con tunnel listen --node 1 --to 1 --target a.sock "$d/x.sock" 2>"$d/e2" && grep -q "cannot be the far end" "$d/e2"' \
+    "a tunnel to the node itself is refused"
+ok '! con tunnel close --node 1 99 2>"$d/e3" && grep -q "no tunnel 99" "$d/e3"' "closing an unknown tunnel is refused"
+ok '! con tunnel listen --node 1 --to 2 --target a.sock rel.sock 2>"$d/e4" && grep -q "absolute" "$d/e4"' \
+    "a relative socket path is refused"
+
+# the far agent dies mid-stream: both programs end, nothing hangs
+"$peer" sink "$t2/sink.sock" >"$d/sink4.out" 2>&1 &
+sinkpid=$!
+wait_for "$d/sink4.out" 50 listening
+timeout 60 "$peer" send "$d/in.sock" 1073741824 5 33554432 >"$d/send4.out" 2>&1 &
+sendpid=$!
+sleep 2
+kill -9 "$(cat "$d/run/node2.pid")"
+t0=$(date +%s)
+wait $sendpid; rc=$?
+wait $sinkpid
+secs=$(( $(date +%s) - t0 ))
+ok '[ $rc -ne 124 ] && [ $secs -lt 20 ]' "far agent killed mid-stream: the sender ends (rc $rc) in ${secs} s, no hang"
+ok '! grep -q "^received 1073741824" "$d/sink4.out"' "the far program ends too, short of the whole stream ($(head -c 80 "$d/sink4.out"))"
+sleep 1
+ok '[ "$(free_rings)" = 4 ]' "the dead node's rings and ours are back ($(free_rings) of 4 free)"
+
+# a tunnel to a live node still works afterwards
+"$peer" sink "$d/run/node0-tunnels/sink.sock" >"$d/sink5.out" 2>&1 &
+wait_for "$d/sink5.out" 50 listening
+con tunnel listen --node 1 --to 0 --target sink.sock "$d/to0.sock" >/dev/null
+timeout 60 "$peer" send "$d/to0.sock" 10000000 9 >"$d/send5.out" 2>&1
+wait
+ok '[ "$(awk "/^sent/ { print \$2, \$3 }" "$d/send5.out")" = "$(awk "/^received/ { print \$2, \$3 }" "$d/sink5.out")" ]' \
+    "a new tunnel to another node works after the death"
+
+# the near (listening) agent dies mid-stream: the far program sees the end once it is judged dead
+"$peer" sink "$d/run/node0-tunnels/sink.sock" >"$d/sink6.out" 2>&1 &
+sinkpid=$!
+wait_for "$d/sink6.out" 50 listening
+timeout 60 "$peer" send "$d/to0.sock" 1073741824 5 33554432 >"$d/send6.out" 2>&1 &
+sendpid=$!
+sleep 2
+kill -9 "$(cat "$d/run/node1.pid")"
+t0=$(date +%s)
+wait $sendpid; rc=$?
+timeout 20 sh -c "while kill -0 $sinkpid 2>/dev/null; do sleep 0.1; done"; rc2=$?
+secs=$(( $(date +%s) - t0 ))
+ok '[ $rc -ne 124 ] && [ $rc2 -eq 0 ]' "near agent killed: the sender (rc $rc) and the far program end within ${secs} s"
+ok '! grep -q "^received 1073741824" "$d/sink6.out"' "the far program did not see a whole stream"
+sleep 1
+ok '[ "$(free_rings)" = 4 ]' "every stream ring is free again ($(free_rings) of 4 free)"
+exit $fail
