@@ -87,6 +87,12 @@ struct agent {
 	const char *tunnel_dir;		/* sockets peers may ask us to connect to */
 	const char *libvirt_sock;	/* the target "libvirt" */
 
+	/* guests (handle-guest.c) */
+	int guests_n;			/* entries of guest_list */
+	int listing;			/* a listing runs in a worker */
+	struct gjob *gjobs;		/* libvirt calls under way */
+	struct migration *mig;		/* a guest leaving this node */
+
 	/* control socket */
 	const char *ctl_path;
 	int ctl_fd;
@@ -109,6 +115,8 @@ struct client;
 struct boot;
 struct tunnel;
 struct tlisten;
+struct gjob;
+struct migration;
 
 
 /* A handler that returns HANDLE_LATER answers through agent_reply itself. */
@@ -131,6 +139,11 @@ void peers_node_dead(struct agent *a, unsigned node);
 typedef void (*peer_reply_fn)(struct agent *a, void *arg, const Mint__Reply *r);
 int peers_request(struct agent *a, unsigned node, const Mint__Command *cmd, int timeout_ms,
 	    peer_reply_fn cb, void *arg);
+
+/* Guests (handle-guest.c). */
+int handle_guest(struct agent *a, const struct peer *who, const struct reply_to *rt,
+	    const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t msglen);
+void guest_forget(struct agent *a, struct client *c);
 
 /* Moves (move.c). */
 int move_init(struct agent *a);

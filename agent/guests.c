@@ -136,11 +136,13 @@ int
 guests_device_user(struct guests *g, const char *dev, char *guest, size_t len)
 {
 	virDomainPtr *doms = NULL;
+	virConnectPtr c;
 	int count, found = 0;
 
-	if (g->conn == NULL && (g->conn = virConnectOpenReadOnly(g->uri)) == NULL)
+	/* a connection of its own: the listing worker may be using g->conn */
+	if ((c = virConnectOpenReadOnly(g->uri)) == NULL)
 		return 0;
-	count = virConnectListAllDomains(g->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+	count = virConnectListAllDomains(c, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
 	for (int i = 0; i < count; i++) {
 		char *xml = found ? NULL : virDomainGetXMLDesc(doms[i], 0);
 
@@ -152,6 +154,7 @@ guests_device_user(struct guests *g, const char *dev, char *guest, size_t len)
 		virDomainFree(doms[i]);
 	}
 	free(doms);
+	virConnectClose(c);
 	return found;
 }
 

@@ -488,7 +488,8 @@ handle_shutdown(struct agent *a, const struct peer *who, const struct reply_to *
     const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t len)
 {
 	int force = cmd->has_force && cmd->force, running = 0, n = 0;
-	struct guest_info g[GUESTS_MAX];
+	static struct guest_info g[GUESTS_MAX];
+	struct guests now;
 	char cause[256];
 	size_t off;
 	struct job *j;
@@ -499,8 +500,13 @@ handle_shutdown(struct agent *a, const struct peer *who, const struct reply_to *
 		return -EBUSY;
 	}
 	off = (size_t)snprintf(msg, len, "node %u runs guests:", a->node);
-	if (guests_list(&a->guests, g, GUESTS_MAX, &n, (uint64_t)(ev_time() * 1e9), cause,
-	    sizeof(cause)) == 0)
+	/* asked now, not the last sample; on a connection of its own (the sampler has one) */
+	guests_init(&now, a->guests.uri);
+	if (guests_list(&now, g, GUESTS_MAX, &n, (uint64_t)(ev_time() * 1e9), cause,
+	    sizeof(cause)) < 0)
+		n = 0;
+	guests_close(&now);
+	if (n > 0)
 		for (int i = 0; i < n; i++)
 			if (g[i].state == MINT__GUEST_STATE__GUEST_RUNNING ||
 			    g[i].state == MINT__GUEST_STATE__GUEST_PAUSED) {

@@ -14,6 +14,7 @@
 
 #include "agent/agent.h"
 #include "agent/tunnel.h"
+#include "agent/worker.h"
 #include "common/log.h"
 #include "shm/node.h"
 #include "shm/region.h"
@@ -98,21 +99,71 @@ agent_heartbeat_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 }
 
+/* Listing the guests asks libvirtd, which may be slow: in a worker, never on the loop. */
+struct list_job {
+	struct job j;
+	struct agent *a;
+	uint64_t now_ns;
+	int n;
+	char cause[256];
+	struct guest_info out[GUESTS_MAX];
+};
+
+static int
+list_run(struct job *j)
+{
+	struct list_job *l = j->arg;
+
+	return guests_list(&l->a->guests, l->out, GUESTS_MAX, &l->n, l->now_ns, l->cause,
+	    sizeof(l->cause));
+}
+
+static void
+list_done(struct job *j)
+{
+	struct list_job *l = j->arg;
+	struct agent *a = l->a;
+
+	if (j->rc < 0 && !a->guests_failing)
+		log_warn("guests unknown: %s", l->cause);
+	else if (j->rc == 0 && a->guests_failing)
+		log_info("guests listed again through %s", a->guests.uri);
+	a->guests_failing = j->rc < 0;
+	/* a change is published at the next heartbeat, not a sample later */
+	if (a->guests_n != (j->rc < 0 ? 0 : l->n))
+		a->republish = 1;
+	for (int i = 0; j->rc == 0 && i < l->n && i < a->guests_n; i++)
+		if (strcmp(a->guest_list[i].name, l->out[i].name) != 0 ||
+		    a->guest_list[i].state != l->out[i].state)
+			a->republish = 1;
+	a->guests_n = j->rc < 0 ? 0 : l->n;
+	if (j->rc == 0)
+		memcpy(a->guest_list, l->out, sizeof(l->out[0]) * (size_t)l->n);
+	a->listing = 0;
+	free(l);
+}
+
 static void
 agent_sample_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct agent *a = w->data;
-	char cause[256];
+	struct list_job *l;
 	size_t len;
 	int rc, n;
 
-	rc = guests_list(&a->guests, a->guest_list, GUESTS_MAX, &n,
-	    (uint64_t)(ev_time() * 1e9), cause, sizeof(cause));
-	if (rc < 0 && !a->guests_failing)
-		log_warn("guests unknown: %s", cause);
-	else if (rc == 0 && a->guests_failing)
-		log_info("guests listed again through %s", a->guests.uri);
-	a->guests_failing = rc < 0;
+	/* the status shows the last listing; the next one is under way */
+	if (!a->listing && (l = calloc(1, sizeof(*l))) != NULL) {
+		l->a = a;
+		l->now_ns = (uint64_t)(ev_time() * 1e9);
+		l->j.fn = list_run;
+		l->j.done = list_done;
+		l->j.arg = l;
+		if (worker_run(&l->j) == 0)
+			a->listing = 1;
+		else
+			free(l);
+	}
+	n = a->guests_n;
 	move_check_own(a);
 	a->status.ntunnels = tunnel_status(a, &a->status.tunnels);
 	rc = status_snapshot(&a->status, a->node, a->epoch,
@@ -444,7 +495,8 @@ main(int argc, char **argv)
 	tunnel_shutdown(&a);
 	peers_close(&a);
 	ctl_close(&a);
-	guests_close(&a.guests);
+	if (!a.listing)
+		guests_close(&a.guests);
 	if (a.reexec) {
 		/* a kexec that returned: the agent comes back as a new kernel's would, new epoch */
 		region_unmap(&a.region);

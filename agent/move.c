@@ -713,6 +713,12 @@ move_timeout_ms(const struct agent *a, const Mint__Command *cmd)
 	    cmd->kind == MINT__COMMAND_KIND__CMD_NODE_REBOOT ||
 	    cmd->kind == MINT__COMMAND_KIND__CMD_NODE_SHUTDOWN))
 		return 2 * a->move_ms + a->request_ms;
+	/* a migration takes what it takes; the destination dying ends it */
+	if (cmd->has_kind && cmd->kind == MINT__COMMAND_KIND__CMD_GUEST_MIGRATE)
+		return 24 * 3600 * 1000;
+	if (cmd->has_kind && cmd->kind >= MINT__COMMAND_KIND__CMD_GUEST_START &&
+	    cmd->kind <= MINT__COMMAND_KIND__CMD_GUEST_DEFINE)
+		return 60000 + a->request_ms;
 	return a->request_ms;
 }
 

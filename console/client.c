@@ -37,7 +37,9 @@ client_request_tick(const char *path, const Mint__Command *cmd, int timeout_ms, 
     client_tick_fn tick, void *arg, Mint__Envelope **reply, char *cause, size_t clen)
 {
 	int64_t deadline = mono_ms() + timeout_ms;
-	static uint8_t buf[WIRE_MAX + WIRE_FRAME_HDR];
+	/* not static: a tick may make requests of its own */
+	uint8_t *buf;
+	const size_t cap = WIRE_MAX + WIRE_FRAME_HDR;
 	struct sockaddr_un sun;
 	Mint__Envelope e;
 	size_t len, got = 0;
@@ -50,27 +52,34 @@ client_request_tick(const char *path, const Mint__Command *cmd, int timeout_ms, 
 	if (strlen(path) >= sizeof(sun.sun_path))
 		return shm_fail(cause, clen, -ENAMETOOLONG, "%s: path too long", path);
 	strcpy(sun.sun_path, path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return shm_fail(cause, clen, -errno, "socket: %s", strerror(errno));
+	if ((buf = malloc(cap)) == NULL)
+		return shm_fail(cause, clen, -ENOMEM, "out of memory");
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		rc = shm_fail(cause, clen, -errno, "socket: %s", strerror(errno));
+		goto out;
+	}
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		rc = -errno;
 		close(fd);
-		return shm_fail(cause, clen, rc, "%s: %s%s", path, strerror(-rc),
+		rc = shm_fail(cause, clen, rc, "%s: %s%s", path, strerror(-rc),
 		    rc == -ENOENT || rc == -ECONNREFUSED ? " (is mint-agent running?)" :
 		    rc == -EACCES ? " (root or the group of the socket may use it)" : "");
+		goto out;
 	}
 	wire_init(&e, WIRE_CONSOLE, WIRE_CONSOLE, (uint64_t)getpid());
 	e.body_case = MINT__ENVELOPE__BODY_COMMAND;
 	e.command = (Mint__Command *)cmd;
-	if ((rc = wire_pack(&e, buf + WIRE_FRAME_HDR, sizeof(buf) - WIRE_FRAME_HDR, &len)) < 0) {
+	if ((rc = wire_pack(&e, buf + WIRE_FRAME_HDR, cap - WIRE_FRAME_HDR, &len)) < 0) {
 		close(fd);
-		return shm_fail(cause, clen, rc, "request too large");
+		rc = shm_fail(cause, clen, rc, "request too large");
+		goto out;
 	}
 	wire_frame_put(buf, (uint32_t)len);
 	if (send(fd, buf, len + WIRE_FRAME_HDR, MSG_NOSIGNAL) != (ssize_t)(len + WIRE_FRAME_HDR)) {
 		rc = -errno;
 		close(fd);
-		return shm_fail(cause, clen, rc, "%s: cannot send: %s", path, strerror(-rc));
+		rc = shm_fail(cause, clen, rc, "%s: cannot send: %s", path, strerror(-rc));
+		goto out;
 	}
 	for (;;) {
 		struct pollfd p = { fd, POLLIN, 0 };
@@ -93,24 +102,30 @@ client_request_tick(const char *path, const Mint__Command *cmd, int timeout_ms, 
 		}
 		if (pr <= 0) {
 			close(fd);
-			return shm_fail(cause, clen, -ETIMEDOUT, "%s: no reply within %d ms", path,
+			rc = shm_fail(cause, clen, -ETIMEDOUT, "%s: no reply within %d ms", path,
 			    timeout_ms);
+			goto out;
 		}
-		if ((r = read(fd, buf + got, sizeof(buf) - got)) <= 0) {
+		if ((r = read(fd, buf + got, cap - got)) <= 0) {
 			close(fd);
-			return shm_fail(cause, clen, -ECONNRESET, "%s: the agent hung up", path);
+			rc = shm_fail(cause, clen, -ECONNRESET, "%s: the agent hung up", path);
+			goto out;
 		}
 		got += (size_t)r;
 	}
 	close(fd);
-	if (rc < 0)
-		return shm_fail(cause, clen, rc, "%s: reply too large", path);
+	if (rc < 0) {
+		rc = shm_fail(cause, clen, rc, "%s: reply too large", path);
+		goto out;
+	}
 	if ((rc = wire_unpack(buf + WIRE_FRAME_HDR, n, reply, cause, clen)) < 0)
-		return rc;
+		goto out;
 	if ((*reply)->body_case != MINT__ENVELOPE__BODY_REPLY) {
 		wire_free(*reply);
 		*reply = NULL;
-		return shm_fail(cause, clen, -EBADMSG, "%s: the answer is not a reply", path);
+		rc = shm_fail(cause, clen, -EBADMSG, "%s: the answer is not a reply", path);
 	}
-	return 0;
+out:
+	free(buf);
+	return rc;
 }

@@ -11,12 +11,14 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "console/cmd.h"
+#include "console/hypervisor.h"
 #include "console/machine.h"
 #include "console/partition.h"
 #include "shm/node.h"
@@ -202,9 +204,10 @@ spawn_agent(const struct machine *m, unsigned i, const struct machine_node *n, c
 	argv[k++] = "--mem-floor", argv[k++] = floor;
 	argv[k++] = "--connect", argv[k++] = n->libvirt[0] ? n->libvirt : "qemu:///system";
 	argv[k++] = "--start-hook", argv[k++] = hook;
-	/* each node's own: the node's view of the tunnel directory */
+	/* each node's own tunnel directory: with a hypervisor, its namespace's default path */
 	snprintf(tdir, sizeof(tdir), "%s/node%u-tunnels", run_dir, i);
-	argv[k++] = "--tunnel-dir", argv[k++] = tdir;
+	if (m->libvirtd[0] == '\0')
+		argv[k++] = "--tunnel-dir", argv[k++] = tdir;
 	if (m->kexec[0] != '\0')
 		argv[k++] = "--kexec", argv[k++] = m->kexec;
 	if (m->boot_ms > 0) {
@@ -223,6 +226,12 @@ spawn_agent(const struct machine *m, unsigned i, const struct machine_node *n, c
 		argv[k++] = "--memcg-root", argv[k++] = memcg ? part->memcg : sim;
 	}
 	argv[k] = NULL;
+	if (m->libvirtd[0] != '\0') {
+		if (access(m->libvirtd, X_OK) != 0)
+			return cmd_error("node %u: cannot run %s for its hypervisor (apt-get install "
+			    "libvirt-daemon libvirt-daemon-driver-qemu)", i, m->libvirtd);
+		hv_stop(run_dir, i);	/* what an earlier life of this node left */
+	}
 	if (pipe2(gate, O_CLOEXEC) < 0 || (pid = fork()) < 0)
 		return cmd_error("fork: %s", strerror(errno));
 	if (pid == 0) {
@@ -237,6 +246,25 @@ spawn_agent(const struct machine *m, unsigned i, const struct machine_node *n, c
 			dup2(fd, 2);
 		}
 		setsid();	/* the machine outlives this console */
+		if (m->libvirtd[0] != '\0') {
+			char cause[256], pidf[400];
+			pid_t dpid;
+
+			if (hv_enter(run_dir, i, m->libvirtd, &dpid, cause, sizeof(cause)) < 0) {
+				fprintf(stderr, "machine: node %u's hypervisor: %s\n", i, cause);
+				_exit(1);
+			}
+			snprintf(pidf, sizeof(pidf), "%s/node%u.libvirtd.pid", run_dir, i);
+			if ((f = fopen(pidf, "w")) != NULL) {
+				fprintf(f, "%d\n", (int)dpid);
+				fclose(f);
+			}
+		}
+		/*
+		 * Above its guests, as a node's agent should be: a heartbeat that waits
+		 * behind busy QEMU threads makes the other nodes think it died.
+		 */
+		setpriority(PRIO_PROCESS, 0, -5);
 		execv(agent, (char *const *)argv);
 		_exit(127);
 	}
@@ -376,6 +404,8 @@ machine_stop(const struct machine *m)
 		}
 		snprintf(path, sizeof(path), "%s/node%u.pid", run_dir, i);
 		unlink(path);
+		if (m->libvirtd[0] != '\0')
+			hv_stop(run_dir, i);
 	}
 	partitions_remove(m->slots);
 	printf("machine stopped: %u nodes%s\n", m->nodes, left ? " (some had to be killed)" : "");

@@ -12,6 +12,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_dev_entry,
 	&cmd_events_entry,
 	&cmd_format_entry,
+	&cmd_guest_entry,
 	&cmd_machine_entry,
 	&cmd_mem_entry,
 	&cmd_node_entry,

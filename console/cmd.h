@@ -35,6 +35,7 @@ extern const struct cmd_entry cmd_cpu_entry;
 extern const struct cmd_entry cmd_dev_entry;
 extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_format_entry;
+extern const struct cmd_entry cmd_guest_entry;
 extern const struct cmd_entry cmd_machine_entry;
 extern const struct cmd_entry cmd_mem_entry;
 extern const struct cmd_entry cmd_node_entry;

@@ -4,8 +4,8 @@ noinst_LIBRARIES += console/libmintconsole.a
 console_libmintconsole_a_SOURCES = console/cmd.c console/cmd.h \
 	console/client.c console/client.h \
 	console/cmd-format.c console/cmd-machine.c console/machine.c console/machine.h \
-	console/partition.c console/partition.h \
-	console/cmd-config.c console/cmd-events.c console/cmd-move.c console/cmd-node.c console/cmd-nodes.c console/cmd-ping.c \
+	console/partition.c console/partition.h console/hypervisor.c console/hypervisor.h \
+	console/cmd-config.c console/cmd-events.c console/cmd-guest.c console/cmd-move.c console/cmd-node.c console/cmd-nodes.c console/cmd-ping.c \
 	console/cmd-resources.c console/cmd-status.c \
 	console/cmd-top.c console/cmd-tunnel.c console/cmd-verbose.c console/snapshot.c console/snapshot.h \
 	console/top.h console/top-columns.c console/top-keys.c console/top-model.c

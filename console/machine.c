@@ -168,9 +168,16 @@ machine_parse(const char *text, struct machine *m, char *cause, size_t len)
 			if (rest == NULL || *rest == '\0' || strlen(rest) >= cap)
 				return shm_fail(cause, len, -EINVAL, "line %d: %s needs a command", lineno, word);
 			strcpy(dst, rest);
+		} else if (strcmp(word, "libvirtd") == 0) {
+			/* every node gets its own libvirtd, in a mount namespace of its own */
+			char *v = strtok_r(NULL, " \t", &save);
+			if (v != NULL && (v[0] != '/' || strlen(v) >= sizeof(m->libvirtd)))
+				return shm_fail(cause, len, -EINVAL, "line %d: libvirtd takes the daemon's "
+				    "absolute path, or nothing for %s", lineno, MACHINE_LIBVIRTD);
+			snprintf(m->libvirtd, sizeof(m->libvirtd), "%s", v ? v : MACHINE_LIBVIRTD);
 		} else {
 			return shm_fail(cause, len, -EINVAL, "line %d: unknown word '%s' (region, "
-			    "memory-block, node, spare, slots, kexec, start-hook, boot-timeout)",
+			    "memory-block, node, spare, slots, kexec, start-hook, boot-timeout, libvirtd)",
 			    lineno, word);
 		}
 	}

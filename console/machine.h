@@ -12,6 +12,7 @@
 #define MACHINE_MAX_DEVICES	64
 #define MACHINE_BLOCK		(128ull << 20)	/* x86's memory block */
 #define MACHINE_FLOOR		(256ull << 20)
+#define MACHINE_LIBVIRTD	"/usr/sbin/libvirtd"
 
 struct machine_node {
 	int present;
@@ -34,6 +35,7 @@ struct machine {
 	char kexec[256];	/* kexec-tools, or a stand-in */
 	char start_hook[512];	/* starts a booted node (default: machine hook) */
 	unsigned boot_ms;	/* how long a booted node may take (0: the agent's default) */
+	char libvirtd[128];	/* each node's own hypervisor daemon, or "" for none */
 	struct machine_node node[MINT_MAX_NODES];
 };
 

@@ -1,0 +1,50 @@
+/*
+ * What the agent asks of its node's hypervisor besides listing: start, stop,
+ * destroy, define, and migrate a guest. Each call opens its own read-write
+ * connection, so that it may run in a worker thread; libvirt's error
+ * becomes one line in msg.
+ */
+#ifndef MINT_AGENT_GUEST_OPS_H
+#define MINT_AGENT_GUEST_OPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum gop {
+	GOP_START,
+	GOP_STOP,	/* ask the guest to shut down */
+	GOP_DESTROY,	/* pull the plug */
+};
+
+struct gop_info {
+	int active;
+	int emulated;		/* <domain type='qemu'>: TCG, no hardware virtualisation */
+	uint32_t vcpus;
+	uint64_t memory_bytes;
+	uint64_t hv_version;	/* of this node's hypervisor */
+	char emulator[256];
+};
+
+struct gop_job {
+	int active;		/* a job is running */
+	uint64_t elapsed_ms;
+	uint64_t data_total, data_processed, data_remaining;
+	uint64_t dirty_rate;	/* pages per second */
+	uint64_t bytes_per_s;
+	uint64_t downtime_ms;
+	int have_downtime;
+};
+
+int gop_name_ok(const char *name);
+int gop_action(const char *uri, enum gop op, const char *name, char *msg, size_t len);
+int gop_define(const char *uri, const char *xml, char *name, size_t namelen, char *msg,
+	    size_t len);
+int gop_inspect(const char *uri, const char *name, struct gop_info *gi, char *msg, size_t len);
+int gop_hv_version(const char *uri, uint64_t *v, char *msg, size_t len);
+int gop_job(const char *uri, const char *name, struct gop_job *j, char *msg, size_t len);
+int gop_abort(const char *uri, const char *name, char *msg, size_t len);
+/* Migrate name peer to peer to dconnuri, the data over miguri. */
+int gop_migrate(const char *uri, const char *name, const char *dconnuri, const char *miguri,
+	    uint64_t bandwidth_mib, int live, struct gop_job *final, char *msg, size_t len);
+
+#endif

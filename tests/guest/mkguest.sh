@@ -1,0 +1,65 @@
+#!/bin/sh
+# mkguest.sh DIR NAME [MEMORY_MIB [DIRTY_MIB [--idle]]]: a tiny guest for the
+# migration tests and benchmark. DIR/guest.cpio.gz holds busybox-static and
+# the dirtier (tests/guest/dirtier.c, built static here), which /init runs on
+# the serial console; DIR/NAME.xml defines it for libvirt: Debian's kernel
+# under QEMU (type 'qemu', TCG where there is no KVM), 1 vCPU, no disk and no
+# network, its serial console appended to /var/log/libvirt/NAME-serial.log of
+# the node that runs it. Exit 77 with the reason when a piece is missing.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+[ $# -ge 2 ] || { echo "usage: $0 DIR NAME [MEMORY_MIB [DIRTY_MIB [--idle]]]" >&2; exit 2; }
+dir=$1 name=$2 mem=${3:-128} dirty=${4:-32} idle=${5:-}
+busybox=${BUSYBOX:-/bin/busybox}
+skip() { echo "mkguest: $*" >&2; exit 77; }
+[ -x "$busybox" ] || skip "no $busybox (apt-get install busybox-static)"
+kernel=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)
+[ -n "$kernel" ] && [ -r "$kernel" ] || skip "no readable /boot/vmlinuz-* (apt-get install linux-image-amd64)"
+emulator=$(command -v qemu-system-x86_64 || true)
+[ -n "$emulator" ] || skip "no qemu-system-x86_64 (apt-get install qemu-system-x86)"
+mkdir -p "$dir"
+if [ ! -s "$dir/guest.cpio.gz" ]; then
+	${CC:-cc} -static -O2 -o "$dir/dirtier" "$here/dirtier.c" 2>"$dir/cc.err" ||
+		skip "cannot build a static program: $(head -n 1 "$dir/cc.err")"
+	root=$(mktemp -d "${TMPDIR:-/tmp}/mint-guest.XXXXXX")
+	mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev"
+	cp "$busybox" "$root/bin/busybox"
+	ln -s busybox "$root/bin/sh"
+	cp "$dir/dirtier" "$root/bin/dirtier"
+	cat >"$root/init" <<EOF2
+#!/bin/sh
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t devtmpfs dev /dev
+echo "GUEST UP"
+exec /bin/dirtier \$(/bin/busybox sed -n 's/.*mint.dirty=\([0-9]*\).*/\1/p' /proc/cmdline) \
+	\$(/bin/busybox grep -q mint.idle /proc/cmdline && echo --idle)
+EOF2
+	chmod +x "$root/init"
+	(cd "$root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$dir/guest.cpio.gz"
+	rm -rf "$root"
+fi
+extra=""
+[ "$idle" = "--idle" ] && extra=" mint.idle"
+cat >"$dir/$name.xml" <<EOF2
+<domain type='qemu'>
+  <name>$name</name>
+  <memory unit='MiB'>$mem</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>$kernel</kernel>
+    <initrd>$(cd "$dir" && pwd)/guest.cpio.gz</initrd>
+    <cmdline>console=ttyS0 quiet loglevel=3 panic=-1 mint.dirty=$dirty$extra</cmdline>
+  </os>
+  <on_poweroff>destroy</on_poweroff>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <emulator>$emulator</emulator>
+    <serial type='file'>
+      <source path='/var/log/libvirt/$name-serial.log' append='on'/>
+      <target port='0'/>
+    </serial>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+EOF2
