@@ -91,11 +91,21 @@ guest_list(struct cmd_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
-/* The node whose hypervisor knows name; with two, the running one, else an error. */
+/*
+ * The node whose hypervisor has name. During a migration both nodes list it
+ * (the destination's copy paused until it is complete): a guest that runs
+ * wins, then one paused, then one migrating; with want_migrating, the node
+ * that migrates it.
+ */
 static int
-find_guest(struct cmd_ctx *ctx, const char *name, unsigned *node)
+find_guest(struct cmd_ctx *ctx, const char *name, int want_migrating, unsigned *node)
 {
-	unsigned found[MINT_MAX_NODES], nf = 0, running = MINT_MAX_NODES;
+	static const int rank[] = {
+		[MINT__GUEST_STATE__GUEST_RUNNING] = 4, [MINT__GUEST_STATE__GUEST_PAUSED] = 3,
+		[MINT__GUEST_STATE__GUEST_MIGRATING] = 2, [MINT__GUEST_STATE__GUEST_CRASHED] = 1,
+	};
+	unsigned found[MINT_MAX_NODES], nf = 0, best = MINT_MAX_NODES;
+	int best_rank = 0;
 
 	for (unsigned n = 0; n < ctx->region.layout.nodes; n++) {
 		Mint__Envelope *e;
@@ -105,22 +115,32 @@ find_guest(struct cmd_ctx *ctx, const char *name, unsigned *node)
 		if (node_read(&ctx->region, n, &v) < 0 || v.state != MINT_NODE_ONLINE ||
 		    snapshot_read(&ctx->region, n, &e, cause, sizeof(cause)) < 0)
 			continue;
-		for (size_t i = 0; i < e->status->n_guests; i++)
-			if (strcmp(e->status->guests[i]->name, name) == 0) {
-				found[nf++] = n;
-				if (e->status->guests[i]->state != MINT__GUEST_STATE__GUEST_SHUTOFF)
-					running = n;
-				break;
-			}
+		for (size_t i = 0; i < e->status->n_guests; i++) {
+			const Mint__Guest *g = e->status->guests[i];
+			int r;
+
+			if (strcmp(g->name, name) != 0)
+				continue;
+			found[nf++] = n;
+			r = g->state >= 0 && g->state < (int)(sizeof(rank) / sizeof(rank[0])) ?
+			    rank[g->state] : 0;
+			if (want_migrating)
+				r = g->state == MINT__GUEST_STATE__GUEST_MIGRATING ? 5 : 0;
+			if (r > best_rank)
+				best_rank = r, best = n;
+			break;
+		}
 		wire_free(e);
 	}
 	if (nf == 0)
 		return cmd_error("guest %s: no node has it (guest list shows them; the list is at most a "
 		    "second old)", name);
-	if (nf > 1 && running == MINT_MAX_NODES)
+	if (want_migrating && best == MINT_MAX_NODES)
+		return cmd_error("guest %s is not being migrated", name);
+	if (nf > 1 && best == MINT_MAX_NODES)
 		return cmd_error("guest %s is defined on nodes %u and %u: say which with --node", name,
 		    found[0], found[1]);
-	*node = nf > 1 ? running : found[0];
+	*node = nf > 1 ? best : found[0];
 	return 0;
 }
 
@@ -162,7 +182,7 @@ guest_simple(struct cmd_ctx *ctx, Mint__CommandKind kind, const char *verb, int 
 	}
 	if (name == NULL)
 		return cmd_error("usage: guest %s NAME [--node N]", verb);
-	if (node == MINT_MAX_NODES && find_guest(ctx, name, &node) != 0)
+	if (node == MINT_MAX_NODES && find_guest(ctx, name, 0, &node) != 0)
 		return 1;
 	mint__command__init(&c);
 	c.has_kind = 1, c.kind = kind;
@@ -360,7 +380,7 @@ guest_migrate(struct cmd_ctx *ctx, int argc, char **argv)
 	if (name == NULL || (to == MINT_MAX_NODES && !abort_it))
 		return cmd_error("usage: guest migrate NAME --to NODE [--live | --paused] "
 		    "[--bandwidth MIB/S] [--via region|tcp], or guest migrate --abort NAME");
-	if (node == MINT_MAX_NODES && find_guest(ctx, name, &node) != 0)
+	if (node == MINT_MAX_NODES && find_guest(ctx, name, abort_it, &node) != 0)
 		return 1;
 	memset(&f, 0, sizeof(f));
 	f.ctx = ctx, f.name = name, f.node = node, f.tty = isatty(2);
@@ -372,6 +392,9 @@ guest_migrate(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (to == node)
 		return cmd_error("guest migrate: %s is on node %u already", name, node);
+	if (to >= ctx->region.layout.nodes)
+		return cmd_error("guest migrate: node %u is not online (this machine has nodes 0 to %u)",
+		    to, ctx->region.layout.nodes - 1);
 	mint__command__init(&c);
 	c.has_kind = 1, c.kind = MINT__COMMAND_KIND__CMD_GUEST_MIGRATE;
 	c.name = (char *)name;

@@ -100,8 +100,8 @@ EXTRA_DIST += tests/t-machine.sh
 
 check_PROGRAMS += tests/streampeer
 tests_streampeer_LDADD = $(SHM_LIBS)
-TESTS += tests/t-tunnel.sh
-EXTRA_DIST += tests/t-tunnel.sh
+TESTS += tests/t-tunnel.sh tests/t-guest.sh
+EXTRA_DIST += tests/t-tunnel.sh tests/t-guest.sh tests/guest/mkguest.sh tests/guest/dirtier.c
 
 TESTS += tests/t-handover.sh
 EXTRA_DIST += tests/t-handover.sh agent/handover.pml
