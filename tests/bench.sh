@@ -55,3 +55,7 @@ fi
 echo
 echo "an idle mint-agent (heartbeat every 100 ms, status every second, libvirt test driver)"
 sh "$(dirname "$0")/bench-agent.sh" "$(dirname "$bench")/.." 20
+
+echo
+echo "guest migration, 512 MiB guest paused for the copy: region tunnels against TCP loopback"
+sh "$(dirname "$0")/bench-migrate.sh" "$(dirname "$bench")/.." "$(dirname "$0")/.." "${BENCH_MIGRATIONS:-3}"

@@ -70,7 +70,7 @@ endif
 # make bench: not part of make check.
 noinst_PROGRAMS += tests/bench-ring
 tests_bench_ring_LDADD = $(SHM_LIBS)
-EXTRA_DIST += tests/bench.sh tests/bench-agent.sh
+EXTRA_DIST += tests/bench.sh tests/bench-agent.sh tests/bench-migrate.sh
 bench: tests/bench-ring$(EXEEXT) agent/mint-agent$(EXEEXT) console/mint-console$(EXEEXT)
 	$(SHELL) $(top_srcdir)/tests/bench.sh $(top_builddir)/tests/bench-ring$(EXEEXT)
 .PHONY: bench
