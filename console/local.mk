@@ -1,5 +1,5 @@
 # console/: mint-console, one file per command.
-EXTRA_DIST += machine/three-nodes.conf
+EXTRA_DIST += machine/three-nodes.conf machine/two-hypervisors.conf
 noinst_LIBRARIES += console/libmintconsole.a
 console_libmintconsole_a_SOURCES = console/cmd.c console/cmd.h \
 	console/client.c console/client.h \
