@@ -51,6 +51,7 @@ cat >"$dir/$name.xml" <<EOF2
     <initrd>$(cd "$dir" && pwd)/guest.cpio.gz</initrd>
     <cmdline>console=ttyS0 quiet loglevel=3 panic=-1 mint.dirty=$dirty$extra</cmdline>
   </os>
+  <features><acpi/></features>
   <on_poweroff>destroy</on_poweroff>
   <on_crash>destroy</on_crash>
   <devices>
