@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent/backend.h"
@@ -130,9 +131,17 @@ block_set(const struct backend *b, uint64_t blk, int up, char *msg, size_t len)
 
 	snprintf(path, sizeof(path), "%s/devices/system/memory/memory%" PRIu64 "/state",
 	    b->sysfs, blk);
+	/*
+	 * A block handed over from another node may not be in this kernel yet: the
+	 * platform adds it (Mint's hand-over; a DIMM hot-added in the VM machine).
+	 */
+	for (int waited = 0; up && waited < b->appear_ms && access(path, F_OK) != 0; waited += 50) {
+		struct timespec ts = { 0, 50000000 };
+		nanosleep(&ts, NULL);
+	}
 	if (backend_read(path, text, sizeof(text)) < 0)
-		return shm_fail(msg, len, -ENOENT, "memory block %" PRIu64 ": not in this kernel",
-		    blk);
+		return shm_fail(msg, len, -ENOENT, "memory block %" PRIu64 ": not in this kernel%s",
+		    blk, up && b->appear_ms > 0 ? " (nor did it appear)" : "");
 	if ((strncmp(text, "online", 6) == 0) == !!up)
 		return 0;
 	if (!up) {

@@ -265,8 +265,8 @@ prepare_done(struct gjob *g)
 	}
 	if (g->vcpus > cores) {
 		rc = -ENOSPC;
-		snprintf(msg, sizeof(msg), "node %u has %u cores; %s has %u vCPUs", a->node, cores,
-		    g->name, g->vcpus);
+		snprintf(msg, sizeof(msg), "node %u has %u core%s; %s has %u vCPUs", a->node, cores,
+		    cores == 1 ? "" : "s", g->name, g->vcpus);
 		goto out;
 	}
 	if (g->emulator[0] != '\0' && access(g->emulator, X_OK) != 0) {

@@ -256,6 +256,8 @@ backend_setup(struct agent *a, const char *sim_root)
 		snprintf(b->irq, sizeof(b->irq), "%s/irq", a->status.proc);
 	if (a->status.mode == MINT__CORE_MODE__CORES_REAL) {
 		b->ops = &backend_sysfs;
+		/* a block handed to us may need a moment to appear; the donor waits move_ms */
+		b->appear_ms = a->move_ms / 2;
 		return;
 	}
 	b->ops = &backend_sim;

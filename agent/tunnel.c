@@ -8,7 +8,6 @@
  * the sockets are closed so that both programs see EOF or an error.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
@@ -587,16 +586,16 @@ handle_tunnel_open(struct agent *a, const struct reply_to *rt, const Mint__Comma
 		rc = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s", a->tunnel_dir, cmd->target);
 	if (rc >= (int)sizeof(sun.sun_path))
 		return snprintf(msg, len, "node %u: socket path too long", a->node), -ENAMETOOLONG;
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+	/* non-blocking: a listener with a full backlog must not stop our loop */
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
 		return snprintf(msg, len, "socket: %s", strerror(errno)), -errno;
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		int e = errno;
 		close(fd);
 		snprintf(msg, len, "node %u: cannot connect to %s: %s", a->node, sun.sun_path,
-		    strerror(e));
+		    e == EAGAIN ? "its listener is busy" : strerror(e));
 		return -e;
 	}
-	fcntl(fd, F_SETFL, O_NONBLOCK);
 	if ((t = tunnel_new(a, peer, fd, cmd->target)) == NULL) {
 		close(fd);
 		return -ENOMEM;

@@ -237,8 +237,23 @@ top_format_detail(const struct top_row *r, char *buf, size_t len)
 		off += (size_t)snprintf(buf + off, len - off, " node%" PRIu32 " %" PRIu64 "/%" PRIu64
 		    " msgs out/in%s", c->peer, c->tx_messages, c->rx_messages, c->errors ? " (errors)" : "");
 	}
-	for (size_t i = 0; i < r->st->n_guests && off < len; i++)
-		off += (size_t)snprintf(buf + off, len - off, "\n    guest %s: %" PRIu32 " vcpus, %"
-		    PRIu64 " MiB, %.1f%% cpu", r->st->guests[i]->name, r->st->guests[i]->vcpus,
-		    r->st->guests[i]->memory_bytes >> 20, r->st->guests[i]->cpu_permille / 10.0);
+	for (size_t i = 0; i < r->st->n_guests && off < len; i++) {
+		static const char *const states[] = {
+			"", "", " (paused)", " (shut off)", " (crashed)", " (migrating)",
+		};
+		const Mint__Guest *g = r->st->guests[i];
+
+		off += (size_t)snprintf(buf + off, len - off, "\n    guest %s%s: %" PRIu32 " vcpus, %"
+		    PRIu64 " MiB, %.1f%% cpu", g->name, g->state >= 0 && g->state < 6 ? states[g->state] :
+		    "", g->vcpus, g->memory_bytes >> 20, g->cpu_permille / 10.0);
+	}
+	/* tunnels through the region: what a migration is carrying right now */
+	for (size_t i = 0; i < r->st->n_tunnels && off < len; i++) {
+		const Mint__Tunnel *t = r->st->tunnels[i];
+
+		if (t->listen == NULL)
+			off += (size_t)snprintf(buf + off, len - off, "\n    tunnel %" PRIu32 " to node%"
+			    PRIu32 " %s: %" PRIu64 "/%" PRIu64 " MiB out/in", t->id, t->peer,
+			    t->target ? t->target : "", t->bytes_out >> 20, t->bytes_in >> 20);
+	}
 }

@@ -98,6 +98,7 @@ tests_ringpeer_LDADD = $(PROTO_LIBS) $(SHM_LIBS)
 TESTS += tests/t-machine.sh
 EXTRA_DIST += tests/t-machine.sh
 
+check_PROGRAMS += tests/qmp
 check_PROGRAMS += tests/streampeer
 tests_streampeer_LDADD = $(SHM_LIBS)
 TESTS += tests/t-tunnel.sh tests/t-guest.sh

@@ -47,7 +47,7 @@ EOF
 con machine start "$d/m.conf" >"$d/start.out" 2>&1 || skip "the machine did not start: $(cat "$d/start.out")"
 cpuset=0
 grep -q "cpuset" "$d/start.out" && cpuset=1
-echo "1..35"
+echo "1..38"
 ok 'until_ok 30 "lv 0 list >/dev/null && lv 1 list >/dev/null"' "each node has its own libvirtd"
 ok '[ "$(lv 0 uri)" != "" ] && ! cmp -s "$run/node0-hv/etc/libvirtd.conf" "$run/node1-hv/etc/libvirtd.conf"' \
     "with a configuration of its own (host uuid)"
@@ -113,10 +113,30 @@ ok '! serial 0 | grep -q CORRUPT && ! serial 1 | grep -q CORRUPT && [ "$(sums 0)
     "no page of the pattern was lost (one checksum throughout, on both nodes)"
 ok '[ "$(con tunnel list | sed -n "s/^stream rings: \([0-9]*\) of.*/\1/p")" = 4 ]' "every stream ring is back after them"
 
+# the data over TCP instead, for comparison (the control connection still through the region)
+until_ok 10 "[ \"\$(where)\" = \"1:running \" ]"
+con guest migrate web --to 0 --paused --via tcp >"$d/t.out" 2>&1
+rc=$?
+ok '[ $rc -eq 0 ] && grep -q "via tcp" "$d/t.out" && until_ok 10 "[ \"\$(where)\" = \"0:running \" ]"' \
+    "--via tcp: $(head -n 1 "$d/t.out" | cut -c1-110)"
+until_ok 10 "[ \"\$(where)\" = \"0:running \" ]"
+con guest migrate web --to 1 --paused >/dev/null 2>&1
+
 # refused before anything starts: the same node, an unknown node, no room
 ok '! con guest migrate web --to 1 2>"$d/e" && grep -q "on node 1 already" "$d/e"' "a migration to where it is refused"
 ok '! con guest migrate web --to 5 2>"$d/e" && grep -q "not online" "$d/e"' "a migration to a node that is not there refused"
 ok '! con guest migrate web --to 0 --bandwidth x 2>"$d/e" && grep -q "MiB/s" "$d/e"' "a bad bandwidth refused"
+# a guest with more vCPUs than the destination has cores: the destination says no
+sed -e 's/<name>web</<name>two</' -e 's/<vcpu>1</<vcpu>2</' -e 's/web-serial/two-serial/' \
+    "$d/guest/web.xml" >"$d/two.xml"
+con guest define --node 1 "$d/two.xml" >/dev/null && con guest start two --node 1 >/dev/null
+con guest migrate two --node 1 --to 0 >/dev/null 2>"$d/e"
+rc=$?
+ok '[ $rc -ne 0 ] && grep -q "node 0 has 1 core; two has 2 vCPUs" "$d/e" && lv 1 domstate two | grep -q running' \
+    "the destination refuses a guest with more vCPUs than its cores ($(cut -c1-100 "$d/e"))"
+con guest destroy two --node 1 >"$d/o" 2>&1
+ok 'grep -q "two: destroyed" "$d/o" && lv 1 domstate two | grep -q "shut off"' "guest destroy"
+
 
 # cancelling: Ctrl-C, and --abort from another console; the guest stays
 until_ok 10 "[ \"\$(where)\" = \"1:running \" ]"

@@ -17,6 +17,8 @@ ls /boot/vmlinuz-* >/dev/null 2>&1 || skip "no kernel /boot/vmlinuz-* to boot"
 [ -x /bin/busybox ] || skip "no /bin/busybox (apt-get install busybox-static)"
 [ -f "$b/kernel/mint.ko" ] || skip "no kernel/mint.ko: configure found no kernel headers (apt-get install linux-headers-amd64)"
 server="$b/tools/ivshmem-server"
+qmp="$b/tests/qmp"
+console="$b/console/mint-console"
 [ -x "$server" ] || skip "no $server built"
 kver=$(ls /boot/vmlinuz-* | sort -V | tail -n 1 | sed 's|.*/vmlinuz-||')
 modinfo -F vermagic "$b/kernel/mint.ko" 2>/dev/null | grep -q "^$kver " ||
@@ -77,7 +79,7 @@ life=1
 [ "$node" = 1 ] && [ "$(node_epoch 1)" -ge 1 ] 2>/dev/null && life=2
 mkdir -p /run/mint
 mint-agent -r dev:/dev/mint0 -n "$node" -f --mode real --socket /run/mint/agent.sock -H 200 -D 10 \
-    --kernel /vmlinuz --initrd /tmp/self.cpio >/tmp/agent.log 2>&1 &
+    --kernel /vmlinuz --initrd /tmp/self.cpio --mem-floor 0 --move-timeout 30000 >/tmp/agent.log 2>&1 &
 agent=$!
 if [ $life = 2 ]; then
 	ok 'until_ok 60 "[ \"\$(node_state 1)\" = online ] && [ \"\$(node_epoch 1)\" = 2 ]"' \
@@ -101,6 +103,24 @@ after=$(bells)
 ok '[ $i = 20 ]' "20 requests to node $other through the rings"
 ok '[ "$after" -gt "$before" ]' "  woken by doorbell interrupts ($before -> $after)"
 ok 'mint-console status $other --json >/dev/null' "node $other's status reads"
+if [ "$node" = 0 ]; then
+	# a memory block moved to node 1 with real hotplug on both sides: the harness
+	# hot-added a DIMM here (block 32, at 4 GiB); it hands it over when asked
+	blk=/sys/devices/system/memory/memory32
+	until_ok 60 "[ -e $blk/state ]"
+	echo online_movable >$blk/state 2>/dev/null
+	ok 'grep -q online $blk/state' "the harness's DIMM is block 32 here, online movable"
+	ok 'mint-console resources define mem 32 --addr 0x100000000 --size 128M --owner 0 >/tmp/def.out 2>&1' \
+	    "resources define mem 32 (the region was formatted empty)"
+	mint-console mem move 32 --to 1 >/tmp/mem.out 2>&1
+	rc=$?
+	sed 's/^/# mem move: /' /tmp/mem.out
+	ok '[ $rc = 0 ] && mint-console resources --kind mem --json | tr -d " " | grep -q "\"state\":\"owned\",\"owner\":1"' \
+	    "mem move 32 --to 1: node 1 owns it"
+	ok 'until_ok 30 "[ ! -e $blk ]"' "  this kernel offlined it and the platform took it away (unplugged)"
+	movable() { mint-console status 1 --json | tr -d ' ' | sed -n 's/.*"movable":\([0-9]*\).*/\1/p'; }
+	ok 'until_ok 10 "[ \"\$(movable)\" -ge 134217728 ]"' "  node 1's kernel has it online, movable ($(movable) bytes)"
+fi
 if [ "$node" = 1 ]; then
 	# what the kexec'd kernel boots: this very initramfs
 	ok '(cd / && find . -xdev | cpio -o -H newc >/tmp/self.part 2>/dev/null) && mv /tmp/self.part /tmp/self.cpio' \
@@ -138,13 +158,43 @@ MINT_VM_BINS="kexec" sh "$vm/mkinitramfs.sh" "$d/initrd.gz" "$d/inner.sh" "$b/ke
     >"$d/mk.log" 2>&1 ||
     { r=$?; cat "$d/mk.log"; [ $r = 77 ] && exit 77; echo "1..0 # SKIP cannot build the initramfs"; exit 77; }
 for k in 0 1; do
-	sh "$vm/run-vm.sh" --smp 1 --mem 768M --timeout 240 --append "mint.node=$k loglevel=1" \
-	    --qemu "-chardev socket,path=$d/ivshmem.sock,id=ivsc -device ivshmem-doorbell,chardev=ivsc,vectors=2" \
+	sh "$vm/run-vm.sh" --smp 1 --mem 768M,slots=2,maxmem=2G --timeout 240 --append "mint.node=$k loglevel=1" \
+	    --qemu "-chardev socket,path=$d/ivshmem.sock,id=ivsc -device ivshmem-doorbell,chardev=ivsc,vectors=2 -qmp unix:$d/qmp$k.sock,server=on,wait=off" \
 	    "$d/initrd.gz" >"$d/vm$k.log" 2>&1 &
 	eval p$k=\$!
 done
+
+# The harness plays the Mint machine's part in a memory hand-over: a DIMM for
+# node 0 at start; when node 0's kernel has let it go and node 1 claims it,
+# the DIMM leaves VM 0 (ACPI eject) and is plugged into VM 1.
+harness() {
+	q0="$d/qmp0.sock" q1="$d/qmp1.sock" i=0
+	until [ -S "$q0" ] && [ -S "$q1" ] || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done
+	dimm() {	# dimm SOCKET: a 128 MiB DIMM, dimm32
+		"$qmp" "$1" '{"execute":"object-add","arguments":{"qom-type":"memory-backend-ram","id":"m32","size":134217728}}' &&
+		"$qmp" "$1" '{"execute":"device_add","arguments":{"driver":"pc-dimm","id":"dimm32","memdev":"m32"}}'
+	}
+	dimm "$q0" >>"$d/harness.log" 2>&1 || { echo "# harness: no DIMM for VM 0"; return; }
+	while kill -0 "$p0" 2>/dev/null; do
+		st=$("$console" -r "file:$shm" resources --kind mem --json 2>/dev/null | tr -d ' ')
+		case $st in
+		*'"state":"claiming","owner":1'*)
+			"$qmp" "$q0" '{"execute":"device_del","arguments":{"id":"dimm32"}}' DEVICE_DELETED \
+			    >>"$d/harness.log" 2>&1 &&
+			"$qmp" "$q0" '{"execute":"object-del","arguments":{"id":"m32"}}' >>"$d/harness.log" 2>&1 &&
+			dimm "$q1" >>"$d/harness.log" 2>&1
+			echo "# harness: block 32 handed from VM 0 to VM 1 (status $?)"
+			return ;;
+		esac
+		sleep 0.2
+	done
+}
+harness >"$d/harness.out" 2>&1 &
+hpid=$!
 wait $p0; r0=$?; p0=
 wait $p1; r1=$?; p1=
+wait $hpid
+cat "$d/harness.out"
 n=0
 for k in 0 1; do
 	while IFS= read -r line; do
