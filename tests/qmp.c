@@ -48,17 +48,24 @@ next_line(int fd, time_t deadline)
 	}
 }
 
-/* Send cmd and return the line that answers it (events are skipped). */
+/*
+ * Send cmd and return the line that answers it; events on the way are
+ * skipped, except that *seen is set if one is the event want (which may
+ * come before the answer).
+ */
 static char *
-command(int fd, const char *cmd, time_t deadline)
+command(int fd, const char *cmd, const char *want, int *seen, time_t deadline)
 {
 	char *l;
 
 	if (write(fd, cmd, strlen(cmd)) < 0 || write(fd, "\n", 1) < 0)
 		return NULL;
-	while ((l = next_line(fd, deadline)) != NULL)
-		if (strstr(l, "\"return\"") != NULL || strstr(l, "\"error\"") != NULL)
+	while ((l = next_line(fd, deadline)) != NULL) {
+		if (want != NULL && strstr(l, want) != NULL)
+			*seen = 1;
+		else if (strstr(l, "\"return\"") != NULL || strstr(l, "\"error\"") != NULL)
 			return l;
+	}
 	return NULL;
 }
 
@@ -67,8 +74,8 @@ main(int argc, char **argv)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	time_t deadline = time(NULL) + 30;
-	char want[128], *l;
-	int fd, rc;
+	char want[128] = "", *l;
+	int fd, rc, seen = 0;
 
 	if (argc < 3 || strlen(argv[1]) >= sizeof(sun.sun_path)) {
 		fprintf(stderr, "usage: qmp SOCKET 'JSON' [EVENT]\n");
@@ -81,19 +88,20 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (next_line(fd, deadline) == NULL ||
-	    (l = command(fd, "{\"execute\":\"qmp_capabilities\"}", deadline)) == NULL ||
+	    (l = command(fd, "{\"execute\":\"qmp_capabilities\"}", NULL, &seen, deadline)) == NULL ||
 	    strstr(l, "\"return\"") == NULL) {
 		fprintf(stderr, "qmp: %s: no QMP greeting\n", argv[1]);
 		return 1;
 	}
-	if ((l = command(fd, argv[2], deadline)) == NULL) {
+	if (argc > 3)
+		snprintf(want, sizeof(want), "\"event\": \"%s\"", argv[3]);
+	if ((l = command(fd, argv[2], argc > 3 ? want : NULL, &seen, deadline)) == NULL) {
 		printf("timeout\n");
 		return 1;
 	}
 	printf("%s\n", l);
 	rc = strstr(l, "\"return\"") == NULL;
-	if (rc == 0 && argc > 3) {
-		snprintf(want, sizeof(want), "\"event\": \"%s\"", argv[3]);
+	if (rc == 0 && argc > 3 && !seen) {
 		while ((l = next_line(fd, deadline)) != NULL && strstr(l, want) == NULL)
 			;
 		printf("%s\n", l != NULL ? l : "no event");

@@ -174,6 +174,10 @@ harness() {
 		"$qmp" "$1" '{"execute":"object-add","arguments":{"qom-type":"memory-backend-ram","id":"m32","size":134217728}}' &&
 		"$qmp" "$1" '{"execute":"device_add","arguments":{"driver":"pc-dimm","id":"dimm32","memdev":"m32"}}'
 	}
+	# hot-added once node 0's kernel runs (its agent is online), as the lab did
+	i=0
+	until "$console" -r "file:$shm" nodes --json 2>/dev/null | tr -d ' \n' | grep -q '"node":0,"state":"online"' ||
+	    [ $i -ge 600 ]; do sleep 0.2; i=$((i + 1)); done
 	dimm "$q0" >>"$d/harness.log" 2>&1 || { echo "# harness: no DIMM for VM 0"; return; }
 	while kill -0 "$p0" 2>/dev/null; do
 		st=$("$console" -r "file:$shm" resources --kind mem --json 2>/dev/null | tr -d ' ')
