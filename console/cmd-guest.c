@@ -28,18 +28,6 @@ state_name(int s)
 }
 
 static int
-node_opt(const char *arg, unsigned *n)
-{
-	char *end;
-	unsigned long v = strtoul(arg, &end, 10);
-
-	if (*arg == '\0' || *end != '\0' || v >= MINT_MAX_NODES)
-		return cmd_error("guest: '%s' is not a node number", arg);
-	*n = (unsigned)v;
-	return 0;
-}
-
-static int
 guest_list(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	unsigned only = MINT_MAX_NODES;
@@ -47,7 +35,7 @@ guest_list(struct cmd_ctx *ctx, int argc, char **argv)
 
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--node") == 0 && i + 1 < argc) {
-			if (node_opt(argv[++i], &only) != 0)
+			if (cmd_node_arg(argv[++i], &only) != 0)
 				return 1;
 		} else {
 			return cmd_error("usage: guest list [--node N]");
@@ -172,7 +160,7 @@ guest_simple(struct cmd_ctx *ctx, Mint__CommandKind kind, const char *verb, int 
 
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--node") == 0 && i + 1 < argc) {
-			if (node_opt(argv[++i], &node) != 0)
+			if (cmd_node_arg(argv[++i], &node) != 0)
 				return 1;
 		} else if (argv[i][0] != '-' && name == NULL) {
 			name = argv[i];
@@ -203,7 +191,7 @@ guest_define(struct cmd_ctx *ctx, int argc, char **argv)
 
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--node") == 0 && i + 1 < argc) {
-			if (node_opt(argv[++i], &node) != 0)
+			if (cmd_node_arg(argv[++i], &node) != 0)
 				return 1;
 		} else if (file == NULL && argv[i][0] != '-') {
 			file = argv[i];
@@ -347,11 +335,11 @@ guest_migrate(struct cmd_ctx *ctx, int argc, char **argv)
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (strcmp(o, "--to") == 0 && v != NULL) {
-			if (node_opt(v, &to) != 0)
+			if (cmd_node_arg(v, &to) != 0)
 				return 1;
 			i++;
 		} else if (strcmp(o, "--node") == 0 && v != NULL) {
-			if (node_opt(v, &node) != 0)
+			if (cmd_node_arg(v, &node) != 0)
 				return 1;
 			i++;
 		} else if (strcmp(o, "--live") == 0 || strcmp(o, "--paused") == 0) {

@@ -15,18 +15,6 @@
 #include "shm/node.h"
 
 static int
-node_arg(const char *arg, unsigned *n)
-{
-	char *end;
-	unsigned long v = strtoul(arg, &end, 10);
-
-	if (*arg == '\0' || *end != '\0' || v >= MINT_MAX_NODES)
-		return cmd_error("'%s' is not a node number", arg);
-	*n = (unsigned)v;
-	return 0;
-}
-
-static int
 report(struct cmd_ctx *ctx, unsigned node, Mint__Envelope *r)
 {
 	if (ctx->json) {
@@ -49,7 +37,7 @@ node_reclaim(struct cmd_ctx *ctx, int argc, char **argv)
 
 	if (argc != 1)
 		return cmd_error("usage: node reclaim NODE");
-	if (node_arg(argv[0], &n) != 0)
+	if (cmd_node_arg(argv[0], &n) != 0)
 		return 1;
 	mint__command__init(&c);
 	c.has_kind = 1, c.kind = MINT__COMMAND_KIND__CMD_NODE_RECLAIM;
@@ -105,7 +93,7 @@ node_boot(struct cmd_ctx *ctx, int argc, char **argv)
 
 	mint__command__init(&c);
 	mint__boot__init(&b);
-	if (argc < 1 || node_arg(argv[0], &n) != 0)
+	if (argc < 1 || cmd_node_arg(argv[0], &n) != 0)
 		return argc < 1 ? cmd_error("usage: node boot NODE --kernel IMAGE --cpus LIST ...") : 1;
 	for (int i = 1; i < argc; i++) {
 		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -162,7 +150,7 @@ node_shutdown(struct cmd_ctx *ctx, int argc, char **argv)
 
 	if (argc < 1 || argc > 2 || (argc == 2 && strcmp(argv[1], "--force") != 0))
 		return cmd_error("usage: node shutdown NODE [--force]");
-	if (node_arg(argv[0], &n) != 0)
+	if (cmd_node_arg(argv[0], &n) != 0)
 		return 1;
 	mint__command__init(&c);
 	c.has_kind = 1, c.kind = MINT__COMMAND_KIND__CMD_NODE_SHUTDOWN;
@@ -185,7 +173,7 @@ node_reboot(struct cmd_ctx *ctx, int argc, char **argv)
 	Mint__Command c;
 	unsigned n = 0;
 
-	if (argc != 1 || node_arg(argv[0], &n) != 0)
+	if (argc != 1 || cmd_node_arg(argv[0], &n) != 0)
 		return argc != 1 ? cmd_error("usage: node reboot NODE") : 1;
 	if (cmd_open_region(ctx) != 0)
 		return 1;

@@ -35,10 +35,10 @@ tunnel_listen(struct cmd_ctx *ctx, int argc, char **argv)
 
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--node") == 0 && i + 1 < argc) {
-			if (num_arg("node number", argv[++i], MINT_MAX_NODES - 1, &node) != 0)
+			if (cmd_node_arg(argv[++i], &node) != 0)
 				return 1;
 		} else if (strcmp(argv[i], "--to") == 0 && i + 1 < argc) {
-			if (num_arg("node number", argv[++i], MINT_MAX_NODES - 1, &to) != 0)
+			if (cmd_node_arg(argv[++i], &to) != 0)
 				return 1;
 		} else if (strcmp(argv[i], "--target") == 0 && i + 1 < argc) {
 			target = argv[++i];
@@ -77,7 +77,7 @@ tunnel_close(struct cmd_ctx *ctx, int argc, char **argv)
 
 	if (argc != 3 || strcmp(argv[0], "--node") != 0)
 		return cmd_error("usage: tunnel close --node N ID");
-	if (num_arg("node number", argv[1], MINT_MAX_NODES - 1, &node) != 0 ||
+	if (cmd_node_arg(argv[1], &node) != 0 ||
 	    num_arg("tunnel number", argv[2], UINT32_MAX, &id) != 0)
 		return 1;
 	mint__command__init(&c);

@@ -134,6 +134,19 @@ cmd_ask_agent(struct cmd_ctx *ctx, const Mint__Command *cmd, Mint__Envelope **re
 	return 0;
 }
 
+/* A node number from the command line: 0, or an error said and 1. */
+int
+cmd_node_arg(const char *arg, unsigned *n)
+{
+	char *end;
+	unsigned long v = strtoul(arg, &end, 10);
+
+	if (*arg == '\0' || *end != '\0' || v >= MINT_MAX_NODES)
+		return cmd_error("'%s' is not a node number", arg);
+	*n = (unsigned)v;
+	return 0;
+}
+
 /* A JSON string with what must be escaped escaped. */
 void
 json_string(FILE *f, const char *s)
