@@ -456,9 +456,10 @@ const struct cmd_entry cmd_guest_entry = {
 	.name = "guest",
 	.usage = "list [--node N] | start|stop|destroy NAME [--node N] | define --node N FILE.xml |\n"
 	    "        migrate NAME --to N [--live | --paused] [--bandwidth MIB/S] [--via region|tcp] |\n"
-	    "        migrate --abort NAME",
+	    "        migrate --abort NAME   [--json]",
 	.help = "The guests of every node's hypervisor; migrate moves a running guest to another "
-	    "node through the region (Ctrl-C cancels, the guest stays where it was)",
+	    "node through the region, live unless --paused (Ctrl-C cancels, the guest stays where "
+	    "it was)",
 	.min_args = 1,
 	.max_args = 12,
 	.flags = CMD_JSON,
