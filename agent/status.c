@@ -201,8 +201,6 @@ status_snapshot(struct status_src *src, unsigned node, uint32_t epoch, uint64_t 
 			gs[i].state = MINT__GUEST_STATE__GUEST_MIGRATING;
 	st.n_tunnels = src->ntunnels;
 	st.tunnels = src->tunnels;
-	if (src->hypervisor_version != 0)
-		st.has_hypervisor_version = 1, st.hypervisor_version = src->hypervisor_version;
 
 	wire_init(&e, node, node, 0);
 	e.body_case = MINT__ENVELOPE__BODY_STATUS;

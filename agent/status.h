@@ -29,7 +29,6 @@ struct status_src {
 	int nprev;
 	Mint__Tunnel **tunnels;			/* set by the caller for each snapshot */
 	size_t ntunnels;
-	uint64_t hypervisor_version;
 	const char *migrating;			/* a guest leaving this node, if any */
 };
 
