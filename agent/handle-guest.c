@@ -18,6 +18,7 @@
 #include "agent/tunnel.h"
 #include "agent/worker.h"
 #include "common/log.h"
+#include "shm/doorbell.h"
 #include "shm/node.h"
 #include "shm/resource.h"
 
@@ -58,15 +59,6 @@ struct migration {
 	char warning[320];
 	char still[96];		/* after a failure: where the guest is */
 };
-
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* Send a full reply to whoever asked (a console, or a node). */
 static void
@@ -311,7 +303,7 @@ mig_finish(struct migration *m, int rc, const char *msg)
 		tunnel_unlisten(a, m->ctl);
 	if (m->data != NULL)
 		tunnel_unlisten(a, m->data);
-	m->final.elapsed_ms = (uint64_t)((now_ns() - m->start_ns) / 1000000);
+	m->final.elapsed_ms = (uint64_t)((doorbell_now_ns() - m->start_ns) / 1000000);
 	mint__reply__init(&r);
 	r.has_error = 1, r.error = rc;
 	r.message = (char *)msg;
@@ -359,7 +351,7 @@ mig_done(struct job *j)
 {
 	struct migration *m = j->arg;
 	char msg[1024];
-	double secs = (double)(now_ns() - m->start_ns) / 1e9;
+	double secs = (double)(doorbell_now_ns() - m->start_ns) / 1e9;
 
 	if (j->rc == 0) {
 		uint64_t bytes = m->final.data_processed;
@@ -503,7 +495,7 @@ handle_migrate(struct agent *a, const struct reply_to *rt, const Mint__Command *
 	m->live = !cmd->has_mode || cmd->mode == MINT__MIGRATE_MODE__MIGRATE_LIVE;
 	m->via_tcp = cmd->has_via_tcp && cmd->via_tcp;
 	m->bandwidth = cmd->has_bandwidth ? cmd->bandwidth : 0;
-	m->start_ns = now_ns();
+	m->start_ns = doorbell_now_ns();
 	m->phase = "checking";
 	m->j.fn = mig_inspect;
 	m->j.done = mig_inspected;

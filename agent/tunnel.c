@@ -24,6 +24,7 @@
 #include "agent/agent.h"
 #include "agent/tunnel.h"
 #include "common/log.h"
+#include "shm/doorbell.h"
 #include "shm/node.h"
 #include "shm/stream.h"
 
@@ -63,15 +64,6 @@ struct tlisten {
 	char target[108];
 	uint64_t carried;	/* bytes of tunnels that ended */
 };
-
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* Names a peer may ask us to connect to: "libvirt", or a plain file name in our directory. */
 int
@@ -115,13 +107,13 @@ rings_intact(const struct tunnel *t)
 static int
 tx_drain(struct tunnel *t)
 {
-	int64_t end = now_ns() + (int64_t)TUN_DRAIN_MS * 1000000;
+	int64_t end = doorbell_now_ns() + (int64_t)TUN_DRAIN_MS * 1000000;
 	struct timespec ts = { 0, 200000 };
 
 	while (load_acquire(&t->tx.hdr->rx_pos) != t->tx.pos) {
 		if (peer_gone(t) || !rings_intact(t))
 			return -1;
-		if (now_ns() > end) {
+		if (doorbell_now_ns() > end) {
 			log_warn("tunnel %u: node %u did not read the last %u bytes", t->id, t->peer,
 			    t->tx.pos - load_acquire(&t->tx.hdr->rx_pos));
 			return -1;
