@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "agent/backend.h"
+#include "agent/coremap.h"
 #include "common/cpulist.h"
 #include "shm/cause.h"
 
@@ -88,25 +89,74 @@ irqs_off(const struct backend *b, unsigned cpu)
 	closedir(irq);
 }
 
-static int
-sysfs_cpu(const struct backend *b, unsigned node, unsigned cpu, int up, char *msg, size_t len)
+static void
+nap_50ms(void)
 {
-	char path[BACKEND_PATH + 64], text[16];
-	int rc;
+	struct timespec ts = { 0, 50000000 };
+	nanosleep(&ts, NULL);
+}
 
-	if ((rc = only_self(b, node, msg, len)) < 0)
+/*
+ * This kernel's cpu number for core id. A core handed over from another
+ * node may not be in this kernel yet: the platform adds it (Mint's hand-over;
+ * a vCPU hot-added in the VM machine).
+ */
+static int
+kernel_cpu(const struct backend *b, unsigned id, int up, char *msg, size_t len)
+{
+	struct coremap *m;
+	int cpu, rc, waited = 0;
+
+	if (b->coremap[0] == '\0')
+		return (int)id;
+	if ((m = malloc(sizeof(*m))) == NULL)
+		return shm_fail(msg, len, -ENOMEM, "out of memory");
+	for (;;) {
+		if ((rc = coremap_load(b->coremap, m)) < 0) {
+			free(m);
+			return shm_fail(msg, len, rc, "cannot read this kernel's cores from %s: %s",
+			    b->coremap, rc == -EINVAL ? "not a list of \"cpu hwid\" lines" :
+			    strerror(-rc));
+		}
+		if ((cpu = coremap_cpu(m, id)) >= 0 || !up || waited >= b->appear_ms)
+			break;
+		nap_50ms();
+		waited += 50;
+	}
+	free(m);
+	if (cpu < 0)
+		return shm_fail(msg, len, -ENOENT, "core %u: no cpu of this kernel has that "
+		    "hardware id%s", id, up && b->appear_ms > 0 ? " (nor did one appear)" : "");
+	return cpu;
+}
+
+static int
+sysfs_cpu(const struct backend *b, unsigned node, unsigned id, int up, char *msg, size_t len)
+{
+	char path[BACKEND_PATH + 64], text[16], as[32] = "";
+	int rc, cpu;
+
+	if ((rc = only_self(b, node, msg, len)) < 0 || (cpu = rc = kernel_cpu(b, id, up, msg, len)) < 0)
 		return rc;
-	snprintf(path, sizeof(path), "%s/devices/system/cpu/cpu%u/online", b->sysfs, cpu);
-	if (backend_read(path, text, sizeof(text)) < 0)
-		return shm_fail(msg, len, -ENOENT, "cpu %u: this kernel has no such core, or it "
-		    "cannot be taken offline (%s)", cpu, path + strlen(b->sysfs));
+	if ((unsigned)cpu != id)
+		snprintf(as, sizeof(as), " (this kernel's cpu %d)", cpu);
+	snprintf(path, sizeof(path), "%s/devices/system/cpu/cpu%d/online", b->sysfs, cpu);
+	if (backend_read(path, text, sizeof(text)) < 0) {
+		/* a core without an online file is always up (x86's boot cpu) */
+		path[strlen(path) - strlen("/online")] = '\0';
+		if (up && access(path, F_OK) == 0)
+			return 0;
+		snprintf(path, sizeof(path), "%s/devices/system/cpu/cpu%d/online", b->sysfs, cpu);
+		return shm_fail(msg, len, -ENOENT, "cpu %u%s: this kernel has no such core, or it "
+		    "cannot be taken offline (%s)", id, as, path + strlen(b->sysfs));
+	}
 	if (atoi(text) == up)
 		return 0;
 	if (!up)
-		irqs_off(b, cpu);
+		irqs_off(b, (unsigned)cpu);
 	if ((rc = backend_write(path, up ? "1" : "0")) < 0)
-		return shm_fail(msg, len, rc, "cpu %u: the kernel refused to take it %s: %s", cpu,
-		    up ? "online" : "offline", strerror(-rc));
+		return shm_fail(msg, len, rc, "cpu %u%s: the kernel refused to take it %s: %s", id,
+		    as, up ? "online" : "offline", strerror(-rc));
 	return 0;
 }
 
@@ -135,10 +185,8 @@ block_set(const struct backend *b, uint64_t blk, int up, char *msg, size_t len)
 	 * A block handed over from another node may not be in this kernel yet: the
 	 * platform adds it (Mint's hand-over; a DIMM hot-added in the VM machine).
 	 */
-	for (int waited = 0; up && waited < b->appear_ms && access(path, F_OK) != 0; waited += 50) {
-		struct timespec ts = { 0, 50000000 };
-		nanosleep(&ts, NULL);
-	}
+	for (int waited = 0; up && waited < b->appear_ms && access(path, F_OK) != 0; waited += 50)
+		nap_50ms();
 	if (backend_read(path, text, sizeof(text)) < 0)
 		return shm_fail(msg, len, -ENOENT, "memory block %" PRIu64 ": not in this kernel%s",
 		    blk, up && b->appear_ms > 0 ? " (nor did it appear)" : "");

@@ -42,6 +42,9 @@ usage(FILE *f)
 	    "      --mode MODE        real (a Mint node), cpuset or synthetic (a simulated one)\n"
 	    "      --sysfs DIR        real mode: the kernel's sysfs for hotplug (/sys)\n"
 	    "      --irq DIR          real mode: interrupts to steer off a core (PROC/irq)\n"
+	    "      --core-map FILE    real mode: \"cpu hwid\" lines, this kernel's cpu for each\n"
+	    "                         core id of the table (default: the region device's\n"
+	    "                         SYSFS/class/misc/NAME/cores; none: ids are cpu numbers)\n"
 	    "      --sim-root DIR     simulated: node<N>/ holds cpuset.cpus, memory.limit_in_bytes\n"
 	    "                         and devices/ of each node\n"
 	    "      --cpuset-root DIR  simulated: node<N>/cpuset.cpus here instead (a cgroup)\n"
@@ -258,6 +261,18 @@ backend_setup(struct agent *a, const char *sim_root)
 		b->ops = &backend_sysfs;
 		/* a block handed to us may need a moment to appear; the donor waits move_ms */
 		b->appear_ms = a->move_ms / 2;
+		/* the module knows each present cpu's hardware id, offline ones too */
+		if (b->coremap[0] == '\0' && strncmp(a->region_spec, "dev:", 4) == 0) {
+			const char *name = strrchr(a->region_spec, '/');
+			char path[BACKEND_PATH + 64];
+
+			name = name != NULL ? name + 1 : a->region_spec + 4;
+			snprintf(path, sizeof(path), "%s/class/misc/%s/cores", b->sysfs, name);
+			if (access(path, R_OK) == 0 && strlen(path) < BACKEND_PATH)
+				memcpy(b->coremap, path, strlen(path) + 1);
+		}
+		if (b->coremap[0] != '\0')
+			a->status.coremap = b->coremap;
 		return;
 	}
 	b->ops = &backend_sim;
@@ -349,6 +364,7 @@ main(int argc, char **argv)
 		{ "region-phys", required_argument, NULL, 14 },
 		{ "tunnel-dir", required_argument, NULL, 15 },
 		{ "libvirt-socket", required_argument, NULL, 16 },
+		{ "core-map", required_argument, NULL, 17 },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -413,6 +429,10 @@ main(int argc, char **argv)
 		}
 		case 15: a.tunnel_dir = optarg; break;
 		case 16: a.libvirt_sock = optarg; break;
+		case 17:
+			if (snprintf(a.backend.coremap, BACKEND_PATH, "%s", optarg) >= BACKEND_PATH)
+				fatalx("core map path '%s' is too long", optarg);
+			break;
 		case 5: a.move_ms = (int)parse_uint(optarg, "move timeout", 600000); break;
 		case 6:
 			if (parse_size(optarg, &a.mem_floor) < 0)

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "agent/status.h"
+#include "agent/coremap.h"
 #include "proto/wire.h"
 #include "shm/layout.h"
 #include "shm/resource.h"
@@ -48,13 +49,14 @@ status_snapshot(struct status_src *src, unsigned node, uint32_t epoch, uint64_t 
 	static Mint__Peer ps[MINT_MAX_NODES], *pp[MINT_MAX_NODES];
 	size_t np = 0, nc = 0;
 	static char text[65536];
+	static struct coremap map;
 	struct cpu_times cur[SAMPLE_MAX_CPUS];
 	Mint__Core cores[SAMPLE_MAX_CPUS], *cp[SAMPLE_MAX_CPUS];
 	Mint__NodeStatus st;
 	Mint__Envelope e;
 	char host[64];
 	uint64_t total, avail, tcores[CPULIST_WORDS], tonline[CPULIST_WORDS], assigned = 0;
-	int n = 0, rc, table_cores = 0, have_mem = 0;
+	int n = 0, rc, table_cores = 0, have_mem = 0, have_map;
 
 	mint__node_status__init(&st);
 	st.has_node = 1, st.node = node;
@@ -143,11 +145,14 @@ status_snapshot(struct status_src *src, unsigned node, uint32_t epoch, uint64_t 
 	if (read_text(src->proc, "stat", text, sizeof(text)) <= 0 ||
 	    sample_parse_stat(text, cur, SAMPLE_MAX_CPUS, &n) < 0)
 		n = 0;
+	/* core ids are hardware ids where the module lists them; /proc counts cpus */
+	have_map = src->coremap != NULL && coremap_load(src->coremap, &map) == 0;
 	for (unsigned c = 0; c < CPULIST_MAX && nc < SAMPLE_MAX_CPUS; c++) {
 		const struct cpu_times *now = NULL, *then = NULL;
+		int kc = have_map ? coremap_cpu(&map, c) : (int)c;
 		/* the node's own cores, or every core its kernel shows */
-		for (int i = 0; i < n; i++)
-			if (cur[i].cpu == (int)c)
+		for (int i = 0; kc >= 0 && i < n; i++)
+			if (cur[i].cpu == kc)
 				now = &cur[i];
 		if (table_cores ? !cpulist_has(tcores, c) :
 		    src->have_cores ? !cpulist_has(src->cores, c) : now == NULL)
@@ -156,7 +161,7 @@ status_snapshot(struct status_src *src, unsigned node, uint32_t epoch, uint64_t 
 		cores[nc].has_cpu = 1, cores[nc].cpu = c;
 		cores[nc].has_online = 1, cores[nc].online = table_cores ? cpulist_has(tonline, c) : 1;
 		for (int k = 0; now != NULL && k < src->nprev; k++)
-			if (src->prev[k].cpu == (int)c)
+			if (src->prev[k].cpu == kc)
 				then = &src->prev[k];
 		/* a synthetic core that is no host core has no use to show */
 		if (now != NULL) {

@@ -25,6 +25,7 @@ struct status_src {
 	int mode;				/* Mint__CoreMode */
 	int have_cores;				/* report only these cores: */
 	uint64_t cores[CPULIST_WORDS];
+	const char *coremap;			/* the table's core ids in this kernel (coremap.h) */
 	struct cpu_times prev[SAMPLE_MAX_CPUS];	/* the last sample, for deltas */
 	int nprev;
 	Mint__Tunnel **tunnels;			/* set by the caller for each snapshot */

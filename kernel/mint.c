@@ -18,6 +18,7 @@
  * orders of magnitude slower. So the kernel never maps the region itself (a
  * kernel mapping of another type would force user mappings to match it).
  */
+#include <linux/cpu.h>
 #include <linux/fs.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
@@ -213,10 +214,48 @@ state_show(struct device *d, struct device_attribute *attr, char *buf)
 }
 static DEVICE_ATTR_RO(state);
 
+/*
+ * cores: "cpu hwid" for every core present in this kernel, online or not.
+ * The resource table names a core by its hardware id (x86: the local APIC
+ * id), which every kernel of the machine agrees on; each kernel numbers its
+ * cpus its own way (the core it booted on is its cpu 0), and an offline cpu
+ * shows its id nowhere else in sysfs or /proc.
+ */
+static unsigned long
+mint_hwid(unsigned int cpu)
+{
+#if defined(CONFIG_X86)
+	return (unsigned long)cpu_physical_id(cpu);
+#elif defined(CONFIG_ARM64)
+	return (unsigned long)(cpu_logical_map(cpu) & MPIDR_HWID_BITMASK);
+#else
+	return cpu;
+#endif
+}
+
+static ssize_t
+cores_show(struct device *d, struct device_attribute *attr, char *buf)
+{
+	unsigned int cpu;
+	int at = 0, n;
+
+	cpus_read_lock();
+	for_each_present_cpu(cpu) {
+		/* a page holds some 300 lines: a bigger machine is cut short, visibly */
+		if ((n = sysfs_emit_at(buf, at, "%u %lu\n", cpu, mint_hwid(cpu))) <= 0)
+			break;
+		at += n;
+	}
+	cpus_read_unlock();
+	return at;
+}
+static DEVICE_ATTR_RO(cores);
+
 static struct attribute *mint_attrs[] = {
 	&dev_attr_base.attr,
 	&dev_attr_size.attr,
 	&dev_attr_state.attr,
+	&dev_attr_cores.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(mint);

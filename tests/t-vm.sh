@@ -4,7 +4,10 @@
 # mint module loads and maps the region, node 0 formats it and node 1
 # attaches, the agents exchange status through the rings woken by doorbell
 # interrupts (the module's interrupt count moves; no polling), mint-console
-# nodes inside either VM shows both, and when node 1's agent is SIGKILLed
+# nodes inside either VM shows both, a memory block and a core move from
+# node 0 to node 1 with real hotplug in both kernels (the harness below plays
+# the Mint hardware's part: the DIMM and the vCPU leave VM 0 and join VM 1),
+# node 0 reboots node 1 through kexec, and when node 1's agent is SIGKILLed
 # node 0 finds it dead.
 set -u
 b=${top_builddir:-.}
@@ -78,7 +81,9 @@ fi
 life=1
 [ "$node" = 1 ] && [ "$(node_epoch 1)" -ge 1 ] 2>/dev/null && life=2
 mkdir -p /run/mint
-mint-agent -r dev:/dev/mint0 -n "$node" -f --mode real --socket /run/mint/agent.sock -H 200 -D 10 \
+# dead after 40 heartbeats (8 s): with five vCPUs on two host cores, a CPU
+# offline (stop_machine in all of a VM's vCPUs) can stall a VM for seconds
+mint-agent -r dev:/dev/mint0 -n "$node" -f --mode real --socket /run/mint/agent.sock -H 200 -D 40 \
     --kernel /vmlinuz --initrd /tmp/self.cpio --mem-floor 0 --move-timeout 30000 >/tmp/agent.log 2>&1 &
 agent=$!
 if [ $life = 2 ]; then
@@ -120,8 +125,35 @@ if [ "$node" = 0 ]; then
 	ok 'until_ok 30 "[ ! -e $blk ]"' "  this kernel offlined it and the platform took it away (unplugged)"
 	movable() { mint-console status 1 --json | tr -d ' ' | sed -n 's/.*"movable":\([0-9]*\).*/\1/p'; }
 	ok 'until_ok 10 "[ \"\$(movable)\" -ge 134217728 ]"' "  node 1's kernel has it online, movable ($(movable) bytes)"
+
+	# a core moved to node 1 likewise: the harness hot-added a vCPU here with
+	# APIC id 3, which this kernel numbers cpu 2 (so does VM 1's, later): the
+	# table names it core 3. Both VMs boot with APIC ids 0 and 1 (a VM that
+	# boots with one vCPU takes 12 s of TCG time to online its first second
+	# cpu), so the table lists this VM's cores 0, 1 and the new 3; VM 1's own
+	# two stand outside it, as if its kernel had booted on other cores.
+	cores=/sys/class/misc/mint0/cores
+	ok 'until_ok 60 "grep -q \" 3\$\" $cores"' "the harness's vCPU is core 3 here: cores lists $(tr '\n' ',' <$cores)"
+	cpu=$(awk '$2 == 3 { print $1 }' $cores)
+	echo 1 >/sys/devices/system/cpu/cpu$cpu/online
+	ok 'grep -q "^apicid.*: 3\$" /proc/cpuinfo' "  online, as this kernel's cpu $cpu"
+	ok '(for c in 0 1 3; do mint-console resources define cpu $c --owner 0 || exit 1; done) >/tmp/def.out 2>&1' \
+	    "resources define cpu 0, 1 and 3"
+	mint-console cpu move 3 --to 1 >/tmp/cpu.out 2>&1
+	rc=$?
+	sed 's/^/# cpu move: /' /tmp/cpu.out
+	[ $rc = 0 ] || { dmesg | tail -n 20; tail -n 20 /tmp/agent.log; } | sed 's/^/# /'
+	ok '[ $rc = 0 ] && mint-console resources --kind cpu --json | tr -d " " |
+	    grep -q "\"id\":3,\"state\":\"owned\",\"owner\":1"' "cpu move 3 --to 1: node 1 owns core 3"
+	ok 'until_ok 30 "! grep -q \" 3\$\" $cores"' "  this kernel offlined its cpu $cpu and the platform took it away (unplugged)"
+	# node 1 reports the load of core 3: its agent found the core among its cpus
+	busy3() { mint-console status 1 --json | tr -d ' ' | grep -o '{"cpu":3,"online":true,"busy":[0-9.]*}'; }
+	ok 'until_ok 10 "[ -n \"\$(busy3)\" ]"' "  node 1's status shows core 3 online, with its load ($(busy3))"
 fi
 if [ "$node" = 1 ]; then
+	until_ok 180 'grep -q "^apicid.*: 3$" /proc/cpuinfo'
+	ok 'grep -q "^apicid.*: 3$" /proc/cpuinfo' \
+	    "core 3 came from node 0: this kernel has it online as its cpu $(awk '$2 == 3 { print $1 }' /sys/class/misc/mint0/cores)"
 	# what the kexec'd kernel boots: this very initramfs
 	ok '(cd / && find . -xdev | cpio -o -H newc >/tmp/self.part 2>/dev/null) && mv /tmp/self.part /tmp/self.cpio' \
 	    "packs its own initramfs for a reboot"
@@ -158,15 +190,15 @@ MINT_VM_BINS="kexec" sh "$vm/mkinitramfs.sh" "$d/initrd.gz" "$d/inner.sh" "$b/ke
     >"$d/mk.log" 2>&1 ||
     { r=$?; cat "$d/mk.log"; [ $r = 77 ] && exit 77; echo "1..0 # SKIP cannot build the initramfs"; exit 77; }
 for k in 0 1; do
-	sh "$vm/run-vm.sh" --smp 1 --mem 768M,slots=2,maxmem=2G --timeout 240 --append "mint.node=$k loglevel=1" \
+	sh "$vm/run-vm.sh" --smp 2,maxcpus=4 --mem 768M,slots=2,maxmem=2G --timeout 240 --append "mint.node=$k loglevel=1" \
 	    --qemu "-chardev socket,path=$d/ivshmem.sock,id=ivsc -device ivshmem-doorbell,chardev=ivsc,vectors=2 -qmp unix:$d/qmp$k.sock,server=on,wait=off" \
 	    "$d/initrd.gz" >"$d/vm$k.log" 2>&1 &
 	eval p$k=\$!
 done
 
-# The harness plays the Mint machine's part in a memory hand-over: a DIMM for
-# node 0 at start; when node 0's kernel has let it go and node 1 claims it,
-# the DIMM leaves VM 0 (ACPI eject) and is plugged into VM 1.
+# The harness plays the Mint machine's part in the hand-overs: a DIMM and a
+# vCPU for node 0 at start; when node 0's kernel has let one go and node 1
+# claims it, it leaves VM 0 (ACPI eject) and is plugged into VM 1.
 harness() {
 	q0="$d/qmp0.sock" q1="$d/qmp1.sock" i=0
 	until [ -S "$q0" ] && [ -S "$q1" ] || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done
@@ -174,21 +206,36 @@ harness() {
 		"$qmp" "$1" '{"execute":"object-add","arguments":{"qom-type":"memory-backend-ram","id":"m32","size":134217728}}' &&
 		"$qmp" "$1" '{"execute":"device_add","arguments":{"driver":"pc-dimm","id":"dimm32","memdev":"m32"}}'
 	}
+	vcpu() {	# vcpu SOCKET: the vCPU with APIC id 3 (run-vm.sh's default model, qemu64)
+		"$qmp" "$1" '{"execute":"device_add","arguments":{"driver":"qemu64-x86_64-cpu","id":"cpu3","socket-id":0,"core-id":3,"thread-id":0}}'
+	}
 	# hot-added once node 0's kernel runs (its agent is online), as the lab did
 	i=0
 	until "$console" -r "file:$shm" nodes --json 2>/dev/null | tr -d ' \n' | grep -q '"node":0,"state":"online"' ||
 	    [ $i -ge 600 ]; do sleep 0.2; i=$((i + 1)); done
 	dimm "$q0" >>"$d/harness.log" 2>&1 || { echo "# harness: no DIMM for VM 0"; return; }
-	while kill -0 "$p0" 2>/dev/null; do
-		st=$("$console" -r "file:$shm" resources --kind mem --json 2>/dev/null | tr -d ' ')
+	vcpu "$q0" >>"$d/harness.log" 2>&1 || { echo "# harness: no vCPU for VM 0"; return; }
+	mem= cpu=
+	while kill -0 "$p0" 2>/dev/null && [ -z "$mem" -o -z "$cpu" ]; do
+		st=$("$console" -r "file:$shm" resources --json 2>/dev/null | tr -d ' ')
+		[ -n "$mem" ] ||
 		case $st in
-		*'"state":"claiming","owner":1'*)
+		*'"kind":"mem","id":32,"state":"claiming","owner":1'*)
 			"$qmp" "$q0" '{"execute":"device_del","arguments":{"id":"dimm32"}}' DEVICE_DELETED \
 			    >>"$d/harness.log" 2>&1 &&
 			"$qmp" "$q0" '{"execute":"object-del","arguments":{"id":"m32"}}' >>"$d/harness.log" 2>&1 &&
 			dimm "$q1" >>"$d/harness.log" 2>&1
-			echo "# harness: block 32 handed from VM 0 to VM 1 (status $?)"
-			return ;;
+			mem=$?
+			echo "# harness: block 32 handed from VM 0 to VM 1 (status $mem)" ;;
+		esac
+		[ -n "$cpu" ] ||
+		case $st in
+		*'"kind":"cpu","id":3,"state":"claiming","owner":1'*)
+			"$qmp" "$q0" '{"execute":"device_del","arguments":{"id":"cpu3"}}' DEVICE_DELETED \
+			    >>"$d/harness.log" 2>&1 &&
+			vcpu "$q1" >>"$d/harness.log" 2>&1
+			cpu=$?
+			echo "# harness: core 3 handed from VM 0 to VM 1 (status $cpu)" ;;
 		esac
 		sleep 0.2
 	done

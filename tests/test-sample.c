@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/coremap.h"
 #include "agent/sample.h"
 #include "tests/tap.h"
 
@@ -65,5 +66,19 @@ main(void)
 	is(sample_parse_movable(fixture("proc/zoneinfo"), 4096), (65536ull + 32768) * 4096,
 	    "movable memory summed over the Movable zones of both NUMA nodes");
 	is(sample_parse_movable("Node 0, zone Normal\n present 5\n", 4096), 0, "no Movable zone: 0");
+
+	/* the module's cores list: the table's core ids (hardware ids) to this kernel's cpus */
+	static struct coremap m;
+	ok(coremap_parse("0 0\n1 2\n2 3\n", &m) == 0 && m.n == 3, "cores list: three present cpus");
+	ok(coremap_cpu(&m, 2) == 1 && coremap_cpu(&m, 3) == 2 && coremap_cpu(&m, 0) == 0,
+	    "core 2 is this kernel's cpu 1, core 3 its cpu 2");
+	is(coremap_cpu(&m, 1), -ENOENT, "core 1 is not in this kernel");
+	ok(coremap_parse("", &m) == 0 && m.n == 0, "an empty list is no core");
+	is(coremap_parse("0 0\n1 0\n", &m), -EINVAL, "two cpus claiming one core refused");
+	is(coremap_parse("0 0\n0 4\n", &m), -EINVAL, "one cpu listed twice refused");
+	is(coremap_parse("0 0 7\n", &m), -EINVAL, "a line with more than two numbers refused");
+	is(coremap_parse("0\n", &m), -EINVAL, "a line with one number refused");
+	is(coremap_parse("0 99999999999\n", &m), -EINVAL, "an id beyond 32 bits refused");
+	is(coremap_parse("x 1\n", &m), -EINVAL, "garbage refused");
 	return tap_done();
 }
