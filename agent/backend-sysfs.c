@@ -288,8 +288,24 @@ sysfs_dev(const struct backend *b, unsigned node, const char *name, int up, char
 	return 0;
 }
 
+static int
+sysfs_cores_up(const struct backend *b)
+{
+	char path[BACKEND_PATH + 64], text[1024];
+	uint64_t bits[CPULIST_WORDS] = { 0 };
+
+	snprintf(path, sizeof(path), "%s/devices/system/cpu/online", b->sysfs);
+	if (backend_read(path, text, sizeof(text)) <= 0)
+		return -ENOENT;
+	text[strcspn(text, "\n")] = '\0';
+	if (cpulist_parse(text, bits) < 0)
+		return -EINVAL;
+	return (int)cpulist_count(bits);
+}
+
 const struct backend_ops backend_sysfs = {
 	.name = "sysfs",
+	.cores_up = sysfs_cores_up,
 	.cpu = sysfs_cpu,
 	.mem = sysfs_mem,
 	.dev = sysfs_dev,

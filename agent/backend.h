@@ -24,6 +24,11 @@ struct backend_ops {
 	    int up, char *msg, size_t len);
 	int (*dev)(const struct backend *b, unsigned node, const char *name, int up,
 	    char *msg, size_t len);
+	/*
+	 * How many cores this node's kernel has online, table or not (a VM's own
+	 * boot cores, say), or -errno when it cannot tell (may be NULL).
+	 */
+	int (*cores_up)(const struct backend *b);
 	/* the agent leaves its node's partition: the node is shutting down (may be NULL) */
 	int (*leave)(const struct backend *b, char *msg, size_t len);
 };

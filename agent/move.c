@@ -447,7 +447,9 @@ move_rules(struct agent *a, const struct res_view *v, const char *what, char *ms
 			snprintf(msg, len, "cpu 0 is the boot CPU: it never moves");
 			return -EPERM;
 		}
-		if (cores < 2) {
+		/* a kernel may run on cores the table does not list (a VM's boot cores) */
+		if (cores < 2 && (a->backend.ops->cores_up == NULL ||
+		    a->backend.ops->cores_up(&a->backend) < 2)) {
 			snprintf(msg, len, "node %u would have no core left: a node keeps at least one",
 			    a->node);
 			return -EPERM;

@@ -219,6 +219,8 @@ spawn_agent(const struct machine *m, unsigned i, const struct machine_node *n, c
 		argv[k++] = "--mode", argv[k++] = "real";
 		argv[k++] = "--sysfs", argv[k++] = n->sysfs;
 		argv[k++] = "--irq", argv[k++] = n->irq[0] ? n->irq : "/nonexistent";
+		if (n->coremap[0] != '\0')
+			argv[k++] = "--core-map", argv[k++] = n->coremap;
 	} else {
 		argv[k++] = "--mode", argv[k++] = cpuset ? "cpuset" : "synthetic";
 		argv[k++] = "--sim-root", argv[k++] = sim;

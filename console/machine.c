@@ -61,8 +61,9 @@ settings(struct machine_node *nd, char **save, int lineno, char *cause, size_t l
 		} else if (strcmp(kv, "floor") == 0) {
 			rc = machine_parse_size(val, &nd->floor);
 		} else if (strcmp(kv, "libvirt") == 0 || strcmp(kv, "sysfs") == 0 ||
-		    strcmp(kv, "irq") == 0) {
-			char *dst = kv[0] == 'l' ? nd->libvirt : kv[0] == 's' ? nd->sysfs : nd->irq;
+		    strcmp(kv, "irq") == 0 || strcmp(kv, "coremap") == 0) {
+			char *dst = kv[0] == 'l' ? nd->libvirt : kv[0] == 's' ? nd->sysfs :
+			    kv[0] == 'i' ? nd->irq : nd->coremap;
 
 			if (strlen(val) >= sizeof(nd->libvirt))
 				rc = -EINVAL;
@@ -77,7 +78,7 @@ settings(struct machine_node *nd, char **save, int lineno, char *cause, size_t l
 			}
 		} else {
 			return shm_fail(cause, len, -EINVAL, "line %d: unknown setting '%s' (cores, "
-			    "memory, floor, devices, libvirt, sysfs, irq)", lineno, kv);
+			    "memory, floor, devices, libvirt, sysfs, irq, coremap)", lineno, kv);
 		}
 		if (rc < 0)
 			return shm_fail(cause, len, rc, "line %d: bad %s '%s'", lineno, kv, val);

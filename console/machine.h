@@ -22,6 +22,7 @@ struct machine_node {
 	char libvirt[128];		/* its hypervisor's URI, if not qemu:///system */
 	char sysfs[128];		/* a real node's backend on this sysfs tree (tests) */
 	char irq[128];			/* and this /proc/irq */
+	char coremap[128];		/* and this list of its cores' hardware ids */
 	char devices[MACHINE_MAX_DEVICES][32];
 	int ndevices;
 };

@@ -43,7 +43,10 @@ tree() {
 	echo 2 >"$t/irq/11/smp_affinity_list"
 }
 tree 0 "1 2" "0 1 2 3" bound
-tree 1 "3" "4 5"
+# node 1's kernel numbers the machine's cores 2 and 3 the other way round (as
+# the mint module's cores list says): its cpu2 is core 3, which it owns
+tree 1 "2" "4 5"
+printf '0 0\n1 1\n2 3\n3 2\n' >"$d/n1/cores"
 # node 0's kernel will not give up core 1 (its online file reads 1 and refuses
 # writes, even root's); its block 2 is not movable memory
 refuse="$d/n0/sys/devices/system/cpu/cpu1/online"
@@ -61,7 +64,7 @@ echo 0 >"$d/n0/sys/devices/system/memory/memory2/removable"
 cat >"$d/m.conf" <<EOF2
 region file:$d/region
 node 0 cores=0-2 memory=512M floor=128M devices=$dev sysfs=$d/n0/sys irq=$d/n0/irq
-node 1 cores=3 memory=256M floor=128M sysfs=$d/n1/sys irq=$d/n1/irq
+node 1 cores=3 memory=256M floor=128M sysfs=$d/n1/sys irq=$d/n1/irq coremap=$d/n1/cores
 EOF2
 cpu() { cat "$d/n$1/sys/devices/system/cpu/cpu$2/online"; }
 blk() { cat "$d/n$1/sys/devices/system/memory/memory$2/state"; }
@@ -72,8 +75,8 @@ owner() {
 
 ok '"$console" machine start "$d/m.conf" >/dev/null' "two nodes on sysfs trees start"
 ok 'con cpu move 2 --to 1 >/dev/null 2>&1' "cpu move 2 --to 1"
-ok '[ "$(cpu 0 2)" = 0 ] && [ "$(cpu 1 2)" = 1 ] && [ "$(owner cpu 2)" = 1 ]' \
-    "  node 0's kernel took cpu2 offline (online 0), node 1's brought it up (online 1)"
+ok '[ "$(cpu 0 2)" = 0 ] && [ "$(cpu 1 3)" = 1 ] && [ "$(cpu 1 2)" = 1 ] && [ "$(owner cpu 2)" = 1 ]' \
+    "  node 0's kernel took cpu2 offline (online 0), node 1's brought up core 2, its cpu3"
 ok '[ "$(cat $d/n0/irq/10/smp_affinity_list)" = 0-1,3 ] && [ "$(cat $d/n0/irq/11/smp_affinity_list)" = 2 ]' \
     "  interrupts were steered off it first (one bound to it alone is left to the kernel)"
 if [ -n "$refuse" ]; then
@@ -82,7 +85,20 @@ if [ -n "$refuse" ]; then
 else
 	n=$((n + 1)); echo "ok $n # SKIP no way here to make a file refuse root's writes (chattr +i, a read-only bind mount)"
 fi
-ok 'con cpu move 2 --to 0 >/dev/null 2>&1 && [ "$(cpu 1 2)" = 0 ] && [ "$(cpu 0 2)" = 1 ]' "and cpu 2 comes back"
+ok 'con cpu move 2 --to 0 >/dev/null 2>&1 && [ "$(cpu 1 3)" = 0 ] && [ "$(cpu 1 2)" = 1 ] && [ "$(cpu 0 2)" = 1 ]' \
+    "and cpu 2 comes back (node 1's cpu3 offline, its cpu2, core 3, untouched)"
+printf '0 0\n1 1\n2 3\n2 2\n' >"$d/n1/cores"
+ok '! con cpu move 2 --to 1 2>"$d/err" && grep -q "not a list of" "$d/err" && [ "$(owner cpu 2)" = 0 ] && [ "$(cpu 0 2)" = 1 ]' \
+    "a cores list naming one cpu twice: the move is refused, cpu 2 stays up on node 0"
+printf '0 0\n1 1\n2 3\n3 2\n' >"$d/n1/cores"
+# a node keeps a core: the table's, or one its kernel runs on outside the table
+echo 2 >"$d/n1/sys/devices/system/cpu/online"
+ok '! con cpu move 3 --to 0 2>"$d/err" && grep -q "node 1 would have no core left" "$d/err" && [ "$(cpu 1 2)" = 1 ]' \
+    "node 1's last core (its kernel has no other online) is refused"
+echo 0,2 >"$d/n1/sys/devices/system/cpu/online"
+ok 'con cpu move 3 --to 0 >/dev/null 2>&1 && [ "$(cpu 1 2)" = 0 ] && [ "$(cpu 0 3)" = 1 ] && [ "$(owner cpu 3)" = 0 ]' \
+    "  but moves while its kernel also runs on a core outside the table"
+ok 'con cpu move 3 --to 1 >/dev/null 2>&1 && [ "$(cpu 1 2)" = 1 ] && [ "$(cpu 0 3)" = 0 ]' "  and comes back"
 
 ok 'con mem move 3 --to 1 >/dev/null 2>&1 && [ "$(blk 0 3)" = offline ] && [ "$(blk 1 3)" = online_movable ]' \
     "mem move 3: node 0 offlines the block, node 1 onlines it as movable memory"

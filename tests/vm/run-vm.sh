@@ -4,7 +4,9 @@
 # by mkinitramfs.sh), print the guest's serial output as it comes, and exit
 # with the status of its "MINT-VM-RESULT N" line: 124 on timeout, 1 if the
 # guest gave no result, 77 (with a reason) if qemu, a kernel or busybox-static
-# is missing. QEMU never outlives this script.
+# is missing. QEMU never outlives this script. A guest that printed its
+# result but does not power off within 20 s is stopped (under TCG on two host
+# cores a kernel holding a hot-added vCPU was seen to hang in poweroff).
 set -u
 smp=2 mem=1G append= timeout=300 extra=
 while [ $# -gt 1 ]; do
@@ -46,8 +48,15 @@ qpid=$!
 tail -n +1 -f --pid="$qpid" "$log" 2>/dev/null | tr -d '\r' &
 tpid=$!
 
-timed_out=0 t=0
+timed_out=0 t=0 done_at=
 while kill -0 "$qpid" 2>/dev/null; do
+	if [ -z "$done_at" ] && grep -q 'MINT-VM-RESULT [0-9]' "$log"; then
+		done_at=$t
+	elif [ -n "$done_at" ] && [ "$t" -ge $((done_at + 40)) ]; then
+		echo "run-vm: the guest gave its result but did not power off in 20 s: stopped"
+		kill "$qpid" 2>/dev/null; sleep 1; kill -9 "$qpid" 2>/dev/null
+		break
+	fi
 	if [ "$t" -ge $((timeout * 2)) ]; then
 		timed_out=1
 		kill "$qpid" 2>/dev/null; sleep 1; kill -9 "$qpid" 2>/dev/null
