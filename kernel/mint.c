@@ -237,13 +237,16 @@ static ssize_t
 cores_show(struct device *d, struct device_attribute *attr, char *buf)
 {
 	unsigned int cpu;
+	char line[32];
 	int at = 0, n;
 
 	cpus_read_lock();
 	for_each_present_cpu(cpu) {
-		/* a page holds some 300 lines: a bigger machine is cut short, visibly */
-		if ((n = sysfs_emit_at(buf, at, "%u %lu\n", cpu, mint_hwid(cpu))) <= 0)
+		/* whole lines only: a page holds some 300, a cut line would lie */
+		n = scnprintf(line, sizeof(line), "%u %lu\n", cpu, mint_hwid(cpu));
+		if (at + n >= PAGE_SIZE)
 			break;
+		memcpy(buf + at, line, n);
 		at += n;
 	}
 	cpus_read_unlock();
