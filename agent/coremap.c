@@ -38,7 +38,8 @@ coremap_parse(const char *text, struct coremap *m)
 			p++;
 			continue;
 		}
-		if (number(&p, &cpu) < 0 || number(&p, &hwid) < 0 || (*p != '\n' && *p != '\0'))
+		if (number(&p, &cpu) < 0 || cpu > INT32_MAX || number(&p, &hwid) < 0 ||
+		    (*p != '\n' && *p != '\0'))
 			return -EINVAL;
 		if (m->n == COREMAP_MAX)
 			return -EINVAL;
@@ -64,6 +65,8 @@ coremap_load(const char *path, struct coremap *m)
 		return -errno;
 	n = fread(text, 1, sizeof(text) - 1, f);
 	fclose(f);
+	if (n == sizeof(text) - 1)
+		return -EFBIG;	/* it may end in a cut line, naming a wrong core */
 	text[n] = '\0';
 	return coremap_parse(text, m);
 }

@@ -20,7 +20,7 @@ struct coremap {
 
 /* Parse the module's list; 0, or -EINVAL on a malformed or repeated entry. */
 int coremap_parse(const char *text, struct coremap *m);
-/* Read and parse the list at path; 0 or -errno. */
+/* Read and parse the list at path; 0 or -errno (-EFBIG past 16 KiB). */
 int coremap_load(const char *path, struct coremap *m);
 /* The kernel's cpu number for a core, or -ENOENT when this kernel has none. */
 int coremap_cpu(const struct coremap *m, uint32_t hwid);

@@ -80,5 +80,6 @@ main(void)
 	is(coremap_parse("0\n", &m), -EINVAL, "a line with one number refused");
 	is(coremap_parse("0 99999999999\n", &m), -EINVAL, "an id beyond 32 bits refused");
 	is(coremap_parse("x 1\n", &m), -EINVAL, "garbage refused");
+	is(coremap_parse("4294967295 1\n", &m), -EINVAL, "a cpu number beyond int refused");
 	return tap_done();
 }
