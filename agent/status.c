@@ -149,7 +149,8 @@ status_snapshot(struct status_src *src, unsigned node, uint32_t epoch, uint64_t 
 	have_map = src->coremap != NULL && coremap_load(src->coremap, &map) == 0;
 	for (unsigned c = 0; c < CPULIST_MAX && nc < SAMPLE_MAX_CPUS; c++) {
 		const struct cpu_times *now = NULL, *then = NULL;
-		int kc = have_map ? coremap_cpu(&map, c) : (int)c;
+		/* a list that does not read names no cpu: no load rather than a wrong one */
+		int kc = src->coremap == NULL ? (int)c : have_map ? coremap_cpu(&map, c) : -1;
 		/* the node's own cores, or every core its kernel shows */
 		for (int i = 0; kc >= 0 && i < n; i++)
 			if (cur[i].cpu == kc)
