@@ -6,6 +6,8 @@
 
 #include <ev.h>
 
+#include "agent/beat.h"
+
 #include "agent/backend.h"
 #include "agent/guests.h"
 #include "agent/status.h"
@@ -28,7 +30,8 @@ struct agent {
 	struct mint_region region;
 	unsigned node;
 	uint32_t epoch;
-	ev_timer heartbeat;
+	ev_timer heartbeat;		/* the loop's part: watching, publishing; beat.c beats */
+	struct beat beat;
 	ev_timer sample;
 	ev_signal sigint;
 	ev_signal sigterm;
@@ -91,6 +94,8 @@ struct agent {
 	int guests_n;			/* entries of guest_list */
 	int listing;			/* a listing runs in a worker */
 	struct gjob *gjobs;		/* libvirt calls under way */
+	struct list_wait *list_waits;	/* waiting for a listing that began after them */
+	uint64_t list_seq;		/* listings begun */
 	struct migration *mig;		/* a guest leaving this node */
 
 	/* control socket */
@@ -116,6 +121,7 @@ struct boot;
 struct tunnel;
 struct tlisten;
 struct gjob;
+struct list_wait;
 struct migration;
 
 
@@ -144,6 +150,12 @@ int peers_request(struct agent *a, unsigned node, const Mint__Command *cmd, int 
 int handle_guest(struct agent *a, const struct peer *who, const struct reply_to *rt,
 	    const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t msglen);
 void guest_forget(struct agent *a, struct client *c);
+/* A listing has been published (main.c): answer whoever waited for it. */
+void guest_listed(struct agent *a, uint64_t seq);
+/* Start a listing now if none runs (main.c); returns the sequence number of the next one. */
+uint64_t agent_list_now(struct agent *a);
+/* Publish this node's status now (main.c). */
+void agent_publish(struct agent *a);
 
 /* Moves (move.c). */
 int move_init(struct agent *a);

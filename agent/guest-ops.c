@@ -187,6 +187,17 @@ job_from(virTypedParameterPtr p, int n, int type, struct gop_job *j)
 		j->bytes_per_s = v;
 	if (virTypedParamsGetULLong(p, n, VIR_DOMAIN_JOB_DOWNTIME, &v) == 1)
 		j->downtime_ms = v, j->have_downtime = 1;
+	if (virTypedParamsGetULLong(p, n, VIR_DOMAIN_JOB_MEMORY_PAGE_SIZE, &v) == 1)
+		j->page_size = v;
+	if (virTypedParamsGetULLong(p, n, VIR_DOMAIN_JOB_MEMORY_ITERATION, &v) == 1)
+		j->iteration = v;
+	{
+		int t;
+
+		if (virTypedParamsGetInt(p, n, VIR_DOMAIN_JOB_AUTO_CONVERGE_THROTTLE, &t) == 1 &&
+		    t >= 0 && t <= 100)
+			j->throttle_pct = (uint32_t)t;
+	}
 }
 
 static int
@@ -238,8 +249,34 @@ gop_abort(const char *uri, const char *name, char *msg, size_t len)
 }
 
 int
-gop_migrate(const char *uri, const char *name, const char *dconnuri, const char *miguri,
-    uint64_t bandwidth_mib, int live, struct gop_job *final, char *msg, size_t len)
+gop_steer(const char *uri, const char *name, const struct gop_steer *s, struct gop_job *j,
+    char *msg, size_t len)
+{
+	virConnectPtr c;
+	virDomainPtr d;
+	int rc = 0;
+
+	memset(j, 0, sizeof(*j));
+	if ((d = lookup(uri, name, &c, msg, len, &rc)) == NULL)
+		return rc;
+	if (s->max_downtime_ms > 0 && virDomainMigrateSetMaxDowntime(d, s->max_downtime_ms, 0) < 0)
+		rc = fail(msg, len, -EIO, "set the maximum downtime of", name);
+	else if (s->postcopy && virDomainMigrateStartPostCopy(d, 0) < 0)
+		rc = fail(msg, len, -EIO, "switch to post-copy:", name);
+	else if (s->suspend && virDomainSuspend(d) < 0)
+		rc = fail(msg, len, -EIO, "pause", name);
+	else if (s->abort && virDomainAbortJob(d) < 0)
+		rc = fail(msg, len, -EIO, "abort the migration of", name);
+	if (rc == 0 && job_stats(d, 0, j) < 0)
+		rc = fail(msg, len, -EIO, "job of", name);
+	virDomainFree(d);
+	virConnectClose(c);
+	return rc;
+}
+
+int
+gop_migrate(const char *uri, const char *name, const struct gop_mig *mig, struct gop_job *final,
+    char *msg, size_t len)
 {
 	virTypedParameterPtr p = NULL;
 	int np = 0, maxp = 0, rc = 0;
@@ -250,16 +287,24 @@ gop_migrate(const char *uri, const char *name, const char *dconnuri, const char 
 	memset(final, 0, sizeof(*final));
 	if ((d = lookup(uri, name, &c, msg, len, &rc)) == NULL)
 		return rc;
-	if (live)
+	if (mig->live)
 		flags |= VIR_MIGRATE_LIVE;
-	if ((miguri != NULL && virTypedParamsAddString(&p, &np, &maxp, VIR_MIGRATE_PARAM_URI,
-	    miguri) < 0) ||
-	    (bandwidth_mib > 0 && virTypedParamsAddULLong(&p, &np, &maxp,
-	    VIR_MIGRATE_PARAM_BANDWIDTH, bandwidth_mib) < 0)) {
+	if (mig->auto_converge)
+		flags |= VIR_MIGRATE_AUTO_CONVERGE;
+	if (mig->postcopy)
+		flags |= VIR_MIGRATE_POSTCOPY;
+	if ((mig->miguri != NULL && virTypedParamsAddString(&p, &np, &maxp, VIR_MIGRATE_PARAM_URI,
+	    mig->miguri) < 0) ||
+	    (mig->bandwidth_mib > 0 && virTypedParamsAddULLong(&p, &np, &maxp,
+	    VIR_MIGRATE_PARAM_BANDWIDTH, mig->bandwidth_mib) < 0) ||
+	    (mig->ac_initial > 0 && virTypedParamsAddInt(&p, &np, &maxp,
+	    VIR_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL, (int)mig->ac_initial) < 0) ||
+	    (mig->ac_increment > 0 && virTypedParamsAddInt(&p, &np, &maxp,
+	    VIR_MIGRATE_PARAM_AUTO_CONVERGE_INCREMENT, (int)mig->ac_increment) < 0)) {
 		rc = fail(msg, len, -ENOMEM, "migrate", name);
 		goto out;
 	}
-	if (virDomainMigrateToURI3(d, dconnuri, p, (unsigned)np, flags) < 0) {
+	if (virDomainMigrateToURI3(d, mig->dconnuri, p, (unsigned)np, flags) < 0) {
 		rc = fail(msg, len, -EIO, "migrate", name);
 		goto out;
 	}

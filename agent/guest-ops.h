@@ -33,6 +33,28 @@ struct gop_job {
 	uint64_t bytes_per_s;
 	uint64_t downtime_ms;
 	int have_downtime;
+	uint64_t page_size;	/* of dirty_rate */
+	uint64_t iteration;	/* passes over the memory */
+	uint32_t throttle_pct;	/* auto-converge's share of vCPU time taken */
+};
+
+/* How a migration runs. */
+struct gop_mig {
+	const char *dconnuri;	/* the destination's libvirt, peer to peer */
+	const char *miguri;	/* where the data goes */
+	uint64_t bandwidth_mib;	/* MiB/s, 0 = unlimited */
+	int live;
+	int auto_converge;
+	unsigned ac_initial, ac_increment;	/* percent; 0 = libvirt's (20, 10) */
+	int postcopy;		/* allow a switch to post-copy (gop_steer) */
+};
+
+/* What to do to a running migration, in this order, before reading its job. */
+struct gop_steer {
+	uint64_t max_downtime_ms;	/* set it, if not 0 */
+	int postcopy;		/* switch to post-copy now */
+	int suspend;		/* pause the guest: the copy finishes, it resumes there */
+	int abort;
 };
 
 int gop_name_ok(const char *name);
@@ -43,8 +65,11 @@ int gop_inspect(const char *uri, const char *name, struct gop_info *gi, char *ms
 int gop_hv_version(const char *uri, uint64_t *v, char *msg, size_t len);
 int gop_job(const char *uri, const char *name, struct gop_job *j, char *msg, size_t len);
 int gop_abort(const char *uri, const char *name, char *msg, size_t len);
-/* Migrate name peer to peer to dconnuri, the data over miguri. */
-int gop_migrate(const char *uri, const char *name, const char *dconnuri, const char *miguri,
-	    uint64_t bandwidth_mib, int live, struct gop_job *final, char *msg, size_t len);
+/* Migrate name peer to peer as mig says; blocks until it is over. */
+int gop_migrate(const char *uri, const char *name, const struct gop_mig *mig,
+	    struct gop_job *final, char *msg, size_t len);
+/* Steer the running migration of name (from another thread), then read its job. */
+int gop_steer(const char *uri, const char *name, const struct gop_steer *s, struct gop_job *j,
+	    char *msg, size_t len);
 
 #endif

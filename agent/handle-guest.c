@@ -6,6 +6,7 @@
  * tunnel through the region (tunnel.c), or the data over TCP (--via tcp).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "shm/doorbell.h"
 #include "shm/node.h"
 #include "shm/resource.h"
+#include "shm/stream.h"
 
 #define PREPARE_MS	30000	/* a destination's first libvirt call may take seconds */
 
@@ -32,7 +34,6 @@ struct gjob {
 	Mint__CommandKind kind;
 	char name[64];
 	char *xml;
-	struct gop_job job;
 	struct gop_info info;
 	/* CMD_GUEST_PREPARE: what the source says of the guest */
 	uint64_t memory, hv_version;
@@ -47,18 +48,84 @@ struct migration {
 	struct reply_to rt;
 	char name[64];
 	unsigned to;
-	int live, via_tcp, cancelled;
-	uint64_t bandwidth;
+	int via_tcp, cancelled;
+	struct gop_mig opt;		/* live, bandwidth, auto-converge, post-copy allowed */
+	uint64_t postcopy_after_ms, max_downtime_ms, timeout_ms;
+	Mint__TimeoutAction timeout_action;
 	struct gop_info info;
 	struct tlisten *ctl, *data;
 	char ctl_path[108], data_path[108], dconnuri[160], miguri[160];
 	char dest_host[64];
-	int64_t start_ns;
+	int64_t start_ns, copy_ns;	/* asked; the copy began */
 	const char *phase;
 	struct gop_job final;
 	char warning[320];
 	char still[96];		/* after a failure: where the guest is */
+
+	/* steering while it copies: every tick, one libvirt call in a worker */
+	ev_timer tick;
+	struct job steer_j;
+	struct gop_steer steer;		/* what the call in flight does */
+	struct gop_job last;		/* the job as last read */
+	int steering, finished;		/* a call in flight; mig_finish ran (free when it lands) */
+	int downtime_set, postcopy_now, postcopy_on, suspended, timed_out;
+	int slow;			/* ticks in a row dirtying as fast as it sends */
+	uint64_t pass, pass_left;	/* the pass seen last, and what it began with */
+	int stuck;			/* passes in a row that began with as much as the last */
+	uint32_t throttle;		/* the most auto-converge took from the guest */
+	int not_converging;
+	int publishing;			/* done: listings on both nodes still to come */
+	char done_msg[1024];
+	char note[320];			/* what happened, for the consoles that follow */
 };
+
+#define TICK_S		0.5
+#define SLOW_TICKS	4	/* 2 s dirtying as fast as it sends: not converging */
+
+/*
+ * Read your writes: a change to a guest is answered once a listing that began
+ * after it is published, so the next command (guest start after define, stop
+ * after migrate) finds the guest where it now is.
+ */
+struct list_wait {
+	uint64_t want;			/* the listing that will do */
+	void (*fn)(struct agent *a, void *arg);
+	void *arg;
+	struct list_wait *next;
+};
+
+static int
+guest_refresh(struct agent *a, void (*fn)(struct agent *, void *), void *arg)
+{
+	struct list_wait *w = calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		return -ENOMEM;
+	w->fn = fn;
+	w->arg = arg;
+	w->want = agent_list_now(a);
+	w->next = a->list_waits;
+	a->list_waits = w;
+	return 0;
+}
+
+void
+guest_listed(struct agent *a, uint64_t seq)
+{
+	struct list_wait **pp = &a->list_waits, *w;
+
+	while ((w = *pp) != NULL) {
+		if (w->want > seq) {
+			pp = &w->next;
+			continue;
+		}
+		*pp = w->next;
+		w->fn(a, w->arg);
+		free(w);
+	}
+	if (a->list_waits != NULL)
+		agent_list_now(a);
+}
 
 /* Send a full reply to whoever asked (a console, or a node). */
 static void
@@ -84,6 +151,25 @@ job_fill(Mint__Job *mj, const char *name, const char *phase, const struct gop_jo
 	mj->has_bytes_per_s = 1, mj->bytes_per_s = j->bytes_per_s;
 	if (j->have_downtime)
 		mj->has_downtime_ms = 1, mj->downtime_ms = j->downtime_ms;
+	if (j->page_size)
+		mj->has_page_size = 1, mj->page_size = j->page_size;
+	mj->has_iteration = 1, mj->iteration = j->iteration;
+	mj->has_throttle_pct = 1, mj->throttle_pct = j->throttle_pct;
+}
+
+/* A migration's own figures on top of libvirt's. */
+static void
+job_fill_mig(Mint__Job *mj, const struct migration *m, const char *phase, const struct gop_job *j)
+{
+	job_fill(mj, m->name, phase, j);
+	mj->has_not_converging = 1, mj->not_converging = m->not_converging;
+	mj->has_postcopy = 1, mj->postcopy = m->postcopy_on;
+	if (m->throttle > mj->throttle_pct)
+		mj->throttle_pct = m->throttle;
+	if (m->max_downtime_ms)
+		mj->has_max_downtime_ms = 1, mj->max_downtime_ms = m->max_downtime_ms;
+	if (m->note[0] != '\0')
+		mj->note = (char *)m->note;
 }
 
 /* ---- start, stop, destroy, define, job, abort: one libvirt call each ---- */
@@ -103,8 +189,6 @@ gjob_run(struct job *j)
 		return gop_action(uri, GOP_DESTROY, g->name, j->msg, sizeof(j->msg));
 	case MINT__COMMAND_KIND__CMD_GUEST_DEFINE:
 		return gop_define(uri, g->xml, g->name, sizeof(g->name), j->msg, sizeof(j->msg));
-	case MINT__COMMAND_KIND__CMD_GUEST_JOB:
-		return gop_job(uri, g->name, &g->job, j->msg, sizeof(j->msg));
 	case MINT__COMMAND_KIND__CMD_GUEST_ABORT:
 		return gop_abort(uri, g->name, j->msg, sizeof(j->msg));
 	case MINT__COMMAND_KIND__CMD_GUEST_PREPARE: {
@@ -127,35 +211,8 @@ gjob_run(struct job *j)
 static void prepare_done(struct gjob *g);
 
 static void
-gjob_done(struct job *j)
+gjob_free(struct agent *a, struct gjob *g)
 {
-	struct gjob *g = j->arg;
-	struct agent *a = g->a;
-	Mint__Reply r;
-	Mint__Job mj;
-
-	if (g->kind == MINT__COMMAND_KIND__CMD_GUEST_PREPARE) {
-		prepare_done(g);
-	} else {
-		mint__reply__init(&r);
-		r.has_error = 1, r.error = j->rc;
-		r.message = j->msg;
-		if (g->kind == MINT__COMMAND_KIND__CMD_GUEST_JOB && j->rc == 0) {
-			job_fill(&mj, g->name, a->mig != NULL ? a->mig->phase : "none", &g->job);
-			if (a->mig != NULL && a->mig->warning[0] != '\0')
-				r.text = a->mig->warning;
-			r.job = &mj;
-			snprintf(j->msg, sizeof(j->msg), "%s: %s", g->name, mj.phase);
-		}
-		if (j->rc < 0)
-			log_info("guest %s: %s", g->name, j->msg);
-		else if (g->kind != MINT__COMMAND_KIND__CMD_GUEST_JOB)
-			log_info("%s", j->msg);
-		/* the list in the status shows the change at the next heartbeat */
-		if (g->kind != MINT__COMMAND_KIND__CMD_GUEST_JOB)
-			a->republish = 1;
-		reply_to(a, &g->rt, &r);
-	}
 	for (struct gjob **pp = &a->gjobs; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == g) {
 			*pp = g->next;
@@ -163,6 +220,40 @@ gjob_done(struct job *j)
 		}
 	free(g->xml);
 	free(g);
+}
+
+/* The change is in the published list: answer. */
+static void
+gjob_listed(struct agent *a, void *arg)
+{
+	struct gjob *g = arg;
+	Mint__Reply r;
+
+	mint__reply__init(&r);
+	r.has_error = 1, r.error = g->j.rc;
+	r.message = g->j.msg;
+	reply_to(a, &g->rt, &r);
+	gjob_free(a, g);
+}
+
+static void
+gjob_done(struct job *j)
+{
+	struct gjob *g = j->arg;
+	struct agent *a = g->a;
+
+	if (g->kind == MINT__COMMAND_KIND__CMD_GUEST_PREPARE) {
+		prepare_done(g);
+		gjob_free(a, g);
+		return;
+	}
+	if (j->rc < 0)
+		log_info("guest %s: %s", g->name, j->msg);
+	else
+		log_info("%s", j->msg);
+	if (j->rc < 0 || g->kind == MINT__COMMAND_KIND__CMD_GUEST_ABORT ||
+	    guest_refresh(a, gjob_listed, g) < 0)
+		gjob_listed(a, g);
 }
 
 static int
@@ -299,6 +390,7 @@ mig_finish(struct migration *m, int rc, const char *msg)
 	Mint__Reply r;
 	Mint__Job mj;
 
+	ev_timer_stop(a->loop, &m->tick);
 	if (m->ctl != NULL)
 		tunnel_unlisten(a, m->ctl);
 	if (m->data != NULL)
@@ -307,8 +399,8 @@ mig_finish(struct migration *m, int rc, const char *msg)
 	mint__reply__init(&r);
 	r.has_error = 1, r.error = rc;
 	r.message = (char *)msg;
-	job_fill(&mj, m->name, rc == 0 ? "completed" : rc == -ECANCELED ? "cancelled" : "failed",
-	    &m->final);
+	job_fill_mig(&mj, m, rc == 0 ? "completed" : rc == -ECANCELED ? "cancelled" :
+	    rc == -ETIMEDOUT ? "timed out" : "failed", &m->final);
 	mj.has_total_ms = 1, mj.total_ms = m->final.elapsed_ms;
 	r.job = &mj;
 	if (m->warning[0] != '\0')
@@ -321,7 +413,127 @@ mig_finish(struct migration *m, int rc, const char *msg)
 	a->mig = NULL;
 	a->status.migrating = NULL;
 	a->republish = 1;
-	free(m);
+	m->finished = 1;
+	if (!m->steering)
+		free(m);
+}
+
+/* ---- steering a migration that copies: limits, post-copy, timeout, convergence ---- */
+
+static int
+steer_run(struct job *j)
+{
+	struct migration *m = j->arg;
+
+	return gop_steer(m->a->guests.uri, m->name, &m->steer, &m->last, j->msg, sizeof(j->msg));
+}
+
+static void
+steer_done(struct job *j)
+{
+	struct migration *m = j->arg;
+	const struct gop_job *l = &m->last;
+	double secs;
+	uint64_t dirty;
+
+	m->steering = 0;
+	if (m->finished) {
+		free(m);
+		return;
+	}
+	secs = (double)(doorbell_now_ns() - m->copy_ns) / 1e9;
+	if (j->rc < 0) {
+		/* the job may be over already; a refused action is said once */
+		if (m->steer.postcopy || m->steer.suspend || m->steer.max_downtime_ms) {
+			snprintf(m->note, sizeof(m->note), "%s", j->msg);
+			log_warn("%s: %s", m->name, j->msg);
+		}
+		m->postcopy_now = 0;
+		m->downtime_set |= m->steer.max_downtime_ms > 0;
+		return;
+	}
+	if (m->steer.max_downtime_ms)
+		m->downtime_set = 1;
+	if (l->throttle_pct > m->throttle)
+		m->throttle = l->throttle_pct;
+	if (m->steer.postcopy) {
+		m->postcopy_on = 1;
+		m->phase = "post-copy";
+		snprintf(m->note, sizeof(m->note), "switched to post-copy after %.1f s%s", secs,
+		    m->timed_out ? " (timeout)" : "");
+		log_info("%s: %s", m->name, m->note);
+	}
+	if (m->steer.suspend) {
+		m->suspended = 1;
+		snprintf(m->note, sizeof(m->note), "timeout after %.1f s: guest paused so that the copy "
+		    "finishes; it resumes on node %u", secs, m->to);
+		log_info("%s: %s", m->name, m->note);
+	}
+	/*
+	 * Not converging: memory dirtied about as fast as it is sent, or pass after
+	 * pass beginning with as much to send as the one before.
+	 */
+	dirty = l->dirty_rate * (l->page_size ? l->page_size : 4096);
+	if (l->active && !m->postcopy_on && !m->suspended && l->iteration >= 2 &&
+	    l->bytes_per_s > 0 && dirty * 10 >= l->bytes_per_s * 9)
+		m->slow++;
+	else
+		m->slow = 0;
+	if (l->active && l->iteration > m->pass) {
+		if (m->pass >= 2 && l->data_remaining * 10 >= m->pass_left * 8)
+			m->stuck++;
+		else if (m->pass >= 2)
+			m->stuck = 0;
+		m->pass = l->iteration;
+		m->pass_left = l->data_remaining;
+	}
+	if (m->postcopy_on || m->suspended)
+		m->slow = 0, m->stuck = 0;
+	if ((m->slow >= SLOW_TICKS || m->stuck >= 2) && !m->not_converging) {
+		m->not_converging = 1;
+		snprintf(m->note, sizeof(m->note), "not converging: the guest dirties %.1f MiB/s and "
+		    "the copy sends %.1f MiB/s (pass %" PRIu64 ")%s", (double)dirty / 1048576.0,
+		    (double)l->bytes_per_s / 1048576.0, l->iteration,
+		    m->opt.auto_converge || m->opt.postcopy || m->timeout_ms ? "" :
+		    "; --auto-converge, --postcopy or --timeout would end it");
+		log_warn("%s: %s", m->name, m->note);
+	} else if (m->slow == 0 && m->stuck == 0 && m->not_converging && l->active) {
+		m->not_converging = 0;
+	}
+}
+
+static void
+mig_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct migration *m = (struct migration *)((char *)w - offsetof(struct migration, tick));
+	uint64_t ms = (uint64_t)((doorbell_now_ns() - m->copy_ns) / 1000000);
+	int running = m->last.active && m->last.data_processed > 0;
+
+	if (m->steering)
+		return;
+	memset(&m->steer, 0, sizeof(m->steer));
+	/* actions only on a job that copies: libvirt refuses them before */
+	if (running && m->max_downtime_ms && !m->downtime_set)
+		m->steer.max_downtime_ms = m->max_downtime_ms;
+	if (running && m->opt.postcopy && !m->postcopy_on &&
+	    (m->postcopy_now || (m->postcopy_after_ms && ms >= m->postcopy_after_ms)))
+		m->steer.postcopy = 1;
+	if (running && m->timeout_ms && !m->timed_out && ms >= m->timeout_ms) {
+		m->timed_out = 1;
+		if (m->timeout_action == MINT__TIMEOUT_ACTION__TIMEOUT_PAUSE && m->opt.live)
+			m->steer.suspend = 1;
+		else if (m->timeout_action == MINT__TIMEOUT_ACTION__TIMEOUT_POSTCOPY && !m->postcopy_on)
+			m->steer.postcopy = 1;
+		else if (m->timeout_action == MINT__TIMEOUT_ACTION__TIMEOUT_ABORT)
+			m->steer.abort = 1;
+		log_info("%s: timeout after %" PRIu64 " ms", m->name, ms);
+	}
+	m->steer_j.fn = steer_run;
+	m->steer_j.done = steer_done;
+	m->steer_j.arg = m;
+	if (worker_run(&m->steer_j) == 0)
+		m->steering = 1;
+	(void)loop, (void)revents;
 }
 
 static int
@@ -332,8 +544,9 @@ mig_run(struct job *j)
 	char why[64];
 	int rc;
 
-	rc = gop_migrate(m->a->guests.uri, m->name, m->dconnuri, m->miguri, m->bandwidth, m->live,
-	    &m->final, j->msg, sizeof(j->msg));
+	m->opt.dconnuri = m->dconnuri;
+	m->opt.miguri = m->miguri;
+	rc = gop_migrate(m->a->guests.uri, m->name, &m->opt, &m->final, j->msg, sizeof(j->msg));
 	if (rc < 0) {
 		/* say where the guest is now */
 		if (gop_inspect(m->a->guests.uri, m->name, &now, why, sizeof(why)) == 0 && now.active)
@@ -346,6 +559,27 @@ mig_run(struct job *j)
 	return rc;
 }
 
+/* One of the two nodes published its list after the migration. */
+static void
+mig_listed(struct agent *a, void *arg)
+{
+	struct migration *m = arg;
+
+	if (--m->publishing == 0)
+		mig_finish(m, 0, m->done_msg);
+}
+
+static void
+mig_dest_listed(struct agent *a, void *arg, const Mint__Reply *r)
+{
+	struct migration *m = arg;
+
+	if (r == NULL || (r->has_error && r->error < 0))
+		log_warn("%s: node %u did not publish its guests at once: %s", m->name, m->to,
+		    r == NULL ? "no answer" : r->message ? r->message : "refused");
+	mig_listed(a, m);
+}
+
 static void
 mig_done(struct job *j)
 {
@@ -353,17 +587,50 @@ mig_done(struct job *j)
 	char msg[1024];
 	double secs = (double)(doorbell_now_ns() - m->start_ns) / 1e9;
 
-	if (j->rc == 0) {
+	int rc = j->rc;
+
+	if (rc == 0) {
 		uint64_t bytes = m->final.data_processed;
+		char throttle[48] = "";
+
+		if (m->throttle)
+			snprintf(throttle, sizeof(throttle), ", vCPUs throttled up to %u%%", m->throttle);
 		snprintf(msg, sizeof(msg), "%s: migrated from node %u to node %u in %.1f s (downtime %"
-		    PRIu64 " ms, %" PRIu64 " MiB sent, %.0f MiB/s, via %s)", m->name, m->a->node, m->to,
-		    secs, m->final.downtime_ms, bytes >> 20, secs > 0 ? (double)bytes / 1048576.0 / secs : 0,
-		    m->via_tcp ? "tcp" : "the region");
+		    PRIu64 " ms, %" PRIu64 " MiB sent, %.0f MiB/s, via %s%s%s%s)", m->name, m->a->node,
+		    m->to, secs, m->final.downtime_ms, bytes >> 20,
+		    secs > 0 ? (double)bytes / 1048576.0 / secs : 0, m->via_tcp ? "tcp" : "the region",
+		    m->postcopy_on ? ", post-copy" : "", m->suspended ? ", paused at the timeout" : "",
+		    throttle);
+		/* answered once both nodes publish where the guest now is */
+		Mint__Command c;
+
+		ev_timer_stop(m->a->loop, &m->tick);
+		snprintf(m->done_msg, sizeof(m->done_msg), "%s", msg);
+		m->phase = "completed";
+		m->publishing = 2;
+		mint__command__init(&c);
+		c.has_kind = 1, c.kind = MINT__COMMAND_KIND__CMD_GUEST_REFRESH;
+		c.name = m->name;
+		if (peers_request(m->a, m->to, &c, 5000, mig_dest_listed, m) < 0)
+			m->publishing--;
+		if (guest_refresh(m->a, mig_listed, m) < 0)
+			m->publishing--;
+		if (m->publishing == 0)
+			mig_finish(m, 0, m->done_msg);
+		return;
+	} else if (m->timed_out && !m->cancelled &&
+	    m->timeout_action == MINT__TIMEOUT_ACTION__TIMEOUT_ABORT) {
+		rc = -ETIMEDOUT;
+		snprintf(msg, sizeof(msg), "%s: migration to node %u timed out after %.1f s and was "
+		    "cancelled%s; %s", m->name, m->to, (double)m->timeout_ms / 1000,
+		    m->not_converging ? " (it was not converging)" : "", m->still);
 	} else {
 		snprintf(msg, sizeof(msg), "%s: migration to node %u %s: %s; %s", m->name, m->to,
-		    j->rc == -ECANCELED || m->cancelled ? "cancelled" : "failed", j->msg, m->still);
+		    rc == -ECANCELED || m->cancelled ? "cancelled" : "failed", j->msg, m->still);
+		if (m->cancelled)
+			rc = -ECANCELED;
 	}
-	mig_finish(m, j->rc == 0 ? 0 : m->cancelled ? -ECANCELED : j->rc, msg);
+	mig_finish(m, rc, msg);
 }
 
 static void
@@ -372,6 +639,7 @@ mig_prepared(struct agent *a, void *arg, const Mint__Reply *r)
 	struct migration *m = arg;
 	char msg[512], base[64];
 	static unsigned seq;
+	unsigned need, nfree = 0;
 
 	if (r == NULL || (r->has_error && r->error < 0)) {
 		snprintf(msg, sizeof(msg), "%s: not migrated: %s", m->name,
@@ -392,6 +660,17 @@ mig_prepared(struct agent *a, void *arg, const Mint__Reply *r)
 	}
 	if (m->via_tcp && (r->status == NULL || r->status->hostname == NULL)) {
 		mig_finish(m, -EINVAL, "not migrated: the destination did not say its host name");
+		return;
+	}
+	/* each connection takes two stream rings: control, data, and post-copy's own channel */
+	need = 2 * (1 + !m->via_tcp + (m->opt.postcopy && !m->via_tcp));
+	for (unsigned i = 0; i < a->region.layout.stream_count; i++)
+		nfree += (stream_claim(&a->region, i) & 0xff) == STREAM_FREE;
+	if (nfree < need) {
+		snprintf(msg, sizeof(msg), "%s: not migrated: it needs %u free stream rings and the "
+		    "region has %u free of %u (a region formatted with more: mint-console format "
+		    "streams=N)", m->name, need, nfree, a->region.layout.stream_count);
+		mig_finish(m, -ENOSPC, msg);
 		return;
 	}
 	seq++;
@@ -419,10 +698,16 @@ mig_prepared(struct agent *a, void *arg, const Mint__Reply *r)
 	m->j.fn = mig_run;
 	m->j.done = mig_done;
 	m->j.arg = m;
-	log_info("%s: migrating to node %u (%s, data %s)", m->name, m->to,
-	    m->live ? "live" : "paused", m->miguri);
-	if (worker_run(&m->j) < 0)
+	log_info("%s: migrating to node %u (%s%s%s, data %s)", m->name, m->to,
+	    m->opt.live ? "live" : "paused", m->opt.auto_converge ? ", auto-converge" : "",
+	    m->opt.postcopy ? ", post-copy allowed" : "", m->miguri);
+	if (worker_run(&m->j) < 0) {
 		mig_finish(m, -EAGAIN, "no worker thread for the migration");
+		return;
+	}
+	m->copy_ns = doorbell_now_ns();
+	ev_timer_init(&m->tick, mig_tick_cb, TICK_S, TICK_S);
+	ev_timer_start(a->loop, &m->tick);
 }
 
 static int
@@ -456,10 +741,13 @@ mig_inspected(struct job *j)
 		mig_finish(m, -ECANCELED, "migration cancelled before it began");
 		return;
 	}
-	if (m->live && m->info.emulated)
-		snprintf(m->warning, sizeof(m->warning), "warning: %s runs under TCG (no KVM); QEMU "
-		    "before 9.0 can lose pages the guest writes during a live migration: use --paused "
-		    "where its memory matters", m->name);
+	/* virConnectGetVersion: major * 1000000 + minor * 1000 + micro */
+	if (m->opt.live && m->info.emulated && m->info.hv_version > 0 &&
+	    m->info.hv_version < 9000000)
+		snprintf(m->warning, sizeof(m->warning), "warning: %s runs under TCG (no KVM) on QEMU "
+		    "%" PRIu64 ".%" PRIu64 "; before 9.0 QEMU can lose pages the guest writes during a "
+		    "live migration: use --paused where its memory matters", m->name,
+		    m->info.hv_version / 1000000, m->info.hv_version / 1000 % 1000);
 	m->phase = "preparing";
 	mint__command__init(&c);
 	c.has_kind = 1, c.kind = MINT__COMMAND_KIND__CMD_GUEST_PREPARE;
@@ -472,12 +760,75 @@ mig_inspected(struct job *j)
 		mig_finish(m, -EIO, "cannot ask the destination");
 }
 
+#define MS_MAX	(7ULL * 24 * 3600 * 1000)	/* a week: any limit beyond is a typo */
+
+/* The migration's options from a console or a peer: consistent and in range. */
+static int
+mig_options_ok(const Mint__Command *cmd, char *msg, size_t len)
+{
+	int live = !cmd->has_mode || cmd->mode == MINT__MIGRATE_MODE__MIGRATE_LIVE;
+	int postcopy = cmd->has_postcopy && cmd->postcopy;
+	int action = cmd->has_timeout_action ? (int)cmd->timeout_action : 0;
+
+	if (cmd->has_mode && cmd->mode != MINT__MIGRATE_MODE__MIGRATE_LIVE &&
+	    cmd->mode != MINT__MIGRATE_MODE__MIGRATE_PAUSED)
+		return snprintf(msg, len, "migrate: unknown mode %d", (int)cmd->mode), -EINVAL;
+	if (!live && ((cmd->has_auto_converge && cmd->auto_converge) || postcopy))
+		return snprintf(msg, len, "migrate: --auto-converge and --postcopy are for a live "
+		    "migration, not --paused"), -EINVAL;
+	if ((cmd->has_auto_converge_initial && cmd->auto_converge_initial > 99) ||
+	    (cmd->has_auto_converge_increment && cmd->auto_converge_increment > 99))
+		return snprintf(msg, len, "migrate: auto-converge takes 1 to 99 percent"), -EINVAL;
+	if (((cmd->has_auto_converge_initial && cmd->auto_converge_initial) ||
+	    (cmd->has_auto_converge_increment && cmd->auto_converge_increment)) &&
+	    !(cmd->has_auto_converge && cmd->auto_converge))
+		return snprintf(msg, len, "migrate: auto-converge percentages need --auto-converge"),
+		    -EINVAL;
+	if (cmd->has_postcopy_after_ms && cmd->postcopy_after_ms > 0 && !postcopy)
+		return snprintf(msg, len, "migrate: a post-copy delay needs --postcopy"), -EINVAL;
+	if ((cmd->has_postcopy_after_ms && cmd->postcopy_after_ms > MS_MAX) ||
+	    (cmd->has_timeout_ms && cmd->timeout_ms > MS_MAX))
+		return snprintf(msg, len, "migrate: a time limit of more than a week"), -EINVAL;
+	if (cmd->has_max_downtime_ms && (cmd->max_downtime_ms == 0 ||
+	    cmd->max_downtime_ms > 3600000))
+		return snprintf(msg, len, "migrate: the maximum downtime is 1 ms to an hour"), -EINVAL;
+	if (action < MINT__TIMEOUT_ACTION__TIMEOUT_ABORT ||
+	    action > MINT__TIMEOUT_ACTION__TIMEOUT_POSTCOPY)
+		return snprintf(msg, len, "migrate: unknown timeout action %d", action), -EINVAL;
+	if (action != MINT__TIMEOUT_ACTION__TIMEOUT_ABORT && !(cmd->has_timeout_ms &&
+	    cmd->timeout_ms > 0))
+		return snprintf(msg, len, "migrate: a timeout action needs --timeout"), -EINVAL;
+	if (action == MINT__TIMEOUT_ACTION__TIMEOUT_POSTCOPY && !postcopy)
+		return snprintf(msg, len, "migrate: switching to post-copy at the timeout needs "
+		    "--postcopy"), -EINVAL;
+	if (action == MINT__TIMEOUT_ACTION__TIMEOUT_PAUSE && !live)
+		return snprintf(msg, len, "migrate: a --paused migration is paused already"), -EINVAL;
+	return 0;
+}
+
+/* A peer asked for our list after a migration: it is published. */
+static void
+refresh_listed(struct agent *a, void *arg)
+{
+	struct reply_to *rt = arg;
+	Mint__Reply r;
+	char msg[96];
+
+	snprintf(msg, sizeof(msg), "node %u: guests published", a->node);
+	mint__reply__init(&r);
+	r.has_error = 1, r.error = 0;
+	r.message = msg;
+	reply_to(a, rt, &r);
+	free(rt);
+}
+
 static int
 handle_migrate(struct agent *a, const struct reply_to *rt, const Mint__Command *cmd, char *msg,
     size_t len)
 {
 	struct migration *m;
 	struct node_view v;
+	int rc;
 
 	if (!cmd->has_to_node || cmd->to_node >= a->region.layout.nodes || cmd->to_node == a->node)
 		return snprintf(msg, len, "migrate: give another node as the destination"), -EINVAL;
@@ -486,15 +837,26 @@ handle_migrate(struct agent *a, const struct reply_to *rt, const Mint__Command *
 	if (a->mig != NULL)
 		return snprintf(msg, len, "node %u is already migrating %s", a->node, a->mig->name),
 		    -EBUSY;
+	if ((rc = mig_options_ok(cmd, msg, len)) < 0)
+		return rc;
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return -ENOMEM;
 	m->a = a;
 	m->rt = *rt;
 	snprintf(m->name, sizeof(m->name), "%s", cmd->name);
 	m->to = cmd->to_node;
-	m->live = !cmd->has_mode || cmd->mode == MINT__MIGRATE_MODE__MIGRATE_LIVE;
+	m->opt.live = !cmd->has_mode || cmd->mode == MINT__MIGRATE_MODE__MIGRATE_LIVE;
 	m->via_tcp = cmd->has_via_tcp && cmd->via_tcp;
-	m->bandwidth = cmd->has_bandwidth ? cmd->bandwidth : 0;
+	m->opt.bandwidth_mib = cmd->has_bandwidth ? cmd->bandwidth : 0;
+	m->opt.auto_converge = cmd->has_auto_converge && cmd->auto_converge;
+	m->opt.ac_initial = cmd->has_auto_converge_initial ? cmd->auto_converge_initial : 0;
+	m->opt.ac_increment = cmd->has_auto_converge_increment ? cmd->auto_converge_increment : 0;
+	m->opt.postcopy = cmd->has_postcopy && cmd->postcopy;
+	m->postcopy_after_ms = cmd->has_postcopy_after_ms ? cmd->postcopy_after_ms : 0;
+	m->max_downtime_ms = cmd->has_max_downtime_ms ? cmd->max_downtime_ms : 0;
+	m->timeout_ms = cmd->has_timeout_ms ? cmd->timeout_ms : 0;
+	m->timeout_action = cmd->has_timeout_action ? cmd->timeout_action :
+	    MINT__TIMEOUT_ACTION__TIMEOUT_ABORT;
 	m->start_ns = doorbell_now_ns();
 	m->phase = "checking";
 	m->j.fn = mig_inspect;
@@ -530,28 +892,57 @@ handle_guest(struct agent *a, const struct peer *who, const struct reply_to *rt,
 	switch (cmd->kind) {
 	case MINT__COMMAND_KIND__CMD_GUEST_MIGRATE:
 		return handle_migrate(a, rt, cmd, msg, len);
-	case MINT__COMMAND_KIND__CMD_GUEST_JOB:
+	case MINT__COMMAND_KIND__CMD_GUEST_JOB: {
+		/* from what the migration's own tick read last: no libvirt call per console */
+		static Mint__Job mj;
+
 		if (a->mig == NULL || strcmp(a->mig->name, cmd->name) != 0)
 			return snprintf(msg, len, "node %u is not migrating %s", a->node, cmd->name),
 			    -ENOENT;
-		if (strcmp(a->mig->phase, "migrating") != 0) {
-			/* no libvirt job yet: say where we are */
-			static Mint__Job mj;
-			static struct gop_job none;
-			job_fill(&mj, a->mig->name, a->mig->phase, &none);
-			reply->job = &mj;
-			snprintf(msg, len, "%s: %s", cmd->name, a->mig->phase);
-			return 0;
-		}
-		return gjob_start(a, rt, cmd, cmd->name, NULL, msg, len);
+		job_fill_mig(&mj, a->mig, a->mig->phase, &a->mig->last);
+		if (a->mig->warning[0] != '\0')
+			reply->text = a->mig->warning;
+		reply->job = &mj;
+		snprintf(msg, len, "%s: %s", cmd->name, a->mig->phase);
+		return 0;
+	}
+	case MINT__COMMAND_KIND__CMD_GUEST_POSTCOPY:
+		if (a->mig == NULL || strcmp(a->mig->name, cmd->name) != 0)
+			return snprintf(msg, len, "node %u is not migrating %s", a->node, cmd->name),
+			    -ENOENT;
+		if (!a->mig->opt.postcopy)
+			return snprintf(msg, len, "%s: its migration did not allow post-copy (start it "
+			    "with --postcopy)", cmd->name), -EINVAL;
+		if (a->mig->postcopy_on)
+			return snprintf(msg, len, "%s: post-copy already", cmd->name), 0;
+		a->mig->postcopy_now = 1;
+		return snprintf(msg, len, "%s: switching to post-copy", cmd->name), 0;
 	case MINT__COMMAND_KIND__CMD_GUEST_ABORT:
 		if (a->mig == NULL || strcmp(a->mig->name, cmd->name) != 0)
 			return snprintf(msg, len, "node %u is not migrating %s", a->node, cmd->name),
 			    -ENOENT;
+		if (a->mig->postcopy_on || a->mig->publishing)
+			return snprintf(msg, len, "%s runs on node %u already%s: its migration cannot be "
+			    "cancelled", cmd->name, a->mig->to, a->mig->postcopy_on ? " (post-copy)" : ""),
+			    -EBUSY;
 		a->mig->cancelled = 1;
 		if (strcmp(a->mig->phase, "migrating") != 0)
 			return snprintf(msg, len, "%s: migration cancelled", cmd->name), 0;
 		return gjob_start(a, rt, cmd, cmd->name, NULL, msg, len);
+	case MINT__COMMAND_KIND__CMD_GUEST_REFRESH: {
+		struct reply_to *w;
+
+		if (rt->client != NULL)
+			return snprintf(msg, len, "refresh is a request between agents"), -EPERM;
+		if ((w = malloc(sizeof(*w))) == NULL)
+			return -ENOMEM;
+		*w = *rt;
+		if (guest_refresh(a, refresh_listed, w) < 0) {
+			free(w);
+			return -ENOMEM;
+		}
+		return HANDLE_LATER;
+	}
 	case MINT__COMMAND_KIND__CMD_GUEST_PREPARE:
 		if (rt->client != NULL)
 			return snprintf(msg, len, "prepare is a request between agents"), -EPERM;

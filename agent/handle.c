@@ -29,6 +29,8 @@ static const struct {
 	{ MINT__COMMAND_KIND__CMD_GUEST_MIGRATE, 1, handle_guest },
 	{ MINT__COMMAND_KIND__CMD_GUEST_PREPARE, 1, handle_guest },
 	{ MINT__COMMAND_KIND__CMD_GUEST_ABORT, 1, handle_guest },
+	{ MINT__COMMAND_KIND__CMD_GUEST_POSTCOPY, 1, handle_guest },
+	{ MINT__COMMAND_KIND__CMD_GUEST_REFRESH, 0, handle_guest },
 	{ MINT__COMMAND_KIND__CMD_GUEST_JOB, 0, handle_guest },
 	{ MINT__COMMAND_KIND__CMD_TUNNEL_OPEN, 1, handle_tunnel },
 	{ MINT__COMMAND_KIND__CMD_TUNNEL_LISTEN, 1, handle_tunnel },

@@ -3,7 +3,7 @@ noinst_LIBRARIES += agent/libmintagent.a
 agent_libmintagent_a_SOURCES = agent/guests.c agent/guests.h agent/sample.c agent/sample.h \
 	agent/status.c agent/status.h agent/watch.c agent/watch.h agent/backend.h \
 	agent/backend-sim.c agent/backend-sysfs.c agent/worker.c agent/worker.h \
-	agent/guest-ops.c agent/guest-ops.h agent/coremap.c agent/coremap.h
+	agent/guest-ops.c agent/guest-ops.h agent/coremap.c agent/coremap.h agent/beat.c agent/beat.h
 agent_libmintagent_a_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) $(LIBVIRT_CFLAGS)
 
 bin_PROGRAMS += agent/mint-agent

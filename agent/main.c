@@ -13,6 +13,7 @@
 #include <ev.h>
 
 #include "agent/agent.h"
+#include "agent/beat.h"
 #include "agent/tunnel.h"
 #include "agent/worker.h"
 #include "common/log.h"
@@ -93,7 +94,7 @@ agent_heartbeat_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct agent *a = w->data;
 
-	node_heartbeat(&a->region, a->node);
+	beat_loop_alive(&a->beat);
 	/* a verdict that changed is published at once, not at the next sample */
 	if (watch_scan(&a->watch, &a->region, (int64_t)(ev_now(loop) * 1e9), agent_peer_report, a) > 0 ||
 	    a->republish) {
@@ -107,6 +108,7 @@ struct list_job {
 	struct job j;
 	struct agent *a;
 	uint64_t now_ns;
+	uint64_t seq;
 	int n;
 	char cause[256];
 	struct guest_info out[GUESTS_MAX];
@@ -143,29 +145,57 @@ list_done(struct job *j)
 	if (j->rc == 0)
 		memcpy(a->guest_list, l->out, sizeof(l->out[0]) * (size_t)l->n);
 	a->listing = 0;
+	if (a->list_waits != NULL) {
+		/* someone waits for this listing: publish it now, not at the next heartbeat */
+		a->republish = 0;
+		agent_publish(a);
+		guest_listed(a, l->seq);
+	}
 	free(l);
+}
+
+uint64_t
+agent_list_now(struct agent *a)
+{
+	struct list_job *l;
+
+	/* one runs: the one after it began after the caller's change */
+	if (a->listing)
+		return a->list_seq + 1;
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return a->list_seq + 1;
+	l->a = a;
+	l->now_ns = (uint64_t)(ev_time() * 1e9);
+	l->seq = ++a->list_seq;
+	l->j.fn = list_run;
+	l->j.done = list_done;
+	l->j.arg = l;
+	if (worker_run(&l->j) == 0) {
+		a->listing = 1;
+	} else {
+		free(l);
+		a->list_seq--;
+	}
+	return a->list_seq + !a->listing;
 }
 
 static void
 agent_sample_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct agent *a = w->data;
-	struct list_job *l;
+
+	/* the status shows the last listing; the next one is under way */
+	agent_list_now(a);
+	agent_publish(a);
+}
+
+void
+agent_publish(struct agent *a)
+{
+	struct ev_loop *loop = a->loop;
 	size_t len;
 	int rc, n;
 
-	/* the status shows the last listing; the next one is under way */
-	if (!a->listing && (l = calloc(1, sizeof(*l))) != NULL) {
-		l->a = a;
-		l->now_ns = (uint64_t)(ev_time() * 1e9);
-		l->j.fn = list_run;
-		l->j.done = list_done;
-		l->j.arg = l;
-		if (worker_run(&l->j) == 0)
-			a->listing = 1;
-		else
-			free(l);
-	}
 	n = a->guests_n;
 	move_check_own(a);
 	a->status.ntunnels = tunnel_status(a, &a->status.tunnels);
@@ -499,6 +529,13 @@ main(int argc, char **argv)
 	move_check_own(&a);
 	tunnel_init(&a);
 	a.started = ev_now(a.loop);
+	/* the loop silent for 10 dead-after periods (at least 5 s) is wedged: go silent too */
+	if ((rc = beat_start(&a.beat, &a.region, a.node, hb_ms, (int64_t)(dead_after * hb_ms * 10 <
+	    5000 ? 5000 : dead_after * hb_ms * 10) * 1000000)) < 0)
+		fatalx("node %u: no heartbeat thread: %s", a.node, strerror(-rc));
+	if (!a.beat.realtime)
+		log_info("heartbeat without a real-time priority (no CAP_SYS_NICE): a starved host may "
+		    "get this node declared dead");
 	ev_timer_init(&a.heartbeat, agent_heartbeat_cb, 0, hb_ms / 1000.0);
 	a.heartbeat.data = &a;
 	ev_timer_start(a.loop, &a.heartbeat);
@@ -514,6 +551,7 @@ main(int argc, char **argv)
 
 	ev_run(a.loop, 0);
 
+	beat_stop(&a.beat);
 	tunnel_shutdown(&a);
 	peers_close(&a);
 	ctl_close(&a);

@@ -241,6 +241,7 @@ struct follow {
 	int warned;
 	int tty;
 	int64_t last_print;
+	char note[320];		/* the agent's last note, said once */
 };
 
 static int64_t
@@ -294,27 +295,52 @@ follow_tick(void *arg)
 		return;
 	if (r->reply->error == 0 && (j = r->reply->job) != NULL) {
 		if (r->reply->text != NULL && !f->warned) {
-			fprintf(stderr, "%s\n", r->reply->text);
+			fprintf(stderr, "%s%s\n", f->tty ? "\r" : "", r->reply->text);
 			f->warned = 1;
+		}
+		if (j->note != NULL && strcmp(j->note, f->note) != 0) {
+			snprintf(f->note, sizeof(f->note), "%s", j->note);
+			fprintf(stderr, "%s%s: %s\n", f->tty ? "\r" : "", f->name, j->note);
 		}
 		if (j->data_total == 0 && (f->tty || mono_ms() - f->last_print >= 1000)) {
 			fprintf(stderr, "%s%s: %s%s", f->tty ? "\r" : "", f->name, j->phase ? j->phase : "",
 			    f->tty ? "  " : "\n");
 			f->last_print = mono_ms();
 		} else if (f->tty || mono_ms() - f->last_print >= 1000) {
-			double pct = j->data_total ? 100.0 * (double)j->data_processed /
-			    (double)j->data_total : 0;
+			/* a pass after the first sends again what the guest wrote: what is left counts */
+			double pct = j->data_total && j->data_remaining <= j->data_total ?
+			    100.0 * (double)(j->data_total - j->data_remaining) / (double)j->data_total : 0;
 			double eta = j->bytes_per_s ? (double)j->data_remaining / (double)j->bytes_per_s : 0;
+			double dirty = (double)j->dirty_rate * (double)(j->page_size ? j->page_size : 4096);
+			char extra[64] = "";
 
+			if (j->throttle_pct)
+				snprintf(extra, sizeof(extra), ", vCPUs throttled %u%%", j->throttle_pct);
+			/* the dirty rate against the transfer rate: whether the copy can catch up */
 			fprintf(stderr, "%s%s: %s %4.1f%%  %" PRIu64 " of %" PRIu64 " MiB sent, %" PRIu64
-			    " MiB left, dirty %" PRIu64 " pages/s, %.1f MiB/s, ETA %.0f s%s",
+			    " MiB left, pass %" PRIu64 ", dirtying %.1f MiB/s, sending %.1f MiB/s%s, %s%.0f s%s",
 			    f->tty ? "\r" : "", f->name, j->phase ? j->phase : "", pct,
 			    j->data_processed >> 20, j->data_total >> 20, j->data_remaining >> 20,
-			    j->dirty_rate, (double)j->bytes_per_s / 1048576.0, eta, f->tty ? "  " : "\n");
+			    j->iteration, dirty / 1048576.0, (double)j->bytes_per_s / 1048576.0, extra,
+			    j->not_converging ? "NOT CONVERGING, " : "ETA ", j->not_converging ? 0 : eta,
+			    f->tty ? "  " : "\n");
 			f->last_print = mono_ms();
 		}
 	}
 	wire_free(r);
+}
+
+/* Seconds as the user gives them (10, 2.5) in milliseconds; at most a week. */
+static int
+seconds_ms(const char *v, uint64_t *ms)
+{
+	char *end;
+	double d = strtod(v, &end);
+
+	if (*v == '\0' || *end != '\0' || !(d > 0) || d > 7 * 24 * 3600.0)
+		return -1;
+	*ms = (uint64_t)(d * 1000 + 0.5);
+	return *ms > 0 ? 0 : -1;
 }
 
 static int
@@ -322,8 +348,10 @@ guest_migrate(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	unsigned node = MINT_MAX_NODES, to = MINT_MAX_NODES;
 	const char *name = NULL;
-	int live = -1, abort_it = 0, via_tcp = 0;
-	uint64_t bw = 0;
+	int live = -1, abort_it = 0, postcopy_now = 0, via_tcp = 0, auto_converge = 0, postcopy = 0;
+	int action = -1;
+	uint64_t bw = 0, postcopy_after = 0, downtime = 0, timeout = 0;
+	unsigned ac_initial = 0, ac_increment = 0;
 	struct follow f;
 	struct sigaction sa, old;
 	Mint__Command c;
@@ -357,24 +385,78 @@ guest_migrate(struct cmd_ctx *ctx, int argc, char **argv)
 				return cmd_error("guest migrate: --via region (the default) or tcp");
 			via_tcp = v[0] == 't';
 			i++;
+		} else if (strcmp(o, "--auto-converge") == 0) {
+			auto_converge = 1;
+		} else if ((strcmp(o, "--auto-converge-initial") == 0 ||
+		    strcmp(o, "--auto-converge-increment") == 0) && v != NULL) {
+			char *end;
+			unsigned long pct = strtoul(v, &end, 10);
+
+			if (*v == '\0' || *end != '\0' || pct == 0 || pct > 99)
+				return cmd_error("guest migrate: %s takes a percentage, 1 to 99", o);
+			*(strcmp(o, "--auto-converge-initial") == 0 ? &ac_initial : &ac_increment) =
+			    (unsigned)pct;
+			auto_converge = 1;
+			i++;
+		} else if (strcmp(o, "--postcopy") == 0) {
+			postcopy = 1;
+		} else if (strcmp(o, "--postcopy-after") == 0 && v != NULL) {
+			if (seconds_ms(v, &postcopy_after) != 0)
+				return cmd_error("guest migrate: --postcopy-after takes seconds, like 10");
+			postcopy = 1;
+			i++;
+		} else if (strcmp(o, "--max-downtime") == 0 && v != NULL) {
+			char *end;
+			downtime = strtoull(v, &end, 10);
+			if (*v == '\0' || *end != '\0' || downtime == 0 || downtime > 3600000)
+				return cmd_error("guest migrate: --max-downtime takes milliseconds, like 300");
+			i++;
+		} else if (strcmp(o, "--timeout") == 0 && v != NULL) {
+			if (seconds_ms(v, &timeout) != 0)
+				return cmd_error("guest migrate: --timeout takes seconds, like 60");
+			i++;
+		} else if (strcmp(o, "--timeout-action") == 0 && v != NULL) {
+			if (strcmp(v, "abort") == 0)
+				action = MINT__TIMEOUT_ACTION__TIMEOUT_ABORT;
+			else if (strcmp(v, "pause") == 0)
+				action = MINT__TIMEOUT_ACTION__TIMEOUT_PAUSE;
+			else if (strcmp(v, "postcopy") == 0)
+				action = MINT__TIMEOUT_ACTION__TIMEOUT_POSTCOPY;
+			else
+				return cmd_error("guest migrate: --timeout-action abort, pause or postcopy");
+			i++;
 		} else if (strcmp(o, "--abort") == 0) {
 			abort_it = 1;
+		} else if (strcmp(o, "--postcopy-now") == 0) {
+			postcopy_now = 1;
 		} else if (o[0] != '-' && name == NULL) {
 			name = o;
 		} else {
 			return cmd_error("guest migrate: unexpected %s", o);
 		}
 	}
-	if (name == NULL || (to == MINT_MAX_NODES && !abort_it))
-		return cmd_error("usage: guest migrate NAME --to NODE [--live | --paused] "
-		    "[--bandwidth MIB/S] [--via region|tcp], or guest migrate --abort NAME");
-	if (node == MINT_MAX_NODES && find_guest(ctx, name, abort_it, &node) != 0)
+	if (name == NULL || (to == MINT_MAX_NODES && !abort_it && !postcopy_now) ||
+	    (abort_it && postcopy_now))
+		return cmd_error("usage: guest migrate NAME --to NODE [options], guest migrate --abort "
+		    "NAME or guest migrate --postcopy-now NAME");
+	if (live == 0 && (auto_converge || postcopy))
+		return cmd_error("guest migrate: --auto-converge and --postcopy are for a live "
+		    "migration, not --paused");
+	if (action >= 0 && timeout == 0)
+		return cmd_error("guest migrate: --timeout-action needs --timeout");
+	if (action == MINT__TIMEOUT_ACTION__TIMEOUT_POSTCOPY && !postcopy)
+		return cmd_error("guest migrate: --timeout-action postcopy needs --postcopy");
+	if (action == MINT__TIMEOUT_ACTION__TIMEOUT_PAUSE && live == 0)
+		return cmd_error("guest migrate: a --paused migration is paused already");
+	if (node == MINT_MAX_NODES && find_guest(ctx, name, abort_it || postcopy_now, &node) != 0)
 		return 1;
 	memset(&f, 0, sizeof(f));
 	f.ctx = ctx, f.name = name, f.node = node, f.tty = isatty(2);
-	if (abort_it) {
+	if (abort_it || postcopy_now) {
 		mint__command__init(&c);
-		c.has_kind = 1, c.kind = MINT__COMMAND_KIND__CMD_GUEST_ABORT;
+		c.has_kind = 1;
+		c.kind = abort_it ? MINT__COMMAND_KIND__CMD_GUEST_ABORT :
+		    MINT__COMMAND_KIND__CMD_GUEST_POSTCOPY;
 		c.name = (char *)name;
 		return ask(ctx, &c, node);
 	}
@@ -393,12 +475,29 @@ guest_migrate(struct cmd_ctx *ctx, int argc, char **argv)
 	c.has_via_tcp = 1, c.via_tcp = via_tcp;
 	if (bw > 0)
 		c.has_bandwidth = 1, c.bandwidth = bw;
+	c.has_auto_converge = 1, c.auto_converge = auto_converge;
+	if (ac_initial)
+		c.has_auto_converge_initial = 1, c.auto_converge_initial = ac_initial;
+	if (ac_increment)
+		c.has_auto_converge_increment = 1, c.auto_converge_increment = ac_increment;
+	c.has_postcopy = 1, c.postcopy = postcopy;
+	if (postcopy_after > 0)
+		c.has_postcopy_after_ms = 1, c.postcopy_after_ms = postcopy_after;
+	if (downtime > 0)
+		c.has_max_downtime_ms = 1, c.max_downtime_ms = downtime;
+	if (timeout > 0) {
+		c.has_timeout_ms = 1, c.timeout_ms = timeout;
+		c.has_timeout_action = 1;
+		c.timeout_action = action >= 0 ? (Mint__TimeoutAction)action :
+		    MINT__TIMEOUT_ACTION__TIMEOUT_ABORT;
+	}
 	/* Ctrl-C cancels the migration, and we wait for the guest to be back */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigint;
 	sigaction(SIGINT, &sa, &old);
-	fprintf(stderr, "migrating %s from node %u to node %u (%s, via %s); Ctrl-C cancels\n", name,
-	    node, to, live == 0 ? "paused" : "live", via_tcp ? "tcp" : "the region");
+	fprintf(stderr, "migrating %s from node %u to node %u (%s%s%s, via %s); Ctrl-C cancels\n",
+	    name, node, to, live == 0 ? "paused" : "live", auto_converge ? ", auto-converge" : "",
+	    postcopy ? ", post-copy allowed" : "", via_tcp ? "tcp" : "the region");
 	rc = client_request_tick(ctx->socket_path, &c, 24 * 3600 * 1000, 500, follow_tick, &f, &r,
 	    cause, sizeof(cause));
 	sigaction(SIGINT, &old, NULL);
@@ -418,9 +517,12 @@ guest_migrate(struct cmd_ctx *ctx, int argc, char **argv)
 		json_string(stdout, r->reply->message);
 		if (j != NULL)
 			printf(",\"phase\":\"%s\",\"total_ms\":%" PRIu64 ",\"downtime_ms\":%" PRIu64
-			    ",\"bytes\":%" PRIu64 ",\"bytes_per_s\":%" PRIu64, j->phase ? j->phase : "",
-			    j->total_ms, j->downtime_ms, j->data_processed, j->total_ms ?
-			    j->data_processed * 1000 / j->total_ms : 0);
+			    ",\"bytes\":%" PRIu64 ",\"bytes_per_s\":%" PRIu64 ",\"passes\":%" PRIu64
+			    ",\"postcopy\":%s,\"throttle_pct\":%u,\"not_converging\":%s",
+			    j->phase ? j->phase : "", j->total_ms, j->downtime_ms, j->data_processed,
+			    j->total_ms ? j->data_processed * 1000 / j->total_ms : 0, j->iteration,
+			    j->postcopy ? "true" : "false", j->throttle_pct,
+			    j->not_converging ? "true" : "false");
 		printf("}\n");
 	} else if (r->reply->error == 0) {
 		printf("%s\n", r->reply->message ? r->reply->message : "migrated");
@@ -455,13 +557,26 @@ cmd_guest_exec(struct cmd_ctx *ctx, int argc, char **argv)
 const struct cmd_entry cmd_guest_entry = {
 	.name = "guest",
 	.usage = "list [--node N] | start|stop|destroy NAME [--node N] | define --node N FILE.xml |\n"
-	    "        migrate NAME --to N [--live | --paused] [--bandwidth MIB/S] [--via region|tcp] |\n"
-	    "        migrate --abort NAME   [--json]",
+	    "        migrate NAME --to N [--live | --paused] [--bandwidth MIB/S] [--via region|tcp]\n"
+	    "          [--auto-converge [--auto-converge-initial PCT] [--auto-converge-increment PCT]]\n"
+	    "          [--postcopy [--postcopy-after S]] [--max-downtime MS]\n"
+	    "          [--timeout S [--timeout-action abort|pause|postcopy]] |\n"
+	    "        migrate --abort NAME | migrate --postcopy-now NAME   [--json]",
 	.help = "The guests of every node's hypervisor; migrate moves a running guest to another "
 	    "node through the region, live unless --paused (Ctrl-C cancels, the guest stays where "
-	    "it was)",
+	    "it was).\n"
+	    "A guest that dirties its memory faster than the copy sends it does not converge; the "
+	    "progress says so. --auto-converge slows its vCPUs down until the copy catches up (by "
+	    "--auto-converge-initial percent at first, 20, and --auto-converge-increment more at "
+	    "each pass that does not converge, 10); "
+	    "--postcopy lets it switch to post-copy (the guest runs on the destination and fetches "
+	    "the pages it still lacks), after --postcopy-after S or when `guest migrate "
+	    "--postcopy-now NAME` asks; --max-downtime MS is the pause the final copy may take "
+	    "(libvirt's default 300); --timeout S ends a migration that takes longer: "
+	    "--timeout-action abort (the default: the guest runs on where it was), pause (the copy "
+	    "finishes with the guest paused, it resumes on the destination) or postcopy.",
 	.min_args = 1,
-	.max_args = 12,
+	.max_args = 24,
 	.flags = CMD_JSON,
 	.exec = cmd_guest_exec,
 };

@@ -31,7 +31,7 @@ region_params_default(struct region_params *p)
 	p->status_max = 16384 - MINT_LINE;
 	p->res_count = 256;
 	p->ring_data = 64 * 1024;
-	p->stream_count = 4;
+	p->stream_count = 8;	/* a migration takes 4, 6 with post-copy (its preempt channel) */
 	p->stream_data = 4 * 1024 * 1024;
 }
 

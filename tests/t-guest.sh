@@ -111,7 +111,7 @@ done
 ok '[ $good = 4 ]' "4 more paused migrations there and back ($good arrived and ran on)"
 ok '! serial 0 | grep -q CORRUPT && ! serial 1 | grep -q CORRUPT && [ "$(sums 0)" = 1 ] && [ "$(sums 1)" = 1 ]' \
     "no page of the pattern was lost (one checksum throughout, on both nodes)"
-ok '[ "$(con tunnel list | sed -n "s/^stream rings: \([0-9]*\) of.*/\1/p")" = 4 ]' "every stream ring is back after them"
+ok '[ "$(con tunnel list | sed -n "s/^stream rings: \([0-9]*\) of.*/\1/p")" = 8 ]' "every stream ring is back after them"
 
 # the data over TCP instead, for comparison (the control connection still through the region)
 until_ok 10 "[ \"\$(where)\" = \"1:running \" ]"

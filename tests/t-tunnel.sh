@@ -42,7 +42,7 @@ got=$(awk '/^received/ { print $2, $3 }' "$d/sink.out")
 ok '[ "$sent" = "1073741824 $(echo "$sent" | cut -d" " -f2)" ] && [ "$sent" = "$got" ]' \
     "1 GiB arrives whole and in order: sent [$sent] received [$got] in ${secs} s"
 ok 'grep -q "^back 12 " "$d/send.out"' "the answer comes back the other way after the sender's half close"
-ok '[ "$(free_rings)" = 4 ]' "both stream rings are back in the pool ($(free_rings) of 4 free)"
+ok '[ "$(free_rings)" = 8 ]' "both stream rings are back in the pool ($(free_rings) of 8 free)"
 sleep 1.2
 con tunnel list --json >"$d/list.json"
 ok 'jq -e ".[] | select(.node == 1 and .tunnel == 1 and .listen != null and .bytes_out >= 1073741824)" "$d/list.json" >/dev/null' \
@@ -77,7 +77,7 @@ con tunnel listen --node 1 --to 2 --target nobody.sock "$d/nobody-in.sock" >/dev
 timeout 20 "$peer" hold "$d/nobody-in.sock" >"$d/hold2.out" 2>&1
 ok 'grep -qE "^(eof|error)" "$d/hold2.out"' "a target nobody listens on: the connection ends ($(cat "$d/hold2.out"))"
 sleep 0.3
-ok '[ "$(free_rings)" = 4 ]' "and no stream ring stays taken ($(free_rings) of 4 free)"
+ok '[ "$(free_rings)" = 8 ]' "and no stream ring stays taken ($(free_rings) of 8 free)"
 ok 'grep -q "cannot connect to .*nobody.sock" "$d/run/node1.log"' "node 1's log says why"
 
 # refused: bad targets, unknown listener, a path that is not absolute
@@ -104,7 +104,7 @@ secs=$(( $(date +%s) - t0 ))
 ok '[ $rc -ne 124 ] && [ $secs -lt 20 ]' "far agent killed mid-stream: the sender ends (rc $rc) in ${secs} s, no hang"
 ok '! grep -q "^received 1073741824" "$d/sink4.out"' "the far program ends too, short of the whole stream ($(head -c 80 "$d/sink4.out"))"
 sleep 1
-ok '[ "$(free_rings)" = 4 ]' "the dead node's rings and ours are back ($(free_rings) of 4 free)"
+ok '[ "$(free_rings)" = 8 ]' "the dead node's rings and ours are back ($(free_rings) of 8 free)"
 
 # a tunnel to a live node still works afterwards
 "$peer" sink "$d/run/node0-tunnels/sink.sock" >"$d/sink5.out" 2>&1 &
@@ -130,5 +130,5 @@ secs=$(( $(date +%s) - t0 ))
 ok '[ $rc -ne 124 ] && [ $rc2 -eq 0 ]' "near agent killed: the sender (rc $rc) and the far program end within ${secs} s"
 ok '! grep -q "^received 1073741824" "$d/sink6.out"' "the far program did not see a whole stream"
 sleep 1
-ok '[ "$(free_rings)" = 4 ]' "every stream ring is free again ($(free_rings) of 4 free)"
+ok '[ "$(free_rings)" = 8 ]' "every stream ring is free again ($(free_rings) of 8 free)"
 exit $fail
