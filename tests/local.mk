@@ -31,18 +31,20 @@ check_PROGRAMS += tests/test-ring-scribble
 tests_test_ring_scribble_LDADD = $(SHM_LIBS)
 TESTS += tests/test-ring-scribble
 
-# test-abi talks to tests/peer32, the same peer.c built with -m32.
+# test-abi talks to tests/peer32, the same peer.c built with -m32 (static when
+# it can be, see configure), natively or under qemu-i386; t-abi-qemu.sh forces
+# qemu, so that the fallback is proved on kernels that run 32-bit programs too.
 check_PROGRAMS += tests/test-abi tests/peer
 tests_test_abi_LDADD = $(SHM_LIBS)
 tests_peer_LDADD = $(SHM_LIBS)
-TESTS += tests/test-abi
-EXTRA_DIST += tests/peer.h
+TESTS += tests/test-abi tests/t-abi-qemu.sh
+EXTRA_DIST += tests/peer.h tests/t-abi-qemu.sh
 if HAVE_M32
 check_DATA += tests/peer32
 CLEANFILES += tests/peer32
 tests/peer32: $(addprefix $(top_srcdir)/,$(SHM_C_FILES)) $(top_srcdir)/tests/peer.c
-	$(AM_V_CCLD)$(CC) -m32 -std=gnu11 -O2 $(WARN_CFLAGS) -include $(top_builddir)/config.h \
-	    -I$(top_srcdir) -I$(top_builddir) -o $@ $^ -lpthread
+	$(AM_V_CCLD)$(CC) -m32 $(PEER32_LDFLAGS) -std=gnu11 -O2 $(WARN_CFLAGS) \
+	    -include $(top_builddir)/config.h -I$(top_srcdir) -I$(top_builddir) -o $@ $^ -lpthread
 endif
 
 # Fuzzing: a gcc-built driver always, the libFuzzer target when clang has it.

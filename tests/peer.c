@@ -1,10 +1,11 @@
 /*
  * The other side of test-abi, built 32-bit (-m32) where multilib exists: it
  * attaches a region formatted by a 64-bit process and talks through it.
- * Usage: peer REGION NODE PEER
+ * Usage: peer REGION NODE PEER, or peer probe (says it runs, touches nothing).
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,15 @@ die(const char *what, const char *why)
 	return 1;
 }
 
+/* The second thread qemu-user needs (see main): it only sleeps. */
+static void *
+idle_thread(void *arg)
+{
+	for (;;)
+		pause();
+	return arg;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -40,8 +50,20 @@ main(int argc, char **argv)
 	unsigned node, peer, sring;
 	uint32_t epoch;
 	uint64_t word, h = PEER_SUM_SEED, s = 7;
+	pthread_t idle;
 	int rc, i;
 
+	/*
+	 * First thing: qemu-user (test-abi's fallback) runs a program's atomic
+	 * instructions as plain loads and stores until it has a second thread,
+	 * and the region's indices and words are shared with another process.
+	 */
+	if ((rc = pthread_create(&idle, NULL, idle_thread, NULL)) != 0)
+		return die("thread", strerror(rc));
+	if (argc == 2 && strcmp(argv[1], "probe") == 0) {
+		printf("probe %u\n", (unsigned)sizeof(void *));
+		return 0;
+	}
 	if (argc != 4)
 		return die("usage", "peer REGION NODE PEER");
 	node = (unsigned)atoi(argv[2]);

@@ -2,6 +2,8 @@
  * A 32-bit and a 64-bit build share one region file: the 32-bit peer reads
  * the layout alike, echoes records of every size, publishes its status,
  * moves a resource by CAS and streams bulk data back through a stream ring.
+ * Where the kernel does not execute 32-bit programs (no IA32 emulation), the
+ * peer runs under qemu-i386; MINT_TEST_ABI_QEMU=1 forces that here.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -21,6 +23,135 @@
 #include "tests/util.h"
 
 #define TIMEOUT_NS	(20LL * 1000000000)
+#define QEMU		"qemu-i386"
+
+static const char *qemu;	/* QEMU when the peer runs emulated */
+
+/* In a child: run the peer with its arguments, natively or under qemu. */
+static void __attribute__((noreturn))
+peer_exec(const char *peer, const char *a1, const char *a2, const char *a3)
+{
+	char *av[] = { (char *)QEMU, (char *)peer, (char *)a1, (char *)a2, (char *)a3, NULL };
+
+	/* not execvp for the peer: it gives a file the kernel refuses to /bin/sh */
+	if (qemu)
+		execvp(av[0], av);
+	else
+		execv(av[1], av + 1);
+	fprintf(stderr, "%s: %s", qemu ? av[0] : av[1], strerror(errno));
+	/* the shell's codes: 127 not found, 126 found but not executable */
+	_exit(errno == ENOENT ? 127 : 126);
+}
+
+/* Run the peer's probe; its wait status, its output (and errors) in out. */
+static int
+peer_probe(const char *peer, char *out, size_t size)
+{
+	char scrap[256];
+	size_t n = 0;
+	ssize_t got;
+	int fds[2], status = -1;
+	pid_t pid;
+
+	out[0] = '\0';
+	if (pipe(fds) < 0)
+		return -1;
+	if ((pid = fork()) == 0) {
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		close(fds[0]);
+		peer_exec(peer, "probe", NULL, NULL);
+	}
+	close(fds[1]);
+	/* read to the end, keeping the start, so that the child never blocks */
+	for (;;) {
+		char *to = n + 1 < size ? out + n : scrap;
+
+		got = read(fds[0], to, to == scrap ? sizeof(scrap) : size - 1 - n);
+		if (got <= 0)
+			break;
+		if (to != scrap)
+			n += (size_t)got;
+	}
+	out[n] = '\0';
+	close(fds[0]);
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	return status;
+}
+
+/* Ran and said so; a loader's warnings may come first. */
+static int
+probe_ok(int status, const char *out)
+{
+	return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+	    (strncmp(out, "probe ", 6) == 0 || strstr(out, "\nprobe ") != NULL);
+}
+
+/* The probe's exit and output on one line, for a diagnostic. */
+static const char *
+probe_said(int status, char *out)
+{
+	static char line[400];
+	char *p;
+
+	while ((p = strchr(out, '\n')) != NULL)
+		*p = p[1] == '\0' ? '\0' : ' ';
+	if (status != -1 && WIFSIGNALED(status))
+		snprintf(line, sizeof(line), "killed by signal %d%s%s", WTERMSIG(status),
+		    *out ? ": " : "", out);
+	else if (status != -1 && WIFEXITED(status))
+		snprintf(line, sizeof(line), "exit %d%s%s", WEXITSTATUS(status), *out ? ": " : "", out);
+	else
+		snprintf(line, sizeof(line), "no pipe or no fork for the probe");
+	return line;
+}
+
+/*
+ * Natively if the kernel runs the peer; else, or when forced, under qemu-i386
+ * if that runs it; else skip with both reasons.
+ */
+static void
+peer_choose(const char *peer)
+{
+	const char *env = getenv("MINT_TEST_ABI_QEMU");
+	char out[256], why[320], skip[700];
+	int status;
+
+	if (env != NULL && strcmp(env, "1") == 0)
+		snprintf(why, sizeof(why), "forced by MINT_TEST_ABI_QEMU=1");
+	else {
+		status = peer_probe(peer, out, sizeof(out));
+		if (probe_ok(status, out)) {
+			diag("the 32-bit peer runs natively%s",
+			    access("/proc/sys/fs/binfmt_misc/" QEMU, F_OK) == 0 ?
+			    " (or through binfmt_misc's " QEMU " handler, registered here)" : "");
+			return;
+		}
+		/* a peer that runs and fails is a fault of ours, not of the host */
+		if (status == -1 || !WIFEXITED(status) ||
+		    (WEXITSTATUS(status) != 126 && WEXITSTATUS(status) != 127)) {
+			printf("Bail out! the 32-bit peer's probe failed: %s\n",
+			    probe_said(status, out));
+			exit(1);
+		}
+		snprintf(why, sizeof(why), "the kernel does not execute it (%s)",
+		    probe_said(status, out));
+	}
+	qemu = QEMU;
+	status = peer_probe(peer, out, sizeof(out));
+	if (probe_ok(status, out)) {
+		diag("the 32-bit peer runs under " QEMU ": %s", why);
+		return;
+	}
+	if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		snprintf(skip, sizeof(skip), "32-bit peer: %s; and no " QEMU
+		    " on PATH (Debian package: qemu-user)", why);
+	else
+		snprintf(skip, sizeof(skip), "32-bit peer: %s; and " QEMU
+		    " does not run it either (%s)", why, probe_said(status, out));
+	tap_skip_all(skip);
+}
 
 int
 main(int argc, char **argv)
@@ -50,6 +181,7 @@ main(int argc, char **argv)
 		snprintf(peer, sizeof(peer), "%s/tests/peer32", top ? top : ".");
 	if (access(peer, X_OK) != 0)
 		tap_skip_all("no 32-bit peer (tests/peer32): install gcc-multilib and re-run configure");
+	peer_choose(peer);
 
 	region_params_default(&p);
 	p.nodes = 3;
@@ -76,8 +208,7 @@ main(int argc, char **argv)
 	if (pid == 0) {
 		dup2(fds[1], 1);
 		close(fds[0]);
-		execl(peer, peer, path, "1", "0", (char *)NULL);
-		_exit(127);
+		peer_exec(peer, path, "1", "0");
 	}
 	close(fds[1]);
 	out = fdopen(fds[0], "r");
