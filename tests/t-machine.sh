@@ -77,7 +77,11 @@ ok 'con nodes --json | jq -e "all(.state == \"absent\")" >/dev/null' "  every no
 ok 'for p in $pids; do ! pid_runs $p || exit 1; done; [ ! -e "$d/run/node0.pid" ] &&
     [ -z "$(machine_left "$d/run" "file:$d/region")" ]' "  no agent is left (pids $pids)"
 # with cores the host has, each node is a real cpuset partition
-if [ "$(id -u)" = 0 ] && [ -f /sys/fs/cgroup/cpuset/cpuset.cpus ] && [ "$(nproc)" -ge 2 ]; then
+# (the /mint cpusets are host-wide: another simulated machine on real cores,
+# one started by hand without the heavy-test lock, owns them while it runs)
+if [ "$(id -u)" = 0 ] && cat /sys/fs/cgroup/cpuset/mint/node*/tasks 2>/dev/null | grep -q .; then
+	n=$((n + 1)); echo "ok $n # SKIP cpuset partitions: another simulated machine runs in /mint (pids $(cat /sys/fs/cgroup/cpuset/mint/node*/tasks | head -n 4 | tr '\n' ' '))"
+elif [ "$(id -u)" = 0 ] && [ -f /sys/fs/cgroup/cpuset/cpuset.cpus ] && [ "$(nproc)" -ge 2 ]; then
 	cat >"$d/m.conf" <<EOF2
 region file:$d/region
 node 0 cores=0
@@ -106,8 +110,9 @@ why=
 if [ -z "$why" ]; then
 	run="$d/run"
 	lv() { virsh -q -c "qemu+unix:///system?socket=$run/node$1-hv/run/libvirt-sock" list >/dev/null 2>&1; }
+	# cores no host has: synthetic, so that no host-wide cgroup (/mint/nodeN) is touched
 	hvconf() {	# hvconf [DAEMON]
-		printf 'region file:%s/region\nlibvirtd %s\nnode 0 cores=0 memory=1G\nnode 1 cores=1 memory=1G\n' \
+		printf 'region file:%s/region\nlibvirtd %s\nnode 0 cores=60 memory=1G\nnode 1 cores=61 memory=1G\n' \
 		    "$d" "${1:-}" >"$d/m.conf"
 	}
 	hvconf
