@@ -13,8 +13,9 @@ command -v tmux >/dev/null 2>&1 || { echo "1..0 # SKIP tmux not installed (apt-g
 [ "$(id -u)" = 0 ] && heavy_lock
 d=$(mktemp -d)
 tm="tmux -L mint-demo-test-$$"
-trap '$tm kill-server 2>/dev/null
-for m in plain hv; do [ -f "$d/$m.conf" ] && MINT_RUN_DIR="$d/$m" "$console" machine stop "$d/$m.conf" >/dev/null 2>&1; done
+trap 'tmux -L mint-demo-test-$$ kill-server 2>/dev/null; tmux -L mint-demo-test-$$-2 kill-server 2>/dev/null
+for m in plain hangup hv; do [ -f "$d/$m.conf" ] && MINT_RUN_DIR="$d/$m" "$console" machine stop "$d/$m.conf" >/dev/null 2>&1; done
+pkill -f -- "$d/" 2>/dev/null	# a demo shell or top that outlived its terminal (a failure)
 rm -rf "$d"' EXIT
 n=0
 ok() { n=$((n + 1)); if eval "$1"; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
@@ -23,23 +24,34 @@ until_ok() { _t=0; while [ $_t -lt $(($1 * 10)) ]; do eval "$2" && return 0; sle
 lv() { _node=$1; shift; virsh -q -c "qemu+unix:///system?socket=$d/hv/node$_node-hv/run/libvirt-sock" "$@" 2>&1; }
 
 # demo NAME NODES: the demo on $d/NAME.conf in a tmux session of that name,
-# with its run directory $d/NAME, until top shows NODES online
+# with its run directory $d/NAME, until top shows NODES online; the demo's
+# shell leads the terminal's session, as in a terminal window started for it
 demo() {
 	name=$1 count=$2
 	$tm new-session -d -s "$name" -x 120 -y 30 \
-	    "MINT_RUN_DIR='$d/$name' sh '$s/tools/demo' '$b' '$d/$name.conf' 2>'$d/$name.err'"
+	    "MINT_RUN_DIR='$d/$name' exec sh '$s/tools/demo' '$b' '$d/$name.conf' 2>'$d/$name.err'"
 	ok 'until_ok 60 "$tm capture-pane -p -t $name 2>/dev/null | grep -q \"nodes: $count online\""' \
 	    "the demo ($name) shows top with its $count nodes online"
 }
 
-# closed NAME: close the session's terminal, then nothing of its machine is left
+# closed NAME [hangup]: close the session's terminal, then nothing of its
+# machine is left. kill-session sends SIGHUP to the pane's processes; with
+# "hangup" the tmux server dies (SIGKILL) and the kernel hangs its terminals
+# up, as when a terminal window or an ssh connection goes: only the shell
+# gets SIGHUP, top finds its terminal gone.
 closed() {
 	name=$1
 	pids=$(pids_running "$d/$name")
 	t0=$(now_ms)
-	$tm kill-session -t "$name"
+	if [ "${2:-}" = hangup ]; then
+		how="the terminal hung up (the shell gets SIGHUP, top a dead terminal)"
+		kill -KILL "$($tm display-message -p '#{pid}')"
+	else
+		how="closing its terminal (SIGHUP)"
+		$tm kill-session -t "$name"
+	fi
 	ok 'until_ok 20 "[ -z \"\$(machine_left $d/$name file:$d/$name.region)\" ]"' \
-	    "closing its terminal (SIGHUP) stops the machine: nothing runs in it any more"
+	    "$how stops the machine: nothing runs in it any more"
 	echo "# gone $(($(now_ms) - t0)) ms after the terminal closed"
 	left=
 	for p in $pids; do pid_runs "$p" && left="$left $p"; done
@@ -51,6 +63,11 @@ closed() {
 sed "s|^region .*|region file:$d/plain.region|" "$s/machine/three-nodes.conf" >"$d/plain.conf"
 demo plain 3
 closed plain
+sed "s|^region .*|region file:$d/hangup.region|" "$s/machine/three-nodes.conf" >"$d/hangup.conf"
+demo hangup 3
+closed hangup
+ok '! pgrep -f -- "-r file:$d/hangup.region top" >/dev/null' "  and top is gone too"
+tm="tmux -L mint-demo-test-$$-2"
 
 # nodes with their own libvirtd, one of them running a (paused) QEMU guest
 why=
