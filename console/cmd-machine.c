@@ -21,6 +21,7 @@
 #include "console/hypervisor.h"
 #include "console/machine.h"
 #include "console/partition.h"
+#include "console/procs.h"
 #include "shm/node.h"
 #include "shm/resource.h"
 
@@ -165,9 +166,9 @@ machine_define(struct cmd_ctx *ctx, const struct machine *m)
 /*
  * Start node i's agent with cores (and memory), in its partition when there
  * are partitions; the agent starts once it is in it. Its pid goes in the run
- * directory. Booted nodes come through here too (machine hook).
+ * directory and is returned. Booted nodes come through here too (machine hook).
  */
-static int
+static pid_t
 spawn_agent(const struct machine *m, unsigned i, const struct machine_node *n, const char *cores,
     uint64_t memory, const struct partitions *part, int cpuset, int memcg, const char *agent,
     const char *file)
@@ -180,9 +181,11 @@ spawn_agent(const struct machine *m, unsigned i, const struct machine_node *n, c
 	pid_t pid;
 	FILE *f;
 
-	if (sim_tree(n, i, cores, memcg) < 0)
-		return cmd_error("node %u: cannot make its partition under %s/sim: %s", i, run_dir,
+	if (sim_tree(n, i, cores, memcg) < 0) {
+		cmd_error("node %u: cannot make its partition under %s/sim: %s", i, run_dir,
 		    strerror(errno));
+		return -1;
+	}
 	snprintf(node, sizeof(node), "%u", i);
 	snprintf(floor, sizeof(floor), "%" PRIu64, n->floor ? n->floor : (uint64_t)MACHINE_FLOOR);
 	snprintf(sim, sizeof(sim), "%s/sim", run_dir);
@@ -229,13 +232,17 @@ spawn_agent(const struct machine *m, unsigned i, const struct machine_node *n, c
 	}
 	argv[k] = NULL;
 	if (m->libvirtd[0] != '\0') {
-		if (access(m->libvirtd, X_OK) != 0)
-			return cmd_error("node %u: cannot run %s for its hypervisor (apt-get install "
+		if (access(m->libvirtd, X_OK) != 0) {
+			cmd_error("node %u: cannot run %s for its hypervisor (apt-get install "
 			    "libvirt-daemon libvirt-daemon-driver-qemu)", i, m->libvirtd);
+			return -1;
+		}
 		hv_stop(run_dir, i);	/* what an earlier life of this node left */
 	}
-	if (pipe2(gate, O_CLOEXEC) < 0 || (pid = fork()) < 0)
-		return cmd_error("fork: %s", strerror(errno));
+	if (pipe2(gate, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+		cmd_error("fork: %s", strerror(errno));
+		return -1;
+	}
 	if (pid == 0) {
 		int fd = open(logf, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 		char c;
@@ -279,7 +286,7 @@ spawn_agent(const struct machine *m, unsigned i, const struct machine_node *n, c
 		fprintf(f, "%d\n", (int)pid);
 		fclose(f);
 	}
-	return 0;
+	return pid;
 }
 
 /*
@@ -321,6 +328,197 @@ machine_hook(const struct machine *m, const char *agent, const char *file)
 	return spawn_agent(m, (unsigned)i, &n, cpus, memory, &part, cpuset, memcg, agent, file) < 0;
 }
 
+/*
+ * Stop everything the machine runs, all at once: every agent, guest (QEMU)
+ * and libvirtd gets SIGTERM together, what is left after HV_STOP_MS gets
+ * SIGKILL. Returns how many processes could not be ended; *killed (if
+ * given) says how many needed SIGKILL.
+ */
+static unsigned
+machine_kill(const struct machine *m, unsigned *killed)
+{
+	struct procs s;
+	unsigned left;
+	char path[512];
+
+	procs_init(&s);
+	for (unsigned i = 0; i < m->slots; i++) {
+		procs_add(&s, read_pid(i));
+		if (m->libvirtd[0] != '\0')
+			hv_pids(run_dir, i, &s);
+	}
+	procs_signal(&s, SIGTERM);
+	left = procs_wait(&s, HV_STOP_MS);
+	if (killed != NULL)
+		*killed = left;
+	if (left > 0) {
+		procs_signal(&s, SIGKILL);
+		left = procs_wait(&s, 1000);
+	}
+	for (unsigned i = 0; i < s.n; i++)
+		fprintf(stderr, "machine: pid %d did not end, even on SIGKILL\n", (int)s.p[i].pid);
+	procs_close(&s);
+	for (unsigned i = 0; i < m->slots; i++) {
+		snprintf(path, sizeof(path), "%s/node%u.pid", run_dir, i);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/node%u.libvirtd.pid", run_dir, i);
+		unlink(path);
+	}
+	partitions_remove(m->slots);
+	return left;
+}
+
+/* The last non-empty line of a log, to quote in an error ("" if none). */
+static void
+last_line(const char *path, char *buf, size_t len)
+{
+	char line[512];
+	FILE *f = fopen(path, "re");
+
+	buf[0] = '\0';
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] != '\0')
+			snprintf(buf, len, "%s", line);
+	}
+	fclose(f);
+}
+
+/* How long start waits for the machine to be usable: $MINT_START_TIMEOUT s, else 60 s. */
+static int
+start_timeout_s(void)
+{
+	const char *env = getenv("MINT_START_TIMEOUT");
+	long v = env != NULL ? strtol(env, NULL, 10) : 0;
+
+	return v > 0 && v < 3600 ? (int)v : 60;
+}
+
+/* A signal that came while starting: stop what started rather than leave half a machine. */
+static volatile sig_atomic_t start_signal;
+
+static void
+start_signal_cb(int sig)
+{
+	start_signal = sig;
+}
+
+struct node_wait {
+	int online;		/* in the node table */
+	int answers;		/* its libvirtd answered a connection */
+	pid_t probe;		/* a hv_probe child under way */
+	long long probe_at;	/* when to try the next one */
+};
+
+/*
+ * Wait until the machine is usable: every agent online in the region and,
+ * where nodes have their own libvirtd, every daemon answering on its socket.
+ * An agent or daemon that ends first fails at once, naming the node and its
+ * log; so does the timeout. Progress on stderr while it is slow.
+ */
+static int
+machine_wait(struct cmd_ctx *ctx, const struct machine *m, const pid_t *agent)
+{
+	struct node_wait w[MINT_MAX_NODES];
+	int hv = m->libvirtd[0] != '\0', timeout = start_timeout_s(), rc = -1, backoff = 5;
+	long long t0 = procs_now_ms(), note = t0 + 3000;
+	char line[512], log[600];
+
+	memset(w, 0, sizeof(w));
+	for (;;) {
+		long long now = procs_now_ms();
+		unsigned ready = 0;
+		int status;
+
+		if (start_signal != 0) {
+			cmd_error("machine: %s while starting", strsignal(start_signal));
+			goto out;
+		}
+
+		for (unsigned i = 0; i < m->nodes; i++) {
+			struct node_view v;
+			pid_t dpid;
+
+			if (!w[i].online)
+				w[i].online = node_read(&ctx->region, i, &v) == 0 &&
+				    v.state == MINT_NODE_ONLINE;
+			if (waitpid(agent[i], &status, WNOHANG) == agent[i]) {
+				snprintf(log, sizeof(log), "%s/node%u.log", run_dir, i);
+				last_line(log, line, sizeof(line));
+				cmd_error("machine: node %u's agent ended (%s %d) before the machine was "
+				    "up: \"%s\"; see %s", i, WIFEXITED(status) ? "exit status" : "signal",
+				    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), line, log);
+				goto out;
+			}
+			if (hv && !w[i].answers) {
+				dpid = hv_daemon_pid(run_dir, i);
+				if (dpid > 0 && !procs_alive(dpid)) {
+					snprintf(log, sizeof(log), "%s/node%u-hv/log/daemon.out", run_dir, i);
+					last_line(log, line, sizeof(line));
+					if (line[0] == '\0') {
+						snprintf(log, sizeof(log), "%s/node%u-hv/log/libvirtd.log",
+						    run_dir, i);
+						last_line(log, line, sizeof(line));
+					}
+					cmd_error("machine: node %u's libvirtd (pid %d) ended before it answered: "
+					    "\"%s\"; see %s and %s/node%u-hv/log/libvirtd.log", i, (int)dpid,
+					    line, log, run_dir, i);
+					goto out;
+				}
+				if (w[i].probe > 0 && waitpid(w[i].probe, &status, WNOHANG) == w[i].probe) {
+					w[i].probe = 0;
+					w[i].answers = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+					w[i].probe_at = now + 100;
+				}
+				/* one probe at a time per node: a daemon still starting may hold it */
+				if (!w[i].answers && w[i].probe <= 0 && now >= w[i].probe_at)
+					w[i].probe = hv_probe(run_dir, i);
+			}
+			ready += w[i].online && (!hv || w[i].answers);
+		}
+		if (ready == m->nodes) {
+			rc = 0;
+			goto out;
+		}
+		if (now - t0 >= timeout * 1000LL || now >= note) {
+			int late = now - t0 >= timeout * 1000LL;
+
+			for (unsigned i = 0; i < m->nodes; i++) {
+				if (!w[i].online) {
+					snprintf(log, sizeof(log), "%s/node%u.log", run_dir, i);
+					fprintf(stderr, "machine: %s node %u's agent to come online (%lld s; "
+					    "log %s)\n", late ? "gave up waiting for" : "waiting for", i,
+					    (now - t0) / 1000, log);
+				}
+				if (hv && !w[i].answers) {
+					snprintf(log, sizeof(log), "%s/node%u-hv/log/libvirtd.log", run_dir, i);
+					fprintf(stderr, "machine: %s node %u's libvirtd to answer on "
+					    "%s/node%u-hv/run/libvirt-sock (%lld s; log %s)\n",
+					    late ? "gave up waiting for" : "waiting for", i, run_dir, i,
+					    (now - t0) / 1000, log);
+				}
+			}
+			if (late) {
+				cmd_error("machine: not up within %d s (a slow host may need "
+				    "MINT_START_TIMEOUT=SECONDS)", timeout);
+				goto out;
+			}
+			note = now + 5000;
+		}
+		usleep((useconds_t)backoff * 1000);
+		backoff = backoff < 100 ? backoff * 2 : 100;
+	}
+out:
+	for (unsigned i = 0; i < m->nodes; i++)
+		if (w[i].probe > 0) {
+			kill(w[i].probe, SIGKILL);
+			waitpid(w[i].probe, NULL, 0);
+		}
+	return rc;
+}
+
 static int
 machine_start(struct cmd_ctx *ctx, const struct machine *m, const char *agent, const char *file)
 {
@@ -329,7 +527,15 @@ machine_start(struct cmd_ctx *ctx, const struct machine *m, const char *agent, c
 	uint64_t total;
 	char cause[256], cores[256];
 	struct partitions part;
+	pid_t agents[MINT_MAX_NODES];
 	int cpuset = partitions_probe(&part, m) > 0, memcg = part.memory;
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = start_signal_cb;	/* no SA_RESTART: the wait wakes up */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 
 	for (unsigned i = 0; i < m->nodes; i++)
 		if (m->node[i].sysfs[0] != '\0')
@@ -337,7 +543,7 @@ machine_start(struct cmd_ctx *ctx, const struct machine *m, const char *agent, c
 
 	for (unsigned i = 0; i < m->nodes; i++) {
 		pid_t pid = read_pid(i);
-		if (pid > 0 && kill(pid, 0) == 0)
+		if (procs_alive(pid))
 			return cmd_error("machine: node %u already has an agent (pid %d): stop the machine "
 			    "first", i, (int)pid);
 	}
@@ -361,56 +567,37 @@ machine_start(struct cmd_ctx *ctx, const struct machine *m, const char *agent, c
 
 	for (unsigned i = 0; i < m->nodes; i++) {
 		machine_cores_str(&m->node[i], cores, sizeof(cores));
-		if (spawn_agent(m, i, &m->node[i], cores, m->node[i].memory, &part, cpuset, memcg, agent,
-		    file) < 0)
+		if ((agents[i] = spawn_agent(m, i, &m->node[i], cores, m->node[i].memory, &part, cpuset,
+		    memcg, agent, file)) < 0) {
+			machine_kill(m, NULL);
 			return 1;
-	}
-	/* up to 10 s for every node to come online */
-	for (int t = 0; t < 100; t++) {
-		unsigned online = 0;
-		struct timespec ts = { 0, 100000000 };
-		for (unsigned i = 0; i < m->nodes; i++) {
-			struct node_view v;
-			online += node_read(&ctx->region, i, &v) == 0 && v.state == MINT_NODE_ONLINE;
 		}
-		if (online == m->nodes) {
-			printf("machine started: %u nodes on %s, %s cores; sockets and logs in %s\n",
-			    m->nodes, m->region, cpuset ? part.version == 2 ? "cpuset (cgroup v2)" : "cpuset" :
-			    "synthetic", run_dir);
-			return 0;
-		}
-		nanosleep(&ts, NULL);
 	}
-	return cmd_error("machine: not every node came online within 10 s (see %s/node*.log)", run_dir);
+	if (machine_wait(ctx, m, agents) < 0) {
+		/* no half-started machine: the next start would find it in the way */
+		if (machine_kill(m, NULL) == 0)
+			fprintf(stderr, "machine: stopped what had started; nothing of it runs\n");
+		return 1;
+	}
+	printf("machine started: %u nodes on %s, %s cores; sockets and logs in %s\n", m->nodes,
+	    m->region, cpuset ? part.version == 2 ? "cpuset (cgroup v2)" : "cpuset" : "synthetic",
+	    run_dir);
+	return 0;
 }
 
 static int
 machine_stop(const struct machine *m)
 {
-	int left = 0;
+	unsigned killed = 0;
 
-	for (unsigned i = 0; i < m->slots; i++) {
-		pid_t pid = read_pid(i);
-		char path[512];
+	/* a stop cut short leaves half a machine; it takes seconds at most */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
 
-		if (pid > 0 && kill(pid, SIGTERM) == 0) {
-			for (int t = 0; t < 50 && kill(pid, 0) == 0; t++) {
-				struct timespec ts = { 0, 100000000 };
-				waitpid(pid, NULL, WNOHANG);
-				nanosleep(&ts, NULL);
-			}
-			if (kill(pid, 0) == 0) {
-				kill(pid, SIGKILL);
-				left++;
-			}
-		}
-		snprintf(path, sizeof(path), "%s/node%u.pid", run_dir, i);
-		unlink(path);
-		if (m->libvirtd[0] != '\0')
-			hv_stop(run_dir, i);
-	}
-	partitions_remove(m->slots);
-	printf("machine stopped: %u nodes%s\n", m->nodes, left ? " (some had to be killed)" : "");
+	if (machine_kill(m, &killed) > 0)
+		return cmd_error("machine: some processes of the machine still run (see above)");
+	printf("machine stopped: %u nodes%s\n", m->nodes, killed ? " (some had to be killed)" : "");
 	return 0;
 }
 
@@ -465,7 +652,9 @@ const struct cmd_entry cmd_machine_entry = {
 	.name = "machine",
 	.usage = "start|stop|check FILE",
 	.help = "Start or stop a simulated machine described in FILE (machine/three-nodes.conf), "
-	    "or check FILE. $MINT_RUN_DIR (/run/mint) holds sockets, pids and logs.",
+	    "or check FILE. start returns once every node is online and every node's libvirtd "
+	    "answers ($MINT_START_TIMEOUT s, 60), else stops what started; stop ends every agent, "
+	    "guest and libvirtd at once. $MINT_RUN_DIR (/run/mint) holds sockets, pids and logs.",
 	.min_args = 2,
 	.max_args = 2,
 	.flags = CMD_NOREGION,

@@ -19,8 +19,10 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
 
 #include "agent/tunnel.h"
 #include "console/hypervisor.h"
@@ -160,21 +162,17 @@ pid_in(const char *path)
 	return (pid_t)atoi(buf);
 }
 
-static void
-stop_pid(pid_t pid)
+pid_t
+hv_daemon_pid(const char *run_dir, unsigned node)
 {
-	if (pid <= 1 || kill(pid, SIGTERM) < 0)
-		return;
-	for (int t = 0; t < 50 && kill(pid, 0) == 0; t++) {
-		struct timespec ts = { 0, 100000000 };
-		nanosleep(&ts, NULL);
-	}
-	kill(pid, SIGKILL);
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/node%u.libvirtd.pid", run_dir, node);
+	return pid_in(path);
 }
 
-/* The node's guests (their QEMU processes), then its daemon. */
 void
-hv_stop(const char *run_dir, unsigned node)
+hv_pids(const char *run_dir, unsigned node, struct procs *s)
 {
 	char path[512];
 	struct dirent *de;
@@ -189,11 +187,59 @@ hv_stop(const char *run_dir, unsigned node)
 			if (n < 5 || strcmp(de->d_name + n - 4, ".pid") != 0)
 				continue;
 			snprintf(pf, sizeof(pf), "%s/%s", path, de->d_name);
-			stop_pid(pid_in(pf));
+			procs_add(s, pid_in(pf));
 		}
 		closedir(d);
 	}
+	procs_add(s, hv_daemon_pid(run_dir, node));
+}
+
+void
+hv_stop(const char *run_dir, unsigned node)
+{
+	char path[512];
+	struct procs s;
+
+	procs_init(&s);
+	hv_pids(run_dir, node, &s);
+	procs_signal(&s, SIGTERM);
+	if (procs_wait(&s, HV_STOP_MS) > 0) {
+		procs_signal(&s, SIGKILL);
+		procs_wait(&s, 1000);
+	}
+	procs_close(&s);
 	snprintf(path, sizeof(path), "%s/node%u.libvirtd.pid", run_dir, node);
-	stop_pid(pid_in(path));
 	unlink(path);
+}
+
+static void
+probe_error_cb(void *data, virErrorPtr err)
+{
+	(void)data;
+	(void)err;	/* a daemon not up yet is no news: only the outcome counts */
+}
+
+/*
+ * The daemon answers when a connection to its socket opens and a call
+ * through its QEMU driver returns. In a child, so that a daemon that accepted
+ * the connection but hangs cannot hang the console's wait.
+ */
+pid_t
+hv_probe(const char *run_dir, unsigned node)
+{
+	char uri[600];
+	virConnectPtr c;
+	pid_t pid;
+	int ok;
+
+	snprintf(uri, sizeof(uri), "qemu+unix:///system?socket=%s/node%u-hv/run/libvirt-sock",
+	    run_dir, node);
+	if ((pid = fork()) != 0)
+		return pid < 0 ? -errno : pid;
+	virSetErrorFunc(NULL, probe_error_cb);
+	if ((c = virConnectOpen(uri)) == NULL)
+		_exit(1);
+	ok = virConnectNumOfDomains(c) >= 0;
+	virConnectClose(c);
+	_exit(ok ? 0 : 1);
 }

@@ -1,7 +1,9 @@
 /* top's view: the only file that draws with curses. */
 #include <curses.h>
+#include <poll.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "console/top.h"
 #include "shm/node.h"
@@ -50,7 +52,20 @@ draw(struct top_model *m, int help, int delay_ms)
 	refresh();
 }
 
-/* Run the live view until q. */
+/*
+ * A closed terminal (its window closed, the tmux pane killed) is hung up:
+ * getch returns ERR at once, for ever, and only the session leader gets
+ * SIGHUP. Without this check top would spin and outlive its terminal.
+ */
+static int
+terminal_gone(void)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
+/* Run the live view until q, or until its terminal goes away. */
 int
 top_view_run(struct top_model *m, int delay_ms)
 {
@@ -70,6 +85,10 @@ top_view_run(struct top_model *m, int delay_ms)
 		top_model_sample(m, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
 		draw(m, help, delay_ms);
 		key = getch();
+		if (key == ERR && terminal_gone()) {
+			endwin();
+			return 0;
+		}
 		if (key == KEY_UP)
 			key = 'k';
 		else if (key == KEY_DOWN)

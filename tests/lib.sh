@@ -12,3 +12,33 @@ heavy_lock() {
 		flock 9 || { echo "1..0 # SKIP cannot take the heavy-test lock"; exit 77; }
 	fi
 }
+
+# pid_runs PID: the process runs; a zombie has ended (the simulated machine's
+# processes are orphans, and init may take seconds to reap them).
+pid_runs() {
+	[ -n "$1" ] && [ -r "/proc/$1/stat" ] &&
+	    [ "$(sed 's/^.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)" != Z ]
+}
+
+# machine_left RUN-DIR REGION: the pids of a simulated machine that still run:
+# its agents (by their region) and whatever lives in its nodes' mount
+# namespaces (libvirtd, QEMU), found by their mounts of RUN-DIR/nodeN-hv.
+machine_left() {
+	_key="$(basename "$(dirname "$1")")/$(basename "$1")/node"
+	for _p in $(pgrep -f -- "-r $2 ") \
+	    $(grep -l -F "$_key" /proc/[0-9]*/mountinfo 2>/dev/null | cut -d/ -f3); do
+		[ "$_p" != $$ ] && pid_runs "$_p" && echo "$_p"
+	done | sort -u | tr '\n' ' '
+}
+
+# pids_running RUN-DIR: of the pids in the machine's pid files (agents,
+# libvirtd, QEMU), those that run.
+pids_running() {
+	for _f in "$1"/node*.pid "$1"/node*-hv/run/qemu/*.pid; do
+		_p=$(cat "$_f" 2>/dev/null)
+		pid_runs "$_p" && echo "$_p"
+	done | sort -u | tr '\n' ' '
+}
+
+# now_ms: the clock in milliseconds, for timings printed as TAP diagnostics.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }

@@ -1,11 +1,16 @@
 #!/bin/sh
 # The simulated machine: descriptions checked with a reason for each fault;
-# start brings up one agent per node over one region file; stop ends them.
+# start brings up one agent per node over one region file and returns when
+# the machine is usable (every node online, every node's libvirtd answering),
+# or fails naming the node and its log, leaving nothing; stop ends them all.
 set -u
 b=${top_builddir:-.}
 s=${top_srcdir:-.}
+. "$s/tests/lib.sh"
 console="$b/console/mint-console"
 command -v jq >/dev/null 2>&1 || { echo "1..0 # SKIP jq not installed (tools/install-deps)"; exit 77; }
+# as root, parts run on the host's cores (host-wide /mint cgroups) or with libvirtd
+[ "$(id -u)" = 0 ] && heavy_lock
 d=$(mktemp -d)
 export MINT_RUN_DIR="$d/run" MINT_AGENT="$b/agent/mint-agent"
 trap '"$console" machine stop "$d/m.conf" >/dev/null 2>&1; rm -rf "$d"' EXIT
@@ -45,8 +50,15 @@ node 2 cores=3 memory=512M
 EOF2
 ok '! MINT_AGENT=/nonexistent "$console" machine start "$d/m.conf" 2>"$d/err" && grep -q "cannot run /nonexistent" "$d/err"' \
     "an agent that cannot be run is named before anything starts"
+printf '#!/bin/sh\necho "mint-agent: broken on purpose" >&2\nexit 3\n' >"$d/broken-agent"
+chmod +x "$d/broken-agent"
+ok '! MINT_AGENT="$d/broken-agent" "$console" machine start "$d/m.conf" 2>"$d/err" &&
+    grep -q "node 0.s agent ended (exit status 3) before the machine was up: \"mint-agent: broken on purpose\"; see $d/run/node0.log" "$d/err"' \
+    "an agent that ends at start: start fails at once, naming the node, its log and its last line"
+ok '[ -z "$(machine_left "$d/run" "file:$d/region")" ] && [ ! -e "$d/run/node0.pid" ]' "  and leaves nothing running"
 ok '"$console" machine start "$d/m.conf" | grep -q "machine started: 3 nodes"' "start a three-node machine"
-ok 'con nodes --json | jq -e "length == 3 and all(.state == \"online\")" >/dev/null' "  its three nodes are online"
+ok 'con nodes --json | jq -e "length == 3 and all(.state == \"online\")" >/dev/null' \
+    "  its three nodes are online as soon as start returns"
 ok 'con status 1 --json | jq -e ".cores | map(.cpu) == [1, 2]" >/dev/null' "  node 1 has cores 1 and 2"
 ok 'i=0; until con status 1 --json | jq -e ".devices == [\"eth1\", \"disk1\"]" >/dev/null; do i=$((i+1)); [ $i -lt 30 ] || break; sleep 0.1; done; [ $i -lt 30 ]' \
     "  and devices eth1 and disk1, as the resource table says"
@@ -57,12 +69,19 @@ ok '! "$console" machine start "$d/m.conf" 2>"$d/err" && grep -q "already has an
     "a second start is refused while it runs"
 ok '[ -S "$d/run/node0.sock" ] && "$console" -s "$d/run/node0.sock" ping 2 | grep -q "node 2 epoch 1: alive"' \
     "  its agents talk through the rings"
+pids=$(pids_running "$d/run")
+t0=$(now_ms)
 ok '"$console" machine stop "$d/m.conf" | grep -q "machine stopped: 3 nodes$"' "stop it"
+echo "# machine stop, three nodes: $(($(now_ms) - t0)) ms"
 ok 'con nodes --json | jq -e "all(.state == \"absent\")" >/dev/null' "  every node is absent"
-ok '[ ! -e "$d/run/node0.pid" ] && ! pgrep -f "mint-agent -r file:$d/region" >/dev/null' \
-    "  no agent is left"
+ok 'for p in $pids; do ! pid_runs $p || exit 1; done; [ ! -e "$d/run/node0.pid" ] &&
+    [ -z "$(machine_left "$d/run" "file:$d/region")" ]' "  no agent is left (pids $pids)"
 # with cores the host has, each node is a real cpuset partition
-if [ "$(id -u)" = 0 ] && [ -f /sys/fs/cgroup/cpuset/cpuset.cpus ] && [ "$(nproc)" -ge 2 ]; then
+# (the /mint cpusets are host-wide: another simulated machine on real cores,
+# one started by hand without the heavy-test lock, owns them while it runs)
+if [ "$(id -u)" = 0 ] && cat /sys/fs/cgroup/cpuset/mint/node*/tasks 2>/dev/null | grep -q .; then
+	n=$((n + 1)); echo "ok $n # SKIP cpuset partitions: another simulated machine runs in /mint (pids $(cat /sys/fs/cgroup/cpuset/mint/node*/tasks | head -n 4 | tr '\n' ' '))"
+elif [ "$(id -u)" = 0 ] && [ -f /sys/fs/cgroup/cpuset/cpuset.cpus ] && [ "$(nproc)" -ge 2 ]; then
 	cat >"$d/m.conf" <<EOF2
 region file:$d/region
 node 0 cores=0
@@ -80,5 +99,60 @@ EOF2
 	ok '[ ! -d /sys/fs/cgroup/cpuset/mint/node1 ]' "stopping removes the cpusets"
 else
 	n=$((n + 1)); echo "ok $n # SKIP cpuset partitions need root, cgroup v1 cpusets and 2 cores"
+fi
+
+# each node with its own libvirtd: usable as soon as start returns
+why=
+[ "$(id -u)" = 0 ] || why="needs root (mount namespaces, libvirtd)"
+[ -n "$why" ] || [ -x /usr/sbin/libvirtd ] ||
+    why="no /usr/sbin/libvirtd (apt-get install libvirt-daemon libvirt-daemon-driver-qemu)"
+[ -n "$why" ] || command -v virsh >/dev/null 2>&1 || why="no virsh (apt-get install libvirt-clients)"
+if [ -z "$why" ]; then
+	run="$d/run"
+	lv() { virsh -q -c "qemu+unix:///system?socket=$run/node$1-hv/run/libvirt-sock" list >/dev/null 2>&1; }
+	# cores no host has: synthetic, so that no host-wide cgroup (/mint/nodeN) is touched
+	hvconf() {	# hvconf [DAEMON]
+		printf 'region file:%s/region\nlibvirtd %s\nnode 0 cores=60 memory=1G\nnode 1 cores=61 memory=1G\n' \
+		    "$d" "${1:-}" >"$d/m.conf"
+	}
+	hvconf
+	t0=$(now_ms)
+	ok '"$console" machine start "$d/m.conf" >"$d/out" 2>&1 && grep -q "machine started: 2 nodes" "$d/out"' \
+	    "a machine whose nodes have their own libvirtd starts"
+	echo "# machine start with libvirtd: $(($(now_ms) - t0)) ms"
+	ok 'lv 0 && lv 1' "  virsh list works on every node's libvirtd as soon as start returns"
+	ok 'con nodes --json | jq -e "length == 2 and all(.state == \"online\")" >/dev/null' "  and every node is online"
+	pids=$(pids_running "$run")
+	t0=$(now_ms)
+	ok '"$console" machine stop "$d/m.conf" | grep -q "machine stopped: 2 nodes$"' "stop it"
+	echo "# machine stop with libvirtd: $(($(now_ms) - t0)) ms"
+	ok 'for p in $pids; do ! pid_runs $p || exit 1; done; [ -z "$(machine_left "$run" "file:$d/region")" ]' \
+	    "  no agent or libvirtd is left (pids $pids)"
+
+	# a libvirtd that cannot start: a configuration it cannot read
+	printf 'this is = not a libvirtd configuration\n' >"$d/bad-libvirtd.conf"
+	printf '#!/bin/sh\nexec /usr/sbin/libvirtd --config "%s" "$@"\n' "$d/bad-libvirtd.conf" >"$d/bad-libvirtd"
+	chmod +x "$d/bad-libvirtd"
+	hvconf "$d/bad-libvirtd"
+	ok '! "$console" machine start "$d/m.conf" >"$d/out" 2>"$d/err" &&
+	    grep -q "node [01].s libvirtd (pid [0-9]*) ended before it answered: .*bad-libvirtd.conf.*; see $run/node[01]-hv/log/daemon.out" "$d/err"' \
+	    "a libvirtd with a bad configuration: start fails naming the node, its log and the error"
+	sed "s/^/# /" "$d/err"
+	ok '[ -z "$(machine_left "$run" "file:$d/region")" ] && [ ! -e "$run/node0.pid" ] && grep -q "nothing of it runs" "$d/err"' \
+	    "  and leaves nothing running"
+	# a libvirtd that never answers
+	printf '#!/bin/sh\nexec sleep 600\n' >"$d/mute-libvirtd"
+	chmod +x "$d/mute-libvirtd"
+	hvconf "$d/mute-libvirtd"
+	t0=$(now_ms)
+	ok '! MINT_START_TIMEOUT=3 "$console" machine start "$d/m.conf" >"$d/out" 2>"$d/err" &&
+	    grep -q "gave up waiting for node 1.s libvirtd to answer on $run/node1-hv/run/libvirt-sock (3 s; log $run/node1-hv/log/libvirtd.log)" "$d/err" &&
+	    grep -q "not up within 3 s" "$d/err"' \
+	    "a libvirtd that never answers: start gives up after \$MINT_START_TIMEOUT, naming the node and its log"
+	echo "# failed start took $(($(now_ms) - t0)) ms"
+	ok '[ -z "$(machine_left "$run" "file:$d/region")" ]' \
+	    "  and leaves nothing running"
+else
+	n=$((n + 1)); echo "ok $n # SKIP libvirtd machine: $why"
 fi
 echo "1..$n"
