@@ -151,7 +151,7 @@ int handle_guest(struct agent *a, const struct peer *who, const struct reply_to 
 	    const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t msglen);
 void guest_forget(struct agent *a, struct client *c);
 /* A listing has been published (main.c): answer whoever waited for it. */
-void guest_listed(struct agent *a, uint64_t seq);
+void guest_listed(struct agent *a, uint64_t seq, int ok);
 /* Start a listing now if none runs (main.c); returns the sequence number of the next one. */
 uint64_t agent_list_now(struct agent *a);
 /* Publish this node's status now (main.c). */

@@ -64,7 +64,7 @@ lookup(const char *uri, const char *name, virConnectPtr *c, char *msg, size_t le
 int
 gop_action(const char *uri, enum gop op, const char *name, char *msg, size_t len)
 {
-	static const char *const what[] = { "start", "stop", "destroy" };
+	static const char *const what[] = { "start", "stop", "destroy", "undefine" };
 	virConnectPtr c;
 	virDomainPtr d;
 	int rc = 0, r;
@@ -72,12 +72,13 @@ gop_action(const char *uri, enum gop op, const char *name, char *msg, size_t len
 	if ((d = lookup(uri, name, &c, msg, len, &rc)) == NULL)
 		return rc;
 	r = op == GOP_START ? virDomainCreate(d) : op == GOP_STOP ? virDomainShutdown(d) :
-	    virDomainDestroy(d);
+	    op == GOP_DESTROY ? virDomainDestroy(d) : virDomainUndefine(d);
 	if (r < 0)
 		rc = fail(msg, len, -EIO, what[op], name);
 	else
 		snprintf(msg, len, "%s: %s", name, op == GOP_START ? "started" :
-		    op == GOP_STOP ? "asked to shut down" : "destroyed");
+		    op == GOP_STOP ? "asked to shut down" : op == GOP_DESTROY ? "destroyed" :
+		    "undefined");
 	virDomainFree(d);
 	virConnectClose(c);
 	return rc;
@@ -141,6 +142,7 @@ gop_inspect(const char *uri, const char *name, struct gop_info *gi, char *msg, s
 		gi->emulated = strstr(xml, "<domain type='qemu'") != NULL ||
 		    strstr(xml, "<domain type=\"qemu\"") != NULL;
 		xml_text(xml, "emulator", gi->emulator, sizeof(gi->emulator));
+		xml_text(xml, "uuid", gi->uuid, sizeof(gi->uuid));
 		free(xml);
 		if (virConnectGetVersion(c, &ver) == 0)
 			gi->hv_version = ver;

@@ -14,6 +14,7 @@ enum gop {
 	GOP_START,
 	GOP_STOP,	/* ask the guest to shut down */
 	GOP_DESTROY,	/* pull the plug */
+	GOP_UNDEFINE,	/* forget its definition */
 };
 
 struct gop_info {
@@ -23,6 +24,7 @@ struct gop_info {
 	uint64_t memory_bytes;
 	uint64_t hv_version;	/* of this node's hypervisor */
 	char emulator[256];
+	char uuid[40];
 };
 
 struct gop_job {

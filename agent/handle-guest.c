@@ -40,6 +40,7 @@ struct gjob {
 	uint64_t hv_here;	/* this node's hypervisor version */
 	uint32_t vcpus;
 	char emulator[256];
+	char uuid[40];
 };
 
 struct migration {
@@ -89,6 +90,7 @@ struct migration {
  */
 struct list_wait {
 	uint64_t want;			/* the listing that will do */
+	int64_t since_ns;
 	void (*fn)(struct agent *a, void *arg);
 	void *arg;
 	struct list_wait *next;
@@ -104,18 +106,23 @@ guest_refresh(struct agent *a, void (*fn)(struct agent *, void *), void *arg)
 	w->fn = fn;
 	w->arg = arg;
 	w->want = agent_list_now(a);
+	w->since_ns = doorbell_now_ns();
 	w->next = a->list_waits;
 	a->list_waits = w;
 	return 0;
 }
 
+/* A hypervisor that does not answer (yet) is retried for LIST_WAIT_NS before we answer anyway. */
+#define LIST_WAIT_NS	(5LL * 1000000000)
+
 void
-guest_listed(struct agent *a, uint64_t seq)
+guest_listed(struct agent *a, uint64_t seq, int ok)
 {
 	struct list_wait **pp = &a->list_waits, *w;
+	int64_t now = doorbell_now_ns();
 
 	while ((w = *pp) != NULL) {
-		if (w->want > seq) {
+		if (w->want > seq || (!ok && now - w->since_ns < LIST_WAIT_NS)) {
 			pp = &w->next;
 			continue;
 		}
@@ -187,6 +194,8 @@ gjob_run(struct job *j)
 		return gop_action(uri, GOP_STOP, g->name, j->msg, sizeof(j->msg));
 	case MINT__COMMAND_KIND__CMD_GUEST_DESTROY:
 		return gop_action(uri, GOP_DESTROY, g->name, j->msg, sizeof(j->msg));
+	case MINT__COMMAND_KIND__CMD_GUEST_UNDEFINE:
+		return gop_action(uri, GOP_UNDEFINE, g->name, j->msg, sizeof(j->msg));
 	case MINT__COMMAND_KIND__CMD_GUEST_DEFINE:
 		return gop_define(uri, g->xml, g->name, sizeof(g->name), j->msg, sizeof(j->msg));
 	case MINT__COMMAND_KIND__CMD_GUEST_ABORT:
@@ -327,6 +336,14 @@ prepare_done(struct gjob *g)
 	if (g->j.rc == 0 && g->info.active) {
 		rc = -EEXIST;
 		snprintf(msg, sizeof(msg), "node %u already runs a guest named %s", a->node, g->name);
+		goto out;
+	}
+	/* libvirt would refuse another guest's definition of that name, less clearly */
+	if (g->j.rc == 0 && g->uuid[0] != '\0' && strcmp(g->info.uuid, g->uuid) != 0) {
+		rc = -EEXIST;
+		snprintf(msg, sizeof(msg), "node %u has another guest named %s defined (shut off): "
+		    "mint-console guest undefine %s --node %u, or rename one", a->node, g->name,
+		    g->name, a->node);
 		goto out;
 	}
 	if (g->j.rc < 0 && g->j.rc != -ENOENT) {
@@ -755,6 +772,7 @@ mig_inspected(struct job *j)
 	c.has_size_bytes = 1, c.size_bytes = m->info.memory_bytes;
 	c.has_cpu = 1, c.cpu = m->info.vcpus;
 	c.emulator = m->info.emulator;
+	c.uuid = m->info.uuid;
 	c.has_hypervisor_version = 1, c.hypervisor_version = m->info.hv_version;
 	if (peers_request(a, m->to, &c, PREPARE_MS, mig_prepared, m) < 0)
 		mig_finish(m, -EIO, "cannot ask the destination");
@@ -952,6 +970,7 @@ handle_guest(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		g->vcpus = cmd->has_cpu ? cmd->cpu : 0;
 		g->hv_version = cmd->has_hypervisor_version ? cmd->hypervisor_version : 0;
 		snprintf(g->emulator, sizeof(g->emulator), "%s", cmd->emulator ? cmd->emulator : "");
+		snprintf(g->uuid, sizeof(g->uuid), "%s", cmd->uuid ? cmd->uuid : "");
 		if (g->emulator[0] != '\0' && g->emulator[0] != '/')
 			g->emulator[0] = '\0';
 		return rc;

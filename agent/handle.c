@@ -25,6 +25,7 @@ static const struct {
 	{ MINT__COMMAND_KIND__CMD_GUEST_START, 1, handle_guest },
 	{ MINT__COMMAND_KIND__CMD_GUEST_STOP, 1, handle_guest },
 	{ MINT__COMMAND_KIND__CMD_GUEST_DESTROY, 1, handle_guest },
+	{ MINT__COMMAND_KIND__CMD_GUEST_UNDEFINE, 1, handle_guest },
 	{ MINT__COMMAND_KIND__CMD_GUEST_DEFINE, 1, handle_guest },
 	{ MINT__COMMAND_KIND__CMD_GUEST_MIGRATE, 1, handle_guest },
 	{ MINT__COMMAND_KIND__CMD_GUEST_PREPARE, 1, handle_guest },

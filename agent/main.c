@@ -109,6 +109,7 @@ struct list_job {
 	struct agent *a;
 	uint64_t now_ns;
 	uint64_t seq;
+	int retry;		/* the last listing failed: give the hypervisor a moment */
 	int n;
 	char cause[256];
 	struct guest_info out[GUESTS_MAX];
@@ -119,6 +120,8 @@ list_run(struct job *j)
 {
 	struct list_job *l = j->arg;
 
+	if (l->retry)
+		usleep(100000);
 	return guests_list(&l->a->guests, l->out, GUESTS_MAX, &l->n, l->now_ns, l->cause,
 	    sizeof(l->cause));
 }
@@ -149,7 +152,7 @@ list_done(struct job *j)
 		/* someone waits for this listing: publish it now, not at the next heartbeat */
 		a->republish = 0;
 		agent_publish(a);
-		guest_listed(a, l->seq);
+		guest_listed(a, l->seq, j->rc == 0);
 	}
 	free(l);
 }
@@ -167,6 +170,7 @@ agent_list_now(struct agent *a)
 	l->a = a;
 	l->now_ns = (uint64_t)(ev_time() * 1e9);
 	l->seq = ++a->list_seq;
+	l->retry = a->guests_failing;
 	l->j.fn = list_run;
 	l->j.done = list_done;
 	l->j.arg = l;

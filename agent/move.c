@@ -718,8 +718,9 @@ move_timeout_ms(const struct agent *a, const Mint__Command *cmd)
 	/* a migration takes what it takes; the destination dying ends it */
 	if (cmd->has_kind && cmd->kind == MINT__COMMAND_KIND__CMD_GUEST_MIGRATE)
 		return 24 * 3600 * 1000;
-	if (cmd->has_kind && cmd->kind >= MINT__COMMAND_KIND__CMD_GUEST_START &&
-	    cmd->kind <= MINT__COMMAND_KIND__CMD_GUEST_DEFINE)
+	if (cmd->has_kind && ((cmd->kind >= MINT__COMMAND_KIND__CMD_GUEST_START &&
+	    cmd->kind <= MINT__COMMAND_KIND__CMD_GUEST_DEFINE) ||
+	    cmd->kind == MINT__COMMAND_KIND__CMD_GUEST_UNDEFINE))
 		return 60000 + a->request_ms;
 	return a->request_ms;
 }

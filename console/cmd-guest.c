@@ -547,16 +547,20 @@ cmd_guest_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return guest_simple(ctx, MINT__COMMAND_KIND__CMD_GUEST_STOP, sub, argc - 1, argv + 1);
 	if (strcmp(sub, "destroy") == 0)
 		return guest_simple(ctx, MINT__COMMAND_KIND__CMD_GUEST_DESTROY, sub, argc - 1, argv + 1);
+	if (strcmp(sub, "undefine") == 0)
+		return guest_simple(ctx, MINT__COMMAND_KIND__CMD_GUEST_UNDEFINE, sub, argc - 1, argv + 1);
 	if (strcmp(sub, "define") == 0)
 		return guest_define(ctx, argc - 1, argv + 1);
 	if (strcmp(sub, "migrate") == 0)
 		return guest_migrate(ctx, argc - 1, argv + 1);
-	return cmd_error("guest: '%s' is not list, start, stop, destroy, define or migrate", sub);
+	return cmd_error("guest: '%s' is not list, start, stop, destroy, define, undefine or migrate",
+	    sub);
 }
 
 const struct cmd_entry cmd_guest_entry = {
 	.name = "guest",
-	.usage = "list [--node N] | start|stop|destroy NAME [--node N] | define --node N FILE.xml |\n"
+	.usage = "list [--node N] | start|stop|destroy|undefine NAME [--node N] |\n"
+	    "        define --node N FILE.xml |\n"
 	    "        migrate NAME --to N [--live | --paused] [--bandwidth MIB/S] [--via region|tcp]\n"
 	    "          [--auto-converge [--auto-converge-initial PCT] [--auto-converge-increment PCT]]\n"
 	    "          [--postcopy [--postcopy-after S]] [--max-downtime MS]\n"

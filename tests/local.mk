@@ -99,8 +99,8 @@ tests_ringpeer_LDADD = $(PROTO_LIBS) $(SHM_LIBS)
 
 TESTS += tests/t-machine.sh
 EXTRA_DIST += tests/t-machine.sh
-TESTS += tests/t-demo.sh
-EXTRA_DIST += tests/t-demo.sh
+TESTS += tests/t-demo.sh tests/t-readme.sh tests/t-migrate.sh
+EXTRA_DIST += tests/t-demo.sh tests/t-readme.sh tests/t-migrate.sh
 
 check_PROGRAMS += tests/qmp
 check_PROGRAMS += tests/streampeer
