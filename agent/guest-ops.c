@@ -250,17 +250,30 @@ gop_abort(const char *uri, const char *name, char *msg, size_t len)
 	return rc;
 }
 
-int
-gop_steer(const char *uri, const char *name, const struct gop_steer *s, struct gop_job *j,
-    char *msg, size_t len)
+void
+gop_close(void **conn)
 {
-	virConnectPtr c;
+	if (*conn != NULL)
+		virConnectClose(*conn);
+	*conn = NULL;
+}
+
+int
+gop_steer(const char *uri, void **conn, const char *name, const struct gop_steer *s,
+    struct gop_job *j, char *msg, size_t len)
+{
+	virConnectPtr c = *conn;
 	virDomainPtr d;
 	int rc = 0;
 
 	memset(j, 0, sizeof(*j));
-	if ((d = lookup(uri, name, &c, msg, len, &rc)) == NULL)
+	if (c == NULL && (c = *conn = virConnectOpen(uri)) == NULL)
+		return fail(msg, len, -ECONNREFUSED, "libvirt", uri);
+	if ((d = virDomainLookupByName(c, name)) == NULL) {
+		rc = fail(msg, len, -ENOENT, "guest", name);
+		gop_close(conn);
 		return rc;
+	}
 	if (s->max_downtime_ms > 0 && virDomainMigrateSetMaxDowntime(d, s->max_downtime_ms, 0) < 0)
 		rc = fail(msg, len, -EIO, "set the maximum downtime of", name);
 	else if (s->postcopy && virDomainMigrateStartPostCopy(d, 0) < 0)
@@ -272,7 +285,6 @@ gop_steer(const char *uri, const char *name, const struct gop_steer *s, struct g
 	if (rc == 0 && job_stats(d, 0, j) < 0)
 		rc = fail(msg, len, -EIO, "job of", name);
 	virDomainFree(d);
-	virConnectClose(c);
 	return rc;
 }
 

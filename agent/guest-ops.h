@@ -70,8 +70,13 @@ int gop_abort(const char *uri, const char *name, char *msg, size_t len);
 /* Migrate name peer to peer as mig says; blocks until it is over. */
 int gop_migrate(const char *uri, const char *name, const struct gop_mig *mig,
 	    struct gop_job *final, char *msg, size_t len);
-/* Steer the running migration of name (from another thread), then read its job. */
-int gop_steer(const char *uri, const char *name, const struct gop_steer *s, struct gop_job *j,
-	    char *msg, size_t len);
+/*
+ * Steer the running migration of name (from another thread), then read its
+ * job; *conn keeps the connection from one call to the next (NULL at first),
+ * gop_close ends it.
+ */
+int gop_steer(const char *uri, void **conn, const char *name, const struct gop_steer *s,
+	    struct gop_job *j, char *msg, size_t len);
+void gop_close(void **conn);
 
 #endif

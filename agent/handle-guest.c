@@ -68,6 +68,7 @@ struct migration {
 	struct job steer_j;
 	struct gop_steer steer;		/* what the call in flight does */
 	struct gop_job last;		/* the job as last read */
+	void *conn;			/* the steering's libvirt connection */
 	int steering, finished;		/* a call in flight; mig_finish ran (free when it lands) */
 	int downtime_set, postcopy_now, postcopy_on, suspended, timed_out;
 	int slow;			/* ticks in a row dirtying as fast as it sends */
@@ -431,8 +432,10 @@ mig_finish(struct migration *m, int rc, const char *msg)
 	a->status.migrating = NULL;
 	a->republish = 1;
 	m->finished = 1;
-	if (!m->steering)
+	if (!m->steering) {
+		gop_close(&m->conn);
 		free(m);
+	}
 }
 
 /* ---- steering a migration that copies: limits, post-copy, timeout, convergence ---- */
@@ -442,7 +445,8 @@ steer_run(struct job *j)
 {
 	struct migration *m = j->arg;
 
-	return gop_steer(m->a->guests.uri, m->name, &m->steer, &m->last, j->msg, sizeof(j->msg));
+	return gop_steer(m->a->guests.uri, &m->conn, m->name, &m->steer, &m->last, j->msg,
+	    sizeof(j->msg));
 }
 
 static void
@@ -455,6 +459,7 @@ steer_done(struct job *j)
 
 	m->steering = 0;
 	if (m->finished) {
+		gop_close(&m->conn);
 		free(m);
 		return;
 	}
