@@ -4,13 +4,7 @@
 # cores) saturate two cores and share host-wide names (the /mint cpusets, the
 # VM harness's ports): they take this lock, so that make -j2 check, or two
 # checkouts tested at once, run them one after another.
-# CI runs make check three times (plain, distcheck, sanitizers): the slow guest
-# and VM tests run in one of them; MINT_HEAVY_TESTS=skip says SKIP in the others.
 heavy_lock() {
-	if [ "${MINT_HEAVY_TESTS:-}" = skip ]; then
-		echo "1..0 # SKIP MINT_HEAVY_TESTS=skip: the slow guest and VM tests run once per CI run"
-		exit 77
-	fi
 	_lk=/run/lock
 	[ -d "$_lk" ] && [ -w "$_lk" ] || _lk=${TMPDIR:-/tmp}
 	exec 9>"$_lk/mint-heavy-tests.lock"
@@ -48,3 +42,14 @@ pids_running() {
 
 # now_ms: the clock in milliseconds, for timings printed as TAP diagnostics.
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# The slow tests (TCG guests and VMs): CI runs make check three times (plain,
+# distcheck, sanitizers) and these in one of them; MINT_HEAVY_TESTS=skip says
+# SKIP in the others. Then the heavy lock.
+slow_test() {
+	if [ "${MINT_HEAVY_TESTS:-}" = skip ]; then
+		echo "1..0 # SKIP MINT_HEAVY_TESTS=skip: the slow guest and VM tests run once per CI run"
+		exit 77
+	fi
+	heavy_lock
+}

@@ -17,7 +17,7 @@ skip() { echo "1..0 # SKIP $*"; exit 77; }
 command -v virsh >/dev/null 2>&1 || skip "no virsh (apt-get install libvirt-clients)"
 command -v jq >/dev/null 2>&1 || skip "jq not installed (tools/install-deps)"
 . "${top_srcdir:-.}/tests/lib.sh"
-heavy_lock
+slow_test
 d=$(mktemp -d)
 run="$d/run"
 export MINT_RUN_DIR="$run" MINT_AGENT="$b/agent/mint-agent" MINT_REGION="file:$d/region"

@@ -19,7 +19,7 @@ command -v jq >/dev/null 2>&1 || skip "jq not installed (tools/install-deps)"
 qv=$(qemu-system-x86_64 --version 2>/dev/null | sed -n 's/^QEMU emulator version \([0-9]*\)\..*/\1/p')
 [ -n "$qv" ] || skip "no qemu-system-x86_64 (tools/install-deps)"
 [ "$qv" -ge 9 ] || skip "QEMU $qv: before 9.0 TCG live migration loses pages the guest writes (tools/install-deps installs 10 from bookworm-backports)"
-heavy_lock
+slow_test
 d=$(mktemp -d)
 run="$d/run"
 export MINT_RUN_DIR="$run" MINT_AGENT="$b/agent/mint-agent" MINT_REGION="file:$d/region"

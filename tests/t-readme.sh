@@ -10,7 +10,7 @@ skip() { echo "1..0 # SKIP $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "needs root (the README's machine: /run/mint, cgroups, libvirtd)"
 [ -x /usr/sbin/libvirtd ] || skip "no libvirtd (apt-get install libvirt-daemon libvirt-daemon-driver-qemu)"
 command -v qemu-system-x86_64 >/dev/null 2>&1 || skip "no qemu-system-x86_64 (tools/install-deps)"
-heavy_lock
+slow_test
 d=$(mktemp -d)
 # the block, from the marker to the first line that is not indented code
 awk '/<!-- guest block/ { on = 1; next } on && /^    / { sub(/^    /, ""); print; next } on { exit }' \
