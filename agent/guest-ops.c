@@ -216,23 +216,6 @@ job_stats(virDomainPtr d, unsigned flags, struct gop_job *j)
 }
 
 int
-gop_job(const char *uri, const char *name, struct gop_job *j, char *msg, size_t len)
-{
-	virConnectPtr c;
-	virDomainPtr d;
-	int rc = 0;
-
-	memset(j, 0, sizeof(*j));
-	if ((d = lookup(uri, name, &c, msg, len, &rc)) == NULL)
-		return rc;
-	if (job_stats(d, 0, j) < 0)
-		rc = fail(msg, len, -EIO, "job of", name);
-	virDomainFree(d);
-	virConnectClose(c);
-	return rc;
-}
-
-int
 gop_abort(const char *uri, const char *name, char *msg, size_t len)
 {
 	virConnectPtr c;

@@ -65,7 +65,6 @@ int gop_define(const char *uri, const char *xml, char *name, size_t namelen, cha
 	    size_t len);
 int gop_inspect(const char *uri, const char *name, struct gop_info *gi, char *msg, size_t len);
 int gop_hv_version(const char *uri, uint64_t *v, char *msg, size_t len);
-int gop_job(const char *uri, const char *name, struct gop_job *j, char *msg, size_t len);
 int gop_abort(const char *uri, const char *name, char *msg, size_t len);
 /* Migrate name peer to peer as mig says; blocks until it is over. */
 int gop_migrate(const char *uri, const char *name, const struct gop_mig *mig,
