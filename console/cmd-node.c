@@ -168,10 +168,11 @@ static int
 node_reboot(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct node_view v0, v;
-	struct timespec t0, t1;
+	struct timespec t0, t1, tw;
 	Mint__Envelope *r;
 	Mint__Command c;
 	unsigned n = 0;
+	int back_ms;
 
 	if (argc != 1 || cmd_node_arg(argv[0], &n) != 0)
 		return argc != 1 ? cmd_error("usage: node reboot NODE") : 1;
@@ -190,7 +191,10 @@ node_reboot(struct cmd_ctx *ctx, int argc, char **argv)
 	if (!ctx->json)
 		fprintf(stderr, "%s\n", r->reply->message);
 	wire_free(r);
-	for (int t = 0; t < 1200; t++) {
+	/* a slow machine (a VM under emulation) may take longer: -t above 60 s */
+	back_ms = ctx->timeout_ms > 60000 ? ctx->timeout_ms : 60000;
+	clock_gettime(CLOCK_MONOTONIC, &tw);
+	for (;;) {
 		struct timespec ts = { 0, 50000000 };
 
 		if (node_read(&ctx->region, n, &v) == 0 && v.state == MINT_NODE_ONLINE &&
@@ -208,9 +212,13 @@ node_reboot(struct cmd_ctx *ctx, int argc, char **argv)
 			}
 			return 0;
 		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if ((t1.tv_sec - tw.tv_sec) * 1000 + (t1.tv_nsec - tw.tv_nsec) / 1000000 >= back_ms)
+			break;
 		nanosleep(&ts, NULL);
 	}
-	return cmd_error("node %u did not come back within 60 s (epoch still %" PRIu32 ")", n, v0.epoch);
+	return cmd_error("node %u did not come back within %d s (epoch still %" PRIu32 ")", n,
+	    back_ms / 1000, v0.epoch);
 }
 
 /* One table for the node subcommands. */

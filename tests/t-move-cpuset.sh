@@ -9,15 +9,17 @@ set -u
 b=${top_builddir:-.}
 s=${top_srcdir:-.}
 vm="$s/tests/vm"
+. "$s/tests/lib.sh"
 skip() { echo "1..0 # SKIP $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "needs root (cgroups inside the VM are made as root; qemu and /boot/vmlinuz-*)"
-command -v qemu-system-x86_64 >/dev/null 2>&1 || skip "no qemu-system-x86_64 (apt-get install qemu-system-x86)"
+command -v "${QEMU:-qemu-system-x86_64}" >/dev/null 2>&1 || skip "no ${QEMU:-qemu-system-x86_64} (apt-get install qemu-system-x86)"
 ls /boot/vmlinuz-* >/dev/null 2>&1 || skip "no kernel /boot/vmlinuz-* to boot"
 [ -x /bin/busybox ] || skip "no /bin/busybox (apt-get install busybox-static)"
 ldd /bin/busybox >/dev/null 2>&1 && skip "/bin/busybox is not static (apt-get install busybox-static)"
 command -v cpio >/dev/null 2>&1 || skip "no cpio"
 export MINT_AGENT="${MINT_AGENT:-$b/agent/mint-agent}" MINT_CONSOLE="${MINT_CONSOLE:-$b/console/mint-console}"
 [ -x "$MINT_AGENT" ] && [ -x "$MINT_CONSOLE" ] || skip "no built $MINT_AGENT and $MINT_CONSOLE"
+heavy_lock
 
 d=$(mktemp -d)
 vpid=
@@ -30,7 +32,8 @@ cat >"$d/inner.sh" <<'INNER'
 set -u
 export MINT_RUN_DIR=/run/mint MINT_REGION=file:/dev/shm/mint-vm MINT_SOCKET=/run/mint/node1.sock
 failed=0
-ok() {	# ok COMMAND DESCRIPTION
+ok() {	# ok COMMAND DESCRIPTION ("@ " marks the step for run-vm.sh's timeout report)
+	echo "@ $2"
 	if eval "$1"; then echo "ok - $2"; else echo "not ok - $2"; failed=1; fi
 }
 show() { sed 's/^/# /' "$@"; }
@@ -137,6 +140,8 @@ exit 0
 INNER
 
 n=0
+# a scenario takes about 40 s here alone; a loaded host may take several times that
+vm_timeout=400
 # run_scenario WHAT [run-vm options]: boot the VM, relay its TAP lines
 run_scenario() {
 	what=$1
@@ -148,7 +153,7 @@ run_scenario() {
 		sed 's/^/# /' "$d/mk.out"
 		return
 	fi
-	sh "$vm/run-vm.sh" --smp 4 --mem 1G --timeout 150 "$@" "$d/initrd.gz" >"$d/vm.out" 2>&1 &
+	sh "$vm/run-vm.sh" --smp 4 --mem 1G --timeout $vm_timeout "$@" "$d/initrd.gz" >"$d/vm.out" 2>&1 &
 	vpid=$!
 	wait "$vpid"
 	rc=$?
@@ -158,14 +163,18 @@ run_scenario() {
 		"ok - "*) n=$((n + 1)); echo "ok $n - $what: ${line#ok - }" ;;
 		"not ok - "*) n=$((n + 1)); echo "not ok $n - $what: ${line#not ok - }" ;;
 		"#"*) printf '%s\n' "$line" ;;
+		"@ "*) ;;
 		*) printf '# %s\n' "$line" | tr -cd '\11\12\40-\176' ;;
 		esac
 	done <"$d/vm.out"
 	n=$((n + 1))
 	if [ "$rc" = 0 ]; then
 		echo "ok $n - $what: the VM ran the whole scenario"
+	elif [ "$rc" = 124 ]; then
+		step=$(sed -n 's/^run-vm: timed out after [0-9]* s in step: //p' "$d/vm.out" | tail -n 1)
+		echo "not ok $n - $what: the VM ran the whole scenario (stuck${step:+ in step \"$step\"}: no result within $vm_timeout s, QEMU stopped)"
 	else
-		echo "not ok $n - $what: the VM ran the whole scenario (status $rc$([ "$rc" = 124 ] && echo ': timed out'))"
+		echo "not ok $n - $what: the VM ran the whole scenario (status $rc)"
 	fi
 }
 
