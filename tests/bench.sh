@@ -1,7 +1,9 @@
 #!/bin/sh
 # make bench: the ring benchmark, then the two counts that do not depend on
 # timing: system calls per message (perf) and instructions per message
-# (callgrind); then the CPU an idle agent takes. Usage: bench.sh BENCH-RING [ROUNDS]
+# (callgrind); then the CPU an idle agent takes; then 1 GiB through a stream
+# tunnel against a socketpair, and a guest migrated live through the region
+# tunnels against TCP loopback. Usage: bench.sh BENCH-RING [ROUNDS]
 set -u
 bench=$1
 rounds=${2:-${BENCH_ROUNDS:-5}}
@@ -57,5 +59,9 @@ echo "an idle mint-agent (heartbeat every 100 ms, status every second, libvirt t
 sh "$(dirname "$0")/bench-agent.sh" "$(dirname "$bench")/.." 20
 
 echo
-echo "guest migration, 512 MiB guest paused for the copy: region tunnels against TCP loopback"
+echo "the stream tunnel alone: 1 GiB through a region tunnel against one socketpair"
+sh "$(dirname "$0")/bench-tunnel.sh" "$(dirname "$bench")/.." "$rounds"
+
+echo
+echo "guest migration, live, 512 MiB guest checking a 256 MiB pattern: region tunnels against TCP loopback"
 sh "$(dirname "$0")/bench-migrate.sh" "$(dirname "$bench")/.." "$(dirname "$0")/.." "${BENCH_MIGRATIONS:-3}"

@@ -72,8 +72,10 @@ endif
 # make bench: not part of make check.
 noinst_PROGRAMS += tests/bench-ring
 tests_bench_ring_LDADD = $(SHM_LIBS)
-EXTRA_DIST += tests/bench.sh tests/bench-agent.sh tests/bench-migrate.sh
-bench: tests/bench-ring$(EXEEXT) agent/mint-agent$(EXEEXT) console/mint-console$(EXEEXT)
+noinst_PROGRAMS += tests/bench-tunnel
+EXTRA_DIST += tests/bench.sh tests/bench-agent.sh tests/bench-tunnel.sh tests/bench-migrate.sh
+bench: tests/bench-ring$(EXEEXT) tests/bench-tunnel$(EXEEXT) agent/mint-agent$(EXEEXT) \
+    console/mint-console$(EXEEXT)
 	$(SHELL) $(top_srcdir)/tests/bench.sh $(top_builddir)/tests/bench-ring$(EXEEXT)
 .PHONY: bench
 
