@@ -19,7 +19,7 @@ ldd /bin/busybox >/dev/null 2>&1 && skip "/bin/busybox is not static (apt-get in
 command -v cpio >/dev/null 2>&1 || skip "no cpio"
 export MINT_AGENT="${MINT_AGENT:-$b/agent/mint-agent}" MINT_CONSOLE="${MINT_CONSOLE:-$b/console/mint-console}"
 [ -x "$MINT_AGENT" ] && [ -x "$MINT_CONSOLE" ] || skip "no built $MINT_AGENT and $MINT_CONSOLE"
-heavy_lock
+slow_test
 
 d=$(mktemp -d)
 vpid=

@@ -36,7 +36,7 @@ kver=$(ls /boot/vmlinuz-* | sort -V | tail -n 1 | sed 's|.*/vmlinuz-||')
 modinfo -F vermagic "$b/kernel/mint.ko" 2>/dev/null | grep -q "^$kver " ||
     skip "kernel/mint.ko was built for another kernel than /boot/vmlinuz-$kver (KDIR)"
 export MINT_AGENT="${MINT_AGENT:-$b/agent/mint-agent}" MINT_CONSOLE="${MINT_CONSOLE:-$b/console/mint-console}"
-heavy_lock
+slow_test
 
 # QEMU before 9.0 delivers a logical-mode IPI only to the CPUs before the first
 # gap in APIC ids (hw/intc/apic.c's apic_get_delivery_bitmask stops at the
