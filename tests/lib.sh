@@ -53,3 +53,54 @@ slow_test() {
 	fi
 	heavy_lock
 }
+
+# ---- TAP ----
+n=0
+fail=0
+# ok COMMAND DESCRIPTION: one test line; the command is evaluated
+ok() { n=$((n + 1)); if eval "$1"; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi; }
+# until_ok SECONDS COMMAND: wait for the command to succeed
+until_ok() { _t=0; while [ $_t -lt $(($1 * 5)) ]; do eval "$2" && return 0; sleep 0.2; _t=$((_t + 1)); done; return 1; }
+
+# ---- the guest tests (t-guest, t-migrate) ----
+# guest_machine: a machine of two nodes, each with its own libvirtd, on the
+# host's cores 0 and 1, and the test guest "web" (tests/guest: 128 MiB, 32 MiB
+# of it rewritten all the time) made in $d/guest. SKIPs where the host cannot;
+# sets d, run, console and the MINT_* variables; stops the machine at exit.
+guest_machine() {
+	console="${top_builddir:-.}/console/mint-console"
+	[ "$(id -u)" = 0 ] || guest_skip "needs root (mount namespaces, cgroups, libvirtd)"
+	[ -x /usr/sbin/libvirtd ] ||
+		guest_skip "no libvirtd (apt-get install libvirt-daemon libvirt-daemon-driver-qemu)"
+	command -v virsh >/dev/null 2>&1 || guest_skip "no virsh (apt-get install libvirt-clients)"
+	command -v jq >/dev/null 2>&1 || guest_skip "jq not installed (tools/install-deps)"
+	slow_test
+	d=$(mktemp -d)
+	run="$d/run"
+	export MINT_RUN_DIR="$run" MINT_AGENT="${top_builddir:-.}/agent/mint-agent"
+	export MINT_REGION="file:$d/region" MINT_SOCKET="$run/node0.sock"
+	trap '"$console" machine stop "$d/m.conf" >/dev/null 2>&1; [ -n "${MINT_KEEP:-}" ] && echo "# kept $d" || rm -rf "$d"' EXIT
+	sh "${top_srcdir:-.}/tests/guest/mkguest.sh" "$d/guest" web 128 32 >"$d/mkguest.out" 2>&1
+	_rc=$?
+	[ $_rc -eq 77 ] && guest_skip "$(cat "$d/mkguest.out")"
+	if [ $_rc -ne 0 ]; then
+		echo "1..1"
+		echo "not ok 1 - the test guest could not be made: $(cat "$d/mkguest.out")"
+		exit 1
+	fi
+	printf 'region file:%s/region\nlibvirtd\nnode 0 cores=0 memory=2G\nnode 1 cores=1 memory=2G\n' \
+	    "$d" >"$d/m.conf"
+	"$console" machine start "$d/m.conf" >"$d/start.out" 2>&1 ||
+		guest_skip "the machine did not start: $(cat "$d/start.out")"
+}
+guest_skip() { echo "1..0 # SKIP $*"; exit 77; }
+con() { "$console" "$@"; }
+# node N's libvirtd: lv N VERB [ARG]
+lv() { virsh -q -c "qemu+unix:///system?socket=$run/node$1-hv/run/libvirt-sock" "$2" ${3:-} 2>&1; }
+# the guest's serial console on node N: "TICK seconds pass checksum" lines, or CORRUPT
+serial() { cat "$run/node$1-hv/log/web-serial.log" 2>/dev/null; }
+ticks() { serial "$1" | sed -n 's/^TICK \([0-9]*\) .*/\1/p' | tail -n 1; }
+# how many checksums of whole passes node N saw (1 while no page is lost)
+sums() { serial "$1" | sed -n 's/^TICK [0-9]* [0-9]* \([0-9a-f]*\).*/\1/p' | sort -u | grep -v '^0*$' | wc -l; }
+# where web is, as "node:state " pairs
+where() { con guest list --json | jq -r '.[] | select(.name == "web") | "\(.node):\(.state)"' | sort | tr '\n' ' '; }

@@ -8,46 +8,9 @@
 # move (warned about only where QEMU is older than 9.0), cancelling, agents
 # killed mid-migration. Live migration's own tests are in t-migrate.sh.
 set -u
-b=${top_builddir:-.}
-src=${srcdir:-.}
-console="$b/console/mint-console"
-skip() { echo "1..0 # SKIP $*"; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root (mount namespaces, cgroups, libvirtd)"
-[ -x /usr/sbin/libvirtd ] || skip "no libvirtd (apt-get install libvirt-daemon libvirt-daemon-driver-qemu)"
-command -v virsh >/dev/null 2>&1 || skip "no virsh (apt-get install libvirt-clients)"
-command -v jq >/dev/null 2>&1 || skip "jq not installed (tools/install-deps)"
 . "${top_srcdir:-.}/tests/lib.sh"
-slow_test
-d=$(mktemp -d)
-run="$d/run"
-export MINT_RUN_DIR="$run" MINT_AGENT="$b/agent/mint-agent" MINT_REGION="file:$d/region"
-export MINT_SOCKET="$run/node0.sock"
-trap '"$console" machine stop "$d/m.conf" >/dev/null 2>&1; [ -n "${MINT_KEEP:-}" ] && echo "# kept $d" || rm -rf "$d"' EXIT
-sh "$src/tests/guest/mkguest.sh" "$d/guest" web 128 32 >"$d/mkguest.out" 2>&1
-rc=$?
-[ $rc -eq 77 ] && skip "$(cat "$d/mkguest.out")"
-[ $rc -eq 0 ] || { echo "1..1"; echo "not ok 1 - the test guest could not be made: $(cat "$d/mkguest.out")"; exit 1; }
-
-n=0
-fail=0
-ok() { n=$((n + 1)); if eval "$1"; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi; }
-con() { "$console" "$@"; }
-lv() { virsh -q -c "qemu+unix:///system?socket=$run/node$1-hv/run/libvirt-sock" "$2" ${3:-} 2>&1; }
-serial() { cat "$run/node$1-hv/log/web-serial.log" 2>/dev/null; }
-# wait up to $1 seconds for command $2 to succeed
-until_ok() { t=0; while [ $t -lt $(($1 * 5)) ]; do eval "$2" && return 0; sleep 0.2; t=$((t + 1)); done; return 1; }
-where() { con guest list --json | jq -r '.[] | select(.name == "web") | "\(.node):\(.state)"' | sort | tr '\n' ' '; }
-ticks() { serial "$1" | sed -n 's/^TICK \([0-9]*\) .*/\1/p' | tail -n 1; }
-sums() { serial "$1" | sed -n 's/^TICK [0-9]* [0-9]* \([0-9a-f]*\).*/\1/p' | sort -u | grep -v '^0*$' | wc -l; }
+guest_machine
 qemu_cpuset() { p=$(cat "$run/node$1-hv/run/qemu/web.pid" 2>/dev/null); [ -n "$p" ] && sed -n 's/^[0-9]*:cpuset:\(.*\)/\1/p;s/^0::\(.*\)/\1/p' "/proc/$p/cgroup" | head -n 1; }
-
-cat >"$d/m.conf" <<EOF
-region file:$d/region
-libvirtd
-node 0 cores=0 memory=2G
-node 1 cores=1 memory=2G
-EOF
-con machine start "$d/m.conf" >"$d/start.out" 2>&1 || skip "the machine did not start: $(cat "$d/start.out")"
 cpuset=0
 grep -q "cpuset" "$d/start.out" && cpuset=1
 echo "1..38"

@@ -7,51 +7,16 @@
 # the source), completed by --auto-converge, by --postcopy after a delay or
 # on --postcopy-now from another console, and by --timeout-action pause.
 set -u
-b=${top_builddir:-.}
-src=${top_srcdir:-.}
-. "$src/tests/lib.sh"
-console="$b/console/mint-console"
-skip() { echo "1..0 # SKIP $*"; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root (mount namespaces, cgroups, libvirtd)"
-[ -x /usr/sbin/libvirtd ] || skip "no libvirtd (apt-get install libvirt-daemon libvirt-daemon-driver-qemu)"
-command -v virsh >/dev/null 2>&1 || skip "no virsh (apt-get install libvirt-clients)"
-command -v jq >/dev/null 2>&1 || skip "jq not installed (tools/install-deps)"
+. "${top_srcdir:-.}/tests/lib.sh"
 qv=$(qemu-system-x86_64 --version 2>/dev/null | sed -n 's/^QEMU emulator version \([0-9]*\)\..*/\1/p')
-[ -n "$qv" ] || skip "no qemu-system-x86_64 (tools/install-deps)"
-[ "$qv" -ge 9 ] || skip "QEMU $qv: before 9.0 TCG live migration loses pages the guest writes (tools/install-deps installs 10 from bookworm-backports)"
-slow_test
-d=$(mktemp -d)
-run="$d/run"
-export MINT_RUN_DIR="$run" MINT_AGENT="$b/agent/mint-agent" MINT_REGION="file:$d/region"
-export MINT_SOCKET="$run/node0.sock"
-trap '"$console" machine stop "$d/m.conf" >/dev/null 2>&1; [ -n "${MINT_KEEP:-}" ] && echo "# kept $d" || rm -rf "$d"' EXIT
-sh "$src/tests/guest/mkguest.sh" "$d/guest" web 128 32 >"$d/mkguest.out" 2>&1
-rc=$?
-[ $rc -eq 77 ] && skip "$(cat "$d/mkguest.out")"
-[ $rc -eq 0 ] || { echo "1..1"; echo "not ok 1 - the test guest could not be made: $(cat "$d/mkguest.out")"; exit 1; }
-
-n=0
-fail=0
-ok() { n=$((n + 1)); if eval "$1"; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi; }
-con() { "$console" "$@"; }
-serial() { cat "$run/node$1-hv/log/web-serial.log" 2>/dev/null; }
-until_ok() { t=0; while [ $t -lt $(($1 * 5)) ]; do eval "$2" && return 0; sleep 0.2; t=$((t + 1)); done; return 1; }
-where() { con guest list --json | jq -r '.[] | select(.name == "web") | "\(.node):\(.state)"' | sort | tr '\n' ' '; }
+[ -n "$qv" ] || guest_skip "no qemu-system-x86_64 (tools/install-deps)"
+[ "$qv" -ge 9 ] || guest_skip "QEMU $qv: before 9.0 TCG live migration loses pages the guest writes (tools/install-deps installs 10 from bookworm-backports)"
+guest_machine
 node_of() { con guest list --json | jq -r '.[] | select(.name == "web" and .state == "running") | .node'; }
-ticks() { serial "$1" | sed -n 's/^TICK \([0-9]*\) .*/\1/p' | tail -n 1; }
-sums() { serial "$1" | sed -n 's/^TICK [0-9]* [0-9]* \([0-9a-f]*\).*/\1/p' | sort -u | grep -v '^0*$' | wc -l; }
 corrupt() { serial 0 | grep CORRUPT; serial 1 | grep CORRUPT; }
 # the guest ran on at least two more ticks on node $1, after tick $2 there
 runs_on() { until_ok 30 "[ \"\$(ticks $1)\" -ge $(($2 + 2)) ] 2>/dev/null"; }
 last() { grep -v '^web: \(migrating\|post-copy\|preparing\|checking\)' "$1" | tail -n 1 | cut -c1-170; }
-
-cat >"$d/m.conf" <<EOF2
-region file:$d/region
-libvirtd
-node 0 cores=0 memory=2G
-node 1 cores=1 memory=2G
-EOF2
-con machine start "$d/m.conf" >"$d/start.out" 2>&1 || skip "the machine did not start: $(cat "$d/start.out")"
 echo "1..20"
 con guest define --node 0 "$d/guest/web.xml" >/dev/null && con guest start web >/dev/null
 until_ok 60 "[ \"\$(ticks 0)\" -ge 3 ] 2>/dev/null"
