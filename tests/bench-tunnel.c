@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/sock.h"
+
 #define CHUNK		65536			/* bytes per write and per read, both paths */
 #define PATTERN		(4u << 20)		/* pseudo-random bytes the chunks are cut from */
 #define STEP		(8u * 7919u)		/* chunk i starts at i * STEP mod PATTERN */
@@ -103,21 +105,6 @@ pin(const char *arg)
 		fprintf(stderr, "bench-tunnel: cannot pin to CPU %ld: %s\n", cpu, strerror(errno));
 }
 
-static int
-write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w, n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Read to EOF with the checksum, answer with length and checksum; 0 or -1. */
 static int
 sink(int fd)
@@ -139,7 +126,7 @@ sink(int fd)
 	}
 	ans[0] = s.len;
 	ans[1] = sum_end(&s);
-	return write_all(fd, (const uint8_t *)ans, sizeof(ans));
+	return test_write_all(fd, (const uint8_t *)ans, sizeof(ans));
 }
 
 /* Send BYTES of the stream, half close, wait for the answer and judge it. */
@@ -168,7 +155,7 @@ send_stream(int fd, uint64_t bytes)
 	for (uint64_t off = 0, i = 0; off < bytes; off += CHUNK, i++) {
 		size_t n = bytes - off < CHUNK ? (size_t)(bytes - off) : CHUNK;
 
-		if (write_all(fd, pat + (i * STEP) % PATTERN, n) < 0) {
+		if (test_write_all(fd, pat + (i * STEP) % PATTERN, n) < 0) {
 			fprintf(stderr, "bench-tunnel: write after %" PRIu64 " bytes: %s\n", off,
 			    strerror(errno));
 			return -1;
@@ -196,27 +183,6 @@ send_stream(int fd, uint64_t bytes)
 	return 0;
 }
 
-static int
-unix_at(const char *path, int listening)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0), c;
-
-	if (fd < 0 || strlen(path) >= sizeof(sun.sun_path))
-		return -1;
-	strcpy(sun.sun_path, path);
-	if (!listening)
-		return connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 ? fd : -1;
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 1) < 0)
-		return -1;
-	printf("listening\n");
-	fflush(stdout);
-	c = accept(fd, NULL, NULL);
-	close(fd);
-	return c;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -226,7 +192,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (argc >= 3 && strcmp(argv[1], "sink") == 0) {
 		pin(argc > 3 ? argv[3] : NULL);
-		if ((fd = unix_at(argv[2], 1)) < 0) {
+		if ((fd = test_unix_at(argv[2], 1)) < 0) {
 			fprintf(stderr, "bench-tunnel: %s: %s\n", argv[2], strerror(errno));
 			return 1;
 		}
@@ -234,7 +200,7 @@ main(int argc, char **argv)
 	}
 	if (argc >= 4 && strcmp(argv[1], "send") == 0) {
 		pin(argc > 4 ? argv[4] : NULL);
-		if ((fd = unix_at(argv[2], 0)) < 0) {
+		if ((fd = test_unix_at(argv[2], 0)) < 0) {
 			fprintf(stderr, "bench-tunnel: %s: %s\n", argv[2], strerror(errno));
 			return 1;
 		}

@@ -23,44 +23,7 @@
 #include <unistd.h>
 
 #include "shm/crc32c.h"
-
-static int
-sock_at(const char *path, int listening)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0), c;
-
-	if (fd < 0 || strlen(path) >= sizeof(sun.sun_path))
-		return -1;
-	strcpy(sun.sun_path, path);
-	if (!listening)
-		return connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 ? fd : -1;
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 1) < 0)
-		return -1;
-	printf("listening\n");
-	fflush(stdout);
-	c = accept(fd, NULL, NULL);
-	close(fd);
-	return c;
-}
-
-static int
-write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
+#include "tests/sock.h"
 
 static uint64_t
 now_ns(void)
@@ -85,7 +48,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if ((fd = sock_at(argv[2], strcmp(argv[1], "sink") == 0 || strcmp(argv[1], "echo") == 0 ||
+	if ((fd = test_unix_at(argv[2], strcmp(argv[1], "sink") == 0 || strcmp(argv[1], "echo") == 0 ||
 	    strcmp(argv[1], "close") == 0)) < 0) {
 		fprintf(stderr, "streampeer: %s: %s\n", argv[2], strerror(errno));
 		return 1;
@@ -105,7 +68,7 @@ main(int argc, char **argv)
 			}
 			total += (uint64_t)n;
 			crc = crc32c(crc, buf, (size_t)n);
-			if (echo && write_all(fd, buf, (size_t)n) < 0) {
+			if (echo && test_write_all(fd, buf, (size_t)n) < 0) {
 				fprintf(stderr, "streampeer: echo: %s\n", strerror(errno));
 				return 1;
 			}
@@ -115,7 +78,7 @@ main(int argc, char **argv)
 			uint8_t ans[12];
 			memcpy(ans, &crc, 4);
 			memcpy(ans + 4, &total, 8);
-			write_all(fd, ans, sizeof(ans));
+			test_write_all(fd, ans, sizeof(ans));
 		}
 		close(fd);
 		return 0;
