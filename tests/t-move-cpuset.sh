@@ -153,11 +153,17 @@ run_scenario() {
 		sed 's/^/# /' "$d/mk.out"
 		return
 	fi
-	sh "$vm/run-vm.sh" --smp 4 --mem 1G --timeout $vm_timeout "$@" "$d/initrd.gz" >"$d/vm.out" 2>&1 &
-	vpid=$!
-	wait "$vpid"
-	rc=$?
-	vpid=
+	for try in 1 2; do
+		sh "$vm/run-vm.sh" --smp 4 --mem 1G --timeout $vm_timeout "$@" "$d/initrd.gz" \
+		    >"$d/vm.out" 2>&1 &
+		vpid=$!
+		wait "$vpid"
+		rc=$?
+		vpid=
+		# QEMU's own crash is not the scenario's: boot it once more, and say so
+		[ "$rc" = 125 ] && [ $try = 1 ] || break
+		echo "# $what: $(grep -m 1 '^run-vm: QEMU itself failed' "$d/vm.out"); booting the scenario again"
+	done
 	while IFS= read -r line; do
 		case $line in
 		"ok - "*) n=$((n + 1)); echo "ok $n - $what: ${line#ok - }" ;;

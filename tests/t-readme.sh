@@ -37,10 +37,13 @@ for i in $(seq 1 "$runs"); do
 	(cd "$d" && PATH="$b/console:$PATH" sh -e "$d/block.sh") >"$d/out" 2>&1
 	rc=$?
 	t=$(($(now_ms) - t0))
-	if [ $rc -eq 0 ] && grep -q "^1 *web *running" "$d/out" && grep -q "web: migrated from node 0 to node 1" "$d/out"; then
-		echo "ok $((i + 1)) - run $i: the block runs as written, web runs on node 1 after it (${t} ms)"
+	# the block migrates live: the guest's pattern must have arrived whole
+	bad=$(cat /run/mint/node[01]-hv/log/web-serial.log 2>/dev/null | grep -c CORRUPT)
+	if [ $rc -eq 0 ] && grep -q "^1 *web *running" "$d/out" &&
+	    grep -q "web: migrated from node 0 to node 1" "$d/out" && [ "$bad" = 0 ]; then
+		echo "ok $((i + 1)) - run $i: the block runs as written, web runs on node 1 after it, its memory intact (${t} ms)"
 	else
-		echo "not ok $((i + 1)) - run $i (rc $rc, ${t} ms): $(grep -v '^web: migrating' "$d/out" | tail -n 3 | tr '\n' ' ')"
+		echo "not ok $((i + 1)) - run $i (rc $rc, ${t} ms, $bad CORRUPT): $(grep -v '^web: migrating' "$d/out" | tail -n 3 | tr '\n' ' ')"
 		fail=1
 		# what the failed run left: the next one starts as the block expects
 		(cd "$d" && export PATH="$b/console:$PATH" MINT_REGION=file:/dev/shm/mint-guests &&

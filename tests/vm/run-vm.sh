@@ -3,8 +3,8 @@
 #           [--on-timeout CMD] INITRAMFS:
 # boot this host's newest /boot/vmlinuz-* under QEMU TCG with INITRAMFS (made
 # by mkinitramfs.sh), print the guest's serial output as it comes, and exit
-# with the status of its "MINT-VM-RESULT N" line: 124 on timeout, 1 if the
-# guest gave no result, 77 (with a reason) if qemu, a kernel or busybox-static
+# with the status of its "MINT-VM-RESULT N" line: 124 on timeout, 125 if
+# QEMU itself crashed (an assertion, a signal), 1 if the guest gave no result, 77 (with a reason) if qemu, a kernel or busybox-static
 # is missing. QEMU never outlives this script.
 #
 # Every wait is in wall-clock seconds. A guest script marks each step it
@@ -98,6 +98,7 @@ while kill -0 "$qpid" 2>/dev/null; do
 	sleep 0.5
 done
 wait "$qpid" 2>/dev/null
+qrc=$?
 qpid=
 # tail ends by itself once QEMU is gone (it reads the rest first); give it 5 s
 i=0
@@ -113,6 +114,13 @@ if [ "$timed_out" = 1 ]; then
 	exit 124
 fi
 rc=$(tr -d '\r' <"$log" | sed -n 's/.*MINT-VM-RESULT \([0-9][0-9]*\)$/\1/p' | tail -n 1)
+# QEMU itself gave up (TCG has its own races: an assertion seen here under
+# -smp 4): 125, so that the caller may boot the scenario again
+qfail=$(grep -m 1 -E '^qemu-system[^:]*: .*(Assertion|assertion|Aborted)' "$log")
+if [ -z "$rc" ] && { [ -n "$qfail" ] || [ "$qrc" -gt 128 ]; } && [ "$timed_out" = 0 ]; then
+	echo "run-vm: QEMU itself failed (exit status $qrc)${qfail:+: $qfail}"
+	exit 125
+fi
 if [ -z "$rc" ]; then
 	step=$(last_step)
 	echo "run-vm: the guest gave no MINT-VM-RESULT line${step:+ (its last step: $step)}"
