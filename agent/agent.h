@@ -52,6 +52,8 @@ struct agent {
 	struct ring_tx tx[MINT_MAX_NODES];
 	struct ring_rx rx[MINT_MAX_NODES];
 	int rx_broken[MINT_MAX_NODES];	/* damage reported once */
+	uint8_t *rx_copy;		/* a record copied out of the region to be decoded */
+	uint32_t rx_copy_len;		/* the rings' largest record */
 	struct pending *pending;	/* requests forwarded to other nodes */
 	uint64_t next_id;
 	struct chan_stats chan[MINT_MAX_NODES];	/* traffic with each node */
