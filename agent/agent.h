@@ -159,6 +159,9 @@ uint64_t agent_list_now(struct agent *a);
 /* Publish this node's status now (main.c). */
 void agent_publish(struct agent *a);
 
+/* Boot, shutdown, reboot (lifecycle.c): a console that left is answered no more. */
+void lifecycle_forget(struct agent *a, struct client *c);
+
 /* Moves (move.c). */
 int move_init(struct agent *a);
 void move_forget(struct agent *a, struct client *c);

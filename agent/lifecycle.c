@@ -400,6 +400,19 @@ handle_boot(struct agent *a, const struct peer *who, const struct reply_to *rt,
 	return HANDLE_LATER;
 }
 
+/*
+ * A console left: the boot, shutdown or reboot it asked for goes on, and its
+ * answer goes to nobody (the client is freed once this returns).
+ */
+void
+lifecycle_forget(struct agent *a, struct client *c)
+{
+	if (a->booting != NULL && a->booting->rt.client == c)
+		a->booting->rt.client = NULL, a->booting->rt.node = MINT_NO_NODE;
+	if (a->shutdown_rt.client == c)
+		a->shutdown_rt.client = NULL, a->shutdown_rt.node = MINT_NO_NODE;
+}
+
 /* ---- shutdown ---- */
 
 /* Stop every running guest: a clean shutdown, then destroy after a while. */
