@@ -6,7 +6,7 @@
 # kexec with a new epoch and working channels; a killed agent found dead,
 # seen by events, reclaimed only once dead; a console interrupted (Ctrl-C)
 # in each phase of a boot, a reboot and a shutdown: the work goes on, the
-# agent stays up.
+# agent stays up; a boot given more memory blocks than 512 reserves them all.
 set -u
 b=${top_builddir:-.}
 console="$b/console/mint-console"
@@ -214,4 +214,20 @@ ok 'until_state 2 absent 15000' "  the shutdown goes on: node 2 absent, not dead
 ok 'grep -q "node 2 shut down (1 guests stopped)" "$d/run/node2.log" && alive 0' "  it ended as a shutdown does; node 0 unaffected"
 "$console" machine stop "$d/m.conf" >/dev/null 2>&1
 
+# --- a boot of more memory blocks than 512: all reserved, or none ---
+cat >"$d/m2.conf" <<EOF2
+region file:$d/region2
+slots 2
+memory-block 1M
+kexec $d/kexec
+node 0 cores=0 memory=256M
+spare cores=1 memory=600M
+EOF2
+export MINT_REGION="file:$d/region2"
+ok 'con machine start "$d/m2.conf" >/dev/null' "a machine of 1 MiB blocks starts (600 spare)"
+ok 'con node boot 1 --kernel "$d/vmlinuz" --cpus 1 --mem 600M@0x10000000 >"$d/out" 2>&1' \
+    "node boot 1 with 600 blocks of memory"
+ok '! con resources --json | jq -e ".[] | select(.state == \"free\")" >/dev/null' "  none of them is left free for another node"
+ok 'con resources --json | jq -e "[.[] | select(.kind == \"mem\" and .owner == 1)] | length == 600" >/dev/null' \
+    "  all 600 blocks its kernel was given are node 1's"
 echo "1..$n"
