@@ -52,6 +52,8 @@ struct agent {
 	struct ring_tx tx[MINT_MAX_NODES];
 	struct ring_rx rx[MINT_MAX_NODES];
 	int rx_broken[MINT_MAX_NODES];	/* damage reported once */
+	uint8_t *rx_copy;		/* a record copied out of the region to be decoded */
+	uint32_t rx_copy_len;		/* the rings' largest record */
 	struct pending *pending;	/* requests forwarded to other nodes */
 	uint64_t next_id;
 	struct chan_stats chan[MINT_MAX_NODES];	/* traffic with each node */
@@ -156,6 +158,9 @@ void guest_listed(struct agent *a, uint64_t seq, int ok);
 uint64_t agent_list_now(struct agent *a);
 /* Publish this node's status now (main.c). */
 void agent_publish(struct agent *a);
+
+/* Boot, shutdown, reboot (lifecycle.c): a console that left is answered no more. */
+void lifecycle_forget(struct agent *a, struct client *c);
 
 /* Moves (move.c). */
 int move_init(struct agent *a);

@@ -32,6 +32,7 @@ client_close(struct client *c)
 	peers_forget(c->a, c);
 	move_forget(c->a, c);
 	guest_forget(c->a, c);
+	lifecycle_forget(c->a, c);
 	ev_io_stop(c->a->loop, &c->io);
 	close(c->io.fd);
 	free(c);

@@ -24,16 +24,15 @@
 #include "common/log.h"
 #include "shm/node.h"
 
-#define BOOT_MAX_RES	512
-
 struct boot {
 	struct agent *a;
 	struct reply_to rt;
 	unsigned node;
 	uint32_t epoch0;		/* the node's epoch before: it must come back with another */
-	unsigned res[BOOT_MAX_RES];	/* entries reserved (BOOTING for the node) */
-	uint64_t word[BOOT_MAX_RES];
-	int nres;
+	unsigned *res;			/* entries reserved (BOOTING for the node) */
+	uint64_t *word;
+	int nres, cap;			/* cap: the table's entries, each wanted once at most */
+	int full;			/* more were asked for than cap */
 	char kernel[256], initrd[256], cmdline[2048], cpus[256], mem[512], devices[512];
 	ev_child child;
 	ev_timer timer;
@@ -82,6 +81,14 @@ boot_release(struct boot *b)
 }
 
 static void
+boot_free(struct boot *b)
+{
+	free(b->res);
+	free(b->word);
+	free(b);
+}
+
+static void
 boot_end(struct boot *b, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static void
@@ -104,7 +111,7 @@ boot_end(struct boot *b, int rc, const char *fmt, ...)
 	agent_reply(b->a, &b->rt, rc, msg);
 	if (b->a->booting == b)
 		b->a->booting = NULL;
-	free(b);
+	boot_free(b);
 }
 
 static void boot_child_cb(struct ev_loop *loop, ev_child *w, int revents);
@@ -188,6 +195,25 @@ boot_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	ev_timer_start(loop, &b->timer);
 }
 
+/*
+ * Note entry i (its word as read) to reserve once every check passed. All or
+ * nothing: what the kernel is given is reserved, every entry of it.
+ */
+static void
+boot_add(struct boot *b, unsigned i, uint64_t word, char *msg, size_t len, size_t *off)
+{
+	if (b->nres == b->cap) {
+		/* only a request that names an entry twice gets here (a problem noted already) */
+		if (!b->full)
+			problem(msg, len, off, "more than the %d entries of the resource table asked for",
+			    b->cap);
+		b->full = 1;
+		return;
+	}
+	b->res[b->nres] = i;
+	b->word[b->nres++] = word;
+}
+
 /* Check one wanted entry: it exists and is free; reserve it later. */
 static void
 want(struct agent *a, struct boot *b, int i, const char *what, char *msg, size_t len, size_t *off)
@@ -213,10 +239,7 @@ want(struct agent *a, struct boot *b, int i, const char *what, char *msg, size_t
 			problem(msg, len, off, "%s is asked for twice", what);
 			return;
 		}
-	if (b->nres < BOOT_MAX_RES) {
-		b->res[b->nres] = (unsigned)i;
-		b->word[b->nres++] = v.word;
-	}
+	boot_add(b, (unsigned)i, v.word, msg, len, off);
 }
 
 /* The kernel command line a Mint node needs: who it is, its memory, its cores, the region. */
@@ -257,10 +280,15 @@ handle_boot(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		    a->booting->node);
 		return -EBUSY;
 	}
-	if ((b = calloc(1, sizeof(*b))) == NULL) {
+	if ((b = calloc(1, sizeof(*b))) == NULL ||
+	    (b->res = calloc(a->region.layout.res_count + 1u, sizeof(*b->res))) == NULL ||
+	    (b->word = calloc(a->region.layout.res_count + 1u, sizeof(*b->word))) == NULL) {
+		if (b != NULL)
+			boot_free(b);
 		snprintf(msg, len, "out of memory");
 		return -ENOMEM;
 	}
+	b->cap = (int)a->region.layout.res_count;
 	b->a = a;
 	b->rt = *rt;
 	b->node = cmd->to_node;
@@ -326,9 +354,8 @@ handle_boot(struct agent *a, const struct peer *who, const struct reply_to *rt,
 				where(&v, w, sizeof(w));
 				problem(msg, len, &off, "memory 0x%" PRIx64 ": %s is %s (it overlaps node "
 				    "%u's memory)", base, what, w, v.owner);
-			} else if (b->nres < BOOT_MAX_RES) {
-				b->res[b->nres] = e;
-				b->word[b->nres++] = v.word;
+			} else {
+				boot_add(b, e, v.word, msg, len, &off);
 			}
 		}
 		if (covered < size)
@@ -344,8 +371,8 @@ handle_boot(struct agent *a, const struct peer *who, const struct reply_to *rt,
 	if (a->start_hook == NULL && off == 0)
 		problem(msg, len, &off, "node %u has no start hook (mint-agent --start-hook): stock "
 		    "Linux cannot start a kernel on spare cores", a->node);
-	if (off > 0) {
-		free(b);
+	if (off > 0 || b->full) {
+		boot_free(b);
 		log_info("boot refused: %s", msg);
 		return -EINVAL;
 	}
@@ -360,7 +387,7 @@ handle_boot(struct agent *a, const struct peer *who, const struct reply_to *rt,
 			res_describe(&v, what, sizeof(what));
 			b->nres = i;
 			boot_release(b);
-			free(b);
+			boot_free(b);
 			snprintf(msg, len, "%s was taken meanwhile: nothing is reserved", what);
 			return -EAGAIN;
 		}
@@ -398,6 +425,19 @@ handle_boot(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		}
 	}
 	return HANDLE_LATER;
+}
+
+/*
+ * A console left: the boot, shutdown or reboot it asked for goes on, and its
+ * answer goes to nobody (the client is freed once this returns).
+ */
+void
+lifecycle_forget(struct agent *a, struct client *c)
+{
+	if (a->booting != NULL && a->booting->rt.client == c)
+		a->booting->rt.client = NULL, a->booting->rt.node = MINT_NO_NODE;
+	if (a->shutdown_rt.client == c)
+		a->shutdown_rt.client = NULL, a->shutdown_rt.node = MINT_NO_NODE;
 }
 
 /* ---- shutdown ---- */

@@ -128,7 +128,8 @@ peer_drain(struct agent *a, unsigned j)
 			if (rec.type != PEER_REC_ENVELOPE) {
 				a->chan[j].errors++;
 				log_warn("node %u: record of type %u: dropped", j, rec.type);
-			} else if (wire_unpack(rec.data, rec.len, &e, cause, sizeof(cause)) < 0) {
+			} else if (wire_unpack_shared(rec.data, rec.len, a->rx_copy, a->rx_copy_len, &e,
+			    cause, sizeof(cause)) < 0) {
 				a->chan[j].errors++;
 				log_warn("node %u: %s: dropped", j, cause);
 			} else {
@@ -353,6 +354,16 @@ peers_open(struct agent *a)
 			a->rx_broken[j] = 1;
 		}
 	}
+	/* records are decoded from a private copy: the sender can still write the ring */
+	for (unsigned j = 0; j < a->region.layout.nodes; j++)
+		if (j != a->node && !a->rx_broken[j] && a->rx[j].max_len > a->rx_copy_len)
+			a->rx_copy_len = a->rx[j].max_len;
+	if (a->rx_copy_len > WIRE_MAX)
+		a->rx_copy_len = WIRE_MAX;
+	if ((a->rx_copy = malloc(a->rx_copy_len + 1)) == NULL) {
+		doorbell_close(&a->bell);
+		return -ENOMEM;
+	}
 	ev_io_init(&a->bell_io, peers_bell_cb, a->bell.fd, EV_READ);
 	a->bell_io.data = a;
 	if (a->bell.fd >= 0) {
@@ -375,4 +386,7 @@ peers_close(struct agent *a)
 	ev_io_stop(a->loop, &a->bell_io);
 	ev_timer_stop(a->loop, &a->bell_poll);
 	doorbell_close(&a->bell);
+	free(a->rx_copy);
+	a->rx_copy = NULL;
+	a->rx_copy_len = 0;
 }

@@ -121,6 +121,24 @@ wire_unpack(const uint8_t *buf, size_t len, Mint__Envelope **out, char *cause, s
 	return 0;
 }
 
+/*
+ * wire_unpack for bytes in memory another node can write (a ring record):
+ * copied to copy (cap bytes, private) first, and only the copy is read.
+ * protobuf-c reads packed repeated fields twice, counting then storing with
+ * no bound, so bytes rewritten between the passes would overflow its arrays.
+ */
+int
+wire_unpack_shared(const void *shared, size_t len, uint8_t *copy, size_t cap,
+    Mint__Envelope **out, char *cause, size_t clen)
+{
+	*out = NULL;
+	if (len > WIRE_MAX || len > cap)
+		return shm_fail(cause, clen, -EMSGSIZE, "message of %zu bytes, more than %zu",
+		    len, cap < WIRE_MAX ? cap : (size_t)WIRE_MAX);
+	memcpy(copy, shared, len);
+	return wire_unpack(copy, len, out, cause, clen);
+}
+
 void
 wire_free(Mint__Envelope *e)
 {

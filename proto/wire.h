@@ -19,6 +19,8 @@ void wire_init(Mint__Envelope *e, uint32_t src, uint32_t dst, uint64_t request_i
 int wire_pack(const Mint__Envelope *e, uint8_t *buf, size_t cap, size_t *len);
 int wire_unpack(const uint8_t *buf, size_t len, Mint__Envelope **out, char *cause,
 	    size_t causelen);
+int wire_unpack_shared(const void *shared, size_t len, uint8_t *copy, size_t cap,
+	    Mint__Envelope **out, char *cause, size_t causelen);
 void wire_free(Mint__Envelope *e);
 void wire_frame_put(uint8_t hdr[WIRE_FRAME_HDR], uint32_t len);
 int wire_frame_get(const uint8_t *buf, size_t avail, uint32_t *len);

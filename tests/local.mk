@@ -19,6 +19,12 @@ tests_test_wire_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
 tests_test_wire_LDADD = $(PROTO_LIBS)
 TESTS += tests/test-wire
 
+# a peer rewrites a ring record while the agent decodes it
+check_PROGRAMS += tests/test-peers-copy
+tests_test_peers_copy_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_test_peers_copy_LDADD = $(PROTO_LIBS) $(SHM_LIBS) -lpthread
+TESTS += tests/test-peers-copy
+
 check_PROGRAMS += tests/test-ring-procs
 tests_test_ring_procs_LDADD = $(SHM_LIBS)
 TESTS += tests/test-ring-procs

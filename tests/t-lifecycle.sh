@@ -4,7 +4,9 @@
 # stand-in that records its arguments and the machine's start hook; shutdown
 # refused while guests run, forced, resources freed; reboot in place through
 # kexec with a new epoch and working channels; a killed agent found dead,
-# seen by events, reclaimed only once dead.
+# seen by events, reclaimed only once dead; a console interrupted (Ctrl-C)
+# in each phase of a boot, a reboot and a shutdown: the work goes on, the
+# agent stays up; a boot given more memory blocks than 512 reserves them all.
 set -u
 b=${top_builddir:-.}
 console="$b/console/mint-console"
@@ -12,19 +14,33 @@ command -v jq >/dev/null 2>&1 || { echo "1..0 # SKIP jq not installed (tools/ins
 d=$(mktemp -d)
 export MINT_RUN_DIR="$d/run" MINT_AGENT="$b/agent/mint-agent" MINT_REGION="file:$d/region"
 export MINT_SOCKET="$d/run/node0.sock"
-trap '"$console" machine stop "$d/m.conf" >/dev/null 2>&1; rm -rf "$d"' EXIT
+trap 'for m in "$d"/m*.conf; do "$console" machine stop "$m" >/dev/null 2>&1; done; rm -rf "$d"' EXIT
 n=0
 ok() { n=$((n + 1)); if eval "$1"; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
 con() { "$console" "$@"; }
 
-# kexec stand-in: records each call; a kernel named *bad* fails to load
+# kexec stand-in: records each call; a kernel named *bad* fails to load; a
+# --load takes a second while $d/slow-kexec exists
 cat >"$d/kexec" <<EOF2
 #!/bin/sh
 echo "\$*" >>"$d/kexec.log"
 case "\$*" in *bad*) echo "kexec: cannot load" >&2; exit 1 ;; esac
+[ "\$1" = --load ] && [ -e "$d/slow-kexec" ] && sleep 1
 exit 0
 EOF2
 chmod +x "$d/kexec"
+# the machine's own start hook, on demand late by a second (slow) or starting
+# the node a second after it returned (late)
+abs_console=$(cd "$(dirname "$console")" && pwd)/mint-console
+cat >"$d/hook" <<EOF2
+#!/bin/sh
+case "\$(cat "$d/hook-mode" 2>/dev/null)" in
+slow) sleep 1 ;;
+late) (sleep 1; exec "$abs_console" machine hook "$d/m.conf") </dev/null >/dev/null 2>&1 & exit 0 ;;
+esac
+exec "$abs_console" machine hook "$d/m.conf"
+EOF2
+chmod +x "$d/hook"
 : >"$d/vmlinuz"; : >"$d/initrd"; : >"$d/vmlinuz-bad"
 cat >"$d/guests.xml" <<'EOF2'
 <node>
@@ -36,14 +52,27 @@ cat >"$d/guests.xml" <<'EOF2'
   </domain>
 </node>
 EOF2
+# a guest that restarts when shut down: stopping it takes the agent's full 10 s
+cat >"$d/stubborn.xml" <<'EOF2'
+<node>
+  <domain type='test'>
+    <name>held</name>
+    <memory>131072</memory>
+    <vcpu>1</vcpu>
+    <os><type>hvm</type></os>
+    <on_poweroff>restart</on_poweroff>
+  </domain>
+</node>
+EOF2
 cat >"$d/m.conf" <<EOF2
 region file:$d/region
 slots 5
 kexec $d/kexec
+start-hook $d/hook
 boot-timeout 3000
 node 0 cores=0 memory=512M devices=eth0
 node 1 cores=1,2 memory=512M devices=eth1 libvirt=test://$d/guests.xml
-node 2 cores=3 memory=512M
+node 2 cores=3 memory=512M libvirt=test://$d/stubborn.xml
 spare cores=4-6 memory=512M devices=disk3
 EOF2
 
@@ -129,4 +158,76 @@ ok 'jq -e -s "any(.[]; .type == \"node\" and .node == 3 and .event == \"dead\")"
 ok 'con resources --json | jq -e "[.[] | select(.owner == 3)] | all(.state == \"fenced\")" >/dev/null' "  what it had is fenced"
 ok 'con node reclaim 3 >"$d/out" 2>&1 && grep -q "free now" "$d/out" && ! con resources --json | jq -e ".[] | select(.owner == 3)" >/dev/null' \
     "  reclaim, now accepted, frees it"
+
+# --- a console interrupted: what it asked for goes on, answered to nobody ---
+state() { con nodes --json | jq -r ".[] | select(.node == $1) | .state"; }
+epoch() { con nodes --json | jq -r ".[] | select(.node == $1) | .epoch"; }
+within() {	# within MS COMMAND...: until it succeeds, for at most MS
+	ms=$1
+	shift
+	t0=$(date +%s%N)
+	until "$@"; do
+		[ $(( ($(date +%s%N) - t0) / 1000000 )) -lt "$ms" ] || return 1
+		sleep 0.1
+	done
+}
+is_state() { [ "$(state "$1")" = "$2" ]; }
+until_state() { within "$3" is_state "$1" "$2"; }	# until_state NODE STATE MS
+intr() {	# intr SOCKET ARGS...: Ctrl-C to a console 0.4 s after it asked; 0 if it was still waiting
+	sock=$1
+	shift
+	# a background job of a shell without job control ignores SIGINT: undo that
+	MINT_SOCKET="$sock" env --default-signal=INT "$console" "$@" >/dev/null 2>&1 &
+	ipid=$!
+	sleep 0.4
+	kill -INT "$ipid" 2>/dev/null
+	wait "$ipid"
+	[ $? -eq 130 ]
+}
+alive() {	# alive NODE: its agent answers node 0's console, and no node holds it dead
+	con ping "$1" 2>/dev/null | grep -q "node $1 epoch .*: alive" && [ "$(state "$1")" = online ]
+}
+s0="$d/run/node0.sock"
+for phase in kexec hook wait; do
+	rm -f "$d/slow-kexec" "$d/hook-mode"
+	case $phase in
+	kexec) what="kexec --load"; touch "$d/slow-kexec" ;;
+	hook) what="the start hook"; echo slow >"$d/hook-mode" ;;
+	wait) what="the wait for its heartbeat"; echo late >"$d/hook-mode" ;;
+	esac
+	ok 'intr "$s0" node boot 3 --kernel "$d/vmlinuz" --cpus 4' "Ctrl-C to node boot during $what"
+	ok 'until_state 3 online 6000' "  the boot goes on: node 3 online"
+	ok 'alive 0 && alive 2' "  node 0's agent, which booted it, still answers; node 2's too"
+	ok 'con node shutdown 3 >/dev/null 2>&1 && until_state 3 absent 3000' "  node 3 shut down again"
+done
+rm -f "$d/hook-mode"
+touch "$d/slow-kexec"
+e2=$(epoch 2)
+ok 'intr "$d/run/node2.sock" node reboot 2' "Ctrl-C to node reboot during kexec --load"
+rm -f "$d/slow-kexec"
+rebooted() { [ "$(epoch 2)" -gt "$e2" ] && alive 2; }
+ok 'within 6000 rebooted' \
+    "  the reboot goes on: node 2 back with a new epoch, answering"
+ok 'alive 0' "  node 0 unaffected"
+ok 'intr "$d/run/node2.sock" node shutdown 2 --force' "Ctrl-C to node shutdown while its guest stops (10 s)"
+ok 'until_state 2 absent 15000' "  the shutdown goes on: node 2 absent, not dead"
+ok 'grep -q "node 2 shut down (1 guests stopped)" "$d/run/node2.log" && alive 0' "  it ended as a shutdown does; node 0 unaffected"
+"$console" machine stop "$d/m.conf" >/dev/null 2>&1
+
+# --- a boot of more memory blocks than 512: all reserved, or none ---
+cat >"$d/m2.conf" <<EOF2
+region file:$d/region2
+slots 2
+memory-block 1M
+kexec $d/kexec
+node 0 cores=0 memory=256M
+spare cores=1 memory=600M
+EOF2
+export MINT_REGION="file:$d/region2"
+ok 'con machine start "$d/m2.conf" >/dev/null' "a machine of 1 MiB blocks starts (600 spare)"
+ok 'con node boot 1 --kernel "$d/vmlinuz" --cpus 1 --mem 600M@0x10000000 >"$d/out" 2>&1' \
+    "node boot 1 with 600 blocks of memory"
+ok '! con resources --json | jq -e ".[] | select(.state == \"free\")" >/dev/null' "  none of them is left free for another node"
+ok 'con resources --json | jq -e "[.[] | select(.kind == \"mem\" and .owner == 1)] | length == 600" >/dev/null' \
+    "  all 600 blocks its kernel was given are node 1's"
 echo "1..$n"
