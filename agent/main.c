@@ -519,6 +519,17 @@ main(int argc, char **argv)
 		fatalx("node %u: cannot attach: %s", a.node, strerror(-rc));
 	log_info("node %u online, epoch %" PRIu32 ", region generation %" PRIu32, a.node, a.epoch,
 	    a.region.generation);
+	/*
+	 * Beat from now on: taking back what the table gives this node (many
+	 * entries after a large boot) must not get it declared dead. The loop
+	 * silent for 10 dead-after periods (at least 5 s) is wedged: go silent too.
+	 */
+	if ((rc = beat_start(&a.beat, &a.region, a.node, hb_ms, (int64_t)(dead_after * hb_ms * 10 <
+	    5000 ? 5000 : dead_after * hb_ms * 10) * 1000000)) < 0)
+		fatalx("node %u: no heartbeat thread: %s", a.node, strerror(-rc));
+	if (!a.beat.realtime)
+		log_info("heartbeat without a real-time priority (no CAP_SYS_NICE): a starved host may "
+		    "get this node declared dead");
 
 	guests_init(&a.guests, uri);
 	watch_init(&a.watch, a.node, (int64_t)dead_after * hb_ms * 1000000);
@@ -533,13 +544,6 @@ main(int argc, char **argv)
 	move_check_own(&a);
 	tunnel_init(&a);
 	a.started = ev_now(a.loop);
-	/* the loop silent for 10 dead-after periods (at least 5 s) is wedged: go silent too */
-	if ((rc = beat_start(&a.beat, &a.region, a.node, hb_ms, (int64_t)(dead_after * hb_ms * 10 <
-	    5000 ? 5000 : dead_after * hb_ms * 10) * 1000000)) < 0)
-		fatalx("node %u: no heartbeat thread: %s", a.node, strerror(-rc));
-	if (!a.beat.realtime)
-		log_info("heartbeat without a real-time priority (no CAP_SYS_NICE): a starved host may "
-		    "get this node declared dead");
 	ev_timer_init(&a.heartbeat, agent_heartbeat_cb, 0, hb_ms / 1000.0);
 	a.heartbeat.data = &a;
 	ev_timer_start(a.loop, &a.heartbeat);
