@@ -242,21 +242,77 @@ want(struct agent *a, struct boot *b, int i, const char *what, char *msg, size_t
 	boot_add(b, (unsigned)i, v.word, msg, len, off);
 }
 
-/* The kernel command line a Mint node needs: who it is, its memory, its cores, the region. */
-static void
-boot_cmdline(struct agent *a, struct boot *b, const Mint__Boot *req)
+/* Append to buf at *off; -E2BIG, not a string cut in the middle of a token, if it does not fit. */
+static int
+put(char *buf, size_t size, size_t *off, const char *fmt, ...)
 {
-	size_t off = 0, len = sizeof(b->cmdline);
+	va_list ap;
+	int n;
 
-	off += (size_t)snprintf(b->cmdline + off, len - off, "mint.node=%u mint.region=%s mint.cpus=%s",
-	    b->node, a->region_spec, b->cpus);
-	for (size_t i = 0; i < req->n_mem && off < len; i++)
-		off += (size_t)snprintf(b->cmdline + off, len - off, " memmap=%" PRIu64 "M@0x%" PRIx64,
-		    req->mem[i]->bytes >> 20, req->mem[i]->addr);
-	if (req->n_devices > 0 && off < len)
-		off += (size_t)snprintf(b->cmdline + off, len - off, " mint.devices=%s", b->devices);
-	if (req->append != NULL && req->append[0] != '\0' && off < len)
-		snprintf(b->cmdline + off, len - off, " %s", req->append);
+	if (*off >= size)
+		return -E2BIG;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *off, size - *off, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size - *off) {
+		buf[*off] = '\0';
+		return -E2BIG;
+	}
+	*off += (size_t)n;
+	return 0;
+}
+
+/*
+ * What the kernel and the start hook are given: its cores, memory, devices
+ * and the command line a Mint node needs (who it is, its memory, its cores,
+ * the region). Whole, or the boot is refused: a list cut short would name a
+ * core or a block that was never reserved.
+ */
+static int
+boot_strings(struct agent *a, struct boot *b, const Mint__Boot *req, const uint64_t *bits,
+    char *msg, size_t len)
+{
+	size_t o = 0;
+
+	if (cpulist_format(bits, b->cpus, sizeof(b->cpus)) < 0)
+		return snprintf(msg, len, "the core list does not fit in %zu bytes: boot ranges of "
+		    "cores", sizeof(b->cpus)), -E2BIG;
+	for (size_t i = 0; i < req->n_mem; i++)
+		if (put(b->mem, sizeof(b->mem), &o, "%s%" PRIu64 "M@0x%" PRIx64, i ? "," : "",
+		    req->mem[i]->bytes >> 20, req->mem[i]->addr) < 0)
+			return snprintf(msg, len, "the memory list does not fit in %zu bytes: give "
+			    "fewer, larger ranges", sizeof(b->mem)), -E2BIG;
+	o = 0;
+	for (size_t i = 0; i < req->n_devices; i++)
+		if (put(b->devices, sizeof(b->devices), &o, "%s%s", i ? "," : "", req->devices[i]) < 0)
+			return snprintf(msg, len, "the device list does not fit in %zu bytes",
+			    sizeof(b->devices)), -E2BIG;
+	o = 0;
+	if (put(b->kernel, sizeof(b->kernel), &o, "%s", req->kernel) < 0)
+		return snprintf(msg, len, "the kernel's path is longer than %zu bytes",
+		    sizeof(b->kernel) - 1), -E2BIG;
+	o = 0;
+	if (put(b->initrd, sizeof(b->initrd), &o, "%s", req->initrd ? req->initrd : "") < 0)
+		return snprintf(msg, len, "the initrd's path is longer than %zu bytes",
+		    sizeof(b->initrd) - 1), -E2BIG;
+	o = 0;
+	if (put(b->cmdline, sizeof(b->cmdline), &o, "mint.node=%u mint.region=%s mint.cpus=%s",
+	    b->node, a->region_spec, b->cpus) < 0)
+		goto long_cmdline;
+	for (size_t i = 0; i < req->n_mem; i++)
+		if (put(b->cmdline, sizeof(b->cmdline), &o, " memmap=%" PRIu64 "M@0x%" PRIx64,
+		    req->mem[i]->bytes >> 20, req->mem[i]->addr) < 0)
+			goto long_cmdline;
+	if (req->n_devices > 0 &&
+	    put(b->cmdline, sizeof(b->cmdline), &o, " mint.devices=%s", b->devices) < 0)
+		goto long_cmdline;
+	if (req->append != NULL && req->append[0] != '\0' &&
+	    put(b->cmdline, sizeof(b->cmdline), &o, " %s", req->append) < 0)
+		goto long_cmdline;
+	return 0;
+long_cmdline:
+	return snprintf(msg, len, "the kernel command line does not fit in %zu bytes: a shorter "
+	    "--append, or fewer memory ranges", sizeof(b->cmdline) - 1), -E2BIG;
 }
 
 int
@@ -376,6 +432,11 @@ handle_boot(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		log_info("boot refused: %s", msg);
 		return -EINVAL;
 	}
+	if ((rc = boot_strings(a, b, req, bits, msg, len)) < 0) {
+		boot_free(b);
+		log_info("boot refused: %s", msg);
+		return rc;
+	}
 	/* reserve: every entry BOOTING for the node, or none */
 	for (int i = 0; i < b->nres; i++)
 		if (res_move(&a->region, b->res[i], &b->word[i], MINT_RS_BOOTING, b->node, MINT_NO_NODE,
@@ -391,16 +452,6 @@ handle_boot(struct agent *a, const struct peer *who, const struct reply_to *rt,
 			snprintf(msg, len, "%s was taken meanwhile: nothing is reserved", what);
 			return -EAGAIN;
 		}
-	cpulist_format(bits, b->cpus, sizeof(b->cpus));
-	for (size_t i = 0, o = 0; i < req->n_mem && o < sizeof(b->mem); i++)
-		o += (size_t)snprintf(b->mem + o, sizeof(b->mem) - o, "%s%" PRIu64 "M@0x%" PRIx64,
-		    i ? "," : "", req->mem[i]->bytes >> 20, req->mem[i]->addr);
-	for (size_t i = 0, o = 0; i < req->n_devices && o < sizeof(b->devices); i++)
-		o += (size_t)snprintf(b->devices + o, sizeof(b->devices) - o, "%s%s", i ? "," : "",
-		    req->devices[i]);
-	snprintf(b->kernel, sizeof(b->kernel), "%s", req->kernel);
-	snprintf(b->initrd, sizeof(b->initrd), "%s", req->initrd ? req->initrd : "");
-	boot_cmdline(a, b, req);
 	b->started = ev_now(a->loop);
 	a->booting = b;
 	log_info("booting node %u (asked by uid %d): %d entries reserved; %s --load %s: %s",

@@ -107,6 +107,9 @@ refused "3 --kernel $d/vmlinuz --cpus 4 --devices nosuch" "device nosuch is not 
 refused "3 --kernel $d/missing --cpus 4" "kernel $d/missing: No such file" "a missing kernel file"
 refused "3 --kernel $d/vmlinuz --cpus 4 --mem 64M@0x60000000" "whole blocks only" "memory that cuts a block"
 refused "2 --kernel $d/vmlinuz --cpus 4" "node 2 is online" "a node that runs"
+long=$(head -c 2100 /dev/zero | tr '\0' x)
+refused "3 --kernel $d/vmlinuz --cpus 4 --append $long" "command line does not fit in 2047 bytes" \
+    "a command line the kernel would get cut"
 ok '! con node boot 3 --kernel $d/missing --cpus 1 --devices nosuch 2>"$d/err" && grep -q "No such file.*cpu 1 is owned.*nosuch is not" "$d/err"' \
     "  every problem of a request named at once"
 ok '! con node boot 3 --kernel $d/vmlinuz-bad --cpus 4 2>"$d/err" && grep -q "kexec --load failed" "$d/err" && [ "$(table)" = "$before" ]' \
