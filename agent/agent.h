@@ -38,7 +38,8 @@ struct agent {
 	struct status_src status;
 	struct watch watch;
 	uint32_t heartbeat_ms;
-	struct guests guests;
+	struct guests guests;		/* uri NULL: no hypervisor on this node (--connect none) */
+	int libvirt_ms;			/* a libvirt call that takes longer fails its request */
 	int guests_failing;	/* the last listing failed (warned once) */
 	struct guest_info guest_list[GUESTS_MAX];
 	ev_tstamp started;

@@ -4,9 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
 
 #include "agent/guests.h"
 #include "proto/mint.pb-c.h"
@@ -24,6 +27,7 @@ guests_init(struct guests *g, const char *uri)
 	memset(g, 0, sizeof(*g));
 	g->uri = uri;
 	virSetErrorFunc(NULL, guests_quiet);
+	xmlInitParser();	/* once, before worker threads parse */
 }
 
 static const char *
@@ -66,6 +70,8 @@ guests_list(struct guests *g, struct guest_info *out, int max, int *n, uint64_t 
 	int count;
 
 	*n = 0;
+	if (g->uri == NULL)
+		return 0;	/* no hypervisor: no guests */
 	if (g->conn == NULL) {
 		/* an absent daemon is not asked every sample: each try costs an idle node CPU */
 		if (now_ns < g->retry_ns)
@@ -114,48 +120,147 @@ guests_list(struct guests *g, struct guest_info *out, int max, int *n, uint64_t 
 	return 0;
 }
 
-/* Does the XML of a domain name dev as the value of some attribute of its devices? */
+/* A source path or name is dev: the same, or /dev/dev (a disk given by its node). */
 static int
-xml_names(const char *xml, const char *dev)
+same_dev(const char *v, const char *dev)
 {
-	const char *p = strstr(xml, "<devices>");
-	size_t n = strlen(dev);
+	const char *base;
 
-	for (; p != NULL && (p = strchr(p, '=')) != NULL; p++)
-		if ((p[1] == '\'' || p[1] == '"') && strncmp(p + 2, dev, n) == 0 && p[2 + n] == p[1])
-			return 1;
-	return 0;
+	if (strcmp(v, dev) == 0)
+		return 1;
+	if (strncmp(v, "/dev/", 5) != 0)
+		return 0;
+	base = strrchr(v, '/') + 1;
+	return strcmp(v + 5, dev) == 0 || strcmp(base, dev) == 0 ||
+	    (strncmp(dev, "/dev/", 5) == 0 && strcmp(base, strrchr(dev, '/') + 1) == 0);
 }
 
-/*
- * 1 and the guest's name if a running guest uses device dev (its definition
- * names it: a host device, a disk or network source), 0 if none does, or none
- * can be asked (no hypervisor on this node: nothing runs).
- */
+/* <address type='pci' domain= bus= slot= function=/> as the kernel names it: 0000:03:00.0. */
+static int
+pci_name(xmlNode *addr, char *out, size_t len)
+{
+	static const char *const part[] = { "domain", "bus", "slot", "function" };
+	unsigned long v[4];
+	xmlChar *t = xmlGetProp(addr, (const xmlChar *)"type");
+	int ok = t == NULL || xmlStrcmp(t, (const xmlChar *)"pci") == 0;
+
+	xmlFree(t);
+	for (int i = 0; ok && i < 4; i++) {
+		xmlChar *a = xmlGetProp(addr, (const xmlChar *)part[i]);
+		char *end;
+
+		v[i] = 0;
+		if (a != NULL) {
+			v[i] = strtoul((const char *)a, &end, 0);
+			ok = end != (char *)a && *end == '\0';
+		} else {
+			ok = i == 0;	/* libvirt's default domain is 0 */
+		}
+		xmlFree(a);
+	}
+	if (!ok || v[0] > 0xffff || v[1] > 0xff || v[2] > 0x1f || v[3] > 7)
+		return 0;
+	snprintf(out, len, "%04lx:%02lx:%02lx.%lx", v[0], v[1], v[2], v[3]);
+	return 1;
+}
+
+/* dev names a PCI function, with or without its domain (0000:03:00.0, 03:00.0). */
+static int
+same_pci(const char *pci, const char *dev)
+{
+	return strcasecmp(pci, dev) == 0 || (strncmp(pci, "0000:", 5) == 0 &&
+	    strcasecmp(pci + 5, dev) == 0);
+}
+
 int
-guests_device_user(struct guests *g, const char *dev, char *guest, size_t len)
+guests_xml_uses(const char *xml, const char *dev, char *what, size_t len)
+{
+	xmlDoc *doc;
+	xmlNode *root, *devs = NULL;
+	int found = 0;
+
+	if ((doc = xmlReadMemory(xml, (int)strnlen(xml, 1 << 24), "domain.xml", NULL,
+	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)) == NULL)
+		return -EINVAL;
+	root = xmlDocGetRootElement(doc);
+	if (root == NULL || xmlStrcmp(root->name, (const xmlChar *)"domain") != 0) {
+		xmlFreeDoc(doc);
+		return -EINVAL;
+	}
+	for (xmlNode *n = root->children; n != NULL; n = n->next)
+		if (n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, (const xmlChar *)"devices") == 0)
+			devs = n;
+	/* only a device's <source> says what of the host it uses; <target> and <address> are the guest's */
+	for (xmlNode *d = devs ? devs->children : NULL; d != NULL && !found; d = d->next) {
+		if (d->type != XML_ELEMENT_NODE)
+			continue;
+		for (xmlNode *src = d->children; src != NULL && !found; src = src->next) {
+			static const char *const attrs[] = { "dev", "path" };
+
+			if (src->type != XML_ELEMENT_NODE ||
+			    xmlStrcmp(src->name, (const xmlChar *)"source") != 0)
+				continue;
+			for (size_t i = 0; i < 2 && !found; i++) {
+				xmlChar *v = xmlGetProp(src, (const xmlChar *)attrs[i]);
+
+				if (v != NULL && same_dev((const char *)v, dev)) {
+					snprintf(what, len, "%s %s", (const char *)d->name, (const char *)v);
+					found = 1;
+				}
+				xmlFree(v);
+			}
+			for (xmlNode *ad = src->children; ad != NULL && !found; ad = ad->next) {
+				char pci[16];
+
+				if (ad->type == XML_ELEMENT_NODE &&
+				    xmlStrcmp(ad->name, (const xmlChar *)"address") == 0 &&
+				    pci_name(ad, pci, sizeof(pci)) && same_pci(pci, dev)) {
+					snprintf(what, len, "%s %s", (const char *)d->name, pci);
+					found = 1;
+				}
+			}
+		}
+	}
+	xmlFreeDoc(doc);
+	return found;
+}
+
+int
+guests_device_user(const char *uri, const char *dev, char *guest, size_t len, char *cause,
+    size_t clen)
 {
 	virDomainPtr *doms = NULL;
 	virConnectPtr c;
-	int count, found = 0;
+	int count, rc = 0;
 
-	/* a connection of its own: the listing worker may be using g->conn */
-	if ((c = virConnectOpenReadOnly(g->uri)) == NULL)
-		return 0;
-	count = virConnectListAllDomains(c, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+	if (uri == NULL)
+		return 0;	/* no hypervisor on this node: nothing runs */
+	/* a connection of its own: the listing worker may be using the shared one */
+	if ((c = virConnectOpenReadOnly(uri)) == NULL)
+		return shm_fail(cause, clen, -ECONNREFUSED, "libvirt %s could not be asked (%s)", uri,
+		    last_error());
+	if ((count = virConnectListAllDomains(c, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE)) < 0)
+		rc = shm_fail(cause, clen, -EIO, "libvirt %s could not list its guests (%s)", uri,
+		    last_error());
 	for (int i = 0; i < count; i++) {
-		char *xml = found ? NULL : virDomainGetXMLDesc(doms[i], 0);
+		char *xml = rc != 0 ? NULL : virDomainGetXMLDesc(doms[i], 0);
+		char what[160];
+		int r;
 
-		if (xml != NULL && xml_names(xml, dev)) {
+		if (rc == 0 && xml == NULL && virDomainIsActive(doms[i]) == 1) {
+			rc = shm_fail(cause, clen, -EIO, "libvirt %s could not give the definition of "
+			    "guest %s (%s)", uri, virDomainGetName(doms[i]), last_error());
+		} else if (xml != NULL && (r = guests_xml_uses(xml, dev, what, sizeof(what))) != 0) {
 			snprintf(guest, len, "%s", virDomainGetName(doms[i]));
-			found = 1;
+			rc = r > 0 ? 1 : shm_fail(cause, clen, r, "the definition of running guest %s "
+			    "could not be read", guest);
 		}
 		free(xml);
 		virDomainFree(doms[i]);
 	}
 	free(doms);
 	virConnectClose(c);
-	return found;
+	return rc;
 }
 
 void

@@ -33,7 +33,21 @@ struct guests {
 void guests_init(struct guests *g, const char *uri);
 int guests_list(struct guests *g, struct guest_info *out, int max, int *n, uint64_t now_ns,
 	    char *cause, size_t causelen);
-int guests_device_user(struct guests *g, const char *dev, char *guest, size_t len);
+/*
+ * Does a running guest of the hypervisor at uri use device dev? 1 and its
+ * name in guest, 0 if none does (or uri is NULL: no hypervisor), or -errno and
+ * the reason in cause when libvirt cannot be asked or a definition read: a
+ * device move must then be refused, not allowed.
+ */
+int guests_device_user(const char *uri, const char *dev, char *guest, size_t len, char *cause,
+	    size_t clen);
+/*
+ * Does this domain XML use device dev: a host PCI function by its address
+ * (0000:03:00.0, or 03:00.0), a disk or other source by its /dev path or name
+ * (/dev/sdb for sdb), an interface by its host device? 1 and what in what, 0,
+ * or -EINVAL for XML that is not a domain.
+ */
+int guests_xml_uses(const char *xml, const char *dev, char *what, size_t len);
 void guests_close(struct guests *g);
 
 #endif

@@ -252,6 +252,13 @@ gjob_done(struct job *j)
 	struct gjob *g = j->arg;
 	struct agent *a = g->a;
 
+	if (j->late) {
+		/* answered at the deadline already */
+		log_info("guest %s: libvirt answered after the deadline: %s", g->name, j->msg);
+		free(g->xml);
+		free(g);
+		return;
+	}
 	if (g->kind == MINT__COMMAND_KIND__CMD_GUEST_PREPARE) {
 		prepare_done(g);
 		gjob_free(a, g);
@@ -266,11 +273,53 @@ gjob_done(struct job *j)
 		gjob_listed(a, g);
 }
 
+/* libvirt did not answer in time, or no worker was free: say so now. */
+static void
+gjob_expired(struct job *j, int ran)
+{
+	struct gjob *g = j->arg;
+	struct agent *a = g->a;
+	unsigned running, waiting;
+	double s = a->libvirt_ms / 1000.0;
+
+	worker_load(WORKER_LIBVIRT, &running, &waiting);
+	if (ran)
+		j->rc = -ETIMEDOUT, snprintf(j->msg, sizeof(j->msg), "node %u: libvirt %s did not "
+		    "answer within %.1f s (is libvirtd hung?); what was asked may still happen when it "
+		    "does", a->node, a->guests.uri, s);
+	else
+		j->rc = -EBUSY, snprintf(j->msg, sizeof(j->msg), "node %u is busy: no libvirt worker "
+		    "free within %.1f s (%u calls under way, %u waiting); nothing was done", a->node, s,
+		    running, waiting);
+	log_warn("guest %s: %s", g->name, j->msg);
+	/* out of a->gjobs now; a call still running keeps g until it returns */
+	for (struct gjob **pp = &a->gjobs; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == g) {
+			*pp = g->next;
+			break;
+		}
+	if (g->kind == MINT__COMMAND_KIND__CMD_GUEST_PREPARE) {
+		prepare_done(g);
+	} else {
+		Mint__Reply r;
+
+		mint__reply__init(&r);
+		r.has_error = 1, r.error = j->rc;
+		r.message = j->msg;
+		reply_to(a, &g->rt, &r);
+	}
+	if (!ran) {
+		free(g->xml);
+		free(g);
+	}
+}
+
 static int
 gjob_start(struct agent *a, const struct reply_to *rt, const Mint__Command *cmd, const char *name,
     struct gjob **out, char *msg, size_t len)
 {
 	struct gjob *g = calloc(1, sizeof(*g));
+	int rc;
 
 	if (g == NULL)
 		return -ENOMEM;
@@ -288,9 +337,16 @@ gjob_start(struct agent *a, const struct reply_to *rt, const Mint__Command *cmd,
 		free(g);
 		return -ENOMEM;
 	}
-	if (worker_run(&g->j) < 0) {
+	g->j.lane = WORKER_LIBVIRT;
+	if ((rc = worker_run_until(&g->j, a->libvirt_ms / 1000.0, gjob_expired)) < 0) {
+		unsigned running, waiting;
+
 		free(g->xml);
 		free(g);
+		worker_load(WORKER_LIBVIRT, &running, &waiting);
+		if (rc == -EBUSY)
+			return snprintf(msg, len, "node %u is busy: %u libvirt calls under way and %u "
+			    "waiting; try again later", a->node, running, waiting), -EBUSY;
 		return snprintf(msg, len, "node %u: no worker thread", a->node), -EAGAIN;
 	}
 	/* listed, so that a console that leaves is forgotten */
@@ -553,6 +609,7 @@ mig_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	m->steer_j.fn = steer_run;
 	m->steer_j.done = steer_done;
 	m->steer_j.arg = m;
+	m->steer_j.lane = WORKER_LIBVIRT;
 	if (worker_run(&m->steer_j) == 0)
 		m->steering = 1;
 	(void)loop, (void)revents;
@@ -720,6 +777,7 @@ mig_prepared(struct agent *a, void *arg, const Mint__Reply *r)
 	m->j.fn = mig_run;
 	m->j.done = mig_done;
 	m->j.arg = m;
+	m->j.lane = WORKER_LIBVIRT;
 	log_info("%s: migrating to node %u (%s%s%s, data %s)", m->name, m->to,
 	    m->opt.live ? "live" : "paused", m->opt.auto_converge ? ", auto-converge" : "",
 	    m->opt.postcopy ? ", post-copy allowed" : "", m->miguri);
@@ -885,6 +943,7 @@ handle_migrate(struct agent *a, const struct reply_to *rt, const Mint__Command *
 	m->j.fn = mig_inspect;
 	m->j.done = mig_inspected;
 	m->j.arg = m;
+	m->j.lane = WORKER_LIBVIRT;
 	if (worker_run(&m->j) < 0) {
 		free(m);
 		return snprintf(msg, len, "node %u: no worker thread", a->node), -EAGAIN;
@@ -902,6 +961,10 @@ handle_guest(struct agent *a, const struct peer *who, const struct reply_to *rt,
 	struct gjob *g;
 	int rc;
 
+	if (a->guests.uri == NULL && cmd->kind != MINT__COMMAND_KIND__CMD_GUEST_REFRESH &&
+	    cmd->kind != MINT__COMMAND_KIND__CMD_GUEST_JOB)
+		return snprintf(msg, len, "node %u runs no hypervisor (mint-agent --connect none)",
+		    a->node), -EOPNOTSUPP;
 	if (cmd->kind == MINT__COMMAND_KIND__CMD_GUEST_DEFINE) {
 		if (!cmd->has_data || cmd->data.len == 0 || cmd->data.len > (1u << 20) ||
 		    memchr(cmd->data.data, '\0', cmd->data.len) != NULL)

@@ -574,62 +574,174 @@ shutdown_release(struct job *j)
 	free(j);
 }
 
+/*
+ * What a shutdown asks libvirt, in workers with the libvirt timeout: a hung
+ * libvirtd must not stall the loop (and get the node declared dead). The job
+ * comes first: shutdown_release frees it as a struct job.
+ */
+struct shut {
+	struct job j;
+	struct agent *a;
+	int force;
+	int n;
+	char cause[256];
+	struct guest_info g[GUESTS_MAX];
+};
+
+static void shutdown_stop_expired(struct job *j, int ran);
+static void shutdown_stop_done(struct job *j);
+
+static void
+shutdown_refuse(struct agent *a, int rc, const char *msg)
+{
+	log_info("shutdown refused: %s", msg);
+	a->stopping = 0;
+	agent_reply(a, &a->shutdown_rt, rc, msg);
+	a->shutdown_rt.client = NULL, a->shutdown_rt.node = MINT_NO_NODE;
+}
+
+static int
+shutdown_list_run(struct job *j)
+{
+	struct shut *s = (struct shut *)j;
+	struct guests now;
+	int rc;
+
+	/* asked now, not the last sample; on a connection of its own (the sampler has one) */
+	memset(&now, 0, sizeof(now));	/* not guests_init: that sets libvirt's globals */
+	now.uri = s->a->guests.uri;
+	rc = guests_list(&now, s->g, GUESTS_MAX, &s->n, 0, s->cause, sizeof(s->cause));
+	guests_close(&now);
+	return rc;
+}
+
+static void
+shutdown_listed(struct job *j)
+{
+	struct shut *s = (struct shut *)j;
+	struct agent *a = s->a;
+	char msg[1024];
+	size_t off;
+	int running = 0;
+
+	if (j->late) {
+		free(s);	/* refused at the deadline already */
+		return;
+	}
+	if (a->moves != NULL || a->booting != NULL) {
+		shutdown_refuse(a, -EBUSY, a->moves ? "node busy moving resources: try again when it is "
+		    "done" : "node busy booting a node: try again when it is done");
+		free(s);
+		return;
+	}
+	/* a hypervisor that is not there runs no guests */
+	off = (size_t)snprintf(msg, sizeof(msg), "node %u runs guests:", a->node);
+	for (int i = 0; j->rc == 0 && i < s->n; i++)
+		if (s->g[i].state == MINT__GUEST_STATE__GUEST_RUNNING ||
+		    s->g[i].state == MINT__GUEST_STATE__GUEST_PAUSED) {
+			running++;
+			if (off < sizeof(msg))
+				off += (size_t)snprintf(msg + off, sizeof(msg) - off, " %s", s->g[i].name);
+		}
+	if (running > 0 && !s->force) {
+		if (off < sizeof(msg))
+			snprintf(msg + off, sizeof(msg) - off, ": stop them first, or --force to stop them");
+		shutdown_refuse(a, -EBUSY, msg);
+		free(s);
+		return;
+	}
+	log_info("shutting down%s", running ? ", stopping its guests first" : "");
+	memset(&s->j, 0, sizeof(s->j));
+	s->j.arg = a;
+	if (running == 0) {
+		snprintf(s->j.msg, sizeof(s->j.msg), "no guests");
+		shutdown_release(&s->j);
+		return;
+	}
+	s->j.fn = guests_stop_all;
+	s->j.done = shutdown_stop_done;
+	s->j.lane = WORKER_LIBVIRT;
+	/* guests_stop_all gives them 10 s to shut down */
+	if (worker_run_until(&s->j, a->libvirt_ms / 1000.0 + 10, shutdown_stop_expired) < 0) {
+		shutdown_refuse(a, -EBUSY, "node busy: no libvirt worker free to stop its guests; "
+		    "nothing was stopped");
+		free(s);
+	}
+}
+
+static void
+shutdown_stop_done(struct job *j)
+{
+	if (j->late) {
+		log_info("shutdown: libvirt answered after the deadline (%s); the node stays up", j->msg);
+		free(j);
+		return;
+	}
+	shutdown_release(j);
+}
+
+static void
+shutdown_stop_expired(struct job *j, int ran)
+{
+	struct agent *a = j->arg;
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), "node %u not shut down: libvirt %s did not answer within %.1f s "
+	    "while its guests were stopped; it stays up with everything it owns (some guests may "
+	    "have stopped)", a->node, a->guests.uri, a->libvirt_ms / 1000.0 + 10);
+	shutdown_refuse(a, -ETIMEDOUT, msg);
+	if (!ran)
+		free(j);
+}
+
+static void
+shutdown_list_expired(struct job *j, int ran)
+{
+	struct shut *s = (struct shut *)j;
+	struct agent *a = s->a;
+	char msg[512];
+
+	if (ran)
+		snprintf(msg, sizeof(msg), "node %u not shut down: libvirt %s did not answer within "
+		    "%.1f s, so whether guests run is unknown (is libvirtd hung?); nothing was stopped",
+		    a->node, a->guests.uri, a->libvirt_ms / 1000.0);
+	else
+		snprintf(msg, sizeof(msg), "node %u not shut down: no libvirt worker free within %.1f "
+		    "s; nothing was stopped", a->node, a->libvirt_ms / 1000.0);
+	shutdown_refuse(a, ran ? -ETIMEDOUT : -EBUSY, msg);
+	if (!ran)
+		free(s);
+}
+
 int
 handle_shutdown(struct agent *a, const struct peer *who, const struct reply_to *rt,
     const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t len)
 {
-	int force = cmd->has_force && cmd->force, running = 0, n = 0;
-	static struct guest_info g[GUESTS_MAX];
-	struct guests now;
-	char cause[256];
-	size_t off;
-	struct job *j;
+	struct shut *s;
 
 	if (a->stopping || a->moves != NULL || a->booting != NULL) {
 		snprintf(msg, len, "node %u is busy (%s): try again when it is done", a->node,
 		    a->stopping ? "stopping" : a->moves ? "moving resources" : "booting a node");
 		return -EBUSY;
 	}
-	off = (size_t)snprintf(msg, len, "node %u runs guests:", a->node);
-	/* asked now, not the last sample; on a connection of its own (the sampler has one) */
-	guests_init(&now, a->guests.uri);
-	if (guests_list(&now, g, GUESTS_MAX, &n, (uint64_t)(ev_time() * 1e9), cause,
-	    sizeof(cause)) < 0)
-		n = 0;
-	guests_close(&now);
-	if (n > 0)
-		for (int i = 0; i < n; i++)
-			if (g[i].state == MINT__GUEST_STATE__GUEST_RUNNING ||
-			    g[i].state == MINT__GUEST_STATE__GUEST_PAUSED) {
-				running++;
-				if (off < len)
-					off += (size_t)snprintf(msg + off, len - off, " %s", g[i].name);
-			}
-	if (running > 0 && !force) {
-		if (off < len)
-			snprintf(msg + off, len - off, ": stop them first, or --force to stop them");
-		return -EBUSY;
-	}
-	if ((j = calloc(1, sizeof(*j))) == NULL) {
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		snprintf(msg, len, "out of memory");
 		return -ENOMEM;
 	}
-	log_info("shutting down (asked by uid %d)%s", (int)who->uid,
-	    running ? ", stopping its guests first" : "");
+	s->a = a;
+	s->force = cmd->has_force && cmd->force;
+	s->j.fn = shutdown_list_run;
+	s->j.done = shutdown_listed;
+	s->j.lane = WORKER_LIBVIRT;
+	log_info("shutdown asked by uid %d%s", (int)who->uid, s->force ? " (--force)" : "");
+	if (worker_run_until(&s->j, a->libvirt_ms / 1000.0, shutdown_list_expired) < 0) {
+		free(s);
+		snprintf(msg, len, "node %u is busy: no libvirt worker free; try again", a->node);
+		return -EBUSY;
+	}
+	/* busy meanwhile: no second shutdown or reboot */
 	a->shutdown_rt = *rt;
 	a->stopping = 1;
-	j->arg = a;
-	j->done = shutdown_release;
-	if (running == 0) {
-		snprintf(j->msg, sizeof(j->msg), "no guests");
-		shutdown_release(j);
-		return HANDLE_LATER;
-	}
-	j->fn = guests_stop_all;
-	if (worker_run(j) < 0) {
-		j->rc = guests_stop_all(j);
-		shutdown_release(j);
-	}
 	return HANDLE_LATER;
 }
 

@@ -4,7 +4,7 @@ agent_libmintagent_a_SOURCES = agent/guests.c agent/guests.h agent/sample.c agen
 	agent/status.c agent/status.h agent/watch.c agent/watch.h agent/backend.h \
 	agent/backend-sim.c agent/backend-sysfs.c agent/worker.c agent/worker.h \
 	agent/guest-ops.c agent/guest-ops.h agent/coremap.c agent/coremap.h agent/beat.c agent/beat.h
-agent_libmintagent_a_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) $(LIBVIRT_CFLAGS)
+agent_libmintagent_a_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) $(LIBVIRT_CFLAGS) $(LIBXML_CFLAGS)
 
 bin_PROGRAMS += agent/mint-agent
 agent_mint_agent_SOURCES = agent/main.c agent/agent.h agent/ctl.c agent/peers.c \
@@ -12,7 +12,7 @@ agent_mint_agent_SOURCES = agent/main.c agent/agent.h agent/ctl.c agent/peers.c 
 	agent/move.c agent/lifecycle.c agent/tunnel.c agent/tunnel.h agent/handle-guest.c
 agent_mint_agent_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
 agent_mint_agent_LDADD = agent/libmintagent.a common/libmintcommon.a $(PROTO_LIBS) $(SHM_LIBS) \
-	$(LIBVIRT_LIBS) $(EV_LIBS) -lpthread
+	$(LIBVIRT_LIBS) $(LIBXML_LIBS) $(EV_LIBS) -lpthread
 
 dist_man8_MANS = doc/mint-agent.8 doc/mint-console.8
 systemdunitdir = $(prefix)/lib/systemd/system

@@ -33,7 +33,8 @@ usage(FILE *f)
 	    "  -H, --heartbeat MS     heartbeat period in milliseconds (100)\n"
 	    "  -s, --sample MS        status sampling period in milliseconds (1000)\n"
 	    "  -p, --proc DIR         read load and memory from DIR instead of /proc\n"
-	    "  -c, --connect URI      libvirt URI of this node's hypervisor (qemu:///system)\n"
+	    "  -c, --connect URI      libvirt URI of this node's hypervisor (qemu:///system);\n"
+	    "                         none: the node runs no hypervisor (no guests)\n"
 	    "  -S, --socket PATH      control socket for consoles (" CTL_DEFAULT ")\n"
 	    "  -g, --group NAME       group that may read through the socket (mint)\n"
 	    "  -a, --admin-group NAME group that may also change things (only root if unset)\n"
@@ -63,6 +64,8 @@ usage(FILE *f)
 	    "      --tunnel-dir DIR   sockets that peers' tunnels may connect to\n"
 	    "                         (" TUNNEL_DIR_DEFAULT ")\n"
 	    "      --libvirt-socket PATH  the tunnel target \"libvirt\" (/run/libvirt/libvirt-sock)\n"
+	    "      --libvirt-timeout MS  how long a libvirt call may take before the request\n"
+	    "                         that made it is refused (20000)\n"
 	    "  -F, --config FILE      options from FILE, one \"key value\" a line (key: a long\n"
 	    "                         option without --); the command line overrides them\n"
 	    "  -f, --foreground       stay in the foreground, log to stderr (else: syslog)\n"
@@ -172,6 +175,7 @@ agent_list_now(struct agent *a)
 	l->seq = ++a->list_seq;
 	l->retry = a->guests_failing;
 	l->j.fn = list_run;
+	l->j.lane = WORKER_LIBVIRT;
 	l->j.done = list_done;
 	l->j.arg = l;
 	if (worker_run(&l->j) == 0) {
@@ -399,6 +403,7 @@ main(int argc, char **argv)
 		{ "tunnel-dir", required_argument, NULL, 15 },
 		{ "libvirt-socket", required_argument, NULL, 16 },
 		{ "core-map", required_argument, NULL, 17 },
+		{ "libvirt-timeout", required_argument, NULL, 18 },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -420,6 +425,7 @@ main(int argc, char **argv)
 	a.ctl_fd = -1;
 	a.request_ms = 2000;
 	a.move_ms = 10000;
+	a.libvirt_ms = 20000;
 	a.boot_ms = 60000;
 	a.kexec = "kexec";
 	a.mem_floor = 256ull << 20;
@@ -467,6 +473,7 @@ main(int argc, char **argv)
 			if (snprintf(a.backend.coremap, BACKEND_PATH, "%s", optarg) >= BACKEND_PATH)
 				fatalx("core map path '%s' is too long", optarg);
 			break;
+		case 18: a.libvirt_ms = (int)parse_uint(optarg, "libvirt timeout", 3600000); break;
 		case 5: a.move_ms = (int)parse_uint(optarg, "move timeout", 600000); break;
 		case 6:
 			if (parse_size(optarg, &a.mem_floor) < 0)
@@ -496,8 +503,8 @@ main(int argc, char **argv)
 	if (hb_ms == 0 || sample_ms == 0 || dead_after == 0)
 		fatalx("periods must be at least 1 ms, and dead-after at least 1");
 	a.heartbeat_ms = hb_ms;
-	if (a.move_ms == 0 || a.boot_ms == 0)
-		fatalx("the move and boot timeouts must be at least 1 ms");
+	if (a.move_ms == 0 || a.boot_ms == 0 || a.libvirt_ms == 0)
+		fatalx("the move, boot and libvirt timeouts must be at least 1 ms");
 	a.region_spec = region;
 	reboot_files(&a);
 	backend_setup(&a, sim_root);
@@ -531,7 +538,7 @@ main(int argc, char **argv)
 		log_info("heartbeat without a real-time priority (no CAP_SYS_NICE): a starved host may "
 		    "get this node declared dead");
 
-	guests_init(&a.guests, uri);
+	guests_init(&a.guests, strcmp(uri, "none") == 0 ? NULL : uri);
 	watch_init(&a.watch, a.node, (int64_t)dead_after * hb_ms * 1000000);
 	a.loop = EV_DEFAULT;
 	if (ctl_open(&a, sock, group) < 0)

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "agent/agent.h"
+#include "agent/guests.h"
 #include "agent/worker.h"
 #include "common/log.h"
 #include "shm/node.h"
@@ -438,7 +439,6 @@ move_rules(struct agent *a, const struct res_view *v, const char *what, char *ms
 {
 	unsigned cores;
 	uint64_t mem;
-	char guest[64];
 
 	owned(a, a->node, &cores, &mem);
 	switch (v->kind) {
@@ -464,14 +464,116 @@ move_rules(struct agent *a, const struct res_view *v, const char *what, char *ms
 		}
 		break;
 	case MINT_RES_DEV:
-		if (guests_device_user(&a->guests, v->name, guest, sizeof(guest)) == 1) {
-			snprintf(msg, len, "%s is in use by running guest %s: stop or migrate it first",
-			    what, guest);
-			return -EBUSY;
-		}
-		break;
+		break;		/* whether a guest uses it: libvirt is asked in a worker (dev_check) */
 	}
 	return 0;
+}
+
+/*
+ * A device leaves only if no running guest uses it, and only libvirt can say:
+ * asked in a worker (a hung libvirtd must not stall the loop), with the
+ * libvirt timeout; no answer, or no way to ask, refuses the move. The entry
+ * stays OWNED meanwhile, the move listed so that nobody else moves it.
+ */
+struct dev_check {
+	struct job j;
+	struct move *m;		/* NULL once answered at the deadline */
+	const char *uri;
+	char dev[64];
+	char guest[64];
+	char cause[256];
+};
+
+static int
+dev_check_run(struct job *j)
+{
+	struct dev_check *c = j->arg;
+
+	return guests_device_user(c->uri, c->dev, c->guest, sizeof(c->guest), c->cause,
+	    sizeof(c->cause));
+}
+
+static void
+dev_check_done(struct job *j)
+{
+	struct dev_check *c = j->arg;
+	struct move *m = c->m;
+	struct agent *a;
+
+	if (j->late || m == NULL) {
+		log_info("device check of %s: libvirt answered after the deadline (%s); the move "
+		    "was refused then", c->dev, j->rc < 0 ? c->cause : "ignored");
+		free(c);
+		return;
+	}
+	a = m->a;
+	if (j->rc == 1) {
+		move_end(m, -EBUSY, "%s is in use by running guest %s: stop or migrate it first",
+		    m->what, c->guest);
+	} else if (j->rc < 0) {
+		move_end(m, j->rc, "%s not moved: %s, so whether a running guest uses it is unknown "
+		    "(a node without a hypervisor runs mint-agent --connect none)", m->what, c->cause);
+	} else if (cas(m, MINT_RS_RELEASING, a->node, m->receiver) < 0) {
+		move_end(m, -EAGAIN, "%s changed meanwhile: try again", m->what);
+	} else {
+		step(a, "releasing", m);
+		job_start(m, 0, donor_released);
+	}
+	free(c);
+}
+
+static void
+dev_check_expired(struct job *j, int ran)
+{
+	struct dev_check *c = j->arg;
+	struct move *m = c->m;
+	double s = m->a->libvirt_ms / 1000.0;
+	unsigned running, waiting;
+
+	c->m = NULL;
+	if (ran) {
+		/* the call hangs on: its thread ends when libvirt answers, c with it */
+		move_end(m, -ETIMEDOUT, "%s not moved: libvirt %s did not answer within %.1f s, so "
+		    "whether a running guest uses it is unknown; nothing changed", m->what, c->uri, s);
+		return;
+	}
+	worker_load(WORKER_LIBVIRT, &running, &waiting);
+	move_end(m, -EBUSY, "%s not moved: node %u's libvirt calls (%u under way) left none free "
+	    "within %.1f s; nothing changed", m->what, m->a->node, running, s);
+	free(c);
+}
+
+static int
+dev_check(struct move *m, char *msg, size_t len)
+{
+	struct agent *a = m->a;
+	struct dev_check *c = calloc(1, sizeof(*c));
+	unsigned running, waiting;
+	int rc;
+
+	if (c == NULL) {
+		m->nrt = 0;
+		move_end(m, -ENOMEM, "%s: out of memory", m->what);
+		return snprintf(msg, len, "out of memory"), -ENOMEM;
+	}
+	c->m = m;
+	c->uri = a->guests.uri;
+	snprintf(c->dev, sizeof(c->dev), "%s", m->v.name);
+	c->j.fn = dev_check_run;
+	c->j.done = dev_check_done;
+	c->j.arg = c;
+	c->j.lane = WORKER_LIBVIRT;
+	if ((rc = worker_run_until(&c->j, a->libvirt_ms / 1000.0, dev_check_expired)) < 0) {
+		free(c);
+		worker_load(WORKER_LIBVIRT, &running, &waiting);
+		snprintf(msg, len, "node %u is busy: %u libvirt calls under way and %u waiting; %s "
+		    "not moved, try again", a->node, running, waiting, m->what);
+		m->nrt = 0;	/* answered by the caller */
+		move_end(m, rc, "%s", msg);
+		return rc == -EBUSY ? -EBUSY : -EAGAIN;
+	}
+	log_info("%s: asking libvirt whether a running guest uses it", m->what);
+	return HANDLE_LATER;
 }
 
 int
@@ -499,6 +601,10 @@ handle_move(struct agent *a, const struct peer *who, const struct reply_to *rt,
 	}
 	if (move_of(a, cmd->resource) != NULL) {
 		snprintf(msg, len, "%s is already being moved", what);
+		return -EBUSY;
+	}
+	if (a->stopping) {
+		snprintf(msg, len, "node %u is shutting down or rebooting: %s stays", a->node, what);
 		return -EBUSY;
 	}
 	if (v.state == MINT_RS_FREE && to == a->node) {
@@ -535,6 +641,8 @@ handle_move(struct agent *a, const struct peer *who, const struct reply_to *rt,
 	}
 	m->donor = a->node;
 	m->receiver = to;
+	if (v.kind == MINT_RES_DEV)
+		return dev_check(m, msg, len);
 	if (cas(m, MINT_RS_RELEASING, a->node, to) < 0) {
 		m->nrt = 0;	/* answered below */
 		move_end(m, 0, "%s: changed meanwhile", what);
@@ -714,7 +822,10 @@ move_timeout_ms(const struct agent *a, const Mint__Command *cmd)
 	    cmd->kind == MINT__COMMAND_KIND__CMD_DEV_MOVE ||
 	    cmd->kind == MINT__COMMAND_KIND__CMD_NODE_REBOOT ||
 	    cmd->kind == MINT__COMMAND_KIND__CMD_NODE_SHUTDOWN))
-		return 2 * a->move_ms + a->request_ms;
+		/* a device move, and a shutdown, ask libvirt first */
+		return 2 * a->move_ms + a->request_ms + (cmd->kind ==
+		    MINT__COMMAND_KIND__CMD_DEV_MOVE || cmd->kind ==
+		    MINT__COMMAND_KIND__CMD_NODE_SHUTDOWN ? a->libvirt_ms : 0);
 	/* a migration takes what it takes; the destination dying ends it */
 	if (cmd->has_kind && cmd->kind == MINT__COMMAND_KIND__CMD_GUEST_MIGRATE)
 		return 24 * 3600 * 1000;

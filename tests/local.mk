@@ -14,6 +14,12 @@ tests_test_sample_LDADD = agent/libmintagent.a
 TESTS += tests/test-sample
 EXTRA_DIST += tests/fixtures
 
+# the domain XML matcher behind "device in use by a running guest"
+check_PROGRAMS += tests/test-devuse
+tests_test_devuse_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) $(LIBVIRT_CFLAGS) $(LIBXML_CFLAGS)
+tests_test_devuse_LDADD = agent/libmintagent.a $(SHM_LIBS) $(LIBVIRT_LIBS) $(LIBXML_LIBS)
+TESTS += tests/test-devuse
+
 check_PROGRAMS += tests/test-wire
 tests_test_wire_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
 tests_test_wire_LDADD = $(PROTO_LIBS)
@@ -96,6 +102,8 @@ check-valgrind: tests/test-region$(EXEEXT) tests/test-ring$(EXEEXT) tests/fuzz-r
 
 TESTS += tests/t-agent.sh
 EXTRA_DIST += tests/t-agent.sh
+
+check_PROGRAMS += tests/hang-sock
 
 check_PROGRAMS += tests/sockpeer
 tests_sockpeer_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
