@@ -205,7 +205,9 @@ spawn_agent(const struct machine *m, unsigned i, const struct machine_node *n, c
 	argv[k++] = "-S", argv[k++] = sock;
 	argv[k++] = "--cores", argv[k++] = cores;
 	argv[k++] = "--mem-floor", argv[k++] = floor;
-	argv[k++] = "--connect", argv[k++] = n->libvirt[0] ? n->libvirt : "qemu:///system";
+	/* no libvirt= and no libvirtd of its own: the node runs no hypervisor */
+	argv[k++] = "--connect", argv[k++] = n->libvirt[0] ? n->libvirt :
+	    m->libvirtd[0] != '\0' ? "qemu:///system" : "none";
 	argv[k++] = "--start-hook", argv[k++] = hook;
 	/* each node's own tunnel directory: with a hypervisor, its namespace's default path */
 	snprintf(tdir, sizeof(tdir), "%s/node%u-tunnels", run_dir, i);

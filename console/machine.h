@@ -19,7 +19,7 @@ struct machine_node {
 	uint64_t cores[CPULIST_WORDS];	/* bitmap */
 	uint64_t memory;
 	uint64_t floor;			/* memory the node keeps whatever moves */
-	char libvirt[128];		/* its hypervisor's URI, if not qemu:///system */
+	char libvirt[128];		/* its hypervisor's URI; none: it runs none */
 	char sysfs[128];		/* a real node's backend on this sysfs tree (tests) */
 	char irq[128];			/* and this /proc/irq */
 	char coremap[128];		/* and this list of its cores' hardware ids */

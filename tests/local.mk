@@ -102,6 +102,8 @@ check-valgrind: tests/test-region$(EXEEXT) tests/test-ring$(EXEEXT) tests/fuzz-r
 
 TESTS += tests/t-agent.sh
 EXTRA_DIST += tests/t-agent.sh
+TESTS += tests/t-libvirt.sh
+EXTRA_DIST += tests/t-libvirt.sh
 
 check_PROGRAMS += tests/hang-sock
 
