@@ -13,7 +13,7 @@ guest_machine
 qemu_cpuset() { p=$(cat "$run/node$1-hv/run/qemu/web.pid" 2>/dev/null); [ -n "$p" ] && sed -n 's/^[0-9]*:cpuset:\(.*\)/\1/p;s/^0::\(.*\)/\1/p' "/proc/$p/cgroup" | head -n 1; }
 cpuset=0
 grep -q "cpuset" "$d/start.out" && cpuset=1
-echo "1..38"
+echo "1..42"
 ok 'until_ok 30 "lv 0 list >/dev/null && lv 1 list >/dev/null"' "each node has its own libvirtd"
 ok '[ "$(lv 0 uri)" != "" ] && ! cmp -s "$run/node0-hv/etc/libvirtd.conf" "$run/node1-hv/etc/libvirtd.conf"' \
     "with a configuration of its own (host uuid)"
@@ -168,4 +168,19 @@ rc=$?
 ok '[ $rc -ne 0 ] && grep -q "MiB sent" "$d/k2.err"' "source agent killed mid-migration: its console ends with an error ($(tail -n 1 "$d/k2.err" | cut -c1-100))"
 ok 'until_ok 30 "lv 0 domstate web | grep -q running"' "the guest keeps running on node 0 ($(lv 0 domstate web))"
 ok 'until_ok 30 "[ -z \"\$(lv 1 list --all | grep web)\" ]"' "no half-made guest on node 1"
+
+# node 1's libvirtd stopped (SIGSTOP): node shutdown waits for it in a worker,
+# the agent answering meanwhile, and completes once it runs again
+lvpid=$(cat "$run/node1.libvirtd.pid")
+kill -STOP "$lvpid"
+con -s "$run/node1.sock" node shutdown 1 >"$d/s.out" 2>"$d/s.err" &
+cpid=$!
+ok 'until_ok 10 "grep -q \"shutdown asked by uid\" \"$run/node1.log\""' "node shutdown 1 with its libvirtd stopped: asked"
+ok 'con -s "$run/node1.sock" status 1 --json | jq -e ".node == 1" >/dev/null' "  its agent answers status meanwhile"
+kill -CONT "$lvpid"
+wait $cpid
+rc=$?
+ok '[ $rc -eq 0 ] && grep -q "node 1 shut down" "$d/s.out"' "  and shuts down once libvirtd runs again ($(cut -c1-80 "$d/s.out" "$d/s.err"))"
+state1() { con nodes --json | jq -r '.[] | select(.node == 1) | .state'; }
+ok 'until_ok 10 "[ \"\$(state1)\" = absent ]"' "  node 1 absent once its agent is gone, not declared dead ($(state1))"
 exit $fail
