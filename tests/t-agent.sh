@@ -156,8 +156,20 @@ if [ "$(id -u)" = 0 ] && command -v su >/dev/null && id nobody >/dev/null 2>&1; 
 	sleep 0.3
 	ok 'as_nobody "\"$console\" -s $S verbose off" | grep -q "log off"' \
 	    "unless the agent names that group its admin group"
+	# read-only operators: the region readable, not writable, by nobody
+	chmod 644 "$d/region"
+	ron() { as_nobody "\"$console\" -r $R $*"; }
+	ok 'ron nodes --json | jq -e "length >= 3" >/dev/null' \
+	    "nobody, with read access only to the region file, lists the nodes (mapped read-only)"
+	ok 'ron status 0 | grep -q "node 0"' "  and reads a node's status"
+	ok 'ron resources >/dev/null && ron guest list >/dev/null' "  the resources and the guests"
+	ok 'ron top -b -n 1 | grep -q "^mint top"' "  and top"
+	ok 'ron events -n 1 --timeout 0.2 >/dev/null 2>&1; [ $? -le 1 ]' "  and events"
+	ron resources define dev x0 2>"$d/err"; rc=$?
+	ok '[ $rc -ne 0 ] && grep -q "resources define: .*Permission denied.*write access" "$d/err"' \
+	    "but writing the region is refused with the reason ($(cat "$d/err"))"
 else
-	n=$((n + 1)); echo "ok $n # SKIP not root: cannot act as another user"
+	for i in 1 2 3 4 5 6 7 8 9; do n=$((n + 1)); echo "ok $n # SKIP not root: cannot act as another user"; done
 fi
 ok 'con no --json | jq -e "length >= 3" >/dev/null' "commands answer to a prefix"
 ok '! "$agent" -r "$R" -n 7 -f 2>"$d/err" && grep -q "nodes 0 to 3" "$d/err"' \
