@@ -100,6 +100,11 @@ client_request(struct client *c, const uint8_t *buf, uint32_t len)
 		r.message = cause;
 		return ctl_send_reply(c, 0, &r);
 	}
+	if (e->body_case == MINT__ENVELOPE__BODY_COMMAND) {
+		/* who asked, as the kernel says: a forwarded request carries it to the far node */
+		e->command->has_caller_uid = 1, e->command->caller_uid = (uint32_t)c->who.uid;
+		e->command->has_caller_gid = 1, e->command->caller_gid = (uint32_t)c->who.groups[0];
+	}
 	if (e->body_case != MINT__ENVELOPE__BODY_COMMAND) {
 		log_warn("client pid %d: a message that is not a request: dropped", (int)c->who.pid);
 		r.has_error = 1, r.error = -EBADMSG;

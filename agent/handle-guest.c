@@ -698,7 +698,7 @@ mig_prepared(struct agent *a, void *arg, const Mint__Reply *r)
 	seq++;
 	snprintf(base, sizeof(base), "mig-%u-%u", (unsigned)getpid(), seq);
 	snprintf(m->ctl_path, sizeof(m->ctl_path), "%s/%s-ctl.sock", a->tunnel_dir, base);
-	if (tunnel_listen(a, m->ctl_path, m->to, TUN_TARGET_LIBVIRT, &m->ctl, msg, sizeof(msg)) < 0) {
+	if (tunnel_listen(a, m->ctl_path, m->to, TUN_TARGET_LIBVIRT, NULL, &m->ctl, msg, sizeof(msg)) < 0) {
 		mig_finish(m, -EIO, msg);
 		return;
 	}
@@ -710,7 +710,7 @@ mig_prepared(struct agent *a, void *arg, const Mint__Reply *r)
 
 		snprintf(name, sizeof(name), "%s-data.sock", base);
 		snprintf(m->data_path, sizeof(m->data_path), "%s/%s", a->tunnel_dir, name);
-		if (tunnel_listen(a, m->data_path, m->to, name, &m->data, msg, sizeof(msg)) < 0) {
+		if (tunnel_listen(a, m->data_path, m->to, name, NULL, &m->data, msg, sizeof(msg)) < 0) {
 			mig_finish(m, -EIO, msg);
 			return;
 		}

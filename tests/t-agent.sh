@@ -168,8 +168,18 @@ if [ "$(id -u)" = 0 ] && command -v su >/dev/null && id nobody >/dev/null 2>&1; 
 	ron resources define dev x0 2>"$d/err"; rc=$?
 	ok '[ $rc -ne 0 ] && grep -q "resources define: .*Permission denied.*write access" "$d/err"' \
 	    "but writing the region is refused with the reason ($(cat "$d/err"))"
+	# a tunnel socket for a non-root admin: in a private directory of theirs, and theirs
+	mkdir -m 700 "$d/nob" && chown nobody "$d/nob"
+	as_nobody "\"$console\" -r $R -s $S tunnel listen --node 0 --to 1 --target x.sock $d/nob/here.sock" >/dev/null 2>"$d/err"
+	as_nobody "\"$console\" -r $R -s $S tunnel listen --node 1 --to 0 --target x.sock $d/nob/far.sock" >/dev/null 2>>"$d/err"
+	st="$(stat -c "%U %a" "$d/nob/here.sock" 2>&1), $(stat -c "%U %a" "$d/nob/far.sock" 2>&1)"
+	ok '[ "$st" = "nobody 600, nobody 600" ]' \
+	    "tunnel listen as nobody (admin group): its socket is nobody's, 0600, here and on a node asked through the rings ($st $(cat "$d/err"))"
+	as_nobody "\"$console\" -r $R -s $S tunnel listen --node 0 --to 1 --target x.sock $d/root.sock" >/dev/null 2>"$d/err"; rc=$?
+	ok '[ $rc -ne 0 ] && grep -q "a directory of yours (uid $(id -u nobody))" "$d/err" && [ ! -e "$d/root.sock" ]' \
+	    "but not in root's directory ($(cat "$d/err"))"
 else
-	for i in 1 2 3 4 5 6 7 8 9; do n=$((n + 1)); echo "ok $n # SKIP not root: cannot act as another user"; done
+	for i in 1 2 3 4 5 6 7 8 9 10 11; do n=$((n + 1)); echo "ok $n # SKIP not root: cannot act as another user"; done
 fi
 ok 'con no --json | jq -e "length >= 3" >/dev/null' "commands answer to a prefix"
 ok '! "$agent" -r "$R" -n 7 -f 2>"$d/err" && grep -q "nodes 0 to 3" "$d/err"' \

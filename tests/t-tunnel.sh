@@ -25,7 +25,7 @@ node 1 cores=1 memory=512M
 node 2 cores=2 memory=512M
 EOF
 con machine start "$d/m.conf" >/dev/null || { echo "1..0 # SKIP the machine did not start"; exit 77; }
-echo "1..22"
+echo "1..28"
 t1="$d/run/node1-tunnels" t2="$d/run/node2-tunnels"
 
 # 1 GiB from node 1's socket to a program on node 2, and its answer back
@@ -88,6 +88,38 @@ ok '! con tunnel listen --node 1 --to 1 --target a.sock "$d/x.sock" 2>"$d/e2" &&
 ok '! con tunnel close --node 1 99 2>"$d/e3" && grep -q "no tunnel 99" "$d/e3"' "closing an unknown tunnel is refused"
 ok '! con tunnel listen --node 1 --to 2 --target a.sock rel.sock 2>"$d/e4" && grep -q "absolute" "$d/e4"' \
     "a relative socket path is refused"
+
+# where the agent (root) may put a console's socket: its tunnel directory, or
+# a directory of the caller's own that nobody else may use; never replacing
+# anything but a socket, and the socket 0600 and the caller's
+etc="/etc/mint-t-tunnel-$$.sock"
+con tunnel listen --node 1 --to 2 --target a.sock "$etc" 2>"$d/e5"; rc=$?
+ok '[ $rc -ne 0 ] && grep -q "tunnel directory" "$d/e5" && [ ! -e "$etc" ]' \
+    "a socket under /etc is refused, nothing made there ($(cat "$d/e5"))"
+mkdir -m 755 "$d/shared"
+"$peer" sink "$d/shared/live.sock" >"$d/live.out" 2>&1 &
+livepid=$!
+wait_for "$d/live.out" 50 listening
+con tunnel listen --node 1 --to 2 --target a.sock "$d/shared/live.sock" 2>"$d/e6"; rc=$?
+ok '[ $rc -ne 0 ] && grep -q "mode 0755" "$d/e6" && [ -S "$d/shared/live.sock" ]' \
+    "a directory others may enter is refused, and the socket already there is not unlinked"
+kill "$livepid" 2>/dev/null; wait "$livepid" 2>/dev/null
+mkdir -m 700 "$d/priv"
+ln -s "$d/priv" "$d/link"
+con tunnel listen --node 1 --to 2 --target a.sock "$d/link/s.sock" 2>"$d/e7"; rc=$?
+ok '[ $rc -ne 0 ] && grep -q "symlink" "$d/e7" && [ ! -e "$d/priv/s.sock" ]' \
+    "a directory reached through a symlink is refused ($(cat "$d/e7"))"
+echo keep >"$d/priv/file.sock"
+con tunnel listen --node 1 --to 2 --target a.sock "$d/priv/file.sock" 2>"$d/e8"; rc=$?
+ok '[ $rc -ne 0 ] && grep -q "not a socket" "$d/e8" && [ "$(cat "$d/priv/file.sock")" = keep ]' \
+    "a regular file at the path is refused and kept ($(cat "$d/e8"))"
+con tunnel listen --node 1 --to 2 --target a.sock "$d/priv/ok.sock" >/dev/null 2>&1
+st=$(stat -c "%F %a %u" "$d/priv/ok.sock" 2>&1)
+ok '[ "$st" = "socket 600 $(id -u)" ]' \
+    "in a private directory of the caller's: a socket of mode 0600 owned by the caller ($st)"
+con tunnel listen --node 1 --to 2 --target a.sock "$t1/mine.sock" >/dev/null 2>&1
+st=$(stat -c "%a %u" "$t1/mine.sock" 2>&1)
+ok '[ "$st" = "600 $(id -u)" ]' "in the node's tunnel directory too ($st)"
 
 # the far agent dies mid-stream: both programs end, nothing hangs
 "$peer" sink "$t2/sink.sock" >"$d/sink4.out" 2>&1 &
