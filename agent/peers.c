@@ -338,9 +338,8 @@ peers_open(struct agent *a)
 			    strerror(-rc), PEERS_POLL_MS);
 			a->bell.fd = -1;
 		}
-	} else if ((rc = doorbell_open_region_sock(&a->bell, a->region.fd, a->node)) < 0) {
-		log_warn("node %u: bell: %s%s", a->node, strerror(-rc),
-		    rc == -EADDRINUSE ? " (another agent is this node already?)" : "");
+	} else if ((rc = doorbell_open_region_sock(&a->bell, &a->region, a->node)) < 0) {
+		log_warn("node %u: bell: %s", a->node, strerror(-rc));
 		return rc;
 	}
 	for (unsigned j = 0; j < a->region.layout.nodes; j++) {
