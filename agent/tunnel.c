@@ -166,6 +166,8 @@ tunnel_pump(void *arg)
 	const char *why = "closed";
 	char buf[160];
 	sigset_t all;
+	/* a record takes at most half a ring: small stream rings carry smaller chunks */
+	uint32_t chunk = t->tx.max_len < TUN_CHUNK ? t->tx.max_len : TUN_CHUNK;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
@@ -183,11 +185,11 @@ tunnel_pump(void *arg)
 		/* socket -> ring */
 		if (!sock_eof) {
 			void *p;
-			int rc = ring_reserve(&t->tx, TUN_CHUNK, &p);
+			int rc = ring_reserve(&t->tx, chunk, &p);
 
 			ring_full = rc == -EAGAIN;
 			if (rc == 0) {
-				ssize_t n = recv(t->fd, p, TUN_CHUNK, MSG_DONTWAIT);
+				ssize_t n = recv(t->fd, p, chunk, MSG_DONTWAIT);
 
 				if (n > 0) {
 					ring_commit(&t->tx, TUN_DATA, (uint32_t)n);
@@ -203,7 +205,8 @@ tunnel_pump(void *arg)
 					break;
 				}
 			} else if (rc != -EAGAIN) {
-				why = "ring damaged";
+				snprintf(buf, sizeof(buf), "ring damaged (%s)", strerror(-rc));
+				why = buf;
 				break;
 			}
 		}
