@@ -232,7 +232,7 @@ open_file(const char *path, int flags, char *cause, size_t len)
 		    "root: another user may have planted it; refusing it (remove it, or use another "
 		    "path)", path, (unsigned)st.st_uid, (unsigned)geteuid());
 	}
-	if (st.st_mode & (S_IWOTH | S_ISUID | S_ISGID)) {
+	if (st.st_mode & S_IWOTH) {
 		close(fd);
 		return shm_fail(cause, len, -EPERM, "%s (owned by uid %u) has mode %04o: any user "
 		    "may write it; refusing it (region files are 0600 or 0660)", path,
@@ -302,10 +302,13 @@ region_map(struct mint_region *r, const char *spec, uint64_t size, int flags,
 			return fd;
 	} else {
 		oflags = ((flags & REGION_RDONLY) ? O_RDONLY : O_RDWR) | O_CLOEXEC;
-		if ((fd = open(path, oflags)) < 0)
-			return shm_fail(cause, len, -errno, "%s: %s%s", path, strerror(errno),
-			    errno == EACCES && !(flags & REGION_RDONLY) ? " (writing the region "
+		if ((fd = open(path, oflags)) < 0) {
+			int e = errno;
+
+			return shm_fail(cause, len, -e, "%s: %s%s", path, strerror(e),
+			    e == EACCES && !(flags & REGION_RDONLY) ? " (writing the region "
 			    "needs write access to it: root, or the group it belongs to)" : "");
+		}
 	}
 	rc = map_fd(r, fd, size, flags, !(flags & REGION_RDONLY), cause, len);
 	if (rc < 0) {
