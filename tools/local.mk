@@ -8,10 +8,12 @@ check_PROGRAMS += tests/test-ivshmem-server
 TESTS += tests/test-ivshmem-server
 
 # the region device readable by group mint (tools/60-mint.rules); make install
-# creates the group when run as root on the machine itself (no DESTDIR)
+# creates the group when run as root into the system itself (no DESTDIR, a
+# system prefix: not distcheck's)
 dist_udevrules_DATA = tools/60-mint.rules
 install-data-hook:
-	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v groupadd >/dev/null 2>&1 && \
+	@if [ -z "$(DESTDIR)" ] && { [ "$(prefix)" = /usr ] || [ "$(prefix)" = /usr/local ]; } && \
+	    [ "$$(id -u)" = 0 ] && command -v groupadd >/dev/null 2>&1 && \
 	    ! getent group mint >/dev/null 2>&1; then \
 		echo "groupadd --system mint"; groupadd --system mint || true; \
 	fi
