@@ -955,8 +955,6 @@ handle_guest(struct agent *a, const struct peer *who, const struct reply_to *rt,
 	case MINT__COMMAND_KIND__CMD_GUEST_REFRESH: {
 		struct reply_to *w;
 
-		if (rt->client != NULL)
-			return snprintf(msg, len, "refresh is a request between agents"), -EPERM;
 		if ((w = malloc(sizeof(*w))) == NULL)
 			return -ENOMEM;
 		*w = *rt;
@@ -967,8 +965,6 @@ handle_guest(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		return HANDLE_LATER;
 	}
 	case MINT__COMMAND_KIND__CMD_GUEST_PREPARE:
-		if (rt->client != NULL)
-			return snprintf(msg, len, "prepare is a request between agents"), -EPERM;
 		if ((rc = gjob_start(a, rt, cmd, cmd->name, &g, msg, len)) != HANDLE_LATER)
 			return rc;
 		g->memory = cmd->has_size_bytes ? cmd->size_bytes : 0;

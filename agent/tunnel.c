@@ -689,8 +689,6 @@ handle_tunnel_open(struct agent *a, const struct reply_to *rt, const Mint__Comma
 	struct tunnel *t;
 	int fd, rc;
 
-	if (rt->client != NULL)
-		return snprintf(msg, len, "tunnel open is a request between agents"), -EPERM;
 	if (cmd->target == NULL || !tunnel_target_ok(cmd->target))
 		return snprintf(msg, len, "node %u: not a tunnel target", a->node), -EINVAL;
 	if (!cmd->has_resource || stream_owner(&a->region, cmd->resource, &from, &to) < 0 ||

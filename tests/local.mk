@@ -101,6 +101,15 @@ check_PROGRAMS += tests/sockpeer
 tests_sockpeer_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
 tests_sockpeer_LDADD = $(PROTO_LIBS)
 
+check_PROGRAMS += tests/ctlflood tests/beatgap
+tests_ctlflood_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_ctlflood_LDADD = $(PROTO_LIBS)
+tests_beatgap_LDADD = $(SHM_LIBS)
+
+# the control socket under a hostile local user: caps, fair turns, timeouts
+TESTS += tests/t-ctl.sh
+EXTRA_DIST += tests/t-ctl.sh
+
 check_PROGRAMS += tests/ringpeer
 tests_ringpeer_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
 tests_ringpeer_LDADD = $(PROTO_LIBS) $(SHM_LIBS)
