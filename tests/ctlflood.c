@@ -33,6 +33,7 @@ struct conn {
 static uint8_t *out;
 static size_t out_len;
 static char refusal[512];
+static int nrefused;
 
 static double
 now_s(void)
@@ -124,6 +125,7 @@ frames(struct conn *c, unsigned long *replies, int print)
 				printf("reply %d %s\n", e->reply->error,
 				    e->reply->message ? e->reply->message : "");
 			if (e->request_id == 0 && e->reply->error != 0) {
+				nrefused += !c->refused;
 				c->refused = 1;
 				if (refusal[0] == '\0' && e->reply->message != NULL)
 					snprintf(refusal, sizeof(refusal), "%s", e->reply->message);
@@ -141,7 +143,7 @@ int
 main(int argc, char **argv)
 {
 	const char *mode, *path;
-	int conns = 1, pipeline = 0, print = 0, open_ = 0, refused = 0, closed = 0, failed = 0;
+	int conns = 1, pipeline = 0, print = 0, open_ = 0, closed = 0, failed = 0;
 	double secs = 10, t0 = now_s();
 	unsigned long replies = 0;
 	struct conn *cs;
@@ -205,7 +207,9 @@ main(int argc, char **argv)
 			pf[i].events = POLLIN | (cs[i].sent < out_len ? POLLOUT : 0);
 			live += cs[i].fd >= 0;
 		}
-		if (live == 0 || (pipeline > 0 && replies >= (unsigned long)open_ * (unsigned long)pipeline))
+		/* every connection not refused has all its replies */
+		if (live == 0 || (pipeline > 0 &&
+		    replies >= (unsigned long)(open_ - nrefused) * (unsigned long)pipeline))
 			break;
 		if ((r = poll(pf, (nfds_t)conns, 100)) < 0 && errno != EINTR)
 			return 1;
@@ -228,7 +232,6 @@ main(int argc, char **argv)
 				frames(c, &replies, print);
 				continue;
 			}
-			refused += c->refused;
 			closed += !c->refused;
 			close(c->fd);
 			c->fd = -1;
@@ -236,8 +239,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(mode, "half") == 0 || strcmp(mode, "hold") == 0)
 		printf("after %.1f s: ", now_s() - t0);
-	printf("open %d refused %d closed %d replies %lu failed %d\n", open_ - refused - closed,
-	    refused, closed, replies, failed);
+	printf("open %d refused %d closed %d replies %lu failed %d\n", open_ - nrefused - closed,
+	    nrefused, closed, replies, failed);
 	if (refusal[0] != '\0')
 		printf("refusal: %s\n", refusal);
 	return 0;
