@@ -79,9 +79,10 @@ endif
 noinst_PROGRAMS += tests/bench-ring
 tests_bench_ring_LDADD = $(SHM_LIBS)
 noinst_PROGRAMS += tests/bench-tunnel
-EXTRA_DIST += tests/bench.sh tests/bench-agent.sh tests/bench-tunnel.sh tests/bench-migrate.sh
+EXTRA_DIST += tests/bench.sh tests/bench-agent.sh tests/bench-tunnel.sh tests/bench-migrate.sh \
+    tests/bench-ctl.sh
 bench: tests/bench-ring$(EXEEXT) tests/bench-tunnel$(EXEEXT) agent/mint-agent$(EXEEXT) \
-    console/mint-console$(EXEEXT)
+    console/mint-console$(EXEEXT) tests/ctlflood$(EXEEXT) tests/beatgap$(EXEEXT)
 	$(SHELL) $(top_srcdir)/tests/bench.sh $(top_builddir)/tests/bench-ring$(EXEEXT)
 .PHONY: bench
 
