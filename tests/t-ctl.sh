@@ -17,17 +17,13 @@ console="$b/console/mint-console"
 flood="$b/tests/ctlflood"
 command -v jq >/dev/null 2>&1 || { echo "1..0 # SKIP jq not installed (tools/install-deps)"; exit 77; }
 
-# the flood comes from a user of the socket's group who is not root
-if [ "$(id -u)" != 0 ]; then
-	as_user() { sh -c "$*"; }
-	group=$(id -gn)
-elif command -v su >/dev/null && id nobody >/dev/null 2>&1; then
-	as_user() { su nobody -s /bin/sh -c "$*"; }
-	group=$(id -gn nobody)
-else
-	echo "1..0 # SKIP root without su or a user nobody: no user other than root to flood as"
+# the flood comes from nobody, in the socket's group; root's requests go on
+if [ "$(id -u)" != 0 ] || ! command -v su >/dev/null || ! id nobody >/dev/null 2>&1; then
+	echo "1..0 # SKIP needs root, su and a user nobody: the flood comes from a user other than root"
 	exit 77
 fi
+as_user() { su nobody -s /bin/sh -c "$*"; }
+group=$(id -gn nobody)
 
 d=$(mktemp -d)
 chmod 755 "$d"	# so that the other user reaches the sockets
@@ -124,6 +120,18 @@ ok 'grep -q "refused [1-9]" "$d/out" && grep -q "^refusal: the agent is out of f
 ok 'grep -q "out of file descriptors" "$d/err"' "  which the console prints"
 ok '[ $((t1 - t0)) -lt 1000000000 ]' "  and the agent does not spin (under half a core, generously)"
 ok '"$console" -s "$d/node1.sock" ping | grep -q alive' "  and serves again once they are closed"
+
+# the last eighth of the connections is kept for root
+kill -TERM "$pid0"; wait "$pid0" 2>/dev/null
+start 0 --max-clients 16 --max-clients-uid 100
+until_ok 5 '"$console" -s "$S" ping >/dev/null 2>&1'
+as_user "\"$flood\" hold \"$S\" 20 4" >"$d/out" &
+hp=$!
+sleep 1
+ok '"$console" -s "$S" ping | grep -q alive' "a user who takes every connection he may leaves root's ping answered"
+wait $hp
+ok 'grep -q "refused 6 " "$d/out" && grep -q "^refusal: node 0.s agent has 14 connections, all it takes from users other than root" "$d/out"' \
+    "  his 14 of 16 taken, the 6 others refused with the reason"
 
 # a socket whose backlog is full: the console gives up with the reason
 "$flood" listen "$d/stuck.sock" 30 >"$d/listen" &
