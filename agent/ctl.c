@@ -358,6 +358,7 @@ client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct client *c = (struct client *)w;
 	ssize_t n = read(w->fd, c->in + c->len, sizeof(c->in) - c->len);
+	uint32_t len;
 
 	if (n <= 0) {
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
@@ -365,8 +366,10 @@ client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		client_close(c);
 		return;
 	}
+	/* from a request's first byte to its last: a byte now and then does not extend it */
+	if (c->len == 0 || wire_frame_get(c->in, c->len + (size_t)n, &len) == 0)
+		ev_timer_again(loop, &c->timer);
 	c->len += (size_t)n;
-	ev_timer_again(loop, &c->timer);
 	client_work(c);
 }
 
@@ -386,15 +389,16 @@ client_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct client *c = (struct client *)((char *)w - offsetof(struct client, timer));
 	const char *why;
+	uint32_t len;
 
-	if (c->len > 0)
-		why = "sent part of a request and no more";
-	else if (c->out_len > 0)
+	if (c->out_len > 0)
 		why = "did not take its reply";
-	else if (c->waiting == 0)
-		why = "asked nothing";
+	else if (c->waiting > 0 || client_has_frame(c, &len) == 1)
+		return;		/* waiting for an answer (moves, boots, migrations take long), or its turn */
+	else if (c->len > 0)
+		why = "sent part of a request and no more";
 	else
-		return;		/* waiting for an answer: moves, boots, migrations take long */
+		why = "asked nothing";
 	log_info("client pid %d uid %d: %s for %d ms: disconnected", (int)c->who.pid,
 	    (int)c->who.uid, why, c->a->ctl_timeout_ms);
 	client_close(c);

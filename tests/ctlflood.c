@@ -5,6 +5,7 @@
  *       STATUS requests written at once on each, replies read for up to SECONDS
  *   ctlflood hold PATH CONNS SECONDS     CONNS connections that ask nothing
  *   ctlflood half PATH SECONDS           half a frame, then silence
+ *   ctlflood drip PATH SECONDS           a frame a byte every half second
  *   ctlflood req PATH KIND NODE [FORCE]  one request of kind KIND for node NODE
  *   ctlflood listen PATH SECONDS         a socket that never accepts
  * CTLFLOOD_READ_AFTER=S: flood writes all its requests, then reads nothing for S s.
@@ -139,6 +140,30 @@ frames(struct conn *c, unsigned long *replies, int print)
 	}
 }
 
+/* A request a byte every half second, never whole: when is it cut off? */
+static int
+drip(const char *path, double secs)
+{
+	double t0 = now_s();
+	int fd = dial(path, 0);
+
+	if (fd < 0)
+		return 1;
+	requests(1, MINT__COMMAND_KIND__CMD_PING, -1, 0);
+	for (size_t i = 0; i + 1 < out_len && now_s() - t0 < secs; i++) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		char c;
+
+		if (send(fd, out + i, 1, MSG_NOSIGNAL) != 1 ||
+		    (poll(&p, 1, 500) == 1 && read(fd, &c, 1) <= 0)) {
+			printf("after %.1f s: closed\n", now_s() - t0);
+			return 0;
+		}
+	}
+	printf("after %.1f s: still open\n", now_s() - t0);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -153,6 +178,8 @@ main(int argc, char **argv)
 		return 2;
 	mode = argv[1];
 	path = argv[2];
+	if (strcmp(mode, "drip") == 0 && argc == 4)
+		return drip(path, atof(argv[3]));
 	if (strcmp(mode, "listen") == 0 && argc == 4)
 		return listen_only(path, atof(argv[3]));
 	if (strcmp(mode, "flood") == 0 && argc == 6) {

@@ -85,6 +85,10 @@ ok 'grep -q "^after [0-9.]* s: open 0 refused 0 closed 3 " "$d/out" && grep -q "
 ok 'grep -q "^after [0-9.]* s: open 0 refused 0 closed 1 " "$d/out" && grep -q "sent part of a request and no more" "$d/agent0.log"' \
     "  and one that stops in the middle of a request"
 
+"$flood" drip "$S" 20 >"$d/out"
+ok 'grep -q "^after [0-9.]* s: closed" "$d/out"' \
+    "  and one that sends its request a byte every half second (the timeout runs from its first byte)"
+
 # requests between agents: refused to consoles, here or through node=, before forwarding
 for k in 16 17 22 24; do
 	"$flood" req "$S" $k 1 >"$d/req$k"
