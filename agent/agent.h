@@ -50,6 +50,7 @@ struct agent {
 	struct doorbell bell;
 	ev_io bell_io;
 	ev_timer bell_poll;		/* without a doorbell: drain the rings now and then */
+	ev_timer bell_more;		/* records left after a pass's share: the next pass */
 	struct ring_tx tx[MINT_MAX_NODES];
 	struct ring_rx rx[MINT_MAX_NODES];
 	int rx_broken[MINT_MAX_NODES];	/* damage reported once */
@@ -101,10 +102,23 @@ struct agent {
 	uint64_t list_seq;		/* listings begun */
 	struct migration *mig;		/* a guest leaving this node */
 
-	/* control socket */
+	/* control socket (ctl.c) */
 	const char *ctl_path;
 	int ctl_fd;
 	ev_io ctl_io;
+	ev_timer ctl_resume;		/* accepting paused: no descriptor left */
+	ev_prepare ctl_prepare;		/* a new loop pass: a new budget */
+	ev_check ctl_check;		/* clients with frames left get their turn */
+	ev_idle ctl_idle;		/* ... without the loop blocking in between */
+	struct client *clients;		/* every connected console */
+	struct client *ready, *ready_tail;	/* frames buffered, waiting for a turn */
+	int nclients;
+	int ctl_budget;			/* frames this loop pass may still handle */
+	int ctl_spare_fd;		/* given up to refuse a client at EMFILE */
+	int ctl_max;			/* connections in all (root and the admin group) */
+	int ctl_max_uid;		/* connections of one other user */
+	int ctl_timeout_ms;		/* idle, or half a frame, for this long: dropped */
+	uint64_t ctl_refused;		/* connections refused (over a cap, no descriptor) */
 	gid_t admin_gid;	/* besides root, members of this group may change things */
 	int have_admin_gid;
 };
@@ -115,6 +129,8 @@ struct peer {
 	uid_t uid;
 	gid_t groups[64];
 	int ngroups;
+	int agent;		/* another node's agent: trusted like root; uid is that of
+				   the console it asks for, if any (caller_uid), for the log */
 };
 
 #define CTL_DEFAULT	"/run/mint/agent.sock"
@@ -136,6 +152,10 @@ void agent_reply(struct agent *a, const struct reply_to *rt, int rc, const char 
 int ctl_open(struct agent *a, const char *path, const char *group);
 void ctl_close(struct agent *a);
 int ctl_send_reply(struct client *c, uint64_t id, Mint__Reply *r);
+/* Defaults of the control socket's limits (mint-agent --max-clients ...). */
+#define CTL_MAX_CLIENTS		256
+#define CTL_MAX_PER_UID		32
+#define CTL_TIMEOUT_MS		30000
 
 int peers_open(struct agent *a);
 void peers_close(struct agent *a);
@@ -175,6 +195,11 @@ typedef int (*handler_fn)(struct agent *a, const struct peer *who, const struct 
     const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t msglen);
 
 int handle_allowed(struct agent *a, const struct peer *who, const Mint__Command *cmd,
+	    char *msg, size_t msglen);
+/* Root or the admin group: may change the node. */
+int handle_may_change(const struct agent *a, const struct peer *who);
+/* May a console make this request, here or through node=? Checked before forwarding. */
+int handle_console_allowed(struct agent *a, const struct peer *who, const Mint__Command *cmd,
 	    char *msg, size_t msglen);
 int handle_command(struct agent *a, const struct peer *who, const struct reply_to *rt,
 	    const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t msglen);

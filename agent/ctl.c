@@ -4,9 +4,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <grp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -16,26 +20,118 @@
 #include "common/log.h"
 
 #define CLIENT_BUF	(WIRE_MAX + WIRE_FRAME_HDR)
+/*
+ * One client's pipelined requests must not hold the loop: at most this many
+ * of its frames are handled before the others get a turn, and at most
+ * CTL_PASS_BUDGET frames of other users' clients in one loop pass.
+ */
+#define CTL_FRAMES_PER_TURN	4
+#define CTL_PASS_BUDGET		64
+#define CTL_ACCEPT_PER_PASS	16
+#define CTL_WAITING_MAX		16	/* requests of one client waiting for other nodes */
+#define CTL_OUT_MAX		(2 * CLIENT_BUF)	/* replies a client has not taken */
+#define CTL_RESUME_S		0.1	/* accepting paused at EMFILE: try again after */
 
 struct client {
-	ev_io io;		/* first: the watcher is the client */
+	ev_io io;		/* first: the watcher is the client; readable */
+	ev_io wio;		/* writable, while replies wait in out */
+	ev_timer timer;		/* idle, or half a frame, too long */
 	struct agent *a;
+	struct client *next;	/* a->clients */
+	struct client *rnext;	/* a->ready */
 	struct peer who;
+	int privileged;		/* root or the admin group: not held by others' load */
+	int ready;		/* on a->ready (freed from there once dead) */
+	int dead;		/* closed, or to be closed: nothing more is sent */
+	int waiting;		/* requests answered later (forwarded, HANDLE_LATER) */
+	uint8_t *out;		/* framed replies not yet sent: out[off, len) */
+	size_t out_off, out_len, out_cap;
 	size_t len;
 	uint8_t in[CLIENT_BUF];
-	uint8_t out[CLIENT_BUF];
 };
 
+static void client_work(struct client *c);
+
+static void
+ready_push(struct client *c)
+{
+	struct agent *a = c->a;
+
+	if (c->ready)
+		return;
+	c->ready = 1;
+	c->rnext = NULL;
+	if (a->ready_tail != NULL)
+		a->ready_tail->rnext = c;
+	else
+		a->ready = c;
+	a->ready_tail = c;
+	ev_check_start(a->loop, &a->ctl_check);
+	/* the loop must not block in poll while frames wait */
+	ev_idle_start(a->loop, &a->ctl_idle);
+}
+
+static struct client *
+ready_pop(struct agent *a)
+{
+	struct client *c = a->ready;
+
+	if (c == NULL)
+		return NULL;
+	if ((a->ready = c->rnext) == NULL)
+		a->ready_tail = NULL;
+	c->ready = 0;
+	return c;
+}
+
+/*
+ * Close c now: whatever waits to answer it forgets it. Its memory is freed
+ * here, or when the ready queue reaches it.
+ */
 static void
 client_close(struct client *c)
 {
-	peers_forget(c->a, c);
-	move_forget(c->a, c);
-	guest_forget(c->a, c);
-	lifecycle_forget(c->a, c);
-	ev_io_stop(c->a->loop, &c->io);
-	close(c->io.fd);
+	struct agent *a = c->a;
+
+	if (c->io.fd >= 0) {
+		peers_forget(a, c);
+		move_forget(a, c);
+		guest_forget(a, c);
+		lifecycle_forget(a, c);
+		ev_io_stop(a->loop, &c->io);
+		ev_io_stop(a->loop, &c->wio);
+		ev_timer_stop(a->loop, &c->timer);
+		close(c->io.fd);
+		c->io.fd = -1;
+		for (struct client **pp = &a->clients; *pp != NULL; pp = &(*pp)->next)
+			if (*pp == c) {
+				*pp = c->next;
+				a->nclients--;
+				break;
+			}
+	}
+	c->dead = 1;
+	if (c->ready)
+		return;
+	free(c->out);
 	free(c);
+}
+
+/*
+ * c cannot go on (a reply it cannot take, a send that failed): nothing more
+ * is sent to it, and it is closed from the loop, not under a caller that
+ * may still hold it (a reply handed out while a list of requests is walked).
+ */
+static void
+client_fail(struct client *c)
+{
+	if (c->dead)
+		return;
+	c->dead = 1;
+	ev_io_stop(c->a->loop, &c->io);
+	ev_io_stop(c->a->loop, &c->wio);
+	ev_timer_stop(c->a->loop, &c->timer);
+	ready_push(c);
 }
 
 static void
@@ -43,7 +139,7 @@ client_peer(struct client *c)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	socklen_t glen = sizeof(c->who.groups);
+	socklen_t glen = sizeof(c->who.groups) - sizeof(c->who.groups[0]);
 
 	memset(&c->who, 0, sizeof(c->who));
 	c->who.uid = (uid_t)-1;
@@ -60,29 +156,95 @@ client_peer(struct client *c)
 #endif
 }
 
-/* Send one framed reply; a client that cannot take it is dropped. */
-int
-ctl_send_reply(struct client *c, uint64_t id, Mint__Reply *r)
+/* Send what is queued; 0, or -errno with c failed. */
+static int
+client_flush(struct client *c)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t n = send(c->io.fd, c->out + c->out_off, c->out_len - c->out_off,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* the rest when it is writable: a frame is never left half sent */
+			ev_io_start(c->a->loop, &c->wio);
+			return 0;
+		}
+		if (n <= 0) {
+			int rc = n < 0 ? -errno : -EPIPE;
+
+			log_debug("client pid %d: %s: dropped", (int)c->who.pid, strerror(-rc));
+			client_fail(c);
+			return rc;
+		}
+		c->out_off += (size_t)n;
+	}
+	c->out_off = c->out_len = 0;
+	ev_io_stop(c->a->loop, &c->wio);
+	return 0;
+}
+
+/* Frame r after what c has not taken yet and send what can be sent. */
+static int
+client_queue(struct client *c, uint64_t id, Mint__Reply *r)
 {
 	Mint__Envelope e;
-	size_t len, off = 0;
+	size_t need, len;
 
+	if (c->dead)
+		return -EPIPE;
 	wire_init(&e, c->a->node, WIRE_CONSOLE, id);
 	e.body_case = MINT__ENVELOPE__BODY_REPLY;
 	e.reply = r;
-	if (wire_pack(&e, c->out + WIRE_FRAME_HDR, sizeof(c->out) - WIRE_FRAME_HDR, &len) < 0)
+	need = mint__envelope__get_packed_size(&e);
+	if (need > WIRE_MAX)
 		return -EMSGSIZE;
-	wire_frame_put(c->out, (uint32_t)len);
-	len += WIRE_FRAME_HDR;
-	while (off < len) {
-		ssize_t n = send(c->io.fd, c->out + off, len - off, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -errno;
-		off += (size_t)n;
+	need += WIRE_FRAME_HDR;
+	if (c->out_len - c->out_off + need > CTL_OUT_MAX) {
+		log_warn("client pid %d uid %d: does not take its replies (%zu bytes waiting): "
+		    "dropped", (int)c->who.pid, (int)c->who.uid, c->out_len - c->out_off);
+		client_fail(c);
+		return -ENOBUFS;
 	}
+	if (c->out_off > 0 && c->out_len + need > c->out_cap) {
+		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+		c->out_len -= c->out_off;
+		c->out_off = 0;
+	}
+	if (c->out_len + need > c->out_cap) {
+		uint8_t *o = realloc(c->out, c->out_len + need);
+
+		if (o == NULL) {
+			client_fail(c);
+			return -ENOMEM;
+		}
+		c->out = o;
+		c->out_cap = c->out_len + need;
+	}
+	if (wire_pack(&e, c->out + c->out_len + WIRE_FRAME_HDR, need - WIRE_FRAME_HDR, &len) < 0)
+		return -EMSGSIZE;
+	wire_frame_put(c->out + c->out_len, (uint32_t)len);
+	c->out_len += len + WIRE_FRAME_HDR;
+	/* sent now unless older replies still wait, which go first */
+	if (c->out_off == 0 && !ev_is_active(&c->wio))
+		return client_flush(c);
 	return 0;
+}
+
+/*
+ * The reply to a request answered later. It is queued whole, and sent when
+ * the client can take it; a client that does not take it is dropped.
+ */
+int
+ctl_send_reply(struct client *c, uint64_t id, Mint__Reply *r)
+{
+	if (c->dead)
+		return -EPIPE;
+	if (c->waiting > 0 && --c->waiting == CTL_WAITING_MAX - 1)
+		ready_push(c);	/* it may have more requests buffered */
+	ev_timer_again(c->a->loop, &c->timer);
+	return client_queue(c, id, r);
 }
 
 static int
@@ -98,20 +260,26 @@ client_request(struct client *c, const uint8_t *buf, uint32_t len)
 		log_warn("client pid %d: %s: dropped", (int)c->who.pid, cause);
 		r.has_error = 1, r.error = rc;
 		r.message = cause;
-		return ctl_send_reply(c, 0, &r);
+		return client_queue(c, 0, &r);
 	}
+	if (e->body_case == MINT__ENVELOPE__BODY_COMMAND) {
+		/* who asked, as the kernel says: a forwarded request carries it to the far node */
+		e->command->has_caller_uid = 1, e->command->caller_uid = (uint32_t)c->who.uid;
+		e->command->has_caller_gid = 1, e->command->caller_gid = (uint32_t)c->who.groups[0];
+	}
+	msg[0] = '\0';
 	if (e->body_case != MINT__ENVELOPE__BODY_COMMAND) {
 		log_warn("client pid %d: a message that is not a request: dropped", (int)c->who.pid);
 		r.has_error = 1, r.error = -EBADMSG;
 		r.message = "only requests are taken here";
-	} else if (e->command->has_kind && e->command->kind == MINT__COMMAND_KIND__CMD_RES_CLAIM) {
-		r.has_error = 1, r.error = -EPERM;
-		r.message = "claims come from the agent that moves the resource, not from consoles";
+	} else if ((rc = handle_console_allowed(c->a, &c->who, e->command, msg, sizeof(msg))) < 0) {
+		/* refused here, before anything is forwarded to another node */
+		r.has_error = 1, r.error = rc;
+		r.message = msg;
 	} else if (e->command->has_node && e->command->node != c->a->node) {
 		/* for another node: through the rings; its reply comes back later */
-		msg[0] = '\0';
-		if ((rc = handle_allowed(c->a, &c->who, e->command, msg, sizeof(msg))) == 0 &&
-		    (rc = peers_forward(c->a, c, e->request_id, e->command, msg, sizeof(msg))) == 0) {
+		if ((rc = peers_forward(c->a, c, e->request_id, e->command, msg, sizeof(msg))) == 0) {
+			c->waiting++;
 			wire_free(e);
 			return 0;
 		}
@@ -120,9 +288,9 @@ client_request(struct client *c, const uint8_t *buf, uint32_t len)
 	} else {
 		struct reply_to rt = { c, c->a->node, e->request_id };
 
-		msg[0] = '\0';
 		rc = handle_command(c->a, &c->who, &rt, e->command, &r, msg, sizeof(msg));
 		if (rc == HANDLE_LATER) {
+			c->waiting++;
 			wire_free(e);
 			return 0;
 		}
@@ -130,9 +298,59 @@ client_request(struct client *c, const uint8_t *buf, uint32_t len)
 		if (msg[0] != '\0')
 			r.message = msg;
 	}
-	rc = ctl_send_reply(c, e->request_id, &r);
+	rc = client_queue(c, e->request_id, &r);
 	wire_free(e);
 	return rc;
+}
+
+/* Is a whole frame buffered? 1, 0, or -EMSGSIZE. */
+static int
+client_has_frame(const struct client *c, uint32_t *len)
+{
+	int rc = wire_frame_get(c->in, c->len, len);
+
+	return rc == 0 ? 1 : rc == -EAGAIN ? 0 : rc;
+}
+
+/*
+ * Handle c's buffered frames, a turn's worth. Frames left wait for the next
+ * loop pass (the ready queue); reading stops while whole frames are
+ * buffered, replies are not taken or too many requests wait for other nodes.
+ */
+static void
+client_work(struct client *c)
+{
+	struct agent *a = c->a;
+	uint32_t len;
+	int rc = 0, turn = 0;
+
+	while (!c->dead && (rc = client_has_frame(c, &len)) == 1) {
+		if (c->out_len > 0 || c->waiting >= CTL_WAITING_MAX)
+			break;	/* resumed when the replies are taken, or come */
+		if (turn == CTL_FRAMES_PER_TURN || (!c->privileged && a->ctl_budget <= 0)) {
+			ready_push(c);
+			break;
+		}
+		turn++;
+		if (!c->privileged)
+			a->ctl_budget--;
+		rc = client_request(c, c->in + WIRE_FRAME_HDR, len);
+		memmove(c->in, c->in + WIRE_FRAME_HDR + len, c->len - WIRE_FRAME_HDR - len);
+		c->len -= WIRE_FRAME_HDR + len;
+		if (rc < 0 && !c->dead)
+			client_fail(c);
+	}
+	if (c->dead)
+		return;
+	if (rc < 0) {
+		log_warn("client pid %d: a frame longer than %d bytes: disconnected",
+		    (int)c->who.pid, WIRE_MAX);
+		client_fail(c);
+	} else if (rc == 1) {
+		ev_io_stop(a->loop, &c->io);
+	} else {
+		ev_io_start(a->loop, &c->io);
+	}
 }
 
 static void
@@ -141,7 +359,6 @@ client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	struct client *c = (struct client *)w;
 	ssize_t n = read(w->fd, c->in + c->len, sizeof(c->in) - c->len);
 	uint32_t len;
-	int rc;
 
 	if (n <= 0) {
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
@@ -149,20 +366,168 @@ client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		client_close(c);
 		return;
 	}
+	/* from a request's first byte to its last: a byte now and then does not extend it */
+	if (c->len == 0 || wire_frame_get(c->in, c->len + (size_t)n, &len) == 0)
+		ev_timer_again(loop, &c->timer);
 	c->len += (size_t)n;
-	while ((rc = wire_frame_get(c->in, c->len, &len)) == 0) {
-		if (client_request(c, c->in + WIRE_FRAME_HDR, len) < 0) {
+	client_work(c);
+}
+
+static void
+client_write_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct client *c = (struct client *)((char *)w - offsetof(struct client, wio));
+
+	ev_timer_again(loop, &c->timer);
+	if (client_flush(c) == 0 && c->out_len == 0)
+		client_work(c);
+}
+
+/* Idle with nothing asked, half a frame, or replies not taken, for too long. */
+static void
+client_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct client *c = (struct client *)((char *)w - offsetof(struct client, timer));
+	const char *why;
+	uint32_t len;
+
+	if (c->out_len > 0)
+		why = "did not take its reply";
+	else if (c->waiting > 0 || client_has_frame(c, &len) == 1)
+		return;		/* waiting for an answer (moves, boots, migrations take long), or its turn */
+	else if (c->len > 0)
+		why = "sent part of a request and no more";
+	else
+		why = "asked nothing";
+	log_info("client pid %d uid %d: %s for %d ms: disconnected", (int)c->who.pid,
+	    (int)c->who.uid, why, c->a->ctl_timeout_ms);
+	client_close(c);
+}
+
+/* Each loop pass: a new budget, and the clients with frames left get a turn. */
+static void
+ctl_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	((struct agent *)w->data)->ctl_budget = CTL_PASS_BUDGET;
+}
+
+static void
+ctl_check_cb(struct ev_loop *loop, ev_check *w, int revents)
+{
+	struct agent *a = w->data;
+	struct client *c, *last = a->ready_tail;
+
+	/* the ones queued now wait for the next pass */
+	while ((c = ready_pop(a)) != NULL) {
+		int was_last = c == last;
+
+		if (c->dead)
 			client_close(c);
+		else
+			client_work(c);
+		if (was_last || (a->ready != NULL && a->ctl_budget <= 0 && !a->ready->privileged))
+			break;
+	}
+	if (a->ready == NULL) {
+		ev_check_stop(loop, &a->ctl_check);
+		ev_idle_stop(loop, &a->ctl_idle);
+	}
+}
+
+static void
+ctl_idle_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+}
+
+/* Refuse fd with a reply saying why, and close it. */
+static void
+ctl_refuse(struct agent *a, int fd, int err, const char *msg)
+{
+	Mint__Envelope e;
+	Mint__Reply r;
+	uint8_t buf[512];
+	size_t len;
+
+	a->ctl_refused++;
+	mint__reply__init(&r);
+	r.has_error = 1, r.error = err;
+	r.message = (char *)msg;
+	wire_init(&e, a->node, WIRE_CONSOLE, 0);
+	e.body_case = MINT__ENVELOPE__BODY_REPLY;
+	e.reply = &r;
+	/* a fresh socket's buffer takes this small frame whole, or nothing is sent */
+	if (wire_pack(&e, buf + WIRE_FRAME_HDR, sizeof(buf) - WIRE_FRAME_HDR, &len) == 0) {
+		wire_frame_put(buf, (uint32_t)len);
+		if (send(fd, buf, len + WIRE_FRAME_HDR, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+			log_debug("refusal not sent: %s", strerror(errno));
+	}
+	close(fd);
+}
+
+/* Over a cap? 0, or the error with the reason in msg. */
+static int
+ctl_over_cap(struct agent *a, const struct client *c, char *msg, size_t len)
+{
+	int mine = 0, reserve = a->ctl_max / 8 > 0 ? a->ctl_max / 8 : 1;
+
+	if (a->nclients >= a->ctl_max) {
+		snprintf(msg, len, "node %u's agent has %d connections, its limit: try again later",
+		    a->node, a->nclients);
+		return -EBUSY;
+	}
+	if (c->privileged)
+		return 0;
+	/* the last connections are kept for root and the admin group */
+	if (a->nclients >= a->ctl_max - reserve) {
+		snprintf(msg, len, "node %u's agent has %d connections, all it takes from users "
+		    "other than root: try again later", a->node, a->nclients);
+		return -EBUSY;
+	}
+	for (const struct client *o = a->clients; o != NULL; o = o->next)
+		mine += o->who.uid == c->who.uid;
+	if (mine >= a->ctl_max_uid) {
+		snprintf(msg, len, "too many connections from uid %d (%d, the limit of one user): "
+		    "close some", (int)c->who.uid, mine);
+		return -EUSERS;
+	}
+	return 0;
+}
+
+static void
+ctl_resume_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct agent *a = w->data;
+
+	if (a->ctl_spare_fd < 0)
+		a->ctl_spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ev_io_start(loop, &a->ctl_io);
+}
+
+/*
+ * No descriptor for a new connection: with the spare one given up, accept it
+ * and refuse it with the reason; without one, stop accepting for a moment
+ * rather than spin on a listening socket that stays readable.
+ */
+static void
+ctl_out_of_fds(struct agent *a, int err)
+{
+	int fd = -1;
+
+	if (a->ctl_spare_fd >= 0) {
+		close(a->ctl_spare_fd);
+		a->ctl_spare_fd = -1;
+		fd = accept4(a->ctl_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	}
+	if (fd >= 0) {
+		if (a->ctl_refused == 0 || a->ctl_refused % 1000 == 0)
+			log_warn("out of file descriptors (%s): connections refused", strerror(err));
+		ctl_refuse(a, fd, -EMFILE, "the agent is out of file descriptors: try again later");
+		if ((a->ctl_spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
 			return;
-		}
-		memmove(c->in, c->in + WIRE_FRAME_HDR + len, c->len - WIRE_FRAME_HDR - len);
-		c->len -= WIRE_FRAME_HDR + len;
 	}
-	if (rc == -EMSGSIZE) {
-		log_warn("client pid %d: a frame longer than %d bytes: disconnected",
-		    (int)c->who.pid, WIRE_MAX);
-		client_close(c);
-	}
+	ev_io_stop(a->loop, &a->ctl_io);
+	ev_timer_set(&a->ctl_resume, CTL_RESUME_S, 0);
+	ev_timer_start(a->loop, &a->ctl_resume);
 }
 
 static void
@@ -170,19 +535,70 @@ ctl_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct agent *a = w->data;
 	struct client *c;
-	int fd = accept4(w->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	char msg[256];
 
-	if (fd < 0)
-		return;
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		close(fd);
-		return;
+	for (int i = 0; i < CTL_ACCEPT_PER_PASS; i++) {
+		int fd = accept4(w->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK), rc;
+
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+				ctl_out_of_fds(a, errno);
+			return;
+		}
+		if ((c = calloc(1, sizeof(*c))) == NULL) {
+			ctl_refuse(a, fd, -ENOMEM, "the agent is out of memory");
+			continue;
+		}
+		c->a = a;
+		ev_io_init(&c->io, client_read_cb, fd, EV_READ);
+		ev_io_init(&c->wio, client_write_cb, fd, EV_WRITE);
+		ev_init(&c->timer, client_timer_cb);
+		c->timer.repeat = a->ctl_timeout_ms / 1000.0;
+		client_peer(c);
+		c->privileged = handle_may_change(a, &c->who);
+		if ((rc = ctl_over_cap(a, c, msg, sizeof(msg))) < 0) {
+			if (a->ctl_refused % 100 == 0)
+				log_warn("client pid %d uid %d refused: %s (%" PRIu64 " refused so far)",
+				    (int)c->who.pid, (int)c->who.uid, msg, a->ctl_refused + 1);
+			ctl_refuse(a, fd, rc, msg);
+			free(c);
+			continue;
+		}
+		c->next = a->clients;
+		a->clients = c;
+		a->nclients++;
+		log_debug("client pid %d uid %d connected", (int)c->who.pid, (int)c->who.uid);
+		ev_io_start(loop, &c->io);
+		ev_timer_again(loop, &c->timer);
 	}
-	c->a = a;
-	ev_io_init(&c->io, client_read_cb, fd, EV_READ);
-	client_peer(c);
-	log_debug("client pid %d uid %d connected", (int)c->who.pid, (int)c->who.uid);
-	ev_io_start(loop, &c->io);
+}
+
+/*
+ * The caps, within the descriptors this process may open: the default cap
+ * is lowered to fit; one given (--max-clients) is kept, and past the
+ * descriptors connections are refused at accept (ctl_out_of_fds).
+ */
+static void
+ctl_limits(struct agent *a)
+{
+	struct rlimit rl;
+	/* the region, bells, libvirt, tunnels, workers: room for them besides */
+	const int others = 64;
+
+	if (a->ctl_timeout_ms <= 0)
+		a->ctl_timeout_ms = CTL_TIMEOUT_MS;
+	if (a->ctl_max_uid <= 0)
+		a->ctl_max_uid = CTL_MAX_PER_UID;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		rl.rlim_cur = 1 << 20;
+	if (a->ctl_max <= 0) {
+		a->ctl_max = CTL_MAX_CLIENTS;
+		if ((rlim_t)a->ctl_max + others > rl.rlim_cur)
+			a->ctl_max = rl.rlim_cur > (rlim_t)others + 8 ? (int)(rl.rlim_cur - others) : 8;
+	} else if ((rlim_t)a->ctl_max + others > rl.rlim_cur) {
+		log_warn("%d connections and the agent's own descriptors may not fit in its %llu: "
+		    "past them, connections are refused", a->ctl_max, (unsigned long long)rl.rlim_cur);
+	}
 }
 
 /*
@@ -212,7 +628,7 @@ ctl_open(struct agent *a, const char *path, const char *group)
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
 		return -1;
 	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 16) < 0 ||
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 128) < 0 ||
 	    chmod(path, 0660) < 0) {
 		close(fd);
 		return -1;
@@ -223,17 +639,43 @@ ctl_open(struct agent *a, const char *path, const char *group)
 		log_warn("%s: cannot give it to group %s: %s", path, group, strerror(errno));
 	a->ctl_path = path;
 	a->ctl_fd = fd;
+	ctl_limits(a);
+	a->ctl_spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	ev_io_init(&a->ctl_io, ctl_accept_cb, fd, EV_READ);
 	a->ctl_io.data = a;
 	ev_io_start(a->loop, &a->ctl_io);
+	ev_init(&a->ctl_resume, ctl_resume_cb);
+	a->ctl_resume.data = a;
+	ev_prepare_init(&a->ctl_prepare, ctl_prepare_cb);
+	a->ctl_prepare.data = a;
+	ev_prepare_start(a->loop, &a->ctl_prepare);
+	/* a pass's budget does not hold the loop alive on its own */
+	ev_unref(a->loop);
+	ev_check_init(&a->ctl_check, ctl_check_cb);
+	a->ctl_check.data = a;
+	ev_idle_init(&a->ctl_idle, ctl_idle_cb);
 	return 0;
 }
 
 void
 ctl_close(struct agent *a)
 {
+	struct client *c;
+
 	if (a->ctl_fd < 0)
 		return;
+	while (a->clients != NULL)
+		client_close(a->clients);
+	while ((c = ready_pop(a)) != NULL)
+		client_close(c);
+	ev_check_stop(a->loop, &a->ctl_check);
+	ev_idle_stop(a->loop, &a->ctl_idle);
+	ev_ref(a->loop);
+	ev_prepare_stop(a->loop, &a->ctl_prepare);
+	ev_timer_stop(a->loop, &a->ctl_resume);
+	if (a->ctl_spare_fd >= 0)
+		close(a->ctl_spare_fd);
+	a->ctl_spare_fd = -1;
 	ev_io_stop(a->loop, &a->ctl_io);
 	close(a->ctl_fd);
 	unlink(a->ctl_path);

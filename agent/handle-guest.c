@@ -755,7 +755,7 @@ mig_prepared(struct agent *a, void *arg, const Mint__Reply *r)
 	seq++;
 	snprintf(base, sizeof(base), "mig-%u-%u", (unsigned)getpid(), seq);
 	snprintf(m->ctl_path, sizeof(m->ctl_path), "%s/%s-ctl.sock", a->tunnel_dir, base);
-	if (tunnel_listen(a, m->ctl_path, m->to, TUN_TARGET_LIBVIRT, &m->ctl, msg, sizeof(msg)) < 0) {
+	if (tunnel_listen(a, m->ctl_path, m->to, TUN_TARGET_LIBVIRT, NULL, &m->ctl, msg, sizeof(msg)) < 0) {
 		mig_finish(m, -EIO, msg);
 		return;
 	}
@@ -767,7 +767,7 @@ mig_prepared(struct agent *a, void *arg, const Mint__Reply *r)
 
 		snprintf(name, sizeof(name), "%s-data.sock", base);
 		snprintf(m->data_path, sizeof(m->data_path), "%s/%s", a->tunnel_dir, name);
-		if (tunnel_listen(a, m->data_path, m->to, name, &m->data, msg, sizeof(msg)) < 0) {
+		if (tunnel_listen(a, m->data_path, m->to, name, NULL, &m->data, msg, sizeof(msg)) < 0) {
 			mig_finish(m, -EIO, msg);
 			return;
 		}
@@ -1018,8 +1018,6 @@ handle_guest(struct agent *a, const struct peer *who, const struct reply_to *rt,
 	case MINT__COMMAND_KIND__CMD_GUEST_REFRESH: {
 		struct reply_to *w;
 
-		if (rt->client != NULL)
-			return snprintf(msg, len, "refresh is a request between agents"), -EPERM;
 		if ((w = malloc(sizeof(*w))) == NULL)
 			return -ENOMEM;
 		*w = *rt;
@@ -1030,8 +1028,6 @@ handle_guest(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		return HANDLE_LATER;
 	}
 	case MINT__COMMAND_KIND__CMD_GUEST_PREPARE:
-		if (rt->client != NULL)
-			return snprintf(msg, len, "prepare is a request between agents"), -EPERM;
 		if ((rc = gjob_start(a, rt, cmd, cmd->name, &g, msg, len)) != HANDLE_LATER)
 			return rc;
 		g->memory = cmd->has_size_bytes ? cmd->size_bytes : 0;

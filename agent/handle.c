@@ -9,39 +9,40 @@
 static const struct {
 	Mint__CommandKind kind;
 	int changes;		/* changes the node: root or the admin group only */
+	int agent_only;		/* between agents: never from a console, here or forwarded */
 	handler_fn fn;
 } handlers[] = {
-	{ MINT__COMMAND_KIND__CMD_PING, 0, handle_ping },
-	{ MINT__COMMAND_KIND__CMD_STATUS, 0, handle_status },
-	{ MINT__COMMAND_KIND__CMD_SET_VERBOSE, 1, handle_set_verbose },
-	{ MINT__COMMAND_KIND__CMD_CPU_MOVE, 1, handle_move },
-	{ MINT__COMMAND_KIND__CMD_MEM_MOVE, 1, handle_move },
-	{ MINT__COMMAND_KIND__CMD_DEV_MOVE, 1, handle_move },
-	{ MINT__COMMAND_KIND__CMD_RES_CLAIM, 1, handle_claim },
-	{ MINT__COMMAND_KIND__CMD_NODE_RECLAIM, 1, handle_reclaim },
-	{ MINT__COMMAND_KIND__CMD_NODE_BOOT, 1, handle_boot },
-	{ MINT__COMMAND_KIND__CMD_NODE_SHUTDOWN, 1, handle_shutdown },
-	{ MINT__COMMAND_KIND__CMD_NODE_REBOOT, 1, handle_reboot },
-	{ MINT__COMMAND_KIND__CMD_GUEST_START, 1, handle_guest },
-	{ MINT__COMMAND_KIND__CMD_GUEST_STOP, 1, handle_guest },
-	{ MINT__COMMAND_KIND__CMD_GUEST_DESTROY, 1, handle_guest },
-	{ MINT__COMMAND_KIND__CMD_GUEST_UNDEFINE, 1, handle_guest },
-	{ MINT__COMMAND_KIND__CMD_GUEST_DEFINE, 1, handle_guest },
-	{ MINT__COMMAND_KIND__CMD_GUEST_MIGRATE, 1, handle_guest },
-	{ MINT__COMMAND_KIND__CMD_GUEST_PREPARE, 1, handle_guest },
-	{ MINT__COMMAND_KIND__CMD_GUEST_ABORT, 1, handle_guest },
-	{ MINT__COMMAND_KIND__CMD_GUEST_POSTCOPY, 1, handle_guest },
-	{ MINT__COMMAND_KIND__CMD_GUEST_REFRESH, 0, handle_guest },
-	{ MINT__COMMAND_KIND__CMD_GUEST_JOB, 0, handle_guest },
-	{ MINT__COMMAND_KIND__CMD_TUNNEL_OPEN, 1, handle_tunnel },
-	{ MINT__COMMAND_KIND__CMD_TUNNEL_LISTEN, 1, handle_tunnel },
-	{ MINT__COMMAND_KIND__CMD_TUNNEL_CLOSE, 1, handle_tunnel },
+	{ MINT__COMMAND_KIND__CMD_PING, 0, 0, handle_ping },
+	{ MINT__COMMAND_KIND__CMD_STATUS, 0, 0, handle_status },
+	{ MINT__COMMAND_KIND__CMD_SET_VERBOSE, 1, 0, handle_set_verbose },
+	{ MINT__COMMAND_KIND__CMD_CPU_MOVE, 1, 0, handle_move },
+	{ MINT__COMMAND_KIND__CMD_MEM_MOVE, 1, 0, handle_move },
+	{ MINT__COMMAND_KIND__CMD_DEV_MOVE, 1, 0, handle_move },
+	{ MINT__COMMAND_KIND__CMD_RES_CLAIM, 1, 1, handle_claim },
+	{ MINT__COMMAND_KIND__CMD_NODE_RECLAIM, 1, 0, handle_reclaim },
+	{ MINT__COMMAND_KIND__CMD_NODE_BOOT, 1, 0, handle_boot },
+	{ MINT__COMMAND_KIND__CMD_NODE_SHUTDOWN, 1, 0, handle_shutdown },
+	{ MINT__COMMAND_KIND__CMD_NODE_REBOOT, 1, 0, handle_reboot },
+	{ MINT__COMMAND_KIND__CMD_GUEST_START, 1, 0, handle_guest },
+	{ MINT__COMMAND_KIND__CMD_GUEST_STOP, 1, 0, handle_guest },
+	{ MINT__COMMAND_KIND__CMD_GUEST_DESTROY, 1, 0, handle_guest },
+	{ MINT__COMMAND_KIND__CMD_GUEST_UNDEFINE, 1, 0, handle_guest },
+	{ MINT__COMMAND_KIND__CMD_GUEST_DEFINE, 1, 0, handle_guest },
+	{ MINT__COMMAND_KIND__CMD_GUEST_MIGRATE, 1, 0, handle_guest },
+	{ MINT__COMMAND_KIND__CMD_GUEST_PREPARE, 1, 1, handle_guest },
+	{ MINT__COMMAND_KIND__CMD_GUEST_ABORT, 1, 0, handle_guest },
+	{ MINT__COMMAND_KIND__CMD_GUEST_POSTCOPY, 1, 0, handle_guest },
+	{ MINT__COMMAND_KIND__CMD_GUEST_REFRESH, 0, 1, handle_guest },
+	{ MINT__COMMAND_KIND__CMD_GUEST_JOB, 0, 0, handle_guest },
+	{ MINT__COMMAND_KIND__CMD_TUNNEL_OPEN, 1, 1, handle_tunnel },
+	{ MINT__COMMAND_KIND__CMD_TUNNEL_LISTEN, 1, 0, handle_tunnel },
+	{ MINT__COMMAND_KIND__CMD_TUNNEL_CLOSE, 1, 0, handle_tunnel },
 };
 
-static int
-may_change(const struct agent *a, const struct peer *who)
+int
+handle_may_change(const struct agent *a, const struct peer *who)
 {
-	if (who->uid == 0)
+	if (who->uid == 0 || who->agent)
 		return 1;
 	for (int i = 0; a->have_admin_gid && i < who->ngroups; i++)
 		if (who->groups[i] == a->admin_gid)
@@ -56,13 +57,32 @@ handle_allowed(struct agent *a, const struct peer *who, const Mint__Command *cmd
 {
 	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
 		if (cmd->has_kind && handlers[i].kind == cmd->kind && handlers[i].changes &&
-		    !may_change(a, who)) {
+		    !handle_may_change(a, who)) {
 			snprintf(msg, len, "permission denied: changing a node needs root%s",
 			    a->have_admin_gid ? " or the admin group" : "");
 			log_info("client pid %d uid %d: refused a change", (int)who->pid, (int)who->uid);
 			return -EACCES;
 		}
 	return 0;
+}
+
+/*
+ * May a console make this request, for this node or (node=) another? The
+ * requests between agents are refused here, before anything is forwarded.
+ */
+int
+handle_console_allowed(struct agent *a, const struct peer *who, const Mint__Command *cmd,
+    char *msg, size_t len)
+{
+	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
+		if (cmd->has_kind && handlers[i].kind == cmd->kind && handlers[i].agent_only) {
+			snprintf(msg, len, "request %d is one agents make of each other, not consoles",
+			    (int)cmd->kind);
+			log_info("client pid %d uid %d: refused a request between agents",
+			    (int)who->pid, (int)who->uid);
+			return -EPERM;
+		}
+	return handle_allowed(a, who, cmd, msg, len);
 }
 
 int

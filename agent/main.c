@@ -39,6 +39,12 @@ usage(FILE *f)
 	    "  -g, --group NAME       group that may read through the socket (mint)\n"
 	    "  -a, --admin-group NAME group that may also change things (only root if unset)\n"
 	    "  -T, --timeout MS       how long a request to another node may take (2000)\n"
+	    "      --max-clients N    connections to the socket in all (256, fewer if the\n"
+	    "                         descriptor limit is lower); the last eighth are kept for\n"
+	    "                         root and the admin group\n"
+	    "      --max-clients-uid N  connections of one user other than root (32)\n"
+	    "      --client-timeout MS  a connection that asks nothing, or stops in the middle\n"
+	    "                         of a request, for this long is closed (30000)\n"
 	    "  -D, --dead-after N     a node silent for N heartbeat periods is dead (3)\n"
 	    "      --cores LIST       the cores this node owns (default: all its kernel shows)\n"
 	    "      --mode MODE        real (a Mint node), cpuset or synthetic (a simulated one)\n"
@@ -403,7 +409,10 @@ main(int argc, char **argv)
 		{ "tunnel-dir", required_argument, NULL, 15 },
 		{ "libvirt-socket", required_argument, NULL, 16 },
 		{ "core-map", required_argument, NULL, 17 },
-		{ "libvirt-timeout", required_argument, NULL, 18 },
+		{ "max-clients", required_argument, NULL, 18 },
+		{ "max-clients-uid", required_argument, NULL, 19 },
+		{ "client-timeout", required_argument, NULL, 20 },
+		{ "libvirt-timeout", required_argument, NULL, 21 },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -412,7 +421,7 @@ main(int argc, char **argv)
 	static struct agent a;
 	const char *region = NULL, *sim_root = NULL;
 	unsigned hb_ms = 100, sample_ms = 1000, dead_after = 3;
-	int c, foreground = 0, verbose = 0, have_node = 0, rc;
+	int c, foreground = 0, verbose = 0, have_node = 0, rc, ctl_given[3] = { 0, 0, 0 };
 	char cause[256];
 
 	const char *uri = "qemu:///system", *sock = CTL_DEFAULT, *group = "mint", *admin = NULL;
@@ -473,7 +482,16 @@ main(int argc, char **argv)
 			if (snprintf(a.backend.coremap, BACKEND_PATH, "%s", optarg) >= BACKEND_PATH)
 				fatalx("core map path '%s' is too long", optarg);
 			break;
-		case 18: a.libvirt_ms = (int)parse_uint(optarg, "libvirt timeout", 3600000); break;
+		case 18: a.ctl_max = (int)parse_uint(optarg, "max clients", 1000000); ctl_given[0] = 1; break;
+		case 19:
+			a.ctl_max_uid = (int)parse_uint(optarg, "max clients of a user", 1000000);
+			ctl_given[1] = 1;
+			break;
+		case 20:
+			a.ctl_timeout_ms = (int)parse_uint(optarg, "client timeout", 3600000);
+			ctl_given[2] = 1;
+			break;
+		case 21: a.libvirt_ms = (int)parse_uint(optarg, "libvirt timeout", 3600000); break;
 		case 5: a.move_ms = (int)parse_uint(optarg, "move timeout", 600000); break;
 		case 6:
 			if (parse_size(optarg, &a.mem_floor) < 0)
@@ -503,6 +521,13 @@ main(int argc, char **argv)
 	if (hb_ms == 0 || sample_ms == 0 || dead_after == 0)
 		fatalx("periods must be at least 1 ms, and dead-after at least 1");
 	a.heartbeat_ms = hb_ms;
+	/* 0 stands for "not given" in ctl.c: the defaults */
+	if (ctl_given[0] && a.ctl_max == 0)
+		fatalx("max clients must be at least 1");
+	if (ctl_given[1] && a.ctl_max_uid == 0)
+		fatalx("max clients of a user must be at least 1");
+	if (ctl_given[2] && a.ctl_timeout_ms == 0)
+		fatalx("the client timeout must be at least 1 ms");
 	if (a.move_ms == 0 || a.boot_ms == 0 || a.libvirt_ms == 0)
 		fatalx("the move, boot and libvirt timeouts must be at least 1 ms");
 	a.region_spec = region;

@@ -15,6 +15,8 @@
 
 #define PEER_REC_ENVELOPE	1	/* ring record type: a packed Envelope */
 #define PEERS_POLL_MS		5	/* without a doorbell */
+/* records taken from one node in a loop pass: a busy peer does not hold the loop */
+#define PEER_DRAIN_MAX		64
 
 /* A request sent to another node for a console, until its reply or timeout. */
 struct pending {
@@ -62,14 +64,17 @@ peer_send(struct agent *a, unsigned node, Mint__Envelope *e)
 static void
 peer_request(struct agent *a, unsigned from, Mint__Envelope *e)
 {
-	/* another node's agent: part of the machine, trusted like root */
-	struct peer who = { 0, 0, { 0 }, 0 };
+	/* another node's agent: part of the machine, trusted like root; logged as the console
+	   it asks for (caller_uid, set by the agent whose socket took the request) */
+	struct peer who = { 0, 0, { 0 }, 0, 1 };
 	Mint__Reply r;
 	char msg[2048] = "";
 	int rc;
 
 	struct reply_to rt = { NULL, from, e->request_id };
 
+	if (e->command->has_caller_uid)
+		who.uid = e->command->caller_uid;
 	mint__reply__init(&r);
 	rc = handle_command(a, &who, &rt, e->command, &r, msg, sizeof(msg));
 	if (rc == HANDLE_LATER)
@@ -110,18 +115,21 @@ peer_reply(struct agent *a, unsigned from, Mint__Envelope *e)
 	log_debug("node %u: a reply to nothing pending (late?): dropped", from);
 }
 
-/* Take every record waiting from node j. */
-static void
+/* Take the records waiting from node j, up to a pass's share: 1 if some are left. */
+static int
 peer_drain(struct agent *a, unsigned j)
 {
 	struct ring_rx *rx = &a->rx[j];
 	struct ring_rec rec;
 	char cause[256];
-	int rc;
+	int rc, taken = 0;
 
 	do {
 		while ((rc = ring_peek(rx, &rec)) == 0) {
 			Mint__Envelope *e;
+
+			if (taken++ == PEER_DRAIN_MAX)
+				return 1;
 
 			a->chan[j].rx_messages++;
 			a->chan[j].rx_bytes += rec.len;
@@ -151,21 +159,32 @@ peer_drain(struct agent *a, unsigned j)
 			if (!a->rx_broken[j])
 				log_warn("channel from node %u is damaged: %s", j, ring_rx_error(rx));
 			a->rx_broken[j] = 1;
-			return;
+			return 0;
 		}
 	} while (ring_rx_arm(rx) == 1);
+	return 0;
 }
 
 static void
 peers_bell_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct agent *a = w->data;
+	int more = 0;
 
 	doorbell_drain(&a->bell);
 	/* a dead node's ring is fenced: nothing from it until it comes back, new epoch */
 	for (unsigned j = 0; j < a->region.layout.nodes; j++)
 		if (j != a->node && !a->rx_broken[j] && !a->watch.peer[j].dead)
-			peer_drain(a, j);
+			more |= peer_drain(a, j);
+	/* the rest in the next pass, after the timers and the consoles */
+	if (more && !ev_is_active(&a->bell_more))
+		ev_timer_start(loop, &a->bell_more);
+}
+
+static void
+peers_more_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	ev_feed_event(loop, &((struct agent *)w->data)->bell_io, EV_READ);
 }
 
 /* No doorbell: look at every ring now and then. */
@@ -338,9 +357,8 @@ peers_open(struct agent *a)
 			    strerror(-rc), PEERS_POLL_MS);
 			a->bell.fd = -1;
 		}
-	} else if ((rc = doorbell_open_region_sock(&a->bell, a->region.fd, a->node)) < 0) {
-		log_warn("node %u: bell: %s%s", a->node, strerror(-rc),
-		    rc == -EADDRINUSE ? " (another agent is this node already?)" : "");
+	} else if ((rc = doorbell_open_region_sock(&a->bell, &a->region, a->node)) < 0) {
+		log_warn("node %u: bell: %s", a->node, strerror(-rc));
 		return rc;
 	}
 	for (unsigned j = 0; j < a->region.layout.nodes; j++) {
@@ -366,6 +384,8 @@ peers_open(struct agent *a)
 	}
 	ev_io_init(&a->bell_io, peers_bell_cb, a->bell.fd, EV_READ);
 	a->bell_io.data = a;
+	ev_timer_init(&a->bell_more, peers_more_cb, 0, 0);
+	a->bell_more.data = a;
 	if (a->bell.fd >= 0) {
 		ev_io_start(a->loop, &a->bell_io);
 	} else {
@@ -385,6 +405,7 @@ peers_close(struct agent *a)
 		pending_drop(a, a->pending);
 	ev_io_stop(a->loop, &a->bell_io);
 	ev_timer_stop(a->loop, &a->bell_poll);
+	ev_timer_stop(a->loop, &a->bell_more);
 	doorbell_close(&a->bell);
 	free(a->rx_copy);
 	a->rx_copy = NULL;

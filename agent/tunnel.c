@@ -8,7 +8,9 @@
  * the sockets are closed so that both programs see EOF or an error.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -60,7 +62,10 @@ struct tlisten {
 	unsigned id, peer;
 	int fd;
 	ev_io io;
+	int dirfd;		/* the socket's directory, held so that closing removes our socket only */
+	ino_t ino;		/* the socket file we made */
 	char path[108];
+	char name[108];		/* its name in dirfd */
 	char target[108];
 	uint64_t carried;	/* bytes of tunnels that ended */
 };
@@ -161,6 +166,8 @@ tunnel_pump(void *arg)
 	const char *why = "closed";
 	char buf[160];
 	sigset_t all;
+	/* a record takes at most half a ring: small stream rings carry smaller chunks */
+	uint32_t chunk = t->tx.max_len < TUN_CHUNK ? t->tx.max_len : TUN_CHUNK;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
@@ -178,11 +185,11 @@ tunnel_pump(void *arg)
 		/* socket -> ring */
 		if (!sock_eof) {
 			void *p;
-			int rc = ring_reserve(&t->tx, TUN_CHUNK, &p);
+			int rc = ring_reserve(&t->tx, chunk, &p);
 
 			ring_full = rc == -EAGAIN;
 			if (rc == 0) {
-				ssize_t n = recv(t->fd, p, TUN_CHUNK, MSG_DONTWAIT);
+				ssize_t n = recv(t->fd, p, chunk, MSG_DONTWAIT);
 
 				if (n > 0) {
 					ring_commit(&t->tx, TUN_DATA, (uint32_t)n);
@@ -198,7 +205,8 @@ tunnel_pump(void *arg)
 					break;
 				}
 			} else if (rc != -EAGAIN) {
-				why = "ring damaged";
+				snprintf(buf, sizeof(buf), "ring damaged (%s)", strerror(-rc));
+				why = buf;
 				break;
 			}
 		}
@@ -442,13 +450,75 @@ listen_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 }
 
+/*
+ * May the console's user have a listening socket at dir? The agent runs as
+ * root and binds where it is told: so only in our tunnel directory, or in a
+ * directory of the caller's own that nobody else may use (a socket there is
+ * theirs alone; /etc or /tmp are neither). dirfd is dir, opened; 0 or -EACCES.
+ */
+static int
+listen_dir_ok(struct agent *a, int dirfd, const char *dir, uid_t uid, char *msg, size_t len)
+{
+	struct stat d, t;
+
+	if (fstat(dirfd, &d) < 0)
+		return snprintf(msg, len, "%s: %s", dir, strerror(errno)), -errno;
+	if (stat(a->tunnel_dir, &t) == 0 && t.st_dev == d.st_dev && t.st_ino == d.st_ino)
+		return 0;
+	if (d.st_uid == uid && (d.st_mode & 077) == 0)
+		return 0;
+	return snprintf(msg, len, "tunnel listen: a socket goes in node %u's tunnel directory (%s) "
+	    "or in a directory of yours (uid %u) that only you may use (mode 0700); %s is owned "
+	    "by uid %u with mode %04o", a->node, a->tunnel_dir, (unsigned)uid, dir,
+	    (unsigned)d.st_uid, (unsigned)(d.st_mode & 07777)), -EACCES;
+}
+
+/*
+ * Make the socket bind just created at dirfd/name 0600 and uid's, through a
+ * descriptor of that very file: if the name was swapped meanwhile for a link
+ * to something else, that is refused, not changed. Its stat in st.
+ */
+static int
+socket_own(int dirfd, const char *name, uid_t uid, gid_t gid, struct stat *st)
+{
+	char proc[64];
+	int pfd, rc = 0;
+
+	if ((pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -1;
+	if (fstat(pfd, st) < 0 || !S_ISSOCK(st->st_mode)) {
+		errno = EEXIST;
+		rc = -1;
+	} else if ((uid != geteuid() || gid != getegid()) &&
+	    fchownat(pfd, "", uid, gid, AT_EMPTY_PATH) < 0) {
+		rc = -1;
+	} else {
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+		if (chmod(proc, 0600) < 0 && fchmodat(dirfd, name, 0600, AT_SYMLINK_NOFOLLOW) < 0)
+			rc = -1;
+	}
+	close(pfd);
+	return rc;
+}
+
+/*
+ * Listen on path for connections to target on node peer. who is the console
+ * that asked (its directory rules apply, the socket becomes its own), or NULL
+ * for the agent's own sockets in its tunnel directory (root's). An existing
+ * socket at path is replaced; anything else there is refused, never removed.
+ */
 int
 tunnel_listen(struct agent *a, const char *path, unsigned peer, const char *target,
-    struct tlisten **out, char *msg, size_t len)
+    const struct tunnel_caller *who, struct tlisten **out, char *msg, size_t len)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char dir[sizeof(sun.sun_path)], real[PATH_MAX];
+	const char *name, *slash;
+	uid_t uid = who != NULL ? who->uid : geteuid();
+	gid_t gid = who != NULL ? who->gid : getegid();
 	struct tlisten *l;
-	int fd;
+	struct stat st;
+	int fd = -1, dirfd, e, n;
 
 	if (strlen(path) >= sizeof(sun.sun_path) || strlen(path) >= sizeof(l->path))
 		return snprintf(msg, len, "socket path too long: %s", path), -ENAMETOOLONG;
@@ -458,40 +528,92 @@ tunnel_listen(struct agent *a, const char *path, unsigned peer, const char *targ
 	if (peer >= a->region.layout.nodes || peer == a->node)
 		return snprintf(msg, len, "node %u cannot be the far end of a tunnel from node %u",
 		    peer, a->node), -EINVAL;
-	if ((l = calloc(1, sizeof(*l))) == NULL)
-		return -ENOMEM;
-	strcpy(sun.sun_path, path);
-	unlink(path);
+	if (path[0] != '/' || (slash = strrchr(path, '/')) == NULL)
+		return snprintf(msg, len, "%s: a socket path must be absolute", path), -EINVAL;
+	name = slash + 1;
+	if (*name == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return snprintf(msg, len, "%s: names no socket", path), -EINVAL;
+	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	/* the directory as named, no symlink or ".." on the way: what is checked is what is used */
+	if (who != NULL && realpath(dir, real) == NULL)
+		return snprintf(msg, len, "tunnel listen: %s: %s", dir, strerror(errno)), -errno;
+	if (who != NULL && strcmp(real, dir) != 0)
+		return snprintf(msg, len, "tunnel listen: %s is reached through a symlink or '..' "
+		    "(it is %s): give the real path", dir, real), -EINVAL;
+	if ((dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return snprintf(msg, len, "tunnel listen: %s: %s", dir, strerror(errno)), -errno;
+	if (who != NULL && (e = listen_dir_ok(a, dirfd, dir, uid, msg, len)) < 0)
+		goto fail_dir;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(msg, len, "tunnel listen: %s exists and is not a socket: not replaced",
+			    path);
+			e = -EEXIST;
+			goto fail_dir;
+		}
+		/* a socket a listener of ours left: replace it */
+		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT) {
+			e = -errno;
+			snprintf(msg, len, "tunnel listen: cannot replace %s: %s", path, strerror(errno));
+			goto fail_dir;
+		}
+	}
+	/* bind in the directory we checked, even if a path component is swapped meanwhile */
+	n = snprintf(sun.sun_path, sizeof(sun.sun_path), "/proc/self/fd/%d/%s", dirfd, name);
+	if (n >= (int)sizeof(sun.sun_path) || access("/proc/self/fd", X_OK) < 0)
+		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0 ||
-	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 16) < 0) {
-		int e = errno;
-		snprintf(msg, len, "cannot listen on %s: %s", path, strerror(e));
-		if (fd >= 0)
-			close(fd);
-		free(l);
-		return -e;
+	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		e = -errno;
+		snprintf(msg, len, "cannot listen on %s: %s", path, strerror(errno));
+		goto fail_sock;
+	}
+	/* mode and owner before listen(): until then nobody can connect */
+	if (socket_own(dirfd, name, uid, gid, &st) < 0 || listen(fd, 16) < 0) {
+		e = -errno;
+		snprintf(msg, len, "cannot listen on %s: %s", path, strerror(errno));
+		unlinkat(dirfd, name, 0);
+		goto fail_sock;
+	}
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		e = -ENOMEM;
+		snprintf(msg, len, "out of memory");
+		unlinkat(dirfd, name, 0);
+		goto fail_sock;
 	}
 	l->a = a;
 	l->id = ++a->tunnel_ids;
 	l->peer = peer;
 	l->fd = fd;
+	l->dirfd = dirfd;
+	l->ino = st.st_ino;
 	snprintf(l->path, sizeof(l->path), "%s", path);
+	snprintf(l->name, sizeof(l->name), "%s", name);
 	snprintf(l->target, sizeof(l->target), "%s", target);
 	ev_io_init(&l->io, listen_accept_cb, fd, EV_READ);
 	l->io.data = l;
 	ev_io_start(a->loop, &l->io);
 	l->next = a->listeners;
 	a->listeners = l;
-	log_info("tunnel listener %u: %s -> node %u's %s", l->id, path, peer, target);
+	log_info("tunnel listener %u: %s (uid %u, mode 0600) -> node %u's %s", l->id, path,
+	    (unsigned)uid, peer, target);
 	if (out != NULL)
 		*out = l;
 	return 0;
+fail_sock:
+	if (fd >= 0)
+		close(fd);
+fail_dir:
+	close(dirfd);
+	return e;
 }
 
 /* Close l and end its tunnels (their threads finish on their own). */
 void
 tunnel_unlisten(struct agent *a, struct tlisten *l)
 {
+	struct stat st;
+
 	for (struct tunnel *t = a->tunnels; t != NULL; t = t->next)
 		if (t->l == l) {
 			__atomic_store_n(&t->stop, 1, __ATOMIC_RELEASE);
@@ -504,7 +626,11 @@ tunnel_unlisten(struct agent *a, struct tlisten *l)
 		}
 	ev_io_stop(a->loop, &l->io);
 	close(l->fd);
-	unlink(l->path);
+	/* our socket only: whatever someone put at the path since stays */
+	if (fstatat(l->dirfd, l->name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISSOCK(st.st_mode) &&
+	    st.st_ino == l->ino)
+		unlinkat(l->dirfd, l->name, 0);
+	close(l->dirfd);
 	log_info("tunnel listener %u closed", l->id);
 	free(l);
 }
@@ -563,8 +689,6 @@ handle_tunnel_open(struct agent *a, const struct reply_to *rt, const Mint__Comma
 	struct tunnel *t;
 	int fd, rc;
 
-	if (rt->client != NULL)
-		return snprintf(msg, len, "tunnel open is a request between agents"), -EPERM;
 	if (cmd->target == NULL || !tunnel_target_ok(cmd->target))
 		return snprintf(msg, len, "node %u: not a tunnel target", a->node), -EINVAL;
 	if (!cmd->has_resource || stream_owner(&a->region, cmd->resource, &from, &to) < 0 ||
@@ -613,6 +737,7 @@ int
 handle_tunnel(struct agent *a, const struct peer *who, const struct reply_to *rt,
     const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t len)
 {
+	struct tunnel_caller caller;
 	struct tlisten *l;
 	int rc;
 
@@ -623,7 +748,12 @@ handle_tunnel(struct agent *a, const struct peer *who, const struct reply_to *rt
 		if (cmd->name == NULL || cmd->name[0] != '/' || !cmd->has_to_node || cmd->target == NULL)
 			return snprintf(msg, len, "tunnel listen needs an absolute socket path, a node "
 			    "and a target"), -EINVAL;
-		if ((rc = tunnel_listen(a, cmd->name, cmd->to_node, cmd->target, &l, msg, len)) < 0)
+		/* the console's uid, from the agent whose socket it used; a peer's own: root */
+		caller.uid = cmd->has_caller_uid ? (uid_t)cmd->caller_uid : who->uid;
+		caller.gid = cmd->has_caller_gid ? (gid_t)cmd->caller_gid :
+		    who->ngroups > 0 ? who->groups[0] : 0;
+		if ((rc = tunnel_listen(a, cmd->name, cmd->to_node, cmd->target, &caller, &l, msg,
+		    len)) < 0)
 			return rc;
 		reply->has_value = 1, reply->value = l->id;
 		snprintf(msg, len, "tunnel %u: %s -> node %u's %s", l->id, l->path, l->peer, l->target);

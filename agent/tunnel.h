@@ -8,6 +8,7 @@
 #define MINT_AGENT_TUNNEL_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "proto/mint.pb-c.h"
 
@@ -27,12 +28,21 @@ struct reply_to;
 
 struct tlisten;
 
+/* Whose listening socket it is: the console's user, on the node it asked. */
+struct tunnel_caller {
+	uid_t uid;
+	gid_t gid;
+};
+
 int tunnel_init(struct agent *a);
 void tunnel_shutdown(struct agent *a);
 void tunnel_node_dead(struct agent *a, unsigned node);
-/* Listen on path (created, replaced); connections go to target on node peer. */
+/*
+ * Listen on path (created 0600, owned by who; a socket there replaced, nothing
+ * else); connections go to target on node peer. who NULL: the agent's own.
+ */
 int tunnel_listen(struct agent *a, const char *path, unsigned peer, const char *target,
-	    struct tlisten **out, char *msg, size_t len);
+	    const struct tunnel_caller *who, struct tlisten **out, char *msg, size_t len);
 void tunnel_unlisten(struct agent *a, struct tlisten *l);
 unsigned tunnel_listen_id(const struct tlisten *l);
 /* Bytes carried so far by l's tunnels (both ways), and how many are open. */

@@ -1,5 +1,6 @@
 /* One request to the agent and its reply, framed, with a timeout. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,9 @@
 
 #include "console/client.h"
 #include "shm/cause.h"
+
+/* how long the agent may take to accept a connection */
+#define CLIENT_CONNECT_MS	5000
 
 /*
  * Send cmd to the agent at path and wait up to timeout_ms for its reply;
@@ -37,6 +41,7 @@ client_request_tick(const char *path, const Mint__Command *cmd, int timeout_ms, 
     client_tick_fn tick, void *arg, Mint__Envelope **reply, char *cause, size_t clen)
 {
 	int64_t deadline = mono_ms() + timeout_ms;
+	const int connect_ms = timeout_ms < CLIENT_CONNECT_MS ? timeout_ms : CLIENT_CONNECT_MS;
 	/* not static: a tick may make requests of its own */
 	uint8_t *buf;
 	const size_t cap = WIRE_MAX + WIRE_FRAME_HDR;
@@ -54,18 +59,35 @@ client_request_tick(const char *path, const Mint__Command *cmd, int timeout_ms, 
 	strcpy(sun.sun_path, path);
 	if ((buf = malloc(cap)) == NULL)
 		return shm_fail(cause, clen, -ENOMEM, "out of memory");
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0) {
 		rc = shm_fail(cause, clen, -errno, "socket: %s", strerror(errno));
 		goto out;
 	}
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+	/*
+	 * Non-blocking: a Unix socket whose backlog is full says EAGAIN, where a
+	 * blocking connect would wait for as long as the agent does not accept.
+	 */
+	while (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		int64_t waited = mono_ms() - (deadline - timeout_ms);
+
 		rc = -errno;
+		if (rc == -EINTR)
+			continue;
+		if (rc == -EAGAIN && waited < connect_ms) {
+			poll(NULL, 0, 20);
+			continue;
+		}
 		close(fd);
-		rc = shm_fail(cause, clen, rc, "%s: %s%s", path, strerror(-rc),
-		    rc == -ENOENT || rc == -ECONNREFUSED ? " (is mint-agent running?)" :
-		    rc == -EACCES ? " (root or the group of the socket may use it)" : "");
+		if (rc == -EAGAIN)
+			rc = shm_fail(cause, clen, -ETIMEDOUT, "%s: the agent accepted no connection "
+			    "within %d ms (its backlog is full: overloaded or hung?)", path, connect_ms);
+		else
+			rc = shm_fail(cause, clen, rc, "%s: %s%s", path, strerror(-rc),
+			    rc == -ENOENT || rc == -ECONNREFUSED ? " (is mint-agent running?)" :
+			    rc == -EACCES ? " (root or the group of the socket may use it)" : "");
 		goto out;
 	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	wire_init(&e, WIRE_CONSOLE, WIRE_CONSOLE, (uint64_t)getpid());
 	e.body_case = MINT__ENVELOPE__BODY_COMMAND;
 	e.command = (Mint__Command *)cmd;
@@ -75,7 +97,9 @@ client_request_tick(const char *path, const Mint__Command *cmd, int timeout_ms, 
 		goto out;
 	}
 	wire_frame_put(buf, (uint32_t)len);
-	if (send(fd, buf, len + WIRE_FRAME_HDR, MSG_NOSIGNAL) != (ssize_t)(len + WIRE_FRAME_HDR)) {
+	if (send(fd, buf, len + WIRE_FRAME_HDR, MSG_NOSIGNAL) != (ssize_t)(len + WIRE_FRAME_HDR) &&
+	    errno != EPIPE && errno != ECONNRESET) {
+		/* (an agent that refused the connection has left its reason to read) */
 		rc = -errno;
 		close(fd);
 		rc = shm_fail(cause, clen, rc, "%s: cannot send: %s", path, strerror(-rc));

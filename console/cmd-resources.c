@@ -35,6 +35,9 @@ res_define_cmd(struct cmd_ctx *ctx, int argc, char **argv)
 	if (argc < 2)
 		return cmd_error("usage: resources define cpu N | mem BLOCK --addr A --size S | "
 		    "dev NAME [--owner NODE]");
+	/* the only console command that writes the region itself */
+	if (cmd_region_writable(ctx, "resources define") != 0)
+		return 1;
 	kind = strcmp(argv[0], "cpu") == 0 ? MINT_RES_CPU : strcmp(argv[0], "mem") == 0 ?
 	    MINT_RES_MEM : strcmp(argv[0], "dev") == 0 ? MINT_RES_DEV : MINT_RES_NONE;
 	if (kind == MINT_RES_NONE)

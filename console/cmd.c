@@ -68,14 +68,31 @@ cmd_find(const char *name, int *ambiguous)
 	return *ambiguous ? NULL : found;
 }
 
+/* Map the region read-only: reading commands need only read access to it. */
 int
 cmd_open_region(struct cmd_ctx *ctx)
 {
 	char cause[256];
 
-	if (region_map(&ctx->region, ctx->region_spec, 0, 0, cause, sizeof(cause)) < 0 ||
+	if (region_map(&ctx->region, ctx->region_spec, 0, REGION_RDONLY, cause, sizeof(cause)) < 0 ||
 	    region_attach(&ctx->region, cause, sizeof(cause)) < 0)
 		return cmd_error("%s: %s", ctx->region_spec, cause);
+	ctx->mapped = 1;
+	return 0;
+}
+
+/* Map the region again, writable, for a command that changes it (what says which). */
+int
+cmd_region_writable(struct cmd_ctx *ctx, const char *what)
+{
+	char cause[256];
+
+	if (ctx->mapped)
+		region_unmap(&ctx->region);
+	ctx->mapped = 0;
+	if (region_map(&ctx->region, ctx->region_spec, 0, 0, cause, sizeof(cause)) < 0 ||
+	    region_attach(&ctx->region, cause, sizeof(cause)) < 0)
+		return cmd_error("%s: %s: %s", what, ctx->region_spec, cause);
 	ctx->mapped = 1;
 	return 0;
 }

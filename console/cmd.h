@@ -50,6 +50,7 @@ extern const struct cmd_entry cmd_verbose_entry;
 int cmd_run(struct cmd_ctx *ctx, int argc, char **argv);
 void cmd_list(FILE *f);
 int cmd_open_region(struct cmd_ctx *ctx);
+int cmd_region_writable(struct cmd_ctx *ctx, const char *what);
 int cmd_ask_agent(struct cmd_ctx *ctx, const Mint__Command *cmd, Mint__Envelope **reply);
 int cmd_node_arg(const char *arg, unsigned *n);
 int cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

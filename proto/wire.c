@@ -72,6 +72,67 @@ has_unknown(const ProtobufCMessage *m)
 }
 
 static int
+varint(const uint8_t *p, size_t len, size_t *i, uint64_t *v)
+{
+	*v = 0;
+	for (unsigned shift = 0; shift < 64 && *i < len; shift += 7) {
+		uint8_t b = p[(*i)++];
+
+		*v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return 0;
+	}
+	return -1;
+}
+
+/*
+ * The repeated entries that decoding p would allocate, counted from the
+ * bytes with d's fields and no allocation; counting stops past limit. Bytes
+ * that do not parse are left to the decoder to refuse.
+ */
+static size_t
+count_entries(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t len, int depth,
+    size_t limit)
+{
+	size_t i = 0, n = 0;
+	uint64_t key, v;
+
+	while (i < len && n <= limit) {
+		const ProtobufCFieldDescriptor *f;
+
+		if (varint(p, len, &i, &key) < 0)
+			break;
+		switch (key & 7) {
+		case 0:
+			if (varint(p, len, &i, &v) < 0)
+				return n;
+			break;
+		case 1:
+			i += 8;
+			break;
+		case 5:
+			i += 4;
+			break;
+		case 2:
+			if (varint(p, len, &i, &v) < 0 || v > len - i)
+				return n;
+			f = protobuf_c_message_descriptor_get_field(d, (unsigned)(key >> 3));
+			if (f != NULL && f->label == PROTOBUF_C_LABEL_REPEATED &&
+			    (f->type == PROTOBUF_C_TYPE_MESSAGE || f->type == PROTOBUF_C_TYPE_STRING ||
+			    f->type == PROTOBUF_C_TYPE_BYTES))
+				n++;
+			if (f != NULL && f->type == PROTOBUF_C_TYPE_MESSAGE && depth < 16)
+				n += count_entries(f->descriptor, p + i, (size_t)v, depth + 1, limit - n);
+			i += (size_t)v;
+			break;
+		default:
+			return n;
+		}
+	}
+	return n;
+}
+
+static int
 node_ok(uint32_t n)
 {
 	return n < MINT_MAX_NODES || n == WIRE_CONSOLE;
@@ -92,6 +153,11 @@ wire_unpack(const uint8_t *buf, size_t len, Mint__Envelope **out, char *cause, s
 	if (len > WIRE_MAX)
 		return shm_fail(cause, clen, -EMSGSIZE, "message of %zu bytes, more than %d",
 		    len, WIRE_MAX);
+	/* a frame of empty entries would cost megabytes to decode: counted first */
+	if (count_entries(&mint__envelope__descriptor, buf, len, 0, WIRE_MAX_ENTRIES) >
+	    WIRE_MAX_ENTRIES)
+		return shm_fail(cause, clen, -E2BIG, "message of %zu bytes carries more than %d "
+		    "repeated entries", len, WIRE_MAX_ENTRIES);
 	e = mint__envelope__unpack(NULL, len, buf);
 	if (e == NULL)
 		return shm_fail(cause, clen, -EBADMSG, "message of %zu bytes does not decode", len);

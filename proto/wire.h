@@ -14,6 +14,12 @@
 #define WIRE_MAX		(256 * 1024)	/* largest packed envelope */
 #define WIRE_CONSOLE		0xffu	/* src of a message from a console */
 #define WIRE_FRAME_HDR		4	/* stream framing: u32 little-endian length */
+/*
+ * Repeated entries (submessages, strings, bytes) one message may carry: far
+ * more than any status (256 cores, 256 guests, 64 channels...) needs, and
+ * each costs protobuf-c an allocation however few bytes it takes on the wire.
+ */
+#define WIRE_MAX_ENTRIES	8192
 
 void wire_init(Mint__Envelope *e, uint32_t src, uint32_t dst, uint64_t request_id);
 int wire_pack(const Mint__Envelope *e, uint8_t *buf, size_t cap, size_t *len);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -83,16 +84,24 @@ poll_ring(const struct doorbell *db, uint32_t *word, unsigned peer)
 {
 }
 
-/* A node's bell: an abstract Unix datagram socket; ringing sends it a byte. */
+/*
+ * A node's bell: an abstract Unix datagram socket; ringing sends it a byte.
+ * Its name ends in a random token the node's agent draws at each start and
+ * then publishes in its node entry: abstract names belong to whoever binds
+ * first, and a name anyone can work out could be taken by any local user
+ * before the agent starts, which then could not.
+ */
 static void
-sock_addr(const struct doorbell *db, unsigned node, struct sockaddr_un *sun, socklen_t *len)
+sock_addr(const struct doorbell *db, unsigned node, uint32_t token, struct sockaddr_un *sun,
+    socklen_t *len)
 {
 	int n;
 
 	memset(sun, 0, sizeof(*sun));
 	sun->sun_family = AF_UNIX;
 	/* abstract namespace: sun_path[0] is NUL, nothing to clean up on exit */
-	n = snprintf(sun->sun_path + 1, sizeof(sun->sun_path) - 1, "mint-%s-bell-%u", db->machine, node);
+	n = snprintf(sun->sun_path + 1, sizeof(sun->sun_path) - 1, "mint-%s-bell-%u-%08x",
+	    db->machine, node, token);
 	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
 }
 
@@ -131,9 +140,13 @@ sock_ring(const struct doorbell *db, uint32_t *word, unsigned peer)
 {
 	struct sockaddr_un sun;
 	socklen_t len;
+	uint32_t token = node_bell(db->region, peer);
 	char b = 1;
 
-	sock_addr(db, peer, &sun, &len);
+	/* no token yet: the peer has not opened its bell, and drains every ring when it does */
+	if (token == 0)
+		return;
+	sock_addr(db, peer, token, &sun, &len);
 	/* a full or absent bell needs no second ring: its owner drains all rings anyway */
 	sendto(db->fd, &b, 1, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&sun, len);
 }
@@ -155,44 +168,47 @@ static const struct doorbell_ops sock_ops = { sock_wait, sock_ring };
 static const struct doorbell_ops dev_ops = { sock_wait, dev_ring };	/* waits alike: poll, drain */
 
 /*
- * The bell of node self on machine (a short name that tells this machine's
- * bells from another's on the same host). -EADDRINUSE if another process
- * holds it: that node already has an agent.
+ * The bell of node self on the machine whose region r is (a file: named
+ * after the file itself, whatever path each agent used for it). Its token
+ * goes in the node entry, where the peers that ring it read it.
  */
 int
-doorbell_open_sock(struct doorbell *db, const char *machine, unsigned self)
+doorbell_open_region_sock(struct doorbell *db, const struct mint_region *r, unsigned self)
 {
 	struct sockaddr_un sun;
+	struct stat st;
 	socklen_t len;
+	uint32_t token;
+	int rc = -EADDRINUSE;
 
 	memset(db, 0, sizeof(*db));
 	db->kind = DOORBELL_SOCK;
 	db->ops = &sock_ops;
-	snprintf(db->machine, sizeof(db->machine), "%s", machine);
+	db->region = r;
+	db->fd = -1;
+	if (fstat(r->fd, &st) < 0)
+		return -errno;
+	snprintf(db->machine, sizeof(db->machine), "%jx-%jx", (uintmax_t)st.st_dev,
+	    (uintmax_t)st.st_ino);
 	if ((db->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
 		return -errno;
-	sock_addr(db, self, &sun, &len);
-	if (bind(db->fd, (struct sockaddr *)&sun, len) < 0) {
-		int rc = -errno;
+	/* a taken name is someone's squatting on it, or chance: draw again */
+	for (int tries = 0; tries < 16 && rc == -EADDRINUSE; tries++) {
+		if (getrandom(&token, sizeof(token), 0) != (ssize_t)sizeof(token)) {
+			rc = -errno;
+			break;
+		}
+		if (token == 0)
+			continue;
+		sock_addr(db, self, token, &sun, &len);
+		rc = bind(db->fd, (struct sockaddr *)&sun, len) < 0 ? -errno : 0;
+	}
+	if (rc < 0 || (rc = node_set_bell(r, self, token)) < 0) {
 		close(db->fd);
 		db->fd = -1;
 		return rc;
 	}
 	return 0;
-}
-
-/* The bell of node self, for the machine whose region file is region_fd. */
-int
-doorbell_open_region_sock(struct doorbell *db, int region_fd, unsigned self)
-{
-	char machine[32];
-	struct stat st;
-
-	/* named after the region file itself, whatever path each agent used for it */
-	if (fstat(region_fd, &st) < 0)
-		return -errno;
-	snprintf(machine, sizeof(machine), "%jx-%jx", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino);
-	return doorbell_open_sock(db, machine, self);
 }
 
 /*
@@ -245,7 +261,7 @@ doorbell_init(struct doorbell *db, enum doorbell_kind kind)
 		return 0;
 	case DOORBELL_SOCK:
 	case DOORBELL_DEV:
-		break;		/* doorbell_open_sock, doorbell_open_dev */
+		break;		/* doorbell_open_region_sock, doorbell_open_dev */
 	}
 	return -EINVAL;
 }

@@ -30,12 +30,12 @@ struct doorbell {
 	enum doorbell_kind kind;
 	int fd;			/* pollable backends: readable when rung */
 	char machine[32];	/* DOORBELL_SOCK: names this machine's bells */
-	const void *region;	/* DOORBELL_DEV: the region, whose node table says each bell */
+	const void *region;	/* the region, whose node table says each node's bell */
 };
 
 int doorbell_init(struct doorbell *db, enum doorbell_kind kind);
-int doorbell_open_sock(struct doorbell *db, const char *machine, unsigned self);
-int doorbell_open_region_sock(struct doorbell *db, int region_fd, unsigned self);
+struct mint_region;
+int doorbell_open_region_sock(struct doorbell *db, const struct mint_region *r, unsigned self);
 int doorbell_open_dev(struct doorbell *db, int dev_fd, const void *region, uint32_t *bell);
 void doorbell_drain(const struct doorbell *db);
 void doorbell_close(struct doorbell *db);

@@ -76,7 +76,8 @@ struct mint_node {
 	uint32_t status_seq;
 	uint32_t status_len;	/* bytes of snapshot, <= layout.status_max */
 	uint32_t pid;		/* of the attached agent, for diagnostics only */
-	uint32_t bell;		/* its doorbell address + 1 (the module's); 0: none */
+	uint32_t bell;		/* its doorbell address + 1 (the module's), or its bell
+				   socket's random token (one kernel); 0: none */
 	uint8_t pad[MINT_LINE - 32];
 	/* uint8_t status[layout.status_max] follows */
 };

@@ -187,7 +187,72 @@ region_map_fd(struct mint_region *r, int fd, uint64_t size, int flags,
 {
 	memset(r, 0, sizeof(*r));
 	r->kind = REGION_FD;
-	return map_fd(r, fd, size, flags, 1, cause, len);
+	return map_fd(r, fd, size, flags, !(flags & REGION_RDONLY), cause, len);
+}
+
+/*
+ * Open a region file. Region files live in shared directories (/dev/shm,
+ * /tmp): a symlink planted there would make us write through it, and a file
+ * planted by another user would stay writable by that user, who would then
+ * write the region every node trusts. So: never follow a symlink, create
+ * with O_EXCL, and take an existing file only if it is ours or root's and
+ * nobody else may write it.
+ */
+static int
+open_file(const char *path, int flags, char *cause, size_t len)
+{
+	int oflags = O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, fd, e;
+	struct stat st;
+
+	oflags |= (flags & REGION_RDONLY) ? O_RDONLY : O_RDWR;
+	if (flags & REGION_CREATE) {
+		/* 0660 less the umask: never more than owner and group */
+		fd = open(path, oflags | O_CREAT | O_EXCL, 0660);
+		if (fd >= 0)
+			return fd;
+		if (errno != EEXIST)
+			goto fail;
+	}
+	if ((fd = open(path, oflags | O_NONBLOCK)) < 0)
+		goto fail;
+	if (fstat(fd, &st) < 0) {
+		e = errno;
+		close(fd);
+		return shm_fail(cause, len, -e, "%s: cannot stat: %s", path, strerror(e));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return shm_fail(cause, len, -EINVAL, "%s is not a regular file; a device region "
+		    "is named dev:PATH", path);
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		close(fd);
+		/* by number: the library looks no names up (static 32-bit peers link it) */
+		return shm_fail(cause, len, -EPERM, "%s is owned by uid %u, not by us (uid %u) or "
+		    "root: another user may have planted it; refusing it (remove it, or use another "
+		    "path)", path, (unsigned)st.st_uid, (unsigned)geteuid());
+	}
+	if (st.st_mode & S_IWOTH) {
+		close(fd);
+		return shm_fail(cause, len, -EPERM, "%s (owned by uid %u) has mode %04o: any user "
+		    "may write it; refusing it (region files are 0600 or 0660)", path,
+		    (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+	}
+	/* back to blocking: O_NONBLOCK only kept a planted FIFO from hanging the open */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		e = errno;
+		close(fd);
+		return shm_fail(cause, len, -e, "%s: %s", path, strerror(e));
+	}
+	return fd;
+fail:
+	e = errno;
+	if (e == ELOOP)
+		return shm_fail(cause, len, -ELOOP, "%s is a symbolic link; a region file is never "
+		    "opened through one (someone may have planted it): give the real path", path);
+	return shm_fail(cause, len, -e, "%s: %s%s", path, strerror(e),
+	    e == EACCES && !(flags & REGION_RDONLY) ?
+	    " (writing the region needs write access to it: root, or the group it belongs to)" : "");
 }
 
 /*
@@ -201,7 +266,7 @@ region_map(struct mint_region *r, const char *spec, uint64_t size, int flags,
 {
 	const char *path = spec;
 	enum region_kind kind = REGION_FILE;
-	int fd, rc, oflags = O_RDWR | O_CLOEXEC;
+	int fd, rc, oflags;
 
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
@@ -227,15 +292,25 @@ region_map(struct mint_region *r, const char *spec, uint64_t size, int flags,
 	}
 	if (*path == '\0')
 		return shm_fail(cause, len, -EINVAL, "region '%s' names no path", spec);
+	if ((flags & REGION_CREATE) && (flags & REGION_RDONLY))
+		return shm_fail(cause, len, -EINVAL, "%s: a region is not created read-only", path);
 	if (kind != REGION_FILE && (flags & REGION_CREATE))
 		return shm_fail(cause, len, -EINVAL,
 		    "%s: a device region has a fixed size and cannot be created", path);
-	if (flags & REGION_CREATE)
-		oflags |= O_CREAT;
-	fd = open(path, oflags, 0660);
-	if (fd < 0)
-		return shm_fail(cause, len, -errno, "%s: %s", path, strerror(errno));
-	rc = map_fd(r, fd, size, flags, 1, cause, len);
+	if (kind == REGION_FILE) {
+		if ((fd = open_file(path, flags, cause, len)) < 0)
+			return fd;
+	} else {
+		oflags = ((flags & REGION_RDONLY) ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+		if ((fd = open(path, oflags)) < 0) {
+			int e = errno;
+
+			return shm_fail(cause, len, -e, "%s: %s%s", path, strerror(e),
+			    e == EACCES && !(flags & REGION_RDONLY) ? " (writing the region "
+			    "needs write access to it: root, or the group it belongs to)" : "");
+		}
+	}
+	rc = map_fd(r, fd, size, flags, !(flags & REGION_RDONLY), cause, len);
 	if (rc < 0) {
 		close(fd);
 		return rc;

@@ -39,6 +39,7 @@ struct region_params {
 };
 
 #define REGION_CREATE	0x1	/* create or resize the file to the size given */
+#define REGION_RDONLY	0x2	/* open O_RDONLY and map PROT_READ: for readers */
 
 void region_params_default(struct region_params *p);
 int region_layout(const struct region_params *p, struct mint_layout *l,

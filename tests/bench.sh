@@ -59,6 +59,12 @@ echo "an idle mint-agent (heartbeat every 100 ms, status every second, libvirt t
 sh "$(dirname "$0")/bench-agent.sh" "$(dirname "$bench")/.." 20
 
 echo
+echo "the control socket flooded by a user of its group (1000 connections x 250 status requests)"
+sh "$(dirname "$0")/bench-ctl.sh" "$(dirname "$bench")/.." 1000
+echo "  the same with node 0 taking every connection (no caps): fair turns alone"
+(ulimit -n 4096 2>/dev/null; sh "$(dirname "$0")/bench-ctl.sh" "$(dirname "$bench")/.." 1000 nocap)
+
+echo
 echo "the stream tunnel alone: 1 GiB through a region tunnel against one socketpair"
 sh "$(dirname "$0")/bench-tunnel.sh" "$(dirname "$bench")/.." "$rounds"
 

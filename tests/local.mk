@@ -85,9 +85,10 @@ endif
 noinst_PROGRAMS += tests/bench-ring
 tests_bench_ring_LDADD = $(SHM_LIBS)
 noinst_PROGRAMS += tests/bench-tunnel
-EXTRA_DIST += tests/bench.sh tests/bench-agent.sh tests/bench-tunnel.sh tests/bench-migrate.sh
+EXTRA_DIST += tests/bench.sh tests/bench-agent.sh tests/bench-tunnel.sh tests/bench-migrate.sh \
+    tests/bench-ctl.sh
 bench: tests/bench-ring$(EXEEXT) tests/bench-tunnel$(EXEEXT) agent/mint-agent$(EXEEXT) \
-    console/mint-console$(EXEEXT)
+    console/mint-console$(EXEEXT) tests/ctlflood$(EXEEXT) tests/beatgap$(EXEEXT)
 	$(SHELL) $(top_srcdir)/tests/bench.sh $(top_builddir)/tests/bench-ring$(EXEEXT)
 .PHONY: bench
 
@@ -110,6 +111,15 @@ check_PROGRAMS += tests/hang-sock
 check_PROGRAMS += tests/sockpeer
 tests_sockpeer_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
 tests_sockpeer_LDADD = $(PROTO_LIBS)
+
+check_PROGRAMS += tests/ctlflood tests/beatgap
+tests_ctlflood_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_ctlflood_LDADD = $(PROTO_LIBS)
+tests_beatgap_LDADD = $(SHM_LIBS)
+
+# the control socket under a hostile local user: caps, fair turns, timeouts
+TESTS += tests/t-ctl.sh
+EXTRA_DIST += tests/t-ctl.sh
 
 check_PROGRAMS += tests/ringpeer
 tests_ringpeer_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)

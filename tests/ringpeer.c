@@ -44,7 +44,7 @@ main(int argc, char **argv)
 	if (region_map(&r, argv[1], 0, 0, cause, sizeof(cause)) < 0 ||
 	    region_attach(&r, cause, sizeof(cause)) < 0 ||
 	    node_attach(&r, me, MINT_NODE_ONLINE, (uint32_t)getpid(), &epoch) < 0 ||
-	    doorbell_open_region_sock(&bell, r.fd, me) < 0 ||
+	    doorbell_open_region_sock(&bell, &r, me) < 0 ||
 	    ring_tx_open(&tx, &r, region_ring_index(&r, me, to), epoch, &bell, cause, sizeof(cause)) < 0 ||
 	    ring_rx_open(&rx, &r, region_ring_index(&r, to, me), &bell, cause, sizeof(cause)) < 0) {
 		fprintf(stderr, "ringpeer: %s\n", cause);

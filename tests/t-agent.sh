@@ -33,9 +33,29 @@ until_nodes() {
 }
 
 ok 'con format nodes=4 >/dev/null' "format a region of four node slots"
+# another local user squats on node 0's bell as it was named before (an abstract
+# socket name anyone could work out): the agent must start all the same
+squat=""
+py=$(PATH=/usr/local/bin:/usr/bin:/bin command -v python3)	# one other users may run
+if [ -n "$py" ]; then
+	bell=$(printf 'mint-%x-%x-bell-0' $(stat -c '%d %i' "$d/region"))
+	as=""
+	[ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && as="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+	$as "$py" -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind("\0" + sys.argv[1])
+print("bound", flush=True); time.sleep(120)' "$bell" >"$d/squat.out" 2>&1 & squat=$!
+	i=0; while [ $i -lt 50 ] && ! grep -q bound "$d/squat.out"; do sleep 0.1; i=$((i + 1)); done
+fi
 start 0; start 1 "" "test:///nonexistent"; start 2 "$s/tests/fixtures/proc"
 ok 'until_nodes "length == 3 and all(.state == \"online\" and .epoch == 1)"' \
     "three agents online with epoch 1 (the fourth slot unused)"
+if [ -n "$squat" ] && grep -q bound "$d/squat.out"; then
+	ok 'grep -q "@$bell-[0-9a-f]\{8\}" /proc/net/unix && until_nodes ".[0].state == \"online\""' \
+	    "node 0's agent started while another user held its old bell name ($bell): its bell has a random token"
+else
+	n=$((n + 1)); echo "ok $n # SKIP no python3 (or it could not bind): cannot squat on a bell name"
+fi
+[ -n "$squat" ] && kill "$squat" 2>/dev/null
 ok 'until_nodes "all(.heartbeat > 5)"' "they heartbeat"
 ok 'until_nodes ".[0].cores | length > 0"' "node 0 publishes its cores"
 ok 'con status 2 --json | jq -e ".cores | map(.cpu) == [0, 1, 3]" >/dev/null' \
@@ -156,8 +176,30 @@ if [ "$(id -u)" = 0 ] && command -v su >/dev/null && id nobody >/dev/null 2>&1; 
 	sleep 0.3
 	ok 'as_nobody "\"$console\" -s $S verbose off" | grep -q "log off"' \
 	    "unless the agent names that group its admin group"
+	# read-only operators: the region readable, not writable, by nobody
+	chmod 644 "$d/region"
+	ron() { as_nobody "\"$console\" -r $R $*"; }
+	ok 'ron nodes --json | jq -e "length >= 3" >/dev/null' \
+	    "nobody, with read access only to the region file, lists the nodes (mapped read-only)"
+	ok 'ron status 0 | grep -q "node 0"' "  and reads a node's status"
+	ok 'ron resources >/dev/null && ron guest list >/dev/null' "  the resources and the guests"
+	ok 'ron top -b -n 1 | grep -q "^mint top"' "  and top"
+	ok 'ron events -n 1 --timeout 0.2 >/dev/null 2>&1; [ $? -le 1 ]' "  and events"
+	ron resources define dev x0 2>"$d/err"; rc=$?
+	ok '[ $rc -ne 0 ] && grep -q "resources define: .*Permission denied.*write access" "$d/err"' \
+	    "but writing the region is refused with the reason ($(cat "$d/err"))"
+	# a tunnel socket for a non-root admin: in a private directory of theirs, and theirs
+	mkdir -m 700 "$d/nob" && chown nobody "$d/nob"
+	as_nobody "\"$console\" -r $R -s $S tunnel listen --node 0 --to 1 --target x.sock $d/nob/here.sock" >/dev/null 2>"$d/err"
+	as_nobody "\"$console\" -r $R -s $S tunnel listen --node 1 --to 0 --target x.sock $d/nob/far.sock" >/dev/null 2>>"$d/err"
+	st="$(stat -c "%U %a" "$d/nob/here.sock" 2>&1), $(stat -c "%U %a" "$d/nob/far.sock" 2>&1)"
+	ok '[ "$st" = "nobody 600, nobody 600" ]' \
+	    "tunnel listen as nobody (admin group): its socket is nobody's, 0600, here and on a node asked through the rings ($st $(cat "$d/err"))"
+	as_nobody "\"$console\" -r $R -s $S tunnel listen --node 0 --to 1 --target x.sock $d/root.sock" >/dev/null 2>"$d/err"; rc=$?
+	ok '[ $rc -ne 0 ] && grep -q "a directory of yours (uid $(id -u nobody))" "$d/err" && [ ! -e "$d/root.sock" ]' \
+	    "but not in root's directory ($(cat "$d/err"))"
 else
-	n=$((n + 1)); echo "ok $n # SKIP not root: cannot act as another user"
+	for i in 1 2 3 4 5 6 7 8 9 10 11; do n=$((n + 1)); echo "ok $n # SKIP not root: cannot act as another user"; done
 fi
 ok 'con no --json | jq -e "length >= 3" >/dev/null' "commands answer to a prefix"
 ok '! "$agent" -r "$R" -n 7 -f 2>"$d/err" && grep -q "nodes 0 to 3" "$d/err"' \

@@ -25,7 +25,7 @@ node 1 cores=1 memory=512M
 node 2 cores=2 memory=512M
 EOF
 con machine start "$d/m.conf" >/dev/null || { echo "1..0 # SKIP the machine did not start"; exit 77; }
-echo "1..22"
+echo "1..30"
 t1="$d/run/node1-tunnels" t2="$d/run/node2-tunnels"
 
 # 1 GiB from node 1's socket to a program on node 2, and its answer back
@@ -89,6 +89,38 @@ ok '! con tunnel close --node 1 99 2>"$d/e3" && grep -q "no tunnel 99" "$d/e3"' 
 ok '! con tunnel listen --node 1 --to 2 --target a.sock rel.sock 2>"$d/e4" && grep -q "absolute" "$d/e4"' \
     "a relative socket path is refused"
 
+# where the agent (root) may put a console's socket: its tunnel directory, or
+# a directory of the caller's own that nobody else may use; never replacing
+# anything but a socket, and the socket 0600 and the caller's
+etc="/etc/mint-t-tunnel-$$.sock"
+con tunnel listen --node 1 --to 2 --target a.sock "$etc" 2>"$d/e5"; rc=$?
+ok '[ $rc -ne 0 ] && grep -q "tunnel directory" "$d/e5" && [ ! -e "$etc" ]' \
+    "a socket under /etc is refused, nothing made there ($(cat "$d/e5"))"
+mkdir -m 755 "$d/shared"
+"$peer" sink "$d/shared/live.sock" >"$d/live.out" 2>&1 &
+livepid=$!
+wait_for "$d/live.out" 50 listening
+con tunnel listen --node 1 --to 2 --target a.sock "$d/shared/live.sock" 2>"$d/e6"; rc=$?
+ok '[ $rc -ne 0 ] && grep -q "mode 0755" "$d/e6" && [ -S "$d/shared/live.sock" ]' \
+    "a directory others may enter is refused, and the socket already there is not unlinked"
+kill "$livepid" 2>/dev/null; wait "$livepid" 2>/dev/null
+mkdir -m 700 "$d/priv"
+ln -s "$d/priv" "$d/link"
+con tunnel listen --node 1 --to 2 --target a.sock "$d/link/s.sock" 2>"$d/e7"; rc=$?
+ok '[ $rc -ne 0 ] && grep -q "symlink" "$d/e7" && [ ! -e "$d/priv/s.sock" ]' \
+    "a directory reached through a symlink is refused ($(cat "$d/e7"))"
+echo keep >"$d/priv/file.sock"
+con tunnel listen --node 1 --to 2 --target a.sock "$d/priv/file.sock" 2>"$d/e8"; rc=$?
+ok '[ $rc -ne 0 ] && grep -q "not a socket" "$d/e8" && [ "$(cat "$d/priv/file.sock")" = keep ]' \
+    "a regular file at the path is refused and kept ($(cat "$d/e8"))"
+con tunnel listen --node 1 --to 2 --target a.sock "$d/priv/ok.sock" >/dev/null 2>&1
+st=$(stat -c "%F %a %u" "$d/priv/ok.sock" 2>&1)
+ok '[ "$st" = "socket 600 $(id -u)" ]' \
+    "in a private directory of the caller's: a socket of mode 0600 owned by the caller ($st)"
+con tunnel listen --node 1 --to 2 --target a.sock "$t1/mine.sock" >/dev/null 2>&1
+st=$(stat -c "%a %u" "$t1/mine.sock" 2>&1)
+ok '[ "$st" = "600 $(id -u)" ]' "in the node's tunnel directory too ($st)"
+
 # the far agent dies mid-stream: both programs end, nothing hangs
 "$peer" sink "$t2/sink.sock" >"$d/sink4.out" 2>&1 &
 sinkpid=$!
@@ -131,4 +163,32 @@ ok '[ $rc -ne 124 ] && [ $rc2 -eq 0 ]' "near agent killed: the sender (rc $rc) a
 ok '! grep -q "^received 1073741824" "$d/sink6.out"' "the far program did not see a whole stream"
 sleep 1
 ok '[ "$(free_rings)" = 8 ]' "every stream ring is free again ($(free_rings) of 8 free)"
+
+# stream rings smaller than a tunnel's largest chunk (256 KiB records need 512 KiB
+# rings, half a ring each): the tunnel sends smaller records instead of failing
+# with "ring damaged"
+"$console" machine stop "$d/m.conf" >/dev/null 2>&1
+S="file:$d/small"
+con -r "$S" format nodes=2 streams=2 stream=524288 >"$d/fmt.out" 2>&1
+ok 'grep -q "^formatted" "$d/fmt.out"' "a region with 512 KiB stream rings ($(cat "$d/fmt.out"))"
+spids=""
+for i in 0 1; do
+	mkdir -p -m 700 "$d/small$i"
+	"$b/agent/mint-agent" -r "$S" -n $i -f -H 20 -s 100 -T 300 -c test:///default \
+	    -S "$d/small$i.sock" -g "$(id -gn)" --tunnel-dir "$d/small$i" 2>>"$d/small.log" &
+	spids="$spids $!"
+done
+i=0; until con -r "$S" nodes --json 2>/dev/null | jq -e 'length == 2 and all(.state == "online")' >/dev/null; do
+	i=$((i + 1)); [ $i -lt 50 ] || break; sleep 0.1; done
+"$peer" sink "$d/small1/sink.sock" >"$d/sink7.out" 2>&1 &
+wait_for "$d/sink7.out" 50 listening
+con -r "$S" -s "$d/small0.sock" tunnel listen --node 0 --to 1 --target sink.sock "$d/small0/in.sock" >/dev/null
+timeout 60 "$peer" send "$d/small0/in.sock" 16777216 4 >"$d/send7.out" 2>&1
+sleep 0.2
+sent=$(awk '/^sent/ { print $2, $3 }' "$d/send7.out")
+got=$(awk '/^received/ { print $2, $3 }' "$d/sink7.out")
+ok '[ -n "$sent" ] && [ "$sent" = "$got" ] && ! grep -q "damaged" "$d/small.log"' \
+    "16 MiB through 512 KiB stream rings arrive whole: sent [$sent] received [$got]"
+kill $spids 2>/dev/null
+wait
 exit $fail

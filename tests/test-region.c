@@ -1,8 +1,12 @@
 /* The region: layout, format, attach, and a clear error for each damaged field. */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "shm/node.h"
@@ -183,6 +187,173 @@ test_file_region(void)
 	unlink(path);
 }
 
+/* How /proc/self/maps lists the mapping at base: "rw-s", "r--s", or "" if absent. */
+static const char *
+map_perms(const void *base)
+{
+	static char perms[8];
+	char line[512];
+	unsigned long lo;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	perms[0] = '\0';
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "%lx-%*x %4s", &lo, perms) == 2 && lo == (unsigned long)base)
+			break;
+		else
+			perms[0] = '\0';
+	if (f != NULL)
+		fclose(f);
+	return perms;
+}
+
+/*
+ * As nobody, on a region file root owns and nobody may only read: the
+ * read-only mapping works, the writable one is refused with the reason.
+ * The child's exit status: 0, or which step failed.
+ */
+static int
+as_reader(const char *path, uid_t uid, gid_t gid)
+{
+	struct mint_region r;
+	char c[256];
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0) {
+		if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0)
+			_exit(10);
+		if (region_map(&r, path, 0, REGION_RDONLY, c, sizeof(c)) < 0 ||
+		    region_attach(&r, c, sizeof(c)) < 0)
+			_exit(11);
+		if (strcmp(map_perms(r.base), "r--s") != 0)
+			_exit(12);
+		region_unmap(&r);
+		if (region_map(&r, path, 0, 0, c, sizeof(c)) != -EACCES ||
+		    strstr(c, "write access") == NULL)
+			_exit(13);
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+/*
+ * Region files live in shared directories: a planted symlink is never
+ * followed, a file another user planted is refused, a new file is 0660 at
+ * most, readers map read-only.
+ */
+static void
+test_file_safety(void)
+{
+	char dir[] = "/tmp/mint-safety-XXXXXX", path[128], target[128], buf[8];
+	struct passwd *nobody = getpwnam("nobody");
+	struct mint_region a;
+	struct stat st;
+	uint64_t total;
+	struct mint_layout l;
+	mode_t old;
+	int fd, rc;
+
+	if (mkdtemp(dir) == NULL) {
+		ok(0, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	region_layout(&params, &l, &total, cause, sizeof(cause));
+
+	/* a new file: created 0660 even under umask 0, never more */
+	snprintf(path, sizeof(path), "%s/new", dir);
+	old = umask(0);
+	rc = region_map(&a, path, total, REGION_CREATE, cause, sizeof(cause));
+	umask(old);
+	ok(rc == 0 && stat(path, &st) == 0, "a new region file is created");
+	is(st.st_mode & 07777, 0660, "  with mode 0660 under umask 0 (no access for others)");
+	if (rc == 0) {
+		region_format(&a, &params, cause, sizeof(cause));
+		region_unmap(&a);
+	}
+	ok(region_map(&a, path, total, REGION_CREATE, cause, sizeof(cause)) == 0,
+	    "our own existing file is taken again");
+	region_unmap(&a);
+
+	/* a symlink planted at the path: refused, its target untouched */
+	snprintf(target, sizeof(target), "%s/precious", dir);
+	fd = open(target, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	rc = fd >= 0 && write(fd, "keep", 4) == 4;
+	if (fd >= 0)
+		close(fd);
+	snprintf(path, sizeof(path), "%s/link", dir);
+	ok(rc && symlink(target, path) == 0, "a symlink planted at the region's path");
+	is(region_map(&a, path, total, REGION_CREATE, cause, sizeof(cause)), -ELOOP,
+	    "  creating the region through it is refused");
+	has(cause, "symbolic link", "  saying it is a symlink (%s)", cause);
+	has(cause, path, "  and naming it");
+	is(region_map(&a, path, 0, 0, cause, sizeof(cause)), -ELOOP,
+	    "  attaching through it is refused too");
+	fd = open(target, O_RDONLY);
+	ok(fd >= 0 && fstat(fd, &st) == 0 && st.st_size == 4 && read(fd, buf, 4) == 4 &&
+	    memcmp(buf, "keep", 4) == 0, "  and its target is untouched (4 bytes, \"keep\")");
+	if (fd >= 0)
+		close(fd);
+
+	/* a file anyone may write: refused */
+	snprintf(path, sizeof(path), "%s/open", dir);
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	rc = fd >= 0 && ftruncate(fd, (off_t)total) == 0 && fchmod(fd, 0666) == 0;
+	if (fd >= 0)
+		close(fd);
+	ok(rc, "a region file of mode 0666");
+	is(region_map(&a, path, total, REGION_CREATE, cause, sizeof(cause)), -EPERM,
+	    "  is refused");
+	has(cause, "0666", "  naming the mode (%s)", cause);
+
+	/* a file another user planted: refused, naming the path and the owner */
+	snprintf(path, sizeof(path), "%s/planted", dir);
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	rc = fd >= 0 && ftruncate(fd, (off_t)total) == 0;
+	if (rc && geteuid() == 0 && nobody != NULL) {
+		rc = fchown(fd, nobody->pw_uid, nobody->pw_gid) == 0;
+		ok(rc, "a region file planted by nobody (uid %u)", (unsigned)nobody->pw_uid);
+		is(region_map(&a, path, total, REGION_CREATE, cause, sizeof(cause)), -EPERM,
+		    "  is refused when creating");
+		is(region_map(&a, path, 0, 0, cause, sizeof(cause)), -EPERM,
+		    "  and when attaching");
+		has(cause, path, "  naming the path (%s)", cause);
+		snprintf(target, sizeof(target), "owned by uid %u,", (unsigned)nobody->pw_uid);
+		has(cause, target, "  and the owner");
+	} else {
+		for (int i = 0; i < 5; i++)
+			ok(1, "# SKIP not root, or no user nobody: cannot plant another user's file");
+	}
+	if (fd >= 0)
+		close(fd);
+
+	/* a reader with read access only: maps read-only; writing is refused */
+	snprintf(path, sizeof(path), "%s/ro", dir);
+	ok(region_map(&a, path, total, REGION_CREATE, cause, sizeof(cause)) == 0 &&
+	    region_format(&a, &params, cause, sizeof(cause)) == 0, "a region for readers");
+	region_unmap(&a);
+	ok(chmod(path, 0444) == 0 && region_map(&a, path, 0, REGION_RDONLY, cause,
+	    sizeof(cause)) == 0 && region_attach(&a, cause, sizeof(cause)) == 0,
+	    "  a read-only mapping of a 0444 file attaches");
+	is(strcmp(map_perms(a.base), "r--s"), 0, "  and is mapped PROT_READ (%s)", map_perms(a.base));
+	region_unmap(&a);
+	is(region_map(&a, path, total, REGION_CREATE | REGION_RDONLY, cause, sizeof(cause)), -EINVAL,
+	    "  a region is not created read-only");
+	if (geteuid() == 0 && nobody != NULL) {
+		rc = chmod(dir, 0755) == 0 ? as_reader(path, nobody->pw_uid, nobody->pw_gid) : -1;
+		is(rc, 0, "as nobody: read-only mapping works, a writable one is refused as such "
+		    "(0, or the step that failed: 10 setuid, 11 map, 12 not r--s, 13 not refused)");
+	} else {
+		ok(1, "# SKIP not root, or no user nobody: cannot act as a reader");
+	}
+
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	if (system(path) != 0)
+		diag("could not remove %s", dir);
+}
+
 static void
 test_nodes(void)
 {
@@ -296,6 +467,7 @@ main(void)
 	test_layout();
 	test_attach();
 	test_file_region();
+	test_file_safety();
 	test_nodes();
 	test_resources();
 	test_streams();

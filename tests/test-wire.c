@@ -193,6 +193,37 @@ test_refused(void)
 	is(wire_pack(&e, buf, 100, &len), -EMSGSIZE, "nor one larger than the buffer");
 }
 
+/* Entries that cost an allocation each, however small on the wire, are bounded. */
+static void
+test_entries(void)
+{
+	Mint__Envelope e, *o;
+	Mint__NodeStatus st;
+	static Mint__Core core, *cores[WIRE_MAX_ENTRIES + 1];
+	size_t len;
+	int i;
+
+	mint__core__init(&core);
+	for (i = 0; i <= WIRE_MAX_ENTRIES; i++)
+		cores[i] = &core;
+	mint__node_status__init(&st);
+	st.cores = cores;
+	wire_init(&e, 1, 2, 1);
+	e.body_case = MINT__ENVELOPE__BODY_STATUS;
+	e.status = &st;
+	st.n_cores = WIRE_MAX_ENTRIES;
+	ok(wire_pack(&e, buf, sizeof(buf), &len) == 0 &&
+	    wire_unpack(buf, len, &o, cause, sizeof(cause)) == 0 && o->status->n_cores == WIRE_MAX_ENTRIES,
+	    "a status of %d empty cores decodes", WIRE_MAX_ENTRIES);
+	if (o != NULL)
+		wire_free(o);
+	st.n_cores = WIRE_MAX_ENTRIES + 1;
+	wire_pack(&e, buf, sizeof(buf), &len);
+	is(wire_unpack(buf, len, &o, cause, sizeof(cause)), -E2BIG,
+	    "one more is refused before it is decoded (%zu bytes)", len);
+	has(cause, "repeated entries", "  with the reason");
+}
+
 static void
 test_frames(void)
 {
@@ -213,6 +244,7 @@ main(void)
 	test_status();
 	test_command_reply();
 	test_refused();
+	test_entries();
 	test_frames();
 	return tap_done();
 }

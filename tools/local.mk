@@ -6,3 +6,14 @@ tools_ivshmem_server_LDADD = common/libmintcommon.a
 # the test starts tools/ivshmem-server, so make check builds it first
 check_PROGRAMS += tests/test-ivshmem-server
 TESTS += tests/test-ivshmem-server
+
+# the region device readable by group mint (tools/60-mint.rules); make install
+# creates the group when run as root into the system itself (no DESTDIR, a
+# system prefix: not distcheck's)
+dist_udevrules_DATA = tools/60-mint.rules
+install-data-hook:
+	@if [ -z "$(DESTDIR)" ] && { [ "$(prefix)" = /usr ] || [ "$(prefix)" = /usr/local ]; } && \
+	    [ "$$(id -u)" = 0 ] && command -v groupadd >/dev/null 2>&1 && \
+	    ! getent group mint >/dev/null 2>&1; then \
+		echo "groupadd --system mint"; groupadd --system mint || true; \
+	fi
