@@ -449,7 +449,7 @@ mint_unregister(struct mint_dev *dev)
 		dev->id = -1;
 	}
 	down_write(&dev->lock);
-	dev->gone = true;
+	WRITE_ONCE(dev->gone, true);	/* read unlocked by read and poll */
 	dev->state = "gone";
 	up_write(&dev->lock);
 	wake_up_all(&dev->wait);
