@@ -9,7 +9,8 @@
 # the Mint hardware's part: the DIMM and the vCPU leave VM 0 and join VM 1),
 # node 0 reboots node 1 through kexec, and when node 1's agent is SIGKILLed
 # node 0 finds it dead. Last, node 0's ivshmem device is unbound under a
-# process that holds /dev/mint0 open and mapped, and bound again.
+# process that holds /dev/mint0 open and mapped, and bound again; and the
+# module loads a reserved (memmap=) range, refusing one partly RAM.
 #
 # Nothing here waits without a bound: the guests' waits are in seconds of
 # their clock (TCG follows the host's), generous for a loaded host; each step
@@ -146,6 +147,23 @@ unbind_test() {
 	ok '[ "$(traces)" = "$t0" ]' "  no oops or warning in the kernel log"
 	[ "$(traces)" = "$t0" ] || dmesg | tail -n 40 | sed 's/^/# /'
 }
+# reserved_test: the other source, a memmap= range (both VMs boot with
+# memmap=16M$0x20000000); a range only partly reserved, or one that wraps past
+# the end of the address space, is refused.
+reserved_test() {
+	ok 'rmmod mint' "the module unloads (no file open)"
+	ok 'insmod /mint.ko phys=0x20000000 size=0x1000000' "loads with the reserved range 0x20000000+16M (memmap=)"
+	ok 'grep -q "^ready reserved" /sys/class/misc/mint0/state' "  /dev/mint0 is that range ($(cat /sys/class/misc/mint0/state 2>/dev/null))"
+	rmmod mint
+	# its first page is reserved, the next 16 MiB are RAM: one page was all that was checked
+	insmod /mint.ko phys=0x20000000 size=0x2000000 2>/dev/null
+	rc=$?
+	ok '[ $rc != 0 ] && [ ! -e /sys/class/misc/mint0 ]' \
+	    "refuses a range reserved at its start, RAM after ($(dmesg | grep 'mint: 0x20000000' | tail -n 1 | sed 's/^\[[ 0-9.]*\] //'))"
+	[ $rc = 0 ] && rmmod mint
+	ok '! insmod /mint.ko phys=0xfffffffffffff000 size=0x2000 2>/dev/null' \
+	    "refuses a range that wraps past the end of the address space"
+}
 # the resource table's dev "done": node 0 has run its part (or given up)
 all_done() { mint-console resources --kind dev --json 2>/dev/null | tr -d ' ' | grep -q '"id":"done"'; }
 # waits on the other VM: generous, a VM on a loaded host boots slowly
@@ -280,6 +298,7 @@ else
 	kill $agent
 	wait $agent 2>/dev/null
 	unbind_test
+	reserved_test
 fi
 [ "$failed" = 0 ] || { echo "# agent log:"; sed 's/^/# /' /tmp/agent.log; }
 exit $failed
@@ -312,7 +331,7 @@ STUCK
 vm_timeout=${MINT_VM_TIMEOUT:-600}
 for k in 0 1; do
 	sh "$vm/run-vm.sh" --smp 2,maxcpus=4 --mem 768M,slots=2,maxmem=2G --timeout $vm_timeout \
-	    --append "mint.node=$k loglevel=1${vm_append:+ $vm_append}" --on-timeout "sh $d/stuck.sh $qmp $d/qmp$k.sock" \
+	    --append "mint.node=$k loglevel=1 memmap=16M\$0x20000000${vm_append:+ $vm_append}" --on-timeout "sh $d/stuck.sh $qmp $d/qmp$k.sock" \
 	    --qemu "-chardev socket,path=$d/ivshmem.sock,id=ivsc -device ivshmem-doorbell,chardev=ivsc,vectors=2 -qmp unix:$d/qmp$k.sock,server=on,wait=off" \
 	    "$d/initrd.gz" >"$d/vm$k.log" 2>&1 &
 	eval p$k=\$!
