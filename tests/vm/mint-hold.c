@@ -7,9 +7,11 @@
  *   mint-hold hold DEV    open, map, write a mark at the region's last word,
  *                         print "held", wait for a line on stdin (the unbind
  *                         happens meanwhile), then check the open file
- *   mint-hold fresh DEV   open and map again: the mark is there (then put
- *                         back as it was), and a doorbell rung to itself
+ *   mint-hold fresh DEV OLD  open and map again: the mark is there (then
+ *                         put back as OLD), and a doorbell rung to itself
  *                         comes back through the interrupt
+ *   mint-hold ring DEV BELL SECONDS  ring BELL's vectors 0 and 1 through DEV
+ *                         without a pause, for SECONDS
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +25,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../kernel/mint-uapi.h"
@@ -190,13 +193,35 @@ fresh(const char *path, unsigned long long old)
 	return failed;
 }
 
+static int
+ring(const char *path, unsigned int bell, int seconds)
+{
+	struct mint_bell b = { bell, 0 };
+	time_t end = time(NULL) + seconds;
+	unsigned long n = 0;
+	int fd = open(path, O_RDWR);
+
+	if (fd < 0)
+		return 1;
+	while (time(NULL) < end) {
+		b.vector = n & 1;
+		if (ioctl(fd, MINT_IOC_RING, &b) < 0)
+			return 1;
+		n++;
+	}
+	printf("# rang bell %u %lu times\n", bell, n);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
+	if (argc == 5 && strcmp(argv[1], "ring") == 0)
+		return ring(argv[2], strtoul(argv[3], NULL, 0), atoi(argv[4]));
 	if (argc == 3 && strcmp(argv[1], "hold") == 0)
 		return hold(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "fresh") == 0)
 		return fresh(argv[2], strtoull(argv[3], NULL, 0));
-	fprintf(stderr, "usage: mint-hold hold DEV | fresh DEV OLD\n");
+	fprintf(stderr, "usage: mint-hold hold DEV | fresh DEV OLD | ring DEV BELL SECONDS\n");
 	return 2;
 }
