@@ -40,7 +40,12 @@ struct mint_bell {
 /*
  * read() gives a __u64: how many doorbells rang since this file last read
  * (it blocks for one unless O_NONBLOCK); poll() says POLLIN while that is
- * not zero.
+ * not zero. mmap() is MAP_SHARED only.
+ *
+ * When the region goes while a file is open (its PCI device is unbound or
+ * unplugged), every later read(), ioctl() and mmap() of the file fails with
+ * ENODEV, a sleeping read() wakes with it, poll() says POLLERR | POLLHUP, and
+ * the next access through a mapping of it raises SIGBUS.
  */
 
 #endif

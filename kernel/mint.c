@@ -15,20 +15,34 @@
  *    peer), MSI-X vectors the incoming doorbells.
  *
  * The mapping is write-back: polling and copying on an uncached mapping is
- * orders of magnitude slower. So the kernel never maps the region itself (a
- * kernel mapping of another type would force user mappings to match it).
+ * orders of magnitude slower. The module maps the region write-back itself
+ * (memremap): that reserves the write-back memory type, which the user
+ * mappings, filled page by page on fault, then take (x86 PAT gives a page
+ * inserted without a reservation uncached-minus).
+ *
+ * A region can go while files are open (a PCI unbind, an unplug): the state
+ * of a region is reference counted, one reference per open file; remove
+ * marks it gone, wakes the sleepers, zaps every user mapping (all files of a
+ * region share one address_space, an anonymous inode's), so later accesses
+ * get SIGBUS and every later operation on an open file -ENODEV.
  */
 #include <linux/cpu.h>
 #include <linux/fs.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
+#include <linux/ioport.h>
+#include <linux/kref.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/mount.h>
 #include <linux/pci.h>
 #include <linux/poll.h>
+#include <linux/pseudo_fs.h>
+#include <linux/rwsem.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/version.h>
 #include <linux/wait.h>
 
 #include "mint-uapi.h"
@@ -46,49 +60,152 @@ static unsigned long size;
 module_param(size, ulong, 0444);
 MODULE_PARM_DESC(size, "bytes of the reserved region");
 
+#define MINT_FS_MAGIC		0x6d696e74	/* "mint" */
+
 struct mint_dev {
+	struct kref ref;		/* the device's (until remove) + one per open file */
 	struct miscdevice misc;
 	char name[16];
+	int id;				/* in mint_ida while registered, else -1 */
 	phys_addr_t phys;
 	resource_size_t size;
+	void *wb;			/* memremap: holds the write-back memory type */
+	struct inode *inode;		/* its i_mapping: every file's, so remove zaps all */
 	enum mint_source source;
 	void __iomem *regs;		/* ivshmem BAR0 */
 	u32 bell;			/* IVPosition + 1, or 0 */
-	int vectors;
+	int vectors;			/* interrupts requested */
 	atomic64_t rung;		/* doorbells received */
 	wait_queue_head_t wait;
+	struct rw_semaphore lock;	/* gone, against mmap, fault and ring */
+	bool gone;			/* removed: files say -ENODEV */
 	struct pci_dev *pdev;
 	const char *state;
 };
 
 static struct mint_dev *reserved_dev;
 static DEFINE_IDA(mint_ida);
+static struct vfsmount *mint_mnt;	/* the anonymous inodes' file system */
 
 struct mint_file {
 	struct mint_dev *dev;
-	u64 seen;			/* rung, when this file last read */
+	atomic64_t seen;		/* rung, when this file last read */
 };
+
+static int
+mint_fs_init_fs_context(struct fs_context *fc)
+{
+	return init_pseudo(fc, MINT_FS_MAGIC) ? 0 : -ENOMEM;
+}
+
+/* no .owner: mounted from init to exit, a module reference would forbid rmmod */
+static struct file_system_type mint_fs_type = {
+	.name = "mint_region",
+	.init_fs_context = mint_fs_init_fs_context,
+	.kill_sb = kill_anon_super,
+};
+
+static void
+mint_free(struct kref *ref)
+{
+	struct mint_dev *dev = container_of(ref, struct mint_dev, ref);
+
+	if (dev->inode)
+		iput(dev->inode);
+	if (dev->wb)
+		memunmap(dev->wb);
+	kfree(dev);
+}
+
+static void
+mint_put(struct mint_dev *dev)
+{
+	kref_put(&dev->ref, mint_free);
+}
+
+/* mint_alloc: a region's state, all of it ready before any interrupt can reach it */
+static struct mint_dev *
+mint_alloc(enum mint_source source, phys_addr_t base, resource_size_t len)
+{
+	struct mint_dev *dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+
+	if (!dev)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&dev->ref);
+	init_waitqueue_head(&dev->wait);
+	init_rwsem(&dev->lock);
+	dev->id = -1;
+	dev->source = source;
+	dev->phys = base;
+	dev->size = len;
+	dev->inode = alloc_anon_inode(mint_mnt->mnt_sb);
+	if (IS_ERR(dev->inode)) {
+		long rc = PTR_ERR(dev->inode);
+
+		dev->inode = NULL;
+		mint_put(dev);
+		return ERR_PTR(rc);
+	}
+	dev->wb = memremap(base, len, MEMREMAP_WB);
+	if (!dev->wb) {
+		mint_put(dev);
+		return ERR_PTR(-ENOMEM);
+	}
+	return dev;
+}
 
 static int
 mint_open(struct inode *inode, struct file *f)
 {
+	/* misc_open holds misc_mtx: remove's misc_deregister waits for this */
 	struct mint_dev *dev = container_of(f->private_data, struct mint_dev, misc);
 	struct mint_file *mf = kzalloc(sizeof(*mf), GFP_KERNEL);
 
 	if (!mf)
 		return -ENOMEM;
+	kref_get(&dev->ref);
 	mf->dev = dev;
-	mf->seen = atomic64_read(&dev->rung);
+	atomic64_set(&mf->seen, atomic64_read(&dev->rung));
 	f->private_data = mf;
+	/* one address_space for all files of the region: remove zaps them all */
+	f->f_mapping = dev->inode->i_mapping;
 	return 0;
 }
 
 static int
 mint_release(struct inode *inode, struct file *f)
 {
-	kfree(f->private_data);
+	struct mint_file *mf = f->private_data;
+
+	mint_put(mf->dev);
+	kfree(mf);
 	return 0;
 }
+
+/*
+ * Pages are inserted on fault, not all at mmap: a mapping made while the
+ * region goes is then linked where remove's zap finds it before it has any.
+ */
+static vm_fault_t
+mint_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mint_dev *dev = ((struct mint_file *)vma->vm_file->private_data)->dev;
+	unsigned long off = vmf->pgoff << PAGE_SHIFT;
+	vm_fault_t ret;
+
+	down_read(&dev->lock);
+	if (dev->gone || off >= dev->size)
+		ret = VM_FAULT_SIGBUS;
+	else
+		ret = vmf_insert_pfn(vma, vmf->address, PHYS_PFN(dev->phys + off));
+	up_read(&dev->lock);
+	return ret;
+}
+
+static const struct vm_operations_struct mint_vm_ops = {
+	.fault = mint_fault,
+};
 
 static int
 mint_mmap(struct file *f, struct vm_area_struct *vma)
@@ -98,12 +215,27 @@ mint_mmap(struct file *f, struct vm_area_struct *vma)
 	unsigned long len = vma->vm_end - vma->vm_start;
 	unsigned long off = vma->vm_pgoff << PAGE_SHIFT;
 
-	if (off >= dev->size || len > dev->size - off)
+	int rc = 0;
+
+	/* a private mapping of shared memory means nothing (and a COW pfn map is a bug) */
+	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
-	/* write-back, as the region is memory; never uncached */
-	vma->vm_flags |= VM_IO | VM_DONTEXPAND | VM_DONTDUMP;
-	return remap_pfn_range(vma, vma->vm_start, (dev->phys + off) >> PAGE_SHIFT, len,
-	    vma->vm_page_prot);
+	down_read(&dev->lock);
+	if (dev->gone)
+		rc = -ENODEV;
+	else if (off >= dev->size || len > dev->size - off)
+		rc = -EINVAL;
+	up_read(&dev->lock);
+	if (rc)
+		return rc;
+	/* write-back, as the region is memory (memremap reserved the type); never uncached */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+#else
+	vma->vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
+#endif
+	vma->vm_ops = &mint_vm_ops;
+	return 0;
 }
 
 static ssize_t
@@ -117,17 +249,20 @@ mint_read(struct file *f, char __user *buf, size_t len, loff_t *pos)
 	if (len < sizeof(u64))
 		return -EINVAL;
 	for (;;) {
+		if (READ_ONCE(dev->gone))
+			return -ENODEV;
 		now = atomic64_read(&dev->rung);
-		if (now != mf->seen)
+		/* two readers of one file: each doorbell counted by one of them */
+		n = now - atomic64_xchg(&mf->seen, now);
+		if (n)
 			break;
 		if (f->f_flags & O_NONBLOCK)
 			return -EAGAIN;
-		rc = wait_event_interruptible(dev->wait, atomic64_read(&dev->rung) != mf->seen);
+		rc = wait_event_interruptible(dev->wait, READ_ONCE(dev->gone) ||
+		    atomic64_read(&dev->rung) != atomic64_read(&mf->seen));
 		if (rc)
 			return rc;
 	}
-	n = now - mf->seen;
-	mf->seen = now;
 	if (copy_to_user(buf, &n, sizeof(n)))
 		return -EFAULT;
 	return sizeof(n);
@@ -137,9 +272,12 @@ static __poll_t
 mint_poll(struct file *f, poll_table *pt)
 {
 	struct mint_file *mf = f->private_data;
+	struct mint_dev *dev = mf->dev;
 
-	poll_wait(f, &mf->dev->wait, pt);
-	return atomic64_read(&mf->dev->rung) != mf->seen ? EPOLLIN | EPOLLRDNORM : 0;
+	poll_wait(f, &dev->wait, pt);
+	if (READ_ONCE(dev->gone))
+		return EPOLLERR | EPOLLHUP;
+	return atomic64_read(&dev->rung) != atomic64_read(&mf->seen) ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
 static long
@@ -149,9 +287,12 @@ mint_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	struct mint_dev *dev = mf->dev;
 	struct mint_info info;
 	struct mint_bell ring;
+	long rc = 0;
 
 	switch (cmd) {
 	case MINT_IOC_INFO:
+		if (READ_ONCE(dev->gone))
+			return -ENODEV;
 		memset(&info, 0, sizeof(info));
 		info.phys = dev->phys;
 		info.size = dev->size;
@@ -162,12 +303,18 @@ mint_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	case MINT_IOC_RING:
 		if (copy_from_user(&ring, (void __user *)arg, sizeof(ring)))
 			return -EFAULT;
-		if (!dev->regs)
-			return -EOPNOTSUPP;	/* no doorbell on this source: peers poll */
-		if (ring.bell == 0 || ring.bell > 0x10000 || ring.vector >= 0x10000)
-			return -EINVAL;
-		writel(((ring.bell - 1) << 16) | ring.vector, dev->regs + IVSHMEM_DOORBELL);
-		return 0;
+		/* the registers are unmapped once remove returns: ring under the lock */
+		down_read(&dev->lock);
+		if (dev->gone)
+			rc = -ENODEV;
+		else if (!dev->regs)
+			rc = -EOPNOTSUPP;	/* no doorbell on this source: peers poll */
+		else if (ring.bell == 0 || ring.bell > 0x10000 || ring.vector >= 0x10000)
+			rc = -EINVAL;
+		else
+			writel(((ring.bell - 1) << 16) | ring.vector, dev->regs + IVSHMEM_DOORBELL);
+		up_read(&dev->lock);
+		return rc;
 	}
 	return -ENOTTY;
 }
@@ -271,31 +418,46 @@ mint_register(struct mint_dev *dev, struct device *parent)
 	if (id < 0)
 		return id;
 	snprintf(dev->name, sizeof(dev->name), MINT_DEV_PREFIX "%d", id);
-	init_waitqueue_head(&dev->wait);
 	dev->misc.minor = MISC_DYNAMIC_MINOR;
 	dev->misc.name = dev->name;
 	dev->misc.fops = &mint_fops;
 	dev->misc.parent = parent;
 	dev->misc.groups = mint_groups;
 	dev->misc.mode = 0600;
+	dev->state = "ready";
 	rc = misc_register(&dev->misc);
 	if (rc) {
 		ida_free(&mint_ida, id);
 		return rc;
 	}
+	dev->id = id;
 	dev_set_drvdata(dev->misc.this_device, dev);
-	dev->state = "ready";
 	return 0;
 }
 
+/*
+ * mint_unregister: no new opens; the open files get -ENODEV and their
+ * mappings SIGBUS. The caller then stops what may still touch the device
+ * (interrupts) and drops the device's reference.
+ */
 static void
 mint_unregister(struct mint_dev *dev)
 {
-	int id;
-
-	misc_deregister(&dev->misc);
-	if (sscanf(dev->name, MINT_DEV_PREFIX "%d", &id) == 1)
-		ida_free(&mint_ida, id);
+	if (dev->id >= 0) {
+		misc_deregister(&dev->misc);
+		ida_free(&mint_ida, dev->id);
+		dev->id = -1;
+	}
+	down_write(&dev->lock);
+	WRITE_ONCE(dev->gone, true);	/* read unlocked by read and poll */
+	dev->state = "gone";
+	up_write(&dev->lock);
+	wake_up_all(&dev->wait);
+	/* faults after this see gone: SIGBUS; the region may be reassigned */
+	unmap_mapping_range(dev->inode->i_mapping, 0, 0, 1);
+	/* nor does the kernel keep a mapping of what may become another device's */
+	memunmap(dev->wb);
+	dev->wb = NULL;
 }
 
 /* ---- ivshmem ---- */
@@ -310,15 +472,23 @@ ivshmem_irq(int irq, void *arg)
 	return IRQ_HANDLED;
 }
 
+static void
+ivshmem_free_irqs(struct pci_dev *pdev, struct mint_dev *dev, int requested)
+{
+	int i;
+
+	for (i = 0; i < requested; i++)
+		free_irq(pci_irq_vector(pdev, i), dev);
+	pci_free_irq_vectors(pdev);
+}
+
 static int
 ivshmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct mint_dev *dev;
+	void __iomem *regs;
 	int rc, n, i;
 
-	dev = devm_kzalloc(&pdev->dev, sizeof(*dev), GFP_KERNEL);
-	if (!dev)
-		return -ENOMEM;
 	rc = pcim_enable_device(pdev);
 	if (rc)
 		return rc;
@@ -327,22 +497,27 @@ ivshmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	rc = pcim_iomap_regions(pdev, BIT(0), KBUILD_MODNAME);
 	if (rc)
 		return rc;
-	dev->regs = pcim_iomap_table(pdev)[0];
-	dev->pdev = pdev;
-	dev->source = MINT_SOURCE_IVSHMEM;
-	dev->phys = pci_resource_start(pdev, 2);
-	dev->size = pci_resource_len(pdev, 2);
-	if (!dev->size) {
+	regs = pcim_iomap_table(pdev)[0];
+	if (!pci_resource_len(pdev, 2)) {
 		dev_err(&pdev->dev, "no BAR2: not an ivshmem device with memory\n");
 		return -ENODEV;
 	}
+	/* not devm: open files keep it after remove */
+	dev = mint_alloc(MINT_SOURCE_IVSHMEM, pci_resource_start(pdev, 2),
+	    pci_resource_len(pdev, 2));
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	dev->regs = regs;
+	dev->pdev = pdev;
+	/* the wait queue the handler wakes is ready (mint_alloc) */
 	n = pci_alloc_irq_vectors(pdev, 1, MINT_MAX_VECTORS, PCI_IRQ_MSIX);
 	if (n > 0) {
 		for (i = 0; i < n; i++) {
-			rc = devm_request_irq(&pdev->dev, pci_irq_vector(pdev, i), ivshmem_irq, 0,
-			    KBUILD_MODNAME, dev);
-			if (rc)
-				goto err_vectors;
+			rc = request_irq(pci_irq_vector(pdev, i), ivshmem_irq, 0, KBUILD_MODNAME, dev);
+			if (rc) {
+				ivshmem_free_irqs(pdev, dev, i);	/* only those requested */
+				goto err_dev;
+			}
 		}
 		dev->vectors = n;
 		dev->bell = readl(dev->regs + IVSHMEM_IVPOSITION) + 1;
@@ -351,32 +526,34 @@ ivshmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	}
 	rc = mint_register(dev, &pdev->dev);
 	if (rc)
-		goto err_vectors;
+		goto err_irqs;
 	pci_set_drvdata(pdev, dev);
 	dev_info(&pdev->dev, "%s: region 0x%llx+%llu, bell %u, %d vectors\n", dev->name,
 	    (unsigned long long)dev->phys, (unsigned long long)dev->size, dev->bell, dev->vectors);
 	return 0;
 
-err_vectors:
-	if (n > 0) {
-		for (i = 0; i < n; i++)
-			devm_free_irq(&pdev->dev, pci_irq_vector(pdev, i), dev);
-		pci_free_irq_vectors(pdev);
-	}
+err_irqs:
+	if (dev->vectors)
+		ivshmem_free_irqs(pdev, dev, dev->vectors);
+err_dev:
+	mint_put(dev);
 	return rc;
 }
 
+/* the PCI device goes (unbind, unplug); its files stay, saying -ENODEV */
 static void
 ivshmem_remove(struct pci_dev *pdev)
 {
 	struct mint_dev *dev = pci_get_drvdata(pdev);
-	int i;
 
 	mint_unregister(dev);
-	for (i = 0; i < dev->vectors; i++)
-		devm_free_irq(&pdev->dev, pci_irq_vector(pdev, i), dev);
+	/* free_irq waits for a running handler: none runs after this */
 	if (dev->vectors)
-		pci_free_irq_vectors(pdev);
+		ivshmem_free_irqs(pdev, dev, dev->vectors);
+	dev->regs = NULL;	/* pcim unmaps BAR0 once this returns */
+	dev->pdev = NULL;
+	pci_set_drvdata(pdev, NULL);
+	mint_put(dev);
 }
 
 static const struct pci_device_id ivshmem_ids[] = {
@@ -406,21 +583,26 @@ reserved_init(void)
 		pr_err("mint: phys=0x%lx size=%lu: both needed, page aligned\n", phys, size);
 		return -EINVAL;
 	}
-	/* memory the kernel uses as RAM is not a region: memmap= must have reserved it */
-	if (page_is_ram(PHYS_PFN(phys))) {
-		pr_err("mint: 0x%lx is RAM this kernel uses; reserve it with memmap=SIZE$0x%lx\n",
-		    phys, phys);
+	if (phys + size - 1 < phys) {
+		pr_err("mint: phys=0x%lx size=%lu: past the end of the address space\n", phys, size);
+		return -EINVAL;
+	}
+	/*
+	 * Memory the kernel uses as RAM is not a region: memmap= must have
+	 * reserved all of it (a range only partly RAM is refused too).
+	 */
+	if (region_intersects(phys, size, IORESOURCE_SYSTEM_RAM, IORES_DESC_NONE) !=
+	    REGION_DISJOINT) {
+		pr_err("mint: 0x%lx+%lu is (partly) RAM this kernel uses; reserve it with memmap=%lu$0x%lx\n",
+		    phys, size, size, phys);
 		return -EBUSY;
 	}
-	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
-	if (!dev)
-		return -ENOMEM;
-	dev->source = MINT_SOURCE_RESERVED;
-	dev->phys = phys;
-	dev->size = size;
+	dev = mint_alloc(MINT_SOURCE_RESERVED, phys, size);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
 	rc = mint_register(dev, NULL);
 	if (rc) {
-		kfree(dev);
+		mint_put(dev);
 		return rc;
 	}
 	reserved_dev = dev;
@@ -429,36 +611,46 @@ reserved_init(void)
 	return 0;
 }
 
+static void
+reserved_exit(void)
+{
+	if (reserved_dev) {
+		mint_unregister(reserved_dev);
+		mint_put(reserved_dev);
+		reserved_dev = NULL;
+	}
+}
+
 static int __init
 mint_init(void)
 {
 	int rc;
 
+	mint_mnt = kern_mount(&mint_fs_type);
+	if (IS_ERR(mint_mnt))
+		return PTR_ERR(mint_mnt);
 	rc = reserved_init();
 	if (rc)
-		goto err;
+		goto err_mount;
 	rc = pci_register_driver(&ivshmem_driver);
 	if (rc)
 		goto err_reserved;
 	return 0;
 
 err_reserved:
-	if (reserved_dev) {
-		mint_unregister(reserved_dev);
-		kfree(reserved_dev);
-	}
-err:
+	reserved_exit();
+err_mount:
+	kern_unmount(mint_mnt);
 	return rc;
 }
 
+/* no file is open (each holds the module): every region's state is freed by now */
 static void __exit
 mint_exit(void)
 {
 	pci_unregister_driver(&ivshmem_driver);
-	if (reserved_dev) {
-		mint_unregister(reserved_dev);
-		kfree(reserved_dev);
-	}
+	reserved_exit();
+	kern_unmount(mint_mnt);
 }
 
 module_init(mint_init);

@@ -141,7 +141,8 @@ EXTRA_DIST += tests/t-handover.sh agent/handover.pml
 
 # moving cores, memory and devices: on synthetic cores here, on real cpusets in a 4-CPU VM
 TESTS += tests/t-move.sh tests/t-sysfs.sh tests/t-move-cpuset.sh
-EXTRA_DIST += tests/t-move.sh tests/t-sysfs.sh tests/t-move-cpuset.sh tests/vm/mkinitramfs.sh tests/vm/run-vm.sh
+EXTRA_DIST += tests/t-move.sh tests/t-sysfs.sh tests/t-move-cpuset.sh tests/vm/mkinitramfs.sh tests/vm/run-vm.sh \
+    tests/vm/mint-hold.c
 
 # node lifecycle: boot, shutdown, reboot, death, events, reclaim, config check
 TESTS += tests/t-lifecycle.sh
