@@ -116,7 +116,42 @@ boot_end(struct boot *b, int rc, const char *fmt, ...)
 
 static void boot_child_cb(struct ev_loop *loop, ev_child *w, int revents);
 
-/* Run argv (phase 0) or the hook through sh -c (phase 1), with the boot's environment. */
+int
+lifecycle_real_node(const char *region_spec)
+{
+	return strncmp(region_spec, "dev:", 4) == 0 || strncmp(region_spec, "pci:", 4) == 0;
+}
+
+/*
+ * The kexec stand-in's --load: the checks kexec would make of the files,
+ * nothing loaded. 0, or -errno with the reason in msg.
+ */
+static int
+stand_in_load(const char *kernel, const char *initrd, char *msg, size_t len)
+{
+	const char *f[2] = { kernel, initrd };
+	struct stat st;
+
+	for (int i = 0; i < 2; i++) {
+		if (f[i] == NULL || f[i][0] == '\0')
+			continue;
+		if (stat(f[i], &st) < 0 || (S_ISREG(st.st_mode) && access(f[i], R_OK) < 0)) {
+			int e = errno;
+			snprintf(msg, len, "kexec stand-in: %s: %s", f[i], strerror(e));
+			return -e;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			snprintf(msg, len, "kexec stand-in: %s: not a file", f[i]);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Run argv (phase 0; NULL: the stand-in, which has nothing to run) or the
+ * hook through sh -c (phase 1), with the boot's environment.
+ */
 static int
 boot_spawn(struct boot *b, char *const argv[])
 {
@@ -128,6 +163,8 @@ boot_spawn(struct boot *b, char *const argv[])
 	if ((pid = fork()) < 0)
 		return -errno;
 	if (pid == 0) {
+		if (argv == NULL)
+			_exit(0);
 		setenv("MINT_NODE", node, 1);
 		setenv("MINT_CPUS", b->cpus, 1);
 		setenv("MINT_MEM", b->mem, 1);
@@ -470,7 +507,10 @@ handle_boot(struct agent *a, const struct peer *who, const struct reply_to *rt,
 			argv[n++] = initrd;
 		argv[n++] = line;
 		argv[n] = NULL;
-		if ((rc = boot_spawn(b, argv)) < 0) {
+		if (a->kexec_stand_in)
+			log_info("node %u: kexec stand-in: %s checked, nothing loaded (a simulated node)",
+			    b->node, b->kernel);
+		if ((rc = boot_spawn(b, a->kexec_stand_in ? NULL : argv)) < 0) {
 			boot_end(b, rc, "node %u: cannot run %s: %s", b->node, a->kexec, strerror(-rc));
 			return HANDLE_LATER;
 		}
@@ -665,6 +705,15 @@ reboot_exec_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	char *argv[] = { a->kexec, "-e", NULL };
 	char msg[256];
 
+	if (a->kexec_stand_in || (!lifecycle_real_node(a->region_spec) && !a->allow_host_kexec)) {
+		/* on a simulated node kexec -e would reboot the host: never, unless told */
+		log_info("node %u: %s, no kexec -e (it would reboot the host; --allow-host-kexec "
+		    "runs it): starting again as the new kernel would", a->node,
+		    a->kexec_stand_in ? "kexec stand-in" : "a simulated node");
+		a->reexec = 1;
+		ev_break(loop, EVBREAK_ALL);
+		return;
+	}
 	log_info("node %u: kexec -e", a->node);
 	if (run_wait(argv, msg, sizeof(msg)) < 0) {
 		log_warn("reboot: %s: staying up", msg);
@@ -720,6 +769,10 @@ handle_reboot(struct agent *a, const struct peer *who, const struct reply_to *rt
 		snprintf(msg, len, "node %u has no kernel to reboot into (mint-agent --kernel)", a->node);
 		return -ENOENT;
 	}
+	if (a->kexec_stand_in && stand_in_load(a->reboot_kernel, a->reboot_initrd, msg, len) < 0) {
+		log_info("reboot refused: %s", msg);
+		return -ENOENT;
+	}
 	snprintf(initrd, sizeof(initrd), "--initrd=%s", a->reboot_initrd ? a->reboot_initrd : "");
 	argv[n++] = a->kexec;
 	argv[n++] = "--load";
@@ -734,11 +787,13 @@ handle_reboot(struct agent *a, const struct peer *who, const struct reply_to *rt
 		return -errno;
 	}
 	if (pid == 0) {
+		if (a->kexec_stand_in)
+			_exit(0);
 		execvp(argv[0], argv);
 		_exit(127);
 	}
-	log_info("node %u: reboot asked by uid %d: %s --load %s", a->node, (int)who->uid, a->kexec,
-	    a->reboot_kernel);
+	log_info("node %u: reboot asked by uid %d: %s --load %s%s", a->node, (int)who->uid, a->kexec,
+	    a->reboot_kernel, a->kexec_stand_in ? ": checked, nothing loaded (a simulated node)" : "");
 	a->stopping = 1;
 	a->shutdown_rt = *rt;
 	ev_child_init(&a->reboot_child, reboot_loaded_cb, pid, 0);

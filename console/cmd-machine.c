@@ -211,8 +211,10 @@ spawn_agent(const struct machine *m, unsigned i, const struct machine_node *n, c
 	snprintf(tdir, sizeof(tdir), "%s/node%u-tunnels", run_dir, i);
 	if (m->libvirtd[0] == '\0')
 		argv[k++] = "--tunnel-dir", argv[k++] = tdir;
-	if (m->kexec[0] != '\0')
-		argv[k++] = "--kexec", argv[k++] = m->kexec;
+	/* the host's kexec-tools would replace the host's kernel: the stand-in unless named */
+	argv[k++] = "--kexec", argv[k++] = m->kexec[0] != '\0' ? m->kexec : "stand-in";
+	if (m->allow_host_kexec)
+		argv[k++] = "--allow-host-kexec";
 	if (m->boot_ms > 0) {
 		snprintf(boot, sizeof(boot), "%u", m->boot_ms);
 		argv[k++] = "--boot-timeout", argv[k++] = boot;
