@@ -557,6 +557,8 @@ cmd_guest_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	    sub);
 }
 
+static const char *const guest_full_only[] = { "destroy", NULL };
+
 const struct cmd_entry cmd_guest_entry = {
 	.name = "guest",
 	.usage = "list [--node N] | start|stop|destroy|undefine NAME [--node N] |\n"
@@ -582,5 +584,6 @@ const struct cmd_entry cmd_guest_entry = {
 	.min_args = 1,
 	.max_args = 24,
 	.flags = CMD_JSON,
+	.full_name_only = guest_full_only,
 	.exec = cmd_guest_exec,
 };

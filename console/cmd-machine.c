@@ -650,6 +650,8 @@ cmd_machine_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	return machine_start(ctx, &m, agent, file);
 }
 
+static const char *const machine_full_only[] = { "stop", NULL };
+
 const struct cmd_entry cmd_machine_entry = {
 	.name = "machine",
 	.usage = "start|stop|check FILE",
@@ -660,5 +662,6 @@ const struct cmd_entry cmd_machine_entry = {
 	.min_args = 2,
 	.max_args = 2,
 	.flags = CMD_NOREGION,
+	.full_name_only = machine_full_only,
 	.exec = cmd_machine_exec,
 };

@@ -241,6 +241,8 @@ cmd_node_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	return cmd_error("node: '%s' is not boot, shutdown, reboot or reclaim", argv[0]);
 }
 
+static const char *const node_full_only[] = { "shutdown", "reclaim", NULL };
+
 const struct cmd_entry cmd_node_entry = {
 	.name = "node",
 	.usage = "boot NODE --kernel IMAGE [--initrd FILE] [--append ARGS] --cpus LIST "
@@ -254,5 +256,6 @@ const struct cmd_entry cmd_node_entry = {
 	.min_args = 2,
 	.max_args = 16,
 	.flags = CMD_JSON | CMD_NOREGION,
+	.full_name_only = node_full_only,
 	.exec = cmd_node_exec,
 };
