@@ -279,6 +279,33 @@ want(struct agent *a, struct boot *b, int i, const char *what, char *msg, size_t
 	boot_add(b, (unsigned)i, v.word, msg, len, off);
 }
 
+/*
+ * --append may not set what the boot sets itself: a second mint.node= or
+ * memmap= would give the kernel another node's identity or memory.
+ */
+static void
+append_check(const char *append, char *msg, size_t len, size_t *off)
+{
+	static const char *const own[] = { "mint.node", "mint.region", "mint.cpus", "mint.devices",
+	    "memmap" };
+	char found[128] = "";
+	size_t fo = 0;
+
+	for (const char *w = append; *w != '\0'; ) {
+		size_t n = strcspn(w, " \t"), k = strcspn(w, "= \t");
+
+		for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+			if (k == strlen(own[i]) && strncmp(w, own[i], k) == 0 && fo < sizeof(found) &&
+			    strstr(found, own[i]) == NULL)
+				fo += (size_t)snprintf(found + fo, sizeof(found) - fo, "%s%s=", fo ? ", " : "",
+				    own[i]);
+		w += n;
+		w += strspn(w, " \t");
+	}
+	if (found[0] != '\0')
+		problem(msg, len, off, "--append sets %s, which the boot sets itself", found);
+}
+
 /* Append to buf at *off; -E2BIG, not a string cut in the middle of a token, if it does not fit. */
 static int
 put(char *buf, size_t size, size_t *off, const char *fmt, ...)
@@ -400,12 +427,21 @@ handle_boot(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		b->epoch0 = nv.epoch;
 	if (req->kernel == NULL || req->kernel[0] == '\0')
 		problem(msg, len, &off, "no kernel (--kernel IMAGE)");
+	else if (req->kernel[0] == '-')
+		/* kexec would take it for an option */
+		problem(msg, len, &off, "kernel %s: a path may not start with '-' (./%s)", req->kernel,
+		    req->kernel);
 	else if (stat(req->kernel, &st) < 0 || !S_ISREG(st.st_mode))
 		problem(msg, len, &off, "kernel %s: %s", req->kernel,
 		    errno ? strerror(errno) : "not a file");
-	if (req->initrd != NULL && req->initrd[0] != '\0' &&
+	if (req->initrd != NULL && req->initrd[0] == '-')
+		problem(msg, len, &off, "initrd %s: a path may not start with '-' (./%s)", req->initrd,
+		    req->initrd);
+	else if (req->initrd != NULL && req->initrd[0] != '\0' &&
 	    (stat(req->initrd, &st) < 0 || !S_ISREG(st.st_mode)))
 		problem(msg, len, &off, "initrd %s: %s", req->initrd, errno ? strerror(errno) : "not a file");
+	if (req->append != NULL)
+		append_check(req->append, msg, len, &off);
 	if (req->n_cpus == 0)
 		problem(msg, len, &off, "no cores (--cpus LIST)");
 	for (size_t i = 0; i < req->n_cpus; i++) {
@@ -473,6 +509,14 @@ handle_boot(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		boot_free(b);
 		log_info("boot refused: %s", msg);
 		return rc;
+	}
+	if (cmd->has_dry_run && cmd->dry_run) {
+		snprintf(msg, len, "dry run: node %u would boot, %d entries reserved for it: cpus %s%s%s%s%s; "
+		    "%s --load %s --command-line=%s; then the start hook. Nothing was done", b->node,
+		    b->nres, b->cpus, b->mem[0] ? ", memory " : "", b->mem, b->devices[0] ?
+		    ", devices " : "", b->devices, a->kexec, b->kernel, b->cmdline);
+		boot_free(b);
+		return 0;
 	}
 	/* reserve: every entry BOOTING for the node, or none */
 	for (int i = 0; i < b->nres; i++)

@@ -115,6 +115,21 @@ refused "3 --kernel $d/vmlinuz --cpus 4 --append $long" "command line does not f
     "a command line the kernel would get cut"
 ok '! con node boot 3 --kernel $d/missing --cpus 1 --devices nosuch 2>"$d/err" && grep -q "No such file.*cpu 1 is owned.*nosuch is not" "$d/err"' \
     "  every problem of a request named at once"
+refused "3 --kernel -x --cpus 4" "kernel -x: a path may not start with '-' (./-x)" "a kernel path kexec would read as an option"
+ok '! con node boot 3 --kernel $d/vmlinuz --cpus 4 --append "quiet mint.node=1 memmap=1G@0" 2>"$d/err" &&
+    grep -q -- "--append sets mint.node=, memmap=, which the boot sets itself" "$d/err" && [ "$(table)" = "$before" ]' \
+    "boot refused: an --append that sets what the boot sets (named), nothing reserved"
+: >"$d/kexec.log"
+ok 'con node boot 3 --kernel $d/vmlinuz --cpus 4-5 --mem 256M@0x60000000 --dry-run >"$d/out" 2>&1 &&
+    grep -q "dry run: node 3 would boot, 4 entries reserved for it: cpus 4-5, memory 256M@0x60000000" "$d/out"' \
+    "node boot --dry-run that would succeed says what it would do"
+ok '[ "$(table)" = "$before" ] && [ ! -s "$d/kexec.log" ] &&
+    con nodes --json | jq -e "all(.[]; .node != 3 or .state == \"absent\")" >/dev/null' \
+    "  and does nothing: the table as before, no kexec, node 3 absent"
+con node boot 3 --kernel $d/vmlinuz --cpus 1 2>"$d/err-real"
+ok '! con node boot 3 --kernel $d/vmlinuz --cpus 1 --dry-run 2>"$d/err" && grep -q "cpu 1 is owned by node 1" "$d/err" &&
+    [ "$(cat "$d/err")" = "$(grep -v "^booting" "$d/err-real")" ] && [ "$(table)" = "$before" ]' \
+    "  a dry run that would be refused is refused with the real command's reason"
 ok '! con node boot 3 --kernel $d/vmlinuz-bad --cpus 4 2>"$d/err" && grep -q "kexec --load failed" "$d/err" && [ "$(table)" = "$before" ]' \
     "a kernel kexec cannot load: refused, the reservation released"
 : >"$d/kexec.log"
