@@ -264,17 +264,19 @@ mkdir "$d/bin"
 printf '#!/bin/sh\necho "$*" >>"%s/path-kexec.log"\nexit 0\n' "$d" >"$d/bin/kexec"
 chmod +x "$d/bin/kexec"
 : >"$d/path-kexec.log"
-sed "s|^region .*|region file:$d/region3|" "${top_srcdir:-.}/machine/three-nodes.conf" >"$d/m3.conf"
+# at a path with a quote in it: the start hook still finds the description
+m3="$d/m3'demo.conf"
+sed "s|^region .*|region file:$d/region3|" "${top_srcdir:-.}/machine/three-nodes.conf" >"$m3"
 # node reboot loads the running kernel's image: here a file of the test's own
 abs_agent=$(cd "$(dirname "$b/agent/mint-agent")" && pwd)/mint-agent
 printf '#!/bin/sh\nexec "%s" --kernel "%s/vmlinuz" "$@"\n' "$abs_agent" "$d" >"$d/agent"
 chmod +x "$d/agent"
 export MINT_REGION="file:$d/region3"
-ok 'PATH="$d/bin:$PATH" MINT_AGENT="$d/agent" con machine start "$d/m3.conf" >/dev/null' "the demo machine starts with a kexec first in PATH"
+ok 'PATH="$d/bin:$PATH" MINT_AGENT="$d/agent" con machine start "$m3" >/dev/null' "the demo machine starts with a kexec first in PATH"
 ok 'con node reboot 1 >"$d/out" 2>&1 && grep -q "node 1 is back" "$d/out"' "  node reboot 1 works"
 ok 'grep -q "kexec stand-in" "$d/run/node1.log"' "  through the agent's kexec stand-in"
 ok 'con node shutdown 2 >/dev/null 2>&1 && until_state 2 absent 3000 &&
-    PATH="$d/bin:$PATH" con node boot 2 --kernel "$d/vmlinuz" --cpus 3 >/dev/null 2>&1' "  node shutdown 2, then node boot 2 works"
+    PATH="$d/bin:$PATH" con node boot 2 --kernel "$d/vmlinuz" --cpus 3 >/dev/null 2>&1' "  node shutdown 2, then node boot 2 works (the start hook quotes the description's path)"
 ok 'grep -q "kexec stand-in" "$d/run/node0.log"' "  through the agent's kexec stand-in"
 ok '[ ! -s "$d/path-kexec.log" ]' "  the kexec in PATH was never called"
 echo "1..$n"
