@@ -483,7 +483,7 @@ handle_move(struct agent *a, const struct peer *who, const struct reply_to *rt,
 	struct move *m;
 	char what[64], w[96];
 	unsigned to = cmd->to_node;
-	int rc;
+	int rc, dry = cmd->has_dry_run && cmd->dry_run;
 
 	if (!cmd->has_resource || res_read(&a->region, cmd->resource, &v) < 0 ||
 	    v.kind != kind_of_cmd[cmd->kind]) {
@@ -502,6 +502,11 @@ handle_move(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		return -EBUSY;
 	}
 	if (v.state == MINT_RS_FREE && to == a->node) {
+		if (dry) {
+			snprintf(msg, len, "dry run: free %s would be given to node %u; nothing was done",
+			    what, to);
+			return 0;
+		}
 		/* nobody has it (reclaimed, or never given): just claim it */
 		if ((rc = res_move(&a->region, cmd->resource, &v.word, MINT_RS_CLAIMING, a->node,
 		    MINT_NO_NODE, a->epoch, 0)) < 0) {
@@ -528,6 +533,12 @@ handle_move(struct agent *a, const struct peer *who, const struct reply_to *rt,
 	if ((rc = move_rules(a, &v, what, msg, len)) < 0) {
 		log_info("move of %s to node %u refused: %s", what, to, msg);
 		return rc;
+	}
+	if (dry) {
+		/* the receiver's bring-up is the one step a dry run cannot try */
+		snprintf(msg, len, "dry run: %s would move from node %u to node %u; nothing was done",
+		    what, a->node, to);
+		return 0;
 	}
 	if ((m = move_new(a, ROLE_DONOR, cmd->resource, &v, rt)) == NULL) {
 		snprintf(msg, len, "out of memory");
