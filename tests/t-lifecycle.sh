@@ -98,6 +98,22 @@ ok 'con machine start "$d/m.conf" >/dev/null' "the machine starts (3 nodes, 2 sl
 table() { con resources --json | jq -c 'map({entry, state, owner})'; }
 before=$(table)
 
+# --- guest migrate --dry-run: both agents check, nothing moves ---
+gl() { con guest list --json | jq -c '[.[] | {name, node, state}] | sort_by(.name)'; }
+i=0
+until [ "$(gl)" = '[{"name":"db","node":1,"state":"running"},{"name":"held","node":2,"state":"running"}]' ]; do
+	i=$((i + 1)); [ $i -lt 50 ] || break; sleep 0.1	# the first listing after start
+done
+g0=$(gl)
+ok 'con guest migrate db --to 2 --via tcp --dry-run >"$d/out" 2>"$d/err" && grep -q "^dry run: db would migrate from node 1 to node 2 (live, via tcp; node 2 can take db" "$d/out"' \
+    "guest migrate --dry-run that would succeed says so"
+ok '[ "$(gl)" = "$g0" ] && [ "$(table)" = "$before" ] && ! grep -q "migrating to node" "$d/run/node1.log"' \
+    "  and changes nothing: the guests, the table, no migration begun"
+con guest migrate db --to 2 >/dev/null 2>"$d/err-real"
+ok '! con guest migrate db --to 2 --dry-run >/dev/null 2>"$d/err" && grep -q "keeps tunnel sockets in" "$d/err" &&
+    [ "$(grep "^mint-console:" "$d/err")" = "$(grep "^mint-console:" "$d/err-real")" ] && [ "$(gl)" = "$g0" ]' \
+    "  a dry run the destination would refuse is refused with the real command's reason"
+
 # --- boot ---
 refused() {	# refused ARGS MESSAGE WHAT
 	args=$1 expect=$2
