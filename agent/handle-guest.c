@@ -418,7 +418,8 @@ mig_finish(struct migration *m, int rc, const char *msg)
 	mint__reply__init(&r);
 	r.has_error = 1, r.error = rc;
 	r.message = (char *)msg;
-	job_fill_mig(&mj, m, rc == 0 ? m->dry_run ? "dry run" : "completed" : rc == -ECANCELED ? "cancelled" :
+	job_fill_mig(&mj, m, rc == 0 ? (m->dry_run ? "dry run" : "completed") :
+	    rc == -ECANCELED ? "cancelled" :
 	    rc == -ETIMEDOUT ? "timed out" : "failed", &m->final);
 	mj.has_total_ms = 1, mj.total_ms = m->final.elapsed_ms;
 	r.job = &mj;

@@ -250,10 +250,12 @@ static const char *const node_full_only[] = { "shutdown", "reclaim", NULL };
 const struct cmd_entry cmd_node_entry = {
 	.name = "node",
 	.usage = "boot NODE --kernel IMAGE [--initrd FILE] [--append ARGS] --cpus LIST "
-	    "[--mem SIZE@ADDR[,...]] [--devices LIST] [--dry-run] | shutdown NODE [--force] | reboot NODE | "
+	    "[--mem SIZE@ADDR[,...]] [--devices LIST] [--dry-run] | shutdown NODE [--force] | "
+	    "reboot NODE | "
 	    "reclaim NODE [--json]",
 	.help = "A node's life. boot: check the request against the resource table (every problem "
-	    "at once), reserve, kexec --load, run the start hook, wait for its heartbeat (--dry-run: every check, nothing reserved or run). shutdown: "
+	    "at once), reserve, kexec --load, run the start hook, wait for its heartbeat (--dry-run: "
+	    "every check, nothing reserved or run). shutdown: "
 	    "the node stops (refused while guests run, unless --force stops them) and frees what it "
 	    "had. reboot: in place through kexec; waits for the new epoch. reclaim: free a dead "
 	    "node's resources (refused while it heartbeats).",
