@@ -74,7 +74,9 @@ struct agent {
 	const char *region_spec;
 	uint64_t region_phys, region_phys_size;	/* where the region is in memory, if known */
 	struct boot *booting;		/* a boot of another node under way */
-	char *kexec;			/* kexec-tools (or a stand-in) */
+	char *kexec;			/* kexec-tools, or another program named by --kexec */
+	int kexec_stand_in;		/* no program: check the files, load nothing (simulated) */
+	int allow_host_kexec;		/* a simulated node may still run kexec -e (the host's) */
 	char *start_hook;		/* starts a loaded kernel on its cores (Mint's step) */
 	const char *stop_hook;		/* run when this node has shut down (poweroff, ...) */
 	char *reboot_kernel;		/* what node reboot loads */
@@ -182,6 +184,8 @@ void agent_publish(struct agent *a);
 
 /* Boot, shutdown, reboot (lifecycle.c): a console that left is answered no more. */
 void lifecycle_forget(struct agent *a, struct client *c);
+/* A real node's region (dev: or pci:), where kexec -e reboots this node, not the host. */
+int lifecycle_real_node(const char *region_spec);
 
 /* Moves (move.c). */
 int move_init(struct agent *a);

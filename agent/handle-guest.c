@@ -50,6 +50,7 @@ struct migration {
 	char name[64];
 	unsigned to;
 	int via_tcp, cancelled;
+	int dry_run;		/* every check, then stop before the first change */
 	struct gop_mig opt;		/* live, bandwidth, auto-converge, post-copy allowed */
 	uint64_t postcopy_after_ms, max_downtime_ms, timeout_ms;
 	Mint__TimeoutAction timeout_action;
@@ -473,7 +474,8 @@ mig_finish(struct migration *m, int rc, const char *msg)
 	mint__reply__init(&r);
 	r.has_error = 1, r.error = rc;
 	r.message = (char *)msg;
-	job_fill_mig(&mj, m, rc == 0 ? "completed" : rc == -ECANCELED ? "cancelled" :
+	job_fill_mig(&mj, m, rc == 0 ? (m->dry_run ? "dry run" : "completed") :
+	    rc == -ECANCELED ? "cancelled" :
 	    rc == -ETIMEDOUT ? "timed out" : "failed", &m->final);
 	mj.has_total_ms = 1, mj.total_ms = m->final.elapsed_ms;
 	r.job = &mj;
@@ -752,6 +754,14 @@ mig_prepared(struct agent *a, void *arg, const Mint__Reply *r)
 		mig_finish(m, -ENOSPC, msg);
 		return;
 	}
+	if (m->dry_run) {
+		/* checked here and on the destination; next come the tunnels: a change */
+		snprintf(msg, sizeof(msg), "dry run: %s would migrate from node %u to node %u (%s, via "
+		    "%s; %s); nothing was done", m->name, a->node, m->to, m->opt.live ? "live" : "paused",
+		    m->via_tcp ? "tcp" : "the region", r->message ? r->message : "the destination agrees");
+		mig_finish(m, 0, msg);
+		return;
+	}
 	seq++;
 	snprintf(base, sizeof(base), "mig-%u-%u", (unsigned)getpid(), seq);
 	snprintf(m->ctl_path, sizeof(m->ctl_path), "%s/%s-ctl.sock", a->tunnel_dir, base);
@@ -928,6 +938,7 @@ handle_migrate(struct agent *a, const struct reply_to *rt, const Mint__Command *
 	m->to = cmd->to_node;
 	m->opt.live = !cmd->has_mode || cmd->mode == MINT__MIGRATE_MODE__MIGRATE_LIVE;
 	m->via_tcp = cmd->has_via_tcp && cmd->via_tcp;
+	m->dry_run = cmd->has_dry_run && cmd->dry_run;
 	m->opt.bandwidth_mib = cmd->has_bandwidth ? cmd->bandwidth : 0;
 	m->opt.auto_converge = cmd->has_auto_converge && cmd->auto_converge;
 	m->opt.ac_initial = cmd->has_auto_converge_initial ? cmd->auto_converge_initial : 0;

@@ -116,7 +116,42 @@ boot_end(struct boot *b, int rc, const char *fmt, ...)
 
 static void boot_child_cb(struct ev_loop *loop, ev_child *w, int revents);
 
-/* Run argv (phase 0) or the hook through sh -c (phase 1), with the boot's environment. */
+int
+lifecycle_real_node(const char *region_spec)
+{
+	return strncmp(region_spec, "dev:", 4) == 0 || strncmp(region_spec, "pci:", 4) == 0;
+}
+
+/*
+ * The kexec stand-in's --load: the checks kexec would make of the files,
+ * nothing loaded. 0, or -errno with the reason in msg.
+ */
+static int
+stand_in_load(const char *kernel, const char *initrd, char *msg, size_t len)
+{
+	const char *f[2] = { kernel, initrd };
+	struct stat st;
+
+	for (int i = 0; i < 2; i++) {
+		if (f[i] == NULL || f[i][0] == '\0')
+			continue;
+		if (stat(f[i], &st) < 0 || (S_ISREG(st.st_mode) && access(f[i], R_OK) < 0)) {
+			int e = errno;
+			snprintf(msg, len, "kexec stand-in: %s: %s", f[i], strerror(e));
+			return -e;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			snprintf(msg, len, "kexec stand-in: %s: not a file", f[i]);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Run argv (phase 0; NULL: the stand-in, which has nothing to run) or the
+ * hook through sh -c (phase 1), with the boot's environment.
+ */
 static int
 boot_spawn(struct boot *b, char *const argv[])
 {
@@ -128,6 +163,8 @@ boot_spawn(struct boot *b, char *const argv[])
 	if ((pid = fork()) < 0)
 		return -errno;
 	if (pid == 0) {
+		if (argv == NULL)
+			_exit(0);
 		setenv("MINT_NODE", node, 1);
 		setenv("MINT_CPUS", b->cpus, 1);
 		setenv("MINT_MEM", b->mem, 1);
@@ -240,6 +277,33 @@ want(struct agent *a, struct boot *b, int i, const char *what, char *msg, size_t
 			return;
 		}
 	boot_add(b, (unsigned)i, v.word, msg, len, off);
+}
+
+/*
+ * --append may not set what the boot sets itself: a second mint.node= or
+ * memmap= would give the kernel another node's identity or memory.
+ */
+static void
+append_check(const char *append, char *msg, size_t len, size_t *off)
+{
+	static const char *const own[] = { "mint.node", "mint.region", "mint.cpus", "mint.devices",
+	    "memmap" };
+	char found[128] = "";
+	size_t fo = 0;
+
+	for (const char *w = append; *w != '\0'; ) {
+		size_t n = strcspn(w, " \t"), k = strcspn(w, "= \t");
+
+		for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+			if (k == strlen(own[i]) && strncmp(w, own[i], k) == 0 && fo < sizeof(found) &&
+			    strstr(found, own[i]) == NULL)
+				fo += (size_t)snprintf(found + fo, sizeof(found) - fo, "%s%s=", fo ? ", " : "",
+				    own[i]);
+		w += n;
+		w += strspn(w, " \t");
+	}
+	if (found[0] != '\0')
+		problem(msg, len, off, "--append sets %s, which the boot sets itself", found);
 }
 
 /* Append to buf at *off; -E2BIG, not a string cut in the middle of a token, if it does not fit. */
@@ -363,12 +427,21 @@ handle_boot(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		b->epoch0 = nv.epoch;
 	if (req->kernel == NULL || req->kernel[0] == '\0')
 		problem(msg, len, &off, "no kernel (--kernel IMAGE)");
+	else if (req->kernel[0] == '-')
+		/* kexec would take it for an option */
+		problem(msg, len, &off, "kernel %s: a path may not start with '-' (./%s)", req->kernel,
+		    req->kernel);
 	else if (stat(req->kernel, &st) < 0 || !S_ISREG(st.st_mode))
 		problem(msg, len, &off, "kernel %s: %s", req->kernel,
 		    errno ? strerror(errno) : "not a file");
-	if (req->initrd != NULL && req->initrd[0] != '\0' &&
+	if (req->initrd != NULL && req->initrd[0] == '-')
+		problem(msg, len, &off, "initrd %s: a path may not start with '-' (./%s)", req->initrd,
+		    req->initrd);
+	else if (req->initrd != NULL && req->initrd[0] != '\0' &&
 	    (stat(req->initrd, &st) < 0 || !S_ISREG(st.st_mode)))
 		problem(msg, len, &off, "initrd %s: %s", req->initrd, errno ? strerror(errno) : "not a file");
+	if (req->append != NULL)
+		append_check(req->append, msg, len, &off);
 	if (req->n_cpus == 0)
 		problem(msg, len, &off, "no cores (--cpus LIST)");
 	for (size_t i = 0; i < req->n_cpus; i++) {
@@ -437,6 +510,14 @@ handle_boot(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		log_info("boot refused: %s", msg);
 		return rc;
 	}
+	if (cmd->has_dry_run && cmd->dry_run) {
+		snprintf(msg, len, "dry run: node %u would boot, %d entries reserved for it: cpus %s%s%s%s%s; "
+		    "%s --load %s --command-line=%s; then the start hook. Nothing was done", b->node,
+		    b->nres, b->cpus, b->mem[0] ? ", memory " : "", b->mem, b->devices[0] ?
+		    ", devices " : "", b->devices, a->kexec, b->kernel, b->cmdline);
+		boot_free(b);
+		return 0;
+	}
 	/* reserve: every entry BOOTING for the node, or none */
 	for (int i = 0; i < b->nres; i++)
 		if (res_move(&a->region, b->res[i], &b->word[i], MINT_RS_BOOTING, b->node, MINT_NO_NODE,
@@ -470,7 +551,10 @@ handle_boot(struct agent *a, const struct peer *who, const struct reply_to *rt,
 			argv[n++] = initrd;
 		argv[n++] = line;
 		argv[n] = NULL;
-		if ((rc = boot_spawn(b, argv)) < 0) {
+		if (a->kexec_stand_in)
+			log_info("node %u: kexec stand-in: %s checked, nothing loaded (a simulated node)",
+			    b->node, b->kernel);
+		if ((rc = boot_spawn(b, a->kexec_stand_in ? NULL : argv)) < 0) {
 			boot_end(b, rc, "node %u: cannot run %s: %s", b->node, a->kexec, strerror(-rc));
 			return HANDLE_LATER;
 		}
@@ -777,6 +861,15 @@ reboot_exec_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	char *argv[] = { a->kexec, "-e", NULL };
 	char msg[256];
 
+	if (a->kexec_stand_in || (!lifecycle_real_node(a->region_spec) && !a->allow_host_kexec)) {
+		/* on a simulated node kexec -e would reboot the host: never, unless told */
+		log_info("node %u: %s, no kexec -e (it would reboot the host; --allow-host-kexec "
+		    "runs it): starting again as the new kernel would", a->node,
+		    a->kexec_stand_in ? "kexec stand-in" : "a simulated node");
+		a->reexec = 1;
+		ev_break(loop, EVBREAK_ALL);
+		return;
+	}
 	log_info("node %u: kexec -e", a->node);
 	if (run_wait(argv, msg, sizeof(msg)) < 0) {
 		log_warn("reboot: %s: staying up", msg);
@@ -832,6 +925,10 @@ handle_reboot(struct agent *a, const struct peer *who, const struct reply_to *rt
 		snprintf(msg, len, "node %u has no kernel to reboot into (mint-agent --kernel)", a->node);
 		return -ENOENT;
 	}
+	if (a->kexec_stand_in && stand_in_load(a->reboot_kernel, a->reboot_initrd, msg, len) < 0) {
+		log_info("reboot refused: %s", msg);
+		return -ENOENT;
+	}
 	snprintf(initrd, sizeof(initrd), "--initrd=%s", a->reboot_initrd ? a->reboot_initrd : "");
 	argv[n++] = a->kexec;
 	argv[n++] = "--load";
@@ -846,11 +943,13 @@ handle_reboot(struct agent *a, const struct peer *who, const struct reply_to *rt
 		return -errno;
 	}
 	if (pid == 0) {
+		if (a->kexec_stand_in)
+			_exit(0);
 		execvp(argv[0], argv);
 		_exit(127);
 	}
-	log_info("node %u: reboot asked by uid %d: %s --load %s", a->node, (int)who->uid, a->kexec,
-	    a->reboot_kernel);
+	log_info("node %u: reboot asked by uid %d: %s --load %s%s", a->node, (int)who->uid, a->kexec,
+	    a->reboot_kernel, a->kexec_stand_in ? ": checked, nothing loaded (a simulated node)" : "");
 	a->stopping = 1;
 	a->shutdown_rt = *rt;
 	ev_child_init(&a->reboot_child, reboot_loaded_cb, pid, 0);

@@ -59,7 +59,11 @@ usage(FILE *f)
 	    "      --memcg-root DIR   simulated: node<N>/memory.limit_in_bytes here instead\n"
 	    "      --move-timeout MS  how long the receiver of a resource may take (10000)\n"
 	    "      --mem-floor SIZE   memory this node keeps, whatever moves (256M)\n"
-	    "      --kexec PATH       kexec-tools, for node boot and reboot (kexec)\n"
+	    "      --kexec PATH       kexec-tools, for node boot and reboot: kexec on a real\n"
+	    "                         node (dev: or pci: region), else stand-in, the agent's\n"
+	    "                         own, which checks the files and loads nothing\n"
+	    "      --allow-host-kexec run kexec -e on a simulated node too (a file: region):\n"
+	    "                         with kexec-tools that reboots the host at once\n"
 	    "      --start-hook CMD   starts a loaded kernel on its cores (Mint's step; stock\n"
 	    "                         Linux has none), run by sh with MINT_NODE, MINT_CPUS, ...\n"
 	    "      --stop-hook CMD    run once this node has shut down (e.g. poweroff -f)\n"
@@ -413,6 +417,7 @@ main(int argc, char **argv)
 		{ "max-clients-uid", required_argument, NULL, 19 },
 		{ "client-timeout", required_argument, NULL, 20 },
 		{ "libvirt-timeout", required_argument, NULL, 21 },
+		{ "allow-host-kexec", no_argument, NULL, 22 },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -436,7 +441,7 @@ main(int argc, char **argv)
 	a.move_ms = 10000;
 	a.libvirt_ms = 20000;
 	a.boot_ms = 60000;
-	a.kexec = "kexec";
+	a.kexec = NULL;
 	a.mem_floor = 256ull << 20;
 	snprintf(a.backend.sysfs, sizeof(a.backend.sysfs), "/sys");
 	while ((c = getopt_long(argc, argv, "r:n:H:s:p:c:S:g:a:T:D:F:fvh", opts, NULL)) != -1) {
@@ -464,6 +469,7 @@ main(int argc, char **argv)
 		case 4: snprintf(a.backend.memcg_root, BACKEND_PATH, "%s", optarg); break;
 		case 7: snprintf(a.backend.irq, sizeof(a.backend.irq), "%s", optarg); break;
 		case 8: a.kexec = optarg; break;
+		case 22: a.allow_host_kexec = 1; break;
 		case 9: a.start_hook = optarg; break;
 		case 10: a.stop_hook = optarg; break;
 		case 11: a.reboot_kernel = optarg; break;
@@ -531,6 +537,10 @@ main(int argc, char **argv)
 	if (a.move_ms == 0 || a.boot_ms == 0 || a.libvirt_ms == 0)
 		fatalx("the move, boot and libvirt timeouts must be at least 1 ms");
 	a.region_spec = region;
+	/* a simulated node runs no kexec-tools unless named: its kernel is the host's */
+	if (a.kexec == NULL)
+		a.kexec = lifecycle_real_node(region) ? "kexec" : "stand-in";
+	a.kexec_stand_in = strcmp(a.kexec, "stand-in") == 0;
 	reboot_files(&a);
 	backend_setup(&a, sim_root);
 	if ((rc = region_map(&a.region, region, 0, 0, cause, sizeof(cause))) < 0 ||

@@ -53,6 +53,7 @@ struct move {
 	char why[256];		/* the receiver's reason, for a take-back */
 	struct job job;
 	int alone;		/* a receiver's claim with nobody to give it back to */
+	int dry;		/* --dry-run: every check, then answer; nothing changes */
 };
 
 static int64_t
@@ -513,6 +514,9 @@ dev_check_done(struct job *j)
 	} else if (j->rc < 0) {
 		move_end(m, j->rc, "%s not moved: %s, so whether a running guest uses it is unknown "
 		    "(a node without a hypervisor runs mint-agent --connect none)", m->what, c->cause);
+	} else if (m->dry) {
+		move_end(m, 0, "dry run: %s would move from node %u to node %u; nothing was done "
+		    "(no running guest uses it)", m->what, m->donor, m->receiver);
 	} else if (cas(m, MINT_RS_RELEASING, a->node, m->receiver) < 0) {
 		move_end(m, -EAGAIN, "%s changed meanwhile: try again", m->what);
 	} else {
@@ -585,7 +589,7 @@ handle_move(struct agent *a, const struct peer *who, const struct reply_to *rt,
 	struct move *m;
 	char what[64], w[96];
 	unsigned to = cmd->to_node;
-	int rc;
+	int rc, dry = cmd->has_dry_run && cmd->dry_run;
 
 	if (!cmd->has_resource || res_read(&a->region, cmd->resource, &v) < 0 ||
 	    v.kind != kind_of_cmd[cmd->kind]) {
@@ -608,6 +612,11 @@ handle_move(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		return -EBUSY;
 	}
 	if (v.state == MINT_RS_FREE && to == a->node) {
+		if (dry) {
+			snprintf(msg, len, "dry run: free %s would be given to node %u; nothing was done",
+			    what, to);
+			return 0;
+		}
 		/* nobody has it (reclaimed, or never given): just claim it */
 		if ((rc = res_move(&a->region, cmd->resource, &v.word, MINT_RS_CLAIMING, a->node,
 		    MINT_NO_NODE, a->epoch, 0)) < 0) {
@@ -635,14 +644,21 @@ handle_move(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		log_info("move of %s to node %u refused: %s", what, to, msg);
 		return rc;
 	}
+	/* the receiver's bring-up is the one step a dry run cannot try */
+	if (dry && v.kind != MINT_RES_DEV) {
+		snprintf(msg, len, "dry run: %s would move from node %u to node %u; nothing was done",
+		    what, a->node, to);
+		return 0;
+	}
 	if ((m = move_new(a, ROLE_DONOR, cmd->resource, &v, rt)) == NULL) {
 		snprintf(msg, len, "out of memory");
 		return -ENOMEM;
 	}
 	m->donor = a->node;
 	m->receiver = to;
+	m->dry = dry;
 	if (v.kind == MINT_RES_DEV)
-		return dev_check(m, msg, len);
+		return dev_check(m, msg, len);	/* a dry run too: the guest check is a check */
 	if (cas(m, MINT_RS_RELEASING, a->node, to) < 0) {
 		m->nrt = 0;	/* answered below */
 		move_end(m, 0, "%s: changed meanwhile", what);

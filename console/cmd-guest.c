@@ -349,7 +349,7 @@ guest_migrate(struct cmd_ctx *ctx, int argc, char **argv)
 	unsigned node = MINT_MAX_NODES, to = MINT_MAX_NODES;
 	const char *name = NULL;
 	int live = -1, abort_it = 0, postcopy_now = 0, via_tcp = 0, auto_converge = 0, postcopy = 0;
-	int action = -1;
+	int action = -1, dry_run = 0;
 	uint64_t bw = 0, postcopy_after = 0, downtime = 0, timeout = 0;
 	unsigned ac_initial = 0, ac_increment = 0;
 	struct follow f;
@@ -385,6 +385,8 @@ guest_migrate(struct cmd_ctx *ctx, int argc, char **argv)
 				return cmd_error("guest migrate: --via region (the default) or tcp");
 			via_tcp = v[0] == 't';
 			i++;
+		} else if (strcmp(o, "--dry-run") == 0) {
+			dry_run = 1;
 		} else if (strcmp(o, "--auto-converge") == 0) {
 			auto_converge = 1;
 		} else if ((strcmp(o, "--auto-converge-initial") == 0 ||
@@ -473,6 +475,7 @@ guest_migrate(struct cmd_ctx *ctx, int argc, char **argv)
 	c.has_mode = 1;
 	c.mode = live == 0 ? MINT__MIGRATE_MODE__MIGRATE_PAUSED : MINT__MIGRATE_MODE__MIGRATE_LIVE;
 	c.has_via_tcp = 1, c.via_tcp = via_tcp;
+	c.has_dry_run = dry_run, c.dry_run = dry_run;
 	if (bw > 0)
 		c.has_bandwidth = 1, c.bandwidth = bw;
 	c.has_auto_converge = 1, c.auto_converge = auto_converge;
@@ -495,7 +498,8 @@ guest_migrate(struct cmd_ctx *ctx, int argc, char **argv)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigint;
 	sigaction(SIGINT, &sa, &old);
-	fprintf(stderr, "migrating %s from node %u to node %u (%s%s%s, via %s); Ctrl-C cancels\n",
+	fprintf(stderr, "%s %s from node %u to node %u (%s%s%s, via %s); Ctrl-C cancels\n",
+	    dry_run ? "checking a migration of" : "migrating",
 	    name, node, to, live == 0 ? "paused" : "live", auto_converge ? ", auto-converge" : "",
 	    postcopy ? ", post-copy allowed" : "", via_tcp ? "tcp" : "the region");
 	rc = client_request_tick(ctx->socket_path, &c, 24 * 3600 * 1000, 500, follow_tick, &f, &r,
@@ -557,18 +561,21 @@ cmd_guest_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	    sub);
 }
 
+static const char *const guest_full_only[] = { "destroy", NULL };
+
 const struct cmd_entry cmd_guest_entry = {
 	.name = "guest",
 	.usage = "list [--node N] | start|stop|destroy|undefine NAME [--node N] |\n"
 	    "        define --node N FILE.xml |\n"
 	    "        migrate NAME --to N [--live | --paused] [--bandwidth MIB/S] [--via region|tcp]\n"
+	    "          [--dry-run]\n"
 	    "          [--auto-converge [--auto-converge-initial PCT] [--auto-converge-increment PCT]]\n"
 	    "          [--postcopy [--postcopy-after S]] [--max-downtime MS]\n"
 	    "          [--timeout S [--timeout-action abort|pause|postcopy]] |\n"
 	    "        migrate --abort NAME | migrate --postcopy-now NAME   [--json]",
 	.help = "The guests of every node's hypervisor; migrate moves a running guest to another "
 	    "node through the region, live unless --paused (Ctrl-C cancels, the guest stays where "
-	    "it was).\n"
+	    "it was); --dry-run makes every check, here and on the destination, and migrates nothing.\n"
 	    "A guest that dirties its memory faster than the copy sends it does not converge; the "
 	    "progress says so. --auto-converge slows its vCPUs down until the copy catches up (by "
 	    "--auto-converge-initial percent at first, 20, and --auto-converge-increment more at "
@@ -582,5 +589,6 @@ const struct cmd_entry cmd_guest_entry = {
 	.min_args = 1,
 	.max_args = 24,
 	.flags = CMD_JSON,
+	.full_name_only = guest_full_only,
 	.exec = cmd_guest_exec,
 };

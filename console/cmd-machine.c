@@ -163,6 +163,34 @@ machine_define(struct cmd_ctx *ctx, const struct machine *m)
 	return 0;
 }
 
+/* s as one sh word: in single quotes, each ' as '\'' (a path may hold any byte). */
+static int
+sh_quote(char *buf, size_t len, const char *s)
+{
+	size_t o = 0;
+
+	if (len < 3)
+		return -1;
+	buf[o++] = '\'';
+	for (; *s != '\0'; s++) {
+		if (*s == '\'') {
+			if (o + 4 >= len)
+				return -1;
+			memcpy(buf + o, "'\\''", 4);
+			o += 4;
+		} else {
+			if (o + 1 >= len)
+				return -1;
+			buf[o++] = *s;
+		}
+	}
+	if (o + 2 > len - 1)
+		return -1;
+	buf[o++] = '\'';
+	buf[o] = '\0';
+	return 0;
+}
+
 /*
  * Start node i's agent with cores (and memory), in its partition when there
  * are partitions; the agent starts once it is in it. Its pid goes in the run
@@ -173,7 +201,8 @@ spawn_agent(const struct machine *m, unsigned i, const struct machine_node *n, c
     uint64_t memory, const struct partitions *part, int cpuset, int memcg, const char *agent,
     const char *file)
 {
-	char node[16], sock[300], logf[300], floor[32], sim[300], path[512], hook[1200], self[400];
+	char node[16], sock[300], logf[300], floor[32], sim[300], path[512], hook[3400], self[400];
+	char qself[1000], qfile[2200];
 	char boot[16], tdir[320];
 	const char *argv[48];
 	int gate[2], k = 0;
@@ -196,8 +225,11 @@ spawn_agent(const struct machine *m, unsigned i, const struct machine_node *n, c
 	self[len > 0 ? len : 0] = '\0';
 	if (m->start_hook[0] != '\0')
 		snprintf(hook, sizeof(hook), "%s", m->start_hook);
-	else
-		snprintf(hook, sizeof(hook), "'%s' machine hook '%s'", self, file);
+	else if (sh_quote(qself, sizeof(qself), self) < 0 || sh_quote(qfile, sizeof(qfile), file) < 0) {
+		cmd_error("node %u: the console's or the description's path is too long", i);
+		return -1;
+	} else
+		snprintf(hook, sizeof(hook), "%s machine hook %s", qself, qfile);
 	argv[k++] = agent;
 	argv[k++] = "-r", argv[k++] = m->region;
 	argv[k++] = "-n", argv[k++] = node;
@@ -213,8 +245,10 @@ spawn_agent(const struct machine *m, unsigned i, const struct machine_node *n, c
 	snprintf(tdir, sizeof(tdir), "%s/node%u-tunnels", run_dir, i);
 	if (m->libvirtd[0] == '\0')
 		argv[k++] = "--tunnel-dir", argv[k++] = tdir;
-	if (m->kexec[0] != '\0')
-		argv[k++] = "--kexec", argv[k++] = m->kexec;
+	/* the host's kexec-tools would replace the host's kernel: the stand-in unless named */
+	argv[k++] = "--kexec", argv[k++] = m->kexec[0] != '\0' ? m->kexec : "stand-in";
+	if (m->allow_host_kexec)
+		argv[k++] = "--allow-host-kexec";
 	if (m->boot_ms > 0) {
 		snprintf(boot, sizeof(boot), "%u", m->boot_ms);
 		argv[k++] = "--boot-timeout", argv[k++] = boot;
@@ -650,6 +684,8 @@ cmd_machine_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	return machine_start(ctx, &m, agent, file);
 }
 
+static const char *const machine_full_only[] = { "stop", NULL };
+
 const struct cmd_entry cmd_machine_entry = {
 	.name = "machine",
 	.usage = "start|stop|check FILE",
@@ -660,5 +696,6 @@ const struct cmd_entry cmd_machine_entry = {
 	.min_args = 2,
 	.max_args = 2,
 	.flags = CMD_NOREGION,
+	.full_name_only = machine_full_only,
 	.exec = cmd_machine_exec,
 };

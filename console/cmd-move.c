@@ -55,6 +55,9 @@ parse_node(const struct cmd_ctx *ctx, const char *s, unsigned *node)
 	return 0;
 }
 
+/* --dry-run: the agents check everything and change nothing. */
+static int dry_run;
+
 /* Move entry res to node `to`; 0 when it moved. */
 static int
 move_one(struct cmd_ctx *ctx, unsigned res, unsigned to)
@@ -93,7 +96,8 @@ move_one(struct cmd_ctx *ctx, unsigned res, unsigned to)
 	c.has_node = 1, c.node = from;
 	c.has_resource = 1, c.resource = res;
 	c.has_to_node = 1, c.to_node = to;
-	if (!ctx->json)
+	c.has_dry_run = dry_run, c.dry_run = dry_run;
+	if (!ctx->json && !dry_run)
 		fprintf(stderr, v.state == MINT_RS_FREE ? "giving free %s to node %u...\n" :
 		    "moving %s from node %u to node %u...\n", what, v.state == MINT_RS_FREE ? to : from,
 		    to);
@@ -133,7 +137,7 @@ move_one(struct cmd_ctx *ctx, unsigned res, unsigned to)
 	return rc == 0 ? 0 : 1;
 }
 
-/* "--to N" and "--from N" among the arguments; the rest left in place. */
+/* "--to N", "--from N" and "--dry-run" among the arguments; the rest left in place. */
 static int
 options(struct cmd_ctx *ctx, int *argc, char **argv, int *to, int *from)
 {
@@ -147,6 +151,8 @@ options(struct cmd_ctx *ctx, int *argc, char **argv, int *to, int *from)
 				return 2;
 			*(argv[i][2] == 't' ? to : from) = (int)node;
 			i++;
+		} else if (strcmp(argv[i], "--dry-run") == 0) {
+			dry_run = 1;
 		} else if (strncmp(argv[i], "--", 2) == 0) {
 			return cmd_error("unknown option %s", argv[i]) + 1;
 		} else {
@@ -234,6 +240,10 @@ cmd_mem_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_error("mem move: '%s' is neither a size (256M, 1G) nor a block number", arg);
 	if (from < 0)
 		return cmd_error("mem move %s: from which node? (--from NODE)", arg);
+	/* each block's check alone would miss the floor that the blocks together cross */
+	if (dry_run)
+		return cmd_error("mem move %s --dry-run: give one block number (a size moves several)",
+		    arg);
 	/* the highest blocks first, as a kernel gives up the top of its memory */
 	for (unsigned k = ctx->region.layout.res_count; k-- > 0 && got < size;) {
 		struct res_view v;
@@ -257,9 +267,10 @@ cmd_mem_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_cpu_entry = {
 	.name = "cpu",
-	.usage = "move CPU --to NODE [--json]",
+	.usage = "move CPU --to NODE [--dry-run] [--json]",
 	.help = "Move core CPU from the node that has it to NODE (or give a free one to NODE). "
-	    "Shows each step; refuses cpu 0 and a node's last core.",
+	    "Shows each step; refuses cpu 0 and a node's last core. --dry-run: every check, nothing "
+	    "moved.",
 	.min_args = 2,
 	.max_args = 6,
 	.flags = CMD_JSON,
@@ -268,9 +279,10 @@ const struct cmd_entry cmd_cpu_entry = {
 
 const struct cmd_entry cmd_mem_entry = {
 	.name = "mem",
-	.usage = "move SIZE --from NODE --to NODE | move BLOCK --to NODE [--json]",
+	.usage = "move SIZE --from NODE --to NODE | move BLOCK --to NODE [--dry-run] [--json]",
 	.help = "Move whole memory blocks (SIZE like 256M, or one block number) between nodes, "
-	    "one block at a time; a node keeps its memory floor.",
+	    "one block at a time; a node keeps its memory floor. --dry-run (one BLOCK): every check, "
+	    "nothing moved.",
 	.min_args = 2,
 	.max_args = 7,
 	.flags = CMD_JSON,
@@ -279,8 +291,9 @@ const struct cmd_entry cmd_mem_entry = {
 
 const struct cmd_entry cmd_dev_entry = {
 	.name = "dev",
-	.usage = "move DEVICE --to NODE [--json]",
-	.help = "Move DEVICE to NODE; refused while a running guest uses it.",
+	.usage = "move DEVICE --to NODE [--dry-run] [--json]",
+	.help = "Move DEVICE to NODE; refused while a running guest uses it. --dry-run: every "
+	    "check, nothing moved.",
 	.min_args = 2,
 	.max_args = 6,
 	.flags = CMD_JSON,

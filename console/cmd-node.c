@@ -98,6 +98,10 @@ node_boot(struct cmd_ctx *ctx, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 
+		if (strcmp(opt, "--dry-run") == 0) {
+			c.has_dry_run = 1, c.dry_run = 1;
+			continue;
+		}
 		if (val == NULL)
 			return cmd_error("node boot: %s needs a value", opt);
 		i++;
@@ -134,7 +138,7 @@ node_boot(struct cmd_ctx *ctx, int argc, char **argv)
 	c.boot = &b;
 	/* the agent answers once the node heartbeats, or gives up */
 	ctx->timeout_ms = timeout > 120000 ? timeout : 120000;
-	if (!ctx->json)
+	if (!ctx->json && !c.dry_run)
 		fprintf(stderr, "booting node %u...\n", n);
 	if (cmd_ask_agent(ctx, &c, &r) != 0)
 		return 1;
@@ -241,18 +245,23 @@ cmd_node_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	return cmd_error("node: '%s' is not boot, shutdown, reboot or reclaim", argv[0]);
 }
 
+static const char *const node_full_only[] = { "shutdown", "reclaim", NULL };
+
 const struct cmd_entry cmd_node_entry = {
 	.name = "node",
 	.usage = "boot NODE --kernel IMAGE [--initrd FILE] [--append ARGS] --cpus LIST "
-	    "[--mem SIZE@ADDR[,...]] [--devices LIST] | shutdown NODE [--force] | reboot NODE | "
+	    "[--mem SIZE@ADDR[,...]] [--devices LIST] [--dry-run] | shutdown NODE [--force] | "
+	    "reboot NODE | "
 	    "reclaim NODE [--json]",
 	.help = "A node's life. boot: check the request against the resource table (every problem "
-	    "at once), reserve, kexec --load, run the start hook, wait for its heartbeat. shutdown: "
+	    "at once), reserve, kexec --load, run the start hook, wait for its heartbeat (--dry-run: "
+	    "every check, nothing reserved or run). shutdown: "
 	    "the node stops (refused while guests run, unless --force stops them) and frees what it "
 	    "had. reboot: in place through kexec; waits for the new epoch. reclaim: free a dead "
 	    "node's resources (refused while it heartbeats).",
 	.min_args = 2,
 	.max_args = 16,
 	.flags = CMD_JSON | CMD_NOREGION,
+	.full_name_only = node_full_only,
 	.exec = cmd_node_exec,
 };

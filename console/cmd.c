@@ -48,6 +48,33 @@ cmd_list(FILE *f)
 		    cmd_table[i]->help);
 }
 
+/*
+ * A destructive command typed short ("f" for format, "node shut"): refused,
+ * naming the full command. 1 after saying so, 0 if it may run.
+ */
+static int
+cmd_typed_short(const struct cmd_entry *e, int argc, char **argv)
+{
+	int exact = strcmp(argv[0], e->name) == 0 || (e->alias != NULL && strcmp(argv[0], e->alias) == 0);
+	const char *sub = argc > 1 ? argv[1] : NULL;
+
+	for (const char *const *d = e->full_name_only; d != NULL && *d != NULL; d++) {
+		if ((*d)[0] == '\0') {
+			if (!exact) {
+				cmd_error("'%s': a command that cannot be undone runs only under its full "
+				    "name: mint-console %s", argv[0], e->name);
+				return 1;
+			}
+		} else if (sub != NULL && sub[0] != '\0' && strncmp(*d, sub, strlen(sub)) == 0 &&
+		    (!exact || strcmp(*d, sub) != 0)) {
+			cmd_error("'%s %s': a command that cannot be undone runs only under its full "
+			    "name: mint-console %s %s", argv[0], sub, e->name, *d);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* Exact name or alias first, then an unambiguous prefix. */
 static const struct cmd_entry *
 cmd_find(const char *name, int *ambiguous)
@@ -109,6 +136,8 @@ cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 	if (e == NULL)
 		return cmd_error(ambiguous ? "ambiguous command: %s" : "unknown command: %s "
 		    "(mint-console --help lists them)", argv[0]);
+	if (cmd_typed_short(e, argc, argv))
+		return 1;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0 && (e->flags & CMD_JSON)) {
 			ctx->json = 1;

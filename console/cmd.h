@@ -27,6 +27,11 @@ struct cmd_entry {
 	const char *help;	/* one line */
 	int min_args, max_args;
 	int flags;
+	/*
+	 * What cannot be undone runs only under its full name: these
+	 * subcommands ("" for the command itself), NULL-terminated.
+	 */
+	const char *const *full_name_only;
 	int (*exec)(struct cmd_ctx *ctx, int argc, char **argv);
 };
 

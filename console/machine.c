@@ -169,6 +169,12 @@ machine_parse(const char *text, struct machine *m, char *cause, size_t len)
 			if (rest == NULL || *rest == '\0' || strlen(rest) >= cap)
 				return shm_fail(cause, len, -EINVAL, "line %d: %s needs a command", lineno, word);
 			strcpy(dst, rest);
+		} else if (strcmp(word, "allow-host-kexec") == 0) {
+			/* in so many words: kexec -e on this host's kernel */
+			if (strtok_r(NULL, " \t", &save) != NULL)
+				return shm_fail(cause, len, -EINVAL, "line %d: allow-host-kexec takes nothing",
+				    lineno);
+			m->allow_host_kexec = 1;
 		} else if (strcmp(word, "libvirtd") == 0) {
 			/* every node gets its own libvirtd, in a mount namespace of its own */
 			char *v = strtok_r(NULL, " \t", &save);
@@ -178,8 +184,8 @@ machine_parse(const char *text, struct machine *m, char *cause, size_t len)
 			snprintf(m->libvirtd, sizeof(m->libvirtd), "%s", v ? v : MACHINE_LIBVIRTD);
 		} else {
 			return shm_fail(cause, len, -EINVAL, "line %d: unknown word '%s' (region, "
-			    "memory-block, node, spare, slots, kexec, start-hook, boot-timeout, libvirtd)",
-			    lineno, word);
+			    "memory-block, node, spare, slots, kexec, allow-host-kexec, start-hook, "
+			    "boot-timeout, libvirtd)", lineno, word);
 		}
 	}
 	if (m->region[0] == '\0')

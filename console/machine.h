@@ -33,7 +33,8 @@ struct machine {
 	uint64_t block;		/* memory moves in blocks of this size */
 	unsigned slots;		/* node slots in the region: nodes, or more for boots */
 	struct machine_node spare;	/* resources nobody owns at start */
-	char kexec[256];	/* kexec-tools, or a stand-in */
+	char kexec[256];	/* what the agents run as kexec ("": the agent's stand-in) */
+	int allow_host_kexec;	/* the agents may run kexec -e, rebooting the host */
 	char start_hook[512];	/* starts a booted node (default: machine hook) */
 	unsigned boot_ms;	/* how long a booted node may take (0: the agent's default) */
 	char libvirtd[128];	/* each node's own hypervisor daemon, or "" for none */

@@ -130,8 +130,12 @@ ok '! con dev move 0000:03:00.1 --to 2 2>"$d/err" && grep -q "in use by running 
     "a PCI host device, named by its address in the guest's XML, is in use"
 ok '! con dev move sdz --to 2 2>"$d/err" && grep -q "in use by running guest gpu" "$d/err"' \
     "a disk given as /dev/sdz is in use"
+ok '! con dev move sdz --to 2 --dry-run 2>"$d/err" && grep -q "in use by running guest gpu" "$d/err"' \
+    "  and a dry run of that move is refused for the same reason"
 ok '! con dev move eth3 --to 2 2>"$d/err" && grep -q "in use by running guest gpu" "$d/err"' \
     "an interface's host device is in use"
+ok 'v=$(owner dev vda) && con dev move vda --to 2 --dry-run >"$d/out" 2>&1 && grep -q "^dry run: .*vda would move .*nothing was done (no running guest uses it)" "$d/out" && [ "$(owner dev vda)" = "$v" ]' \
+    "a dry run asks libvirt too: vda would move, and stays"
 ok 'con dev move vda --to 2 >/dev/null 2>&1 && [ "$(owner dev vda)" = 2 ]' \
     "a device named like the guest's own disk target is not, and moves"
 

@@ -6,7 +6,9 @@
 # kexec with a new epoch and working channels; a killed agent found dead,
 # seen by events, reclaimed only once dead; a console interrupted (Ctrl-C)
 # in each phase of a boot, a reboot and a shutdown: the work goes on, the
-# agent stays up; a boot given more memory blocks than 512 reserves them all.
+# agent stays up; a boot given more memory blocks than 512 reserves them all;
+# a simulated node never runs kexec -e unless allowed, and the demo machine
+# runs the agents' stand-in, never the kexec in PATH.
 set -u
 b=${top_builddir:-.}
 console="$b/console/mint-console"
@@ -68,6 +70,7 @@ cat >"$d/m.conf" <<EOF2
 region file:$d/region
 slots 5
 kexec $d/kexec
+allow-host-kexec
 start-hook $d/hook
 boot-timeout 3000
 node 0 cores=0 memory=512M devices=eth0
@@ -95,6 +98,23 @@ ok 'con machine start "$d/m.conf" >/dev/null' "the machine starts (3 nodes, 2 sl
 table() { con resources --json | jq -c 'map({entry, state, owner})'; }
 before=$(table)
 
+# --- guest migrate --dry-run: both agents check, nothing moves ---
+gl() { con guest list --json | jq -c '[.[] | {name, node, state}] | sort_by(.name)'; }
+i=0
+until [ "$(gl)" = '[{"name":"db","node":1,"state":"running"},{"name":"held","node":2,"state":"running"}]' ]; do
+	i=$((i + 1)); [ $i -lt 50 ] || break; sleep 0.1	# the first listing after start
+done
+g0=$(gl)
+ok 'con guest migrate db --to 2 --via tcp --dry-run >"$d/out" 2>"$d/err" && grep -q "^dry run: db would migrate from node 1 to node 2 (live, via tcp; node 2 can take db" "$d/out"' \
+    "guest migrate --dry-run that would succeed says so"
+ok '[ "$(gl)" = "$g0" ] && [ "$(table)" = "$before" ] && ! grep -q "migrating to node" "$d/run/node1.log"' \
+    "  and changes nothing: the guests, the table, no migration begun"
+con guest migrate db --to 2 >/dev/null 2>"$d/err-real"
+ok '! con guest migrate db --to 2 --dry-run >/dev/null 2>"$d/err" && grep -q "keeps tunnel sockets in" "$d/err" &&
+    [ "$(grep "^mint-console:" "$d/err")" = "$(grep "^mint-console:" "$d/err-real")" ] && [ "$(gl)" = "$g0" ]' \
+    "  a dry run the destination would refuse is refused with the real command's reason"
+cmp -s "$d/err" "$d/err-real" || cat "$d/err" "$d/err-real" >&2	# for the log
+
 # --- boot ---
 refused() {	# refused ARGS MESSAGE WHAT
 	args=$1 expect=$2
@@ -112,6 +132,21 @@ refused "3 --kernel $d/vmlinuz --cpus 4 --append $long" "command line does not f
     "a command line the kernel would get cut"
 ok '! con node boot 3 --kernel $d/missing --cpus 1 --devices nosuch 2>"$d/err" && grep -q "No such file.*cpu 1 is owned.*nosuch is not" "$d/err"' \
     "  every problem of a request named at once"
+refused "3 --kernel -x --cpus 4" "kernel -x: a path may not start with '-' (./-x)" "a kernel path kexec would read as an option"
+ok '! con node boot 3 --kernel $d/vmlinuz --cpus 4 --append "quiet mint.node=1 memmap=1G@0" 2>"$d/err" &&
+    grep -q -- "--append sets mint.node=, memmap=, which the boot sets itself" "$d/err" && [ "$(table)" = "$before" ]' \
+    "boot refused: an --append that sets what the boot sets (named), nothing reserved"
+: >"$d/kexec.log"
+ok 'con node boot 3 --kernel $d/vmlinuz --cpus 4-5 --mem 256M@0x60000000 --dry-run >"$d/out" 2>&1 &&
+    grep -q "dry run: node 3 would boot, 4 entries reserved for it: cpus 4-5, memory 256M@0x60000000" "$d/out"' \
+    "node boot --dry-run that would succeed says what it would do"
+ok '[ "$(table)" = "$before" ] && [ ! -s "$d/kexec.log" ] &&
+    con nodes --json | jq -e "all(.[]; .node != 3 or .state == \"absent\")" >/dev/null' \
+    "  and does nothing: the table as before, no kexec, node 3 absent"
+con node boot 3 --kernel $d/vmlinuz --cpus 1 2>"$d/err-real"
+ok '! con node boot 3 --kernel $d/vmlinuz --cpus 1 --dry-run 2>"$d/err" && grep -q "cpu 1 is owned by node 1" "$d/err" &&
+    [ "$(cat "$d/err")" = "$(grep -v "^booting" "$d/err-real")" ] && [ "$(table)" = "$before" ]' \
+    "  a dry run that would be refused is refused with the real command's reason"
 ok '! con node boot 3 --kernel $d/vmlinuz-bad --cpus 4 2>"$d/err" && grep -q "kexec --load failed" "$d/err" && [ "$(table)" = "$before" ]' \
     "a kernel kexec cannot load: refused, the reservation released"
 : >"$d/kexec.log"
@@ -138,7 +173,7 @@ ok '[ -z "$(tr -d "\n" <$d/run/sim/node1/cpuset.cpus)" ] && [ -z "$(ls $d/run/si
 : >"$d/kexec.log"
 e0=$(con nodes --json | jq -c '[.[] | select(.node != 2) | {node, epoch}]')
 ok 'con node reboot 2 >"$d/out" 2>&1 && grep -q "node 2 is back: epoch 2 (was 1)" "$d/out"' "node reboot 2: back with a new epoch"
-ok 'grep -q -- "--load .* --reuse-cmdline" "$d/kexec.log" && grep -qx -- "-e" "$d/kexec.log"' "  through kexec --load and kexec -e"
+ok 'grep -q -- "--load .* --reuse-cmdline" "$d/kexec.log" && grep -qx -- "-e" "$d/kexec.log"' "  through kexec --load and kexec -e (allow-host-kexec)"
 ok '[ "$(con nodes --json | jq -c "[.[] | select(.node != 2) | {node, epoch}]")" = "$e0" ]' "  no other node restarted"
 ok 'con ping 2 | grep -q "node 2 epoch 2: alive"' "  node 0 reaches it through the rings again"
 ok 'con cpu move 4 --to 2 >/dev/null 2>&1 && con cpu move 4 --to 3 >/dev/null 2>&1' "  and moves to and from it work"
@@ -233,4 +268,32 @@ ok 'con node boot 1 --kernel "$d/vmlinuz" --cpus 1 --mem 600M@0x10000000 >"$d/ou
 ok '! con resources --json | jq -e ".[] | select(.state == \"free\")" >/dev/null' "  none of them is left free for another node"
 ok 'con resources --json | jq -e "[.[] | select(.kind == \"mem\" and .owner == 1)] | length == 600" >/dev/null' \
     "  all 600 blocks its kernel was given are node 1's"
+# a kexec named but no allow-host-kexec: a simulated node loads, never kexec -e
+: >"$d/kexec.log"
+ok 'con node reboot 0 >/dev/null 2>&1 && grep -q -- "^--load" "$d/kexec.log" && ! grep -qx -- "-e" "$d/kexec.log"' \
+    "a simulated node reboots without kexec -e (no allow-host-kexec)"
+"$console" machine stop "$d/m2.conf" >/dev/null 2>&1
+
+# --- the README's demo machine never runs the host's kexec ---
+# a recording kexec first in PATH, as kexec-tools would be; the description
+# names none, so the agents' own stand-in must be what runs
+mkdir "$d/bin"
+printf '#!/bin/sh\necho "$*" >>"%s/path-kexec.log"\nexit 0\n' "$d" >"$d/bin/kexec"
+chmod +x "$d/bin/kexec"
+: >"$d/path-kexec.log"
+# at a path with a quote in it: the start hook still finds the description
+m3="$d/m3'demo.conf"
+sed "s|^region .*|region file:$d/region3|" "${top_srcdir:-.}/machine/three-nodes.conf" >"$m3"
+# node reboot loads the running kernel's image: here a file of the test's own
+abs_agent=$(cd "$(dirname "$b/agent/mint-agent")" && pwd)/mint-agent
+printf '#!/bin/sh\nexec "%s" --kernel "%s/vmlinuz" "$@"\n' "$abs_agent" "$d" >"$d/agent"
+chmod +x "$d/agent"
+export MINT_REGION="file:$d/region3"
+ok 'PATH="$d/bin:$PATH" MINT_AGENT="$d/agent" con machine start "$m3" >/dev/null' "the demo machine starts with a kexec first in PATH"
+ok 'con node reboot 1 >"$d/out" 2>&1 && grep -q "node 1 is back" "$d/out"' "  node reboot 1 works"
+ok 'grep -q "kexec stand-in" "$d/run/node1.log"' "  through the agent's kexec stand-in"
+ok 'con node shutdown 2 >/dev/null 2>&1 && until_state 2 absent 3000 &&
+    PATH="$d/bin:$PATH" con node boot 2 --kernel "$d/vmlinuz" --cpus 3 >/dev/null 2>&1' "  node shutdown 2, then node boot 2 works (the start hook quotes the description's path)"
+ok 'grep -q "kexec stand-in" "$d/run/node0.log"' "  through the agent's kexec stand-in"
+ok '[ ! -s "$d/path-kexec.log" ]' "  the kexec in PATH was never called"
 echo "1..$n"

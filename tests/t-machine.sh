@@ -3,6 +3,8 @@
 # start brings up one agent per node over one region file and returns when
 # the machine is usable (every node online, every node's libvirtd answering),
 # or fails naming the node and its log, leaving nothing; stop ends them all.
+# Destructive commands typed short are refused; format refuses a region in
+# use (a node heartbeats, a process maps it) unless --force.
 set -u
 b=${top_builddir:-.}
 s=${top_srcdir:-.}
@@ -69,6 +71,27 @@ ok '! "$console" machine start "$d/m.conf" 2>"$d/err" && grep -q "already has an
     "a second start is refused while it runs"
 ok '[ -S "$d/run/node0.sock" ] && "$console" -s "$d/run/node0.sock" ping 2 | grep -q "node 2 epoch 1: alive"' \
     "  its agents talk through the rings"
+# what cannot be undone runs only under its full name
+short() {	# short ARGS FULL: refused naming the full command, the machine untouched
+	args=$1 full=$2
+	ok '! con $args </dev/null >/dev/null 2>"$d/err" && grep -q "only under its full name: mint-console $full\$" "$d/err" &&
+	    con nodes --json | jq -e "length == 3 and all(.state == \"online\")" >/dev/null' \
+	    "'$1' is refused, naming $2"
+}
+short "f" "format"
+short "forma nodes=2" "format"
+short "node shut 2" "node shutdown"
+short "node recl 2" "node reclaim"
+short "guest dest web" "guest destroy"
+short "mach stop $d/m.conf" "machine stop"
+short "machine sto $d/m.conf" "machine stop"
+ok '[ "$(con resources --json | jq length)" -gt 0 ]' "  (the resource table has entries)"
+before=$(con resources --json)
+ok '! con format </dev/null >/dev/null 2>"$d/err" && grep -q "is in use: node [0-2] heartbeats" "$d/err"' \
+    "format on the running machine is refused: a node heartbeats"
+ok '[ "$(con resources --json)" = "$before" ] &&
+    con nodes --json | jq -e "length == 3 and all(.state == \"online\")" >/dev/null' \
+    "  the node and resource tables are intact"
 pids=$(pids_running "$d/run")
 t0=$(now_ms)
 ok '"$console" machine stop "$d/m.conf" | grep -q "machine stopped: 3 nodes$"' "stop it"
@@ -76,6 +99,16 @@ echo "# machine stop, three nodes: $(($(now_ms) - t0)) ms"
 ok 'con nodes --json | jq -e "all(.state == \"absent\")" >/dev/null' "  every node is absent"
 ok 'for p in $pids; do ! pid_runs $p || exit 1; done; [ ! -e "$d/run/node0.pid" ] &&
     [ -z "$(machine_left "$d/run" "file:$d/region")" ]' "  no agent is left (pids $pids)"
+# a process that maps the region: format refused, unless --force
+"$console" -r "file:$d/region" top -b -n 100000 -d 1 >/dev/null 2>&1 &
+top=$!
+until_ok 10 'grep -q "$d/region" /proc/$top/maps'
+ok '! con format </dev/null >/dev/null 2>"$d/err" && grep -q "is in use: mint-console (pid $top) maps it" "$d/err"' \
+    "format of a region a process maps is refused, naming it"
+ok 'con format --force </dev/null | grep -q "^formatted file:$d/region"' "  format --force formats it"
+kill $top 2>/dev/null
+wait $top 2>/dev/null
+ok 'con format nodes=3 </dev/null | grep -q "^formatted"' "format of a region nobody uses, without a terminal: no question"
 # with cores the host has, each node is a real cpuset partition
 # (the /mint cpusets are host-wide: another simulated machine on real cores,
 # one started by hand without the heavy-test lock, owns them while it runs)

@@ -90,6 +90,28 @@ ok 'has 1 $c1 && has 1 $c2 && [ "$(cpus 2)" = "$c3" ]' "  each node's partition 
 ok '[ "$(cat $sim/node1/memory.limit_in_bytes)" = 1073741824 ] && [ "$(ls $sim/node1/devices | tr "\n" " ")" = "disk1 eth1 " ]' \
     "  and its memory and devices"
 
+# --- dry runs: every check, nothing changed ---
+before=$(con resources --json)
+dry() {	# dry ARGS EXPECTED: a dry run that would succeed says so, and changes nothing
+	args=$1 expect=$2
+	ok 'con $args --dry-run >"$d/out" 2>&1 && grep -q "^dry run: $expect; nothing was done" "$d/out" &&
+	    [ "$(con resources --json)" = "$before" ]' "$args --dry-run says what it would do, changes nothing"
+}
+dry "cpu move $c2 --to 2" "cpu $c2 would move from node 1 to node 2"
+dry "mem move 3 --to 2" "memory block 3 would move from node 0 to node 2"
+dry "dev move disk2 --to 0" "device disk2 would move from node 2 to node 0"
+ok 'has 1 $c2 && [ "$(cpus 2)" = "$c3" ] && [ "$(ls $sim/node2/devices | tr "\n" " ")" = "disk2 " ]' "  the partitions are untouched"
+dryno() {	# dryno ARGS: a dry run refused with the real command's reason
+	args=$1
+	con $args 2>&1 | grep "^mint-console:" >"$d/real"
+	ok '! con $args --dry-run 2>"$d/err" && [ -s "$d/real" ] && [ "$(cat "$d/err")" = "$(cat "$d/real")" ] &&
+	    [ "$(con resources --json)" = "$before" ]' "$args --dry-run is refused as the real one: $(cat "$d/real")"
+}
+dryno "cpu move 0 --to 1"
+dryno "cpu move $c3 --to 1"
+ok '! con mem move 256M --from 0 --to 2 --dry-run 2>"$d/err" && grep -q "give one block number" "$d/err"' \
+    "mem move SIZE --dry-run is refused: one block at a time"
+
 # --- a core there and back ---
 ok 'con cpu move $c2 --to 2 >"$d/out" 2>"$d/err" && grep -q "cpu $c2 moved from node 1 to node 2" "$d/out"' \
     "cpu move $c2 --to 2 moves it"
