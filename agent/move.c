@@ -436,12 +436,14 @@ static const uint32_t kind_of_cmd[] = {
 
 /* The rules a move must keep; 0 or -errno with the reason. */
 static int
-move_rules(struct agent *a, const struct res_view *v, const char *what, char *msg, size_t len)
+move_rules(struct agent *a, const struct res_view *v, uint64_t gone, const char *what, char *msg,
+    size_t len)
 {
 	unsigned cores;
 	uint64_t mem;
 
 	owned(a, a->node, &cores, &mem);
+	mem = mem > gone ? mem - gone : 0;	/* a dry run's earlier blocks, as if gone */
 	switch (v->kind) {
 	case MINT_RES_CPU:
 		if (v->index == 0) {
@@ -640,7 +642,8 @@ handle_move(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		    a->watch.peer[to].dead ? "dead" : node_state_name(nv.state));
 		return -EHOSTDOWN;
 	}
-	if ((rc = move_rules(a, &v, what, msg, len)) < 0) {
+	if ((rc = move_rules(a, &v, dry && cmd->has_dry_run_gone ? cmd->dry_run_gone : 0, what, msg,
+	    len)) < 0) {
 		log_info("move of %s to node %u refused: %s", what, to, msg);
 		return rc;
 	}

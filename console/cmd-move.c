@@ -57,6 +57,8 @@ parse_node(const struct cmd_ctx *ctx, const char *s, unsigned *node)
 
 /* --dry-run: the agents check everything and change nothing. */
 static int dry_run;
+/* mem move SIZE --dry-run: what the blocks before this one would have taken */
+static uint64_t dry_gone;
 
 /* Move entry res to node `to`; 0 when it moved. */
 static int
@@ -97,6 +99,7 @@ move_one(struct cmd_ctx *ctx, unsigned res, unsigned to)
 	c.has_resource = 1, c.resource = res;
 	c.has_to_node = 1, c.to_node = to;
 	c.has_dry_run = dry_run, c.dry_run = dry_run;
+	c.has_dry_run_gone = dry_run && dry_gone > 0, c.dry_run_gone = dry_gone;
 	if (!ctx->json && !dry_run)
 		fprintf(stderr, v.state == MINT_RS_FREE ? "giving free %s to node %u...\n" :
 		    "moving %s from node %u to node %u...\n", what, v.state == MINT_RS_FREE ? to : from,
@@ -240,10 +243,6 @@ cmd_mem_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_error("mem move: '%s' is neither a size (256M, 1G) nor a block number", arg);
 	if (from < 0)
 		return cmd_error("mem move %s: from which node? (--from NODE)", arg);
-	/* each block's check alone would miss the floor that the blocks together cross */
-	if (dry_run)
-		return cmd_error("mem move %s --dry-run: give one block number (a size moves several)",
-		    arg);
 	/* the highest blocks first, as a kernel gives up the top of its memory */
 	for (unsigned k = ctx->region.layout.res_count; k-- > 0 && got < size;) {
 		struct res_view v;
@@ -258,10 +257,17 @@ cmd_mem_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_error("mem move %s: node %d %s", arg, from, got < size ?
 		    "does not own that much" : "has no blocks that add up to exactly that (see "
 		    "mint-console resources --kind mem)");
-	for (unsigned k = 0; k < n && rc == 0; k++)
+	for (unsigned k = 0; k < n && rc == 0; k++) {
+		struct res_view v;
+
+		/* a dry run checks each block as if those before it had gone: the floor is theirs too */
 		if ((rc = move_one(ctx, list[k], (unsigned)to)) != 0 && k > 0)
-			cmd_error("mem move %s: %u of %u blocks moved before this one; they stay on node %d",
-			    arg, k, n, to);
+			cmd_error(dry_run ? "mem move %s --dry-run: %u of %u blocks would move before this "
+			    "one (to node %d); nothing was done" : "mem move %s: %u of %u blocks moved "
+			    "before this one; they stay on node %d", arg, k, n, to);
+		if (dry_run && res_read(&ctx->region, list[k], &v) == 0)
+			dry_gone += v.size;
+	}
 	return rc;
 }
 
@@ -281,8 +287,8 @@ const struct cmd_entry cmd_mem_entry = {
 	.name = "mem",
 	.usage = "move SIZE --from NODE --to NODE | move BLOCK --to NODE [--dry-run] [--json]",
 	.help = "Move whole memory blocks (SIZE like 256M, or one block number) between nodes, "
-	    "one block at a time; a node keeps its memory floor. --dry-run (one BLOCK): every check, "
-	    "nothing moved.",
+	    "one block at a time; a node keeps its memory floor. --dry-run: every check (for a SIZE, "
+	    "each block as if those before it had gone), nothing moved.",
 	.min_args = 2,
 	.max_args = 7,
 	.flags = CMD_JSON,
