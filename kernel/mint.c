@@ -217,8 +217,11 @@ mint_mmap(struct file *f, struct vm_area_struct *vma)
 
 	int rc = 0;
 
-	/* a private mapping of shared memory means nothing (and a COW pfn map is a bug) */
-	if (!(vma->vm_flags & VM_SHARED))
+	/*
+	 * a private mapping of shared memory means nothing (and a COW pfn map is a
+	 * bug); MAYSHARE, as MAP_SHARED of a read-only file has no VM_SHARED
+	 */
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	down_read(&dev->lock);
 	if (dev->gone)
