@@ -270,5 +270,10 @@ main(int argc, char **argv)
 	    nrefused, closed, replies, failed);
 	if (refusal[0] != '\0')
 		printf("refusal: %s\n", refusal);
+	fflush(stdout);	/* before a leak checker's exit, which would lose it */
+	for (int i = 0; i < conns; i++)
+		free(cs[i].in);
+	free(cs);
+	free(pf);
 	return 0;
 }
