@@ -17,7 +17,7 @@
 
 #include "agent/backend.h"
 #include "common/cpulist.h"
-#include "shm/cause.h"
+#include "common/cause.h"
 
 static int
 sim_cpu(const struct backend *b, unsigned node, unsigned cpu, int up, char *msg, size_t len)
@@ -27,17 +27,17 @@ sim_cpu(const struct backend *b, unsigned node, unsigned cpu, int up, char *msg,
 	int rc;
 
 	if (b->cpuset_root[0] == '\0')
-		return shm_fail(msg, len, -ENOTSUP, "this node has no partition to put cores in "
+		return cause_fail(msg, len, -ENOTSUP, "this node has no partition to put cores in "
 		    "(mint-agent --cpuset-root or --sim-root)");
 	if (cpu >= CPULIST_MAX)
-		return shm_fail(msg, len, -EINVAL, "cpu %u: cores go up to %d", cpu, CPULIST_MAX - 1);
+		return cause_fail(msg, len, -EINVAL, "cpu %u: cores go up to %d", cpu, CPULIST_MAX - 1);
 	snprintf(path, sizeof(path), "%s/node%u/cpuset.cpus", b->cpuset_root, node);
 	if ((rc = backend_read(path, text, sizeof(text))) < 0)
-		return shm_fail(msg, len, rc, "node %u has no partition (%s): %s", node, path,
+		return cause_fail(msg, len, rc, "node %u has no partition (%s): %s", node, path,
 		    strerror(-rc));
 	text[strcspn(text, "\n")] = '\0';
 	if (text[0] != '\0' && cpulist_parse(text, bits) < 0)
-		return shm_fail(msg, len, -EBADMSG, "%s: '%s' is not a core list", path, text);
+		return cause_fail(msg, len, -EBADMSG, "%s: '%s' is not a core list", path, text);
 	if (cpulist_has(bits, cpu) == up)
 		return 0;
 	if (up)
@@ -48,7 +48,7 @@ sim_cpu(const struct backend *b, unsigned node, unsigned cpu, int up, char *msg,
 	   keep a live node's last core, and a cgroup with tasks refuses it anyway */
 	cpulist_format(bits, text, sizeof(text));
 	if ((rc = backend_write(path, text[0] != '\0' ? text : "\n")) < 0)
-		return shm_fail(msg, len, rc, "cpu %u: node %u's cpuset refused %s: %s", cpu, node,
+		return cause_fail(msg, len, rc, "cpu %u: node %u's cpuset refused %s: %s", cpu, node,
 		    text, strerror(-rc));
 	return 0;
 }
@@ -91,17 +91,17 @@ sim_mem(const struct backend *b, unsigned node, uint64_t base, uint64_t size, in
 	int rc, have;
 
 	if (b->memcg_root[0] == '\0' || b->dev_root[0] == '\0')
-		return shm_fail(msg, len, -ENOTSUP, "this node has no memory limit to change "
+		return cause_fail(msg, len, -ENOTSUP, "this node has no memory limit to change "
 		    "(mint-agent --memcg-root or --sim-root)");
 	snprintf(path, sizeof(path), "%s/node%u/memory", b->dev_root, node);
 	if (mkdir(path, 0755) < 0 && errno != EEXIST)
-		return shm_fail(msg, len, -errno, "%s: %s", path, strerror(errno));
+		return cause_fail(msg, len, -errno, "%s: %s", path, strerror(errno));
 	snprintf(path, sizeof(path), "%s/node%u/memory/%" PRIx64, b->dev_root, node, base);
 	have = access(path, F_OK) == 0;
 	if (have == !!up)
 		return 0;
 	if (blocks_total(b, node, &total) < 0)
-		return shm_fail(msg, len, -EIO, "node %u's memory blocks cannot be read", node);
+		return cause_fail(msg, len, -EIO, "node %u's memory blocks cannot be read", node);
 	total = up ? total + size : total - size;
 	/* cgroup v2 calls the limit memory.max */
 	snprintf(limit_path, sizeof(limit_path), "%s/node%u/memory.max", b->memcg_root, node);
@@ -112,18 +112,18 @@ sim_mem(const struct backend *b, unsigned node, uint64_t base, uint64_t size, in
 	if (up) {
 		/* the block first, then the room for it */
 		if ((f = fopen(path, "we")) == NULL)
-			return shm_fail(msg, len, -errno, "%s: %s", path, strerror(errno));
+			return cause_fail(msg, len, -errno, "%s: %s", path, strerror(errno));
 		fprintf(f, "%" PRIu64 "\n", size);
 		fclose(f);
 		if ((rc = backend_write(limit_path, text)) < 0) {
 			unlink(path);
-			return shm_fail(msg, len, rc, "node %u's memory limit refused %s: %s", node, text,
+			return cause_fail(msg, len, rc, "node %u's memory limit refused %s: %s", node, text,
 			    strerror(-rc));
 		}
 		return 0;
 	}
 	if ((rc = backend_write(limit_path, total == 0 ? "0" : text)) < 0)
-		return shm_fail(msg, len, rc, "memory at 0x%" PRIx64 ": node %u's memory limit refused "
+		return cause_fail(msg, len, rc, "memory at 0x%" PRIx64 ": node %u's memory limit refused "
 		    "%s (its processes use more): %s", base, node, text, strerror(-rc));
 	unlink(path);
 	return 0;
@@ -136,17 +136,17 @@ sim_dev(const struct backend *b, unsigned node, const char *name, int up, char *
 	FILE *f;
 
 	if (b->dev_root[0] == '\0')
-		return shm_fail(msg, len, -ENOTSUP, "this node has no device tree (mint-agent --sim-root)");
+		return cause_fail(msg, len, -ENOTSUP, "this node has no device tree (mint-agent --sim-root)");
 	if (strchr(name, '/') != NULL || name[0] == '.' || name[0] == '\0')
-		return shm_fail(msg, len, -EINVAL, "'%s' is not a device name", name);
+		return cause_fail(msg, len, -EINVAL, "'%s' is not a device name", name);
 	snprintf(path, sizeof(path), "%s/node%u/devices/%s", b->dev_root, node, name);
 	if (!up) {
 		if (unlink(path) < 0 && errno != ENOENT)
-			return shm_fail(msg, len, -errno, "device %s: %s", name, strerror(errno));
+			return cause_fail(msg, len, -errno, "device %s: %s", name, strerror(errno));
 		return 0;
 	}
 	if ((f = fopen(path, "we")) == NULL)
-		return shm_fail(msg, len, -errno, "device %s: %s", name, strerror(errno));
+		return cause_fail(msg, len, -errno, "device %s: %s", name, strerror(errno));
 	fprintf(f, "%u\n", node);
 	fclose(f);
 	return 0;
@@ -175,7 +175,7 @@ sim_leave(const struct backend *b, char *msg, size_t len)
 		if (access(path, F_OK) == 0)
 			(void)backend_write(path, pid);
 	}
-	return shm_fail(msg, len, 0, "left the partition");
+	return cause_fail(msg, len, 0, "left the partition");
 }
 
 const struct backend_ops backend_sim = {

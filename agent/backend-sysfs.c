@@ -16,7 +16,7 @@
 #include "agent/backend.h"
 #include "agent/coremap.h"
 #include "common/cpulist.h"
-#include "shm/cause.h"
+#include "common/cause.h"
 
 /* Read a small file whole; its length or -errno. */
 int
@@ -55,7 +55,7 @@ only_self(const struct backend *b, unsigned node, char *msg, size_t len)
 {
 	if (node == b->self)
 		return 0;
-	return shm_fail(msg, len, -EOPNOTSUPP, "a real node cannot take a resource out of "
+	return cause_fail(msg, len, -EOPNOTSUPP, "a real node cannot take a resource out of "
 	    "node %u's kernel; that kernel must be stopped (its resources are free once it is)",
 	    node);
 }
@@ -110,11 +110,11 @@ kernel_cpu(const struct backend *b, unsigned id, int up, char *msg, size_t len)
 	if (b->coremap[0] == '\0')
 		return (int)id;
 	if ((m = malloc(sizeof(*m))) == NULL)
-		return shm_fail(msg, len, -ENOMEM, "out of memory");
+		return cause_fail(msg, len, -ENOMEM, "out of memory");
 	for (;;) {
 		if ((rc = coremap_load(b->coremap, m)) < 0) {
 			free(m);
-			return shm_fail(msg, len, rc, "cannot read this kernel's cores from %s: %s",
+			return cause_fail(msg, len, rc, "cannot read this kernel's cores from %s: %s",
 			    b->coremap, rc == -EINVAL ? "not a list of \"cpu hwid\" lines" :
 			    strerror(-rc));
 		}
@@ -125,7 +125,7 @@ kernel_cpu(const struct backend *b, unsigned id, int up, char *msg, size_t len)
 	}
 	free(m);
 	if (cpu < 0)
-		return shm_fail(msg, len, -ENOENT, "core %u: no cpu of this kernel has that "
+		return cause_fail(msg, len, -ENOENT, "core %u: no cpu of this kernel has that "
 		    "hardware id%s", id, up && b->appear_ms > 0 ? " (nor did one appear)" : "");
 	return cpu;
 }
@@ -147,7 +147,7 @@ sysfs_cpu(const struct backend *b, unsigned node, unsigned id, int up, char *msg
 		if (up && access(path, F_OK) == 0)
 			return 0;
 		snprintf(path, sizeof(path), "%s/devices/system/cpu/cpu%d/online", b->sysfs, cpu);
-		return shm_fail(msg, len, -ENOENT, "cpu %u%s: this kernel has no such core, or it "
+		return cause_fail(msg, len, -ENOENT, "cpu %u%s: this kernel has no such core, or it "
 		    "cannot be taken offline (%s)", id, as, path + strlen(b->sysfs));
 	}
 	if (atoi(text) == up)
@@ -155,7 +155,7 @@ sysfs_cpu(const struct backend *b, unsigned node, unsigned id, int up, char *msg
 	if (!up)
 		irqs_off(b, (unsigned)cpu);
 	if ((rc = backend_write(path, up ? "1" : "0")) < 0)
-		return shm_fail(msg, len, rc, "cpu %u%s: the kernel refused to take it %s: %s", id,
+		return cause_fail(msg, len, rc, "cpu %u%s: the kernel refused to take it %s: %s", id,
 		    as, up ? "online" : "offline", strerror(-rc));
 	return 0;
 }
@@ -168,7 +168,7 @@ block_size(const struct backend *b, uint64_t *bs, char *msg, size_t len)
 	snprintf(path, sizeof(path), "%s/devices/system/memory/block_size_bytes", b->sysfs);
 	if (backend_read(path, text, sizeof(text)) <= 0 ||
 	    (*bs = strtoull(text, NULL, 16)) == 0)
-		return shm_fail(msg, len, -ENOTSUP, "this kernel has no memory hotplug (%s)",
+		return cause_fail(msg, len, -ENOTSUP, "this kernel has no memory hotplug (%s)",
 		    path + strlen(b->sysfs));
 	return 0;
 }
@@ -188,7 +188,7 @@ block_set(const struct backend *b, uint64_t blk, int up, char *msg, size_t len)
 	for (int waited = 0; up && waited < b->appear_ms && access(path, F_OK) != 0; waited += 50)
 		nap_50ms();
 	if (backend_read(path, text, sizeof(text)) < 0)
-		return shm_fail(msg, len, -ENOENT, "memory block %" PRIu64 ": not in this kernel%s",
+		return cause_fail(msg, len, -ENOENT, "memory block %" PRIu64 ": not in this kernel%s",
 		    blk, up && b->appear_ms > 0 ? " (nor did it appear)" : "");
 	if ((strncmp(text, "online", 6) == 0) == !!up)
 		return 0;
@@ -197,14 +197,14 @@ block_set(const struct backend *b, uint64_t blk, int up, char *msg, size_t len)
 		snprintf(path, sizeof(path), "%s/devices/system/memory/memory%" PRIu64 "/removable",
 		    b->sysfs, blk);
 		if (backend_read(path, text, sizeof(text)) > 0 && atoi(text) == 0)
-			return shm_fail(msg, len, -EBUSY, "memory block %" PRIu64 " is not removable "
+			return cause_fail(msg, len, -EBUSY, "memory block %" PRIu64 " is not removable "
 			    "(not movable memory)", blk);
 		snprintf(path, sizeof(path), "%s/devices/system/memory/memory%" PRIu64 "/state",
 		    b->sysfs, blk);
 	}
 	/* online_movable: onlined as movable, the block can go again later */
 	if ((rc = backend_write(path, up ? "online_movable" : "offline")) < 0)
-		return shm_fail(msg, len, rc, "memory block %" PRIu64 ": the kernel refused to take "
+		return cause_fail(msg, len, rc, "memory block %" PRIu64 ": the kernel refused to take "
 		    "it %s: %s", blk, up ? "online" : "offline", strerror(-rc));
 	return 0;
 }
@@ -219,7 +219,7 @@ sysfs_mem(const struct backend *b, unsigned node, uint64_t base, uint64_t size, 
 	if ((rc = only_self(b, node, msg, len)) < 0 || (rc = block_size(b, &bs, msg, len)) < 0)
 		return rc;
 	if (size == 0 || base % bs != 0 || size % bs != 0)
-		return shm_fail(msg, len, -EINVAL, "memory at 0x%" PRIx64 " (+%" PRIu64 ") is not "
+		return cause_fail(msg, len, -EINVAL, "memory at 0x%" PRIx64 " (+%" PRIu64 ") is not "
 		    "whole blocks of %" PRIu64 " bytes", base, size, bs);
 	first = base / bs;
 	last = first + size / bs - 1;
@@ -261,20 +261,20 @@ sysfs_dev(const struct backend *b, unsigned node, const char *name, int up, char
 	if ((rc = only_self(b, node, msg, len)) < 0)
 		return rc;
 	if (dev_path(b, name, bus, sizeof(bus)) < 0)
-		return shm_fail(msg, len, -ENOENT, "device %s: not in this kernel", name);
+		return cause_fail(msg, len, -ENOENT, "device %s: not in this kernel", name);
 	snprintf(path, sizeof(path), "%s/devices/%s/driver_override", bus, name);
 	if (up) {
 		/* forget the override, then let the kernel find its driver */
 		(void)backend_write(path, "\n");
 		snprintf(path, sizeof(path), "%s/drivers_probe", bus);
 		if ((rc = backend_write(path, name)) < 0)
-			return shm_fail(msg, len, rc, "device %s: no driver took it: %s", name,
+			return cause_fail(msg, len, rc, "device %s: no driver took it: %s", name,
 			    strerror(-rc));
 		return 0;
 	}
 	/* an override no driver has keeps this kernel from binding it again */
 	if ((rc = backend_write(path, "mint-elsewhere")) < 0)
-		return shm_fail(msg, len, rc, "device %s: driver_override: %s", name, strerror(-rc));
+		return cause_fail(msg, len, rc, "device %s: driver_override: %s", name, strerror(-rc));
 	snprintf(path, sizeof(path), "%s/devices/%s/driver", bus, name);
 	if (access(path, F_OK) != 0)
 		return 0;	/* no driver: nothing to unbind */
@@ -282,7 +282,7 @@ sysfs_dev(const struct backend *b, unsigned node, const char *name, int up, char
 	if ((rc = backend_write(path, name)) < 0) {
 		snprintf(path, sizeof(path), "%s/devices/%s/driver_override", bus, name);
 		(void)backend_write(path, "\n");
-		return shm_fail(msg, len, rc, "device %s: its driver would not let it go: %s", name,
+		return cause_fail(msg, len, rc, "device %s: its driver would not let it go: %s", name,
 		    strerror(-rc));
 	}
 	return 0;

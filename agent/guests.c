@@ -13,7 +13,7 @@
 
 #include "agent/guests.h"
 #include "proto/mint.pb-c.h"
-#include "shm/cause.h"
+#include "common/cause.h"
 
 /* libvirt prints its errors by default; the agent reports them itself. */
 static void
@@ -75,18 +75,18 @@ guests_list(struct guests *g, struct guest_info *out, int max, int *n, uint64_t 
 	if (g->conn == NULL) {
 		/* an absent daemon is not asked every sample: each try costs an idle node CPU */
 		if (now_ns < g->retry_ns)
-			return shm_fail(cause, len, -ECONNREFUSED, "libvirt %s: not reachable", g->uri);
+			return cause_fail(cause, len, -ECONNREFUSED, "libvirt %s: not reachable", g->uri);
 		if ((g->conn = virConnectOpenReadOnly(g->uri)) == NULL) {
 			g->backoff_ns = g->backoff_ns == 0 ? 1000000000ull :
 			    g->backoff_ns >= 64000000000ull ? g->backoff_ns : g->backoff_ns * 2;
 			g->retry_ns = now_ns + g->backoff_ns;
-			return shm_fail(cause, len, -ECONNREFUSED, "libvirt %s: %s", g->uri, last_error());
+			return cause_fail(cause, len, -ECONNREFUSED, "libvirt %s: %s", g->uri, last_error());
 		}
 		g->backoff_ns = 0;
 	}
 	count = virConnectListAllDomains(g->conn, &doms, 0);
 	if (count < 0) {
-		shm_fail(cause, len, -EIO, "libvirt %s: %s", g->uri, last_error());
+		cause_fail(cause, len, -EIO, "libvirt %s: %s", g->uri, last_error());
 		virConnectClose(g->conn);
 		g->conn = NULL;
 		return -EIO;
@@ -237,10 +237,10 @@ guests_device_user(const char *uri, const char *dev, char *guest, size_t len, ch
 		return 0;	/* no hypervisor on this node: nothing runs */
 	/* a connection of its own: the listing worker may be using the shared one */
 	if ((c = virConnectOpenReadOnly(uri)) == NULL)
-		return shm_fail(cause, clen, -ECONNREFUSED, "libvirt %s could not be asked (%s)", uri,
+		return cause_fail(cause, clen, -ECONNREFUSED, "libvirt %s could not be asked (%s)", uri,
 		    last_error());
 	if ((count = virConnectListAllDomains(c, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE)) < 0)
-		rc = shm_fail(cause, clen, -EIO, "libvirt %s could not list its guests (%s)", uri,
+		rc = cause_fail(cause, clen, -EIO, "libvirt %s could not list its guests (%s)", uri,
 		    last_error());
 	for (int i = 0; i < count; i++) {
 		char *xml = rc != 0 ? NULL : virDomainGetXMLDesc(doms[i], 0);
@@ -248,11 +248,11 @@ guests_device_user(const char *uri, const char *dev, char *guest, size_t len, ch
 		int r;
 
 		if (rc == 0 && xml == NULL && virDomainIsActive(doms[i]) == 1) {
-			rc = shm_fail(cause, clen, -EIO, "libvirt %s could not give the definition of "
+			rc = cause_fail(cause, clen, -EIO, "libvirt %s could not give the definition of "
 			    "guest %s (%s)", uri, virDomainGetName(doms[i]), last_error());
 		} else if (xml != NULL && (r = guests_xml_uses(xml, dev, what, sizeof(what))) != 0) {
 			snprintf(guest, len, "%s", virDomainGetName(doms[i]));
-			rc = r > 0 ? 1 : shm_fail(cause, clen, r, "the definition of running guest %s "
+			rc = r > 0 ? 1 : cause_fail(cause, clen, r, "the definition of running guest %s "
 			    "could not be read", guest);
 		}
 		free(xml);

@@ -12,6 +12,9 @@
 #include "agent/agent.h"
 #include "common/log.h"
 #include "shm/node.h"
+#include "proto/wire.h"
+
+_Static_assert(WIRE_MAX_NODES == MINT_MAX_NODES, "a message can name every node the region holds, and no more");
 
 #define PEER_REC_ENVELOPE	1	/* ring record type: a packed Envelope */
 #define PEERS_POLL_MS		5	/* without a doorbell */

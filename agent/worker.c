@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "agent/worker.h"
-#include "shm/cause.h"
+#include "common/cause.h"
 
 static const struct {
 	unsigned threads, queue;	/* queue 0: unbounded (what waits is bounded elsewhere) */
@@ -35,7 +35,7 @@ backend_apply(const struct backend *b, const struct res_view *v, unsigned node, 
 	case MINT_RES_DEV:
 		return b->ops->dev(b, node, v->name, up, msg, len);
 	}
-	return shm_fail(msg, len, -EINVAL, "resource of kind %u", v->kind);
+	return cause_fail(msg, len, -EINVAL, "resource of kind %u", v->kind);
 }
 
 /* One thread of a lane: its first job, then whatever waits, then it ends. */

@@ -1,3 +1,3 @@
-# common/: what both programs use: logging, CPU lists.
+# common/: what every part uses: error sentences, logging, CPU lists.
 noinst_LIBRARIES += common/libmintcommon.a
-common_libmintcommon_a_SOURCES = common/cpulist.c common/cpulist.h common/log.c common/log.h
+common_libmintcommon_a_SOURCES = common/cause.h common/cpulist.c common/cpulist.h common/log.c common/log.h

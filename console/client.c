@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "console/client.h"
-#include "shm/cause.h"
+#include "common/cause.h"
 
 /* how long the agent may take to accept a connection */
 #define CLIENT_CONNECT_MS	5000
@@ -55,12 +55,12 @@ client_request_tick(const char *path, const Mint__Command *cmd, int timeout_ms, 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sun.sun_path))
-		return shm_fail(cause, clen, -ENAMETOOLONG, "%s: path too long", path);
+		return cause_fail(cause, clen, -ENAMETOOLONG, "%s: path too long", path);
 	strcpy(sun.sun_path, path);
 	if ((buf = malloc(cap)) == NULL)
-		return shm_fail(cause, clen, -ENOMEM, "out of memory");
+		return cause_fail(cause, clen, -ENOMEM, "out of memory");
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0) {
-		rc = shm_fail(cause, clen, -errno, "socket: %s", strerror(errno));
+		rc = cause_fail(cause, clen, -errno, "socket: %s", strerror(errno));
 		goto out;
 	}
 	/*
@@ -79,10 +79,10 @@ client_request_tick(const char *path, const Mint__Command *cmd, int timeout_ms, 
 		}
 		close(fd);
 		if (rc == -EAGAIN)
-			rc = shm_fail(cause, clen, -ETIMEDOUT, "%s: the agent accepted no connection "
+			rc = cause_fail(cause, clen, -ETIMEDOUT, "%s: the agent accepted no connection "
 			    "within %d ms (its backlog is full: overloaded or hung?)", path, connect_ms);
 		else
-			rc = shm_fail(cause, clen, rc, "%s: %s%s", path, strerror(-rc),
+			rc = cause_fail(cause, clen, rc, "%s: %s%s", path, strerror(-rc),
 			    rc == -ENOENT || rc == -ECONNREFUSED ? " (is mint-agent running?)" :
 			    rc == -EACCES ? " (root or the group of the socket may use it)" : "");
 		goto out;
@@ -93,7 +93,7 @@ client_request_tick(const char *path, const Mint__Command *cmd, int timeout_ms, 
 	e.command = (Mint__Command *)cmd;
 	if ((rc = wire_pack(&e, buf + WIRE_FRAME_HDR, cap - WIRE_FRAME_HDR, &len)) < 0) {
 		close(fd);
-		rc = shm_fail(cause, clen, rc, "request too large");
+		rc = cause_fail(cause, clen, rc, "request too large");
 		goto out;
 	}
 	wire_frame_put(buf, (uint32_t)len);
@@ -102,7 +102,7 @@ client_request_tick(const char *path, const Mint__Command *cmd, int timeout_ms, 
 		/* (an agent that refused the connection has left its reason to read) */
 		rc = -errno;
 		close(fd);
-		rc = shm_fail(cause, clen, rc, "%s: cannot send: %s", path, strerror(-rc));
+		rc = cause_fail(cause, clen, rc, "%s: cannot send: %s", path, strerror(-rc));
 		goto out;
 	}
 	for (;;) {
@@ -126,20 +126,20 @@ client_request_tick(const char *path, const Mint__Command *cmd, int timeout_ms, 
 		}
 		if (pr <= 0) {
 			close(fd);
-			rc = shm_fail(cause, clen, -ETIMEDOUT, "%s: no reply within %d ms", path,
+			rc = cause_fail(cause, clen, -ETIMEDOUT, "%s: no reply within %d ms", path,
 			    timeout_ms);
 			goto out;
 		}
 		if ((r = read(fd, buf + got, cap - got)) <= 0) {
 			close(fd);
-			rc = shm_fail(cause, clen, -ECONNRESET, "%s: the agent hung up", path);
+			rc = cause_fail(cause, clen, -ECONNRESET, "%s: the agent hung up", path);
 			goto out;
 		}
 		got += (size_t)r;
 	}
 	close(fd);
 	if (rc < 0) {
-		rc = shm_fail(cause, clen, rc, "%s: reply too large", path);
+		rc = cause_fail(cause, clen, rc, "%s: reply too large", path);
 		goto out;
 	}
 	if ((rc = wire_unpack(buf + WIRE_FRAME_HDR, n, reply, cause, clen)) < 0)
@@ -147,7 +147,7 @@ client_request_tick(const char *path, const Mint__Command *cmd, int timeout_ms, 
 	if ((*reply)->body_case != MINT__ENVELOPE__BODY_REPLY) {
 		wire_free(*reply);
 		*reply = NULL;
-		rc = shm_fail(cause, clen, -EBADMSG, "%s: the answer is not a reply", path);
+		rc = cause_fail(cause, clen, -EBADMSG, "%s: the answer is not a reply", path);
 	}
 out:
 	free(buf);

@@ -26,7 +26,7 @@
 
 #include "agent/tunnel.h"
 #include "console/hypervisor.h"
-#include "shm/cause.h"
+#include "common/cause.h"
 
 static const struct {
 	const char *dir;	/* under the node's directory */
@@ -78,7 +78,7 @@ bind_with_line(const char *base, const char *file, const char *line, char *cause
 	if ((in = fopen(file, "r")) == NULL || (out = fopen(copy, "w")) == NULL) {
 		if (in != NULL)
 			fclose(in);
-		return shm_fail(cause, len, -errno, "%s: %s", copy, strerror(errno));
+		return cause_fail(cause, len, -errno, "%s: %s", copy, strerror(errno));
 	}
 	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
 		fwrite(buf, 1, n, out);
@@ -86,7 +86,7 @@ bind_with_line(const char *base, const char *file, const char *line, char *cause
 	fprintf(out, "%s\n", line);
 	fclose(out);
 	if (mount(copy, file, NULL, MS_BIND, NULL) < 0)
-		return shm_fail(cause, len, -errno, "bind %s over %s: %s", copy, file, strerror(errno));
+		return cause_fail(cause, len, -errno, "bind %s over %s: %s", copy, file, strerror(errno));
 	return 0;
 }
 
@@ -100,16 +100,16 @@ hv_enter(const char *run_dir, unsigned node, const char *libvirtd, pid_t *daemon
 
 	snprintf(base, sizeof(base), "%s/node%u-hv", run_dir, node);
 	if (unshare(CLONE_NEWNS) < 0)
-		return shm_fail(cause, len, -errno, "a mount namespace for node %u: %s", node,
+		return cause_fail(cause, len, -errno, "a mount namespace for node %u: %s", node,
 		    strerror(errno));
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return shm_fail(cause, len, -errno, "make mounts private: %s", strerror(errno));
+		return cause_fail(cause, len, -errno, "make mounts private: %s", strerror(errno));
 	for (size_t i = 0; i < sizeof(binds) / sizeof(binds[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", base, binds[i].dir);
 		if ((rc = mkdirs(path)) < 0 || (rc = mkdirs(binds[i].target)) < 0)
-			return shm_fail(cause, len, rc, "%s: %s", path, strerror(-rc));
+			return cause_fail(cause, len, rc, "%s: %s", path, strerror(-rc));
 		if (mount(path, binds[i].target, NULL, MS_BIND, NULL) < 0)
-			return shm_fail(cause, len, -errno, "bind %s over %s: %s", path, binds[i].target,
+			return cause_fail(cause, len, -errno, "bind %s over %s: %s", path, binds[i].target,
 			    strerror(errno));
 	}
 	/* libvirt's QEMU driver wants its user even when it runs QEMU as root */
@@ -131,10 +131,10 @@ hv_enter(const char *run_dir, unsigned node, const char *libvirtd, pid_t *daemon
 	    "# the guests stay in the node's partition\n"
 	    "user = \"root\"\ngroup = \"root\"\nstdio_handler = \"file\"\n"
 	    "cgroup_controllers = [ ]\n")) < 0)
-		return shm_fail(cause, len, rc, "node %u's libvirt configuration: %s", node,
+		return cause_fail(cause, len, rc, "node %u's libvirt configuration: %s", node,
 		    strerror(-rc));
 	if ((pid = fork()) < 0)
-		return shm_fail(cause, len, -errno, "fork: %s", strerror(errno));
+		return cause_fail(cause, len, -errno, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		snprintf(path, sizeof(path), "%s/log/daemon.out", base);
 		if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) >= 0) {

@@ -8,7 +8,7 @@
 
 #include "common/cpulist.h"
 #include "console/machine.h"
-#include "shm/cause.h"
+#include "common/cause.h"
 
 int
 machine_core(const struct machine_node *n, unsigned cpu)
@@ -52,7 +52,7 @@ settings(struct machine_node *nd, char **save, int lineno, char *cause, size_t l
 		int rc = 0;
 
 		if (val == NULL)
-			return shm_fail(cause, len, -EINVAL, "line %d: '%s' is not KEY=VALUE", lineno, kv);
+			return cause_fail(cause, len, -EINVAL, "line %d: '%s' is not KEY=VALUE", lineno, kv);
 		*val++ = '\0';
 		if (strcmp(kv, "cores") == 0) {
 			rc = cpulist_parse(val, nd->cores);
@@ -72,16 +72,16 @@ settings(struct machine_node *nd, char **save, int lineno, char *cause, size_t l
 		} else if (strcmp(kv, "devices") == 0) {
 			for (char *d = strtok_r(val, ",", &ds); d != NULL; d = strtok_r(NULL, ",", &ds)) {
 				if (nd->ndevices >= MACHINE_MAX_DEVICES || strlen(d) >= sizeof(nd->devices[0]))
-					return shm_fail(cause, len, -EINVAL, "line %d: too many devices, or a "
+					return cause_fail(cause, len, -EINVAL, "line %d: too many devices, or a "
 					    "name over 31 characters", lineno);
 				strcpy(nd->devices[nd->ndevices++], d);
 			}
 		} else {
-			return shm_fail(cause, len, -EINVAL, "line %d: unknown setting '%s' (cores, "
+			return cause_fail(cause, len, -EINVAL, "line %d: unknown setting '%s' (cores, "
 			    "memory, floor, devices, libvirt, sysfs, irq, coremap)", lineno, kv);
 		}
 		if (rc < 0)
-			return shm_fail(cause, len, rc, "line %d: bad %s '%s'", lineno, kv, val);
+			return cause_fail(cause, len, rc, "line %d: bad %s '%s'", lineno, kv, val);
 	}
 	return 0;
 }
@@ -104,7 +104,7 @@ machine_parse(const char *text, struct machine *m, char *cause, size_t len)
 
 		lineno++;
 		if (n >= sizeof(line))
-			return shm_fail(cause, len, -EINVAL, "line %d: too long", lineno);
+			return cause_fail(cause, len, -EINVAL, "line %d: too long", lineno);
 		memcpy(line, text, n);
 		line[n] = '\0';
 		text += n + (text[n] == '\n');
@@ -115,13 +115,13 @@ machine_parse(const char *text, struct machine *m, char *cause, size_t len)
 		if (strcmp(word, "region") == 0) {
 			char *spec = strtok_r(NULL, " \t", &save);
 			if (spec == NULL || strlen(spec) >= sizeof(m->region))
-				return shm_fail(cause, len, -EINVAL, "line %d: region needs one spec", lineno);
+				return cause_fail(cause, len, -EINVAL, "line %d: region needs one spec", lineno);
 			strcpy(m->region, spec);
 		} else if (strcmp(word, "memory-block") == 0) {
 			char *v = strtok_r(NULL, " \t", &save);
 			if (v == NULL || machine_parse_size(v, &m->block) < 0 || m->block < 4096 ||
 			    (m->block & (m->block - 1)) != 0)
-				return shm_fail(cause, len, -EINVAL, "line %d: memory-block needs a size that is "
+				return cause_fail(cause, len, -EINVAL, "line %d: memory-block needs a size that is "
 				    "a power of two, like 128M", lineno);
 		} else if (strcmp(word, "node") == 0) {
 			char *num = strtok_r(NULL, " \t", &save), *end;
@@ -129,11 +129,11 @@ machine_parse(const char *text, struct machine *m, char *cause, size_t len)
 			struct machine_node *nd;
 
 			if (num == NULL || *end != '\0' || id >= MINT_MAX_NODES)
-				return shm_fail(cause, len, -EINVAL, "line %d: node needs a number from 0 to %d",
+				return cause_fail(cause, len, -EINVAL, "line %d: node needs a number from 0 to %d",
 				    lineno, MINT_MAX_NODES - 1);
 			nd = &m->node[id];
 			if (nd->present)
-				return shm_fail(cause, len, -EINVAL, "line %d: node %lu given twice", lineno, id);
+				return cause_fail(cause, len, -EINVAL, "line %d: node %lu given twice", lineno, id);
 			nd->present = 1;
 			nd->floor = MACHINE_FLOOR;
 			if (id + 1 > m->nodes)
@@ -142,7 +142,7 @@ machine_parse(const char *text, struct machine *m, char *cause, size_t len)
 				return rc;
 		} else if (strcmp(word, "spare") == 0) {
 			if (m->spare.present)
-				return shm_fail(cause, len, -EINVAL, "line %d: spare given twice", lineno);
+				return cause_fail(cause, len, -EINVAL, "line %d: spare given twice", lineno);
 			m->spare.present = 1;
 			if ((rc = settings(&m->spare, &save, lineno, cause, len)) < 0)
 				return rc;
@@ -150,14 +150,14 @@ machine_parse(const char *text, struct machine *m, char *cause, size_t len)
 			char *v = strtok_r(NULL, " \t", &save), *end;
 			unsigned long k = v ? strtoul(v, &end, 10) : 0;
 			if (v == NULL || *end != '\0' || k == 0 || k > 3600000)
-				return shm_fail(cause, len, -EINVAL, "line %d: boot-timeout needs milliseconds",
+				return cause_fail(cause, len, -EINVAL, "line %d: boot-timeout needs milliseconds",
 				    lineno);
 			m->boot_ms = (unsigned)k;
 		} else if (strcmp(word, "slots") == 0) {
 			char *v = strtok_r(NULL, " \t", &save), *end;
 			unsigned long k = v ? strtoul(v, &end, 10) : 0;
 			if (v == NULL || *end != '\0' || k == 0 || k > MINT_MAX_NODES)
-				return shm_fail(cause, len, -EINVAL, "line %d: slots needs a number from 1 to %d",
+				return cause_fail(cause, len, -EINVAL, "line %d: slots needs a number from 1 to %d",
 				    lineno, MINT_MAX_NODES);
 			m->slots = (unsigned)k;
 		} else if (strcmp(word, "kexec") == 0 || strcmp(word, "start-hook") == 0) {
@@ -167,76 +167,76 @@ machine_parse(const char *text, struct machine *m, char *cause, size_t len)
 			while (rest != NULL && (*rest == ' ' || *rest == '\t'))
 				rest++;
 			if (rest == NULL || *rest == '\0' || strlen(rest) >= cap)
-				return shm_fail(cause, len, -EINVAL, "line %d: %s needs a command", lineno, word);
+				return cause_fail(cause, len, -EINVAL, "line %d: %s needs a command", lineno, word);
 			strcpy(dst, rest);
 		} else if (strcmp(word, "allow-host-kexec") == 0) {
 			/* in so many words: kexec -e on this host's kernel */
 			if (strtok_r(NULL, " \t", &save) != NULL)
-				return shm_fail(cause, len, -EINVAL, "line %d: allow-host-kexec takes nothing",
+				return cause_fail(cause, len, -EINVAL, "line %d: allow-host-kexec takes nothing",
 				    lineno);
 			m->allow_host_kexec = 1;
 		} else if (strcmp(word, "libvirtd") == 0) {
 			/* every node gets its own libvirtd, in a mount namespace of its own */
 			char *v = strtok_r(NULL, " \t", &save);
 			if (v != NULL && (v[0] != '/' || strlen(v) >= sizeof(m->libvirtd)))
-				return shm_fail(cause, len, -EINVAL, "line %d: libvirtd takes the daemon's "
+				return cause_fail(cause, len, -EINVAL, "line %d: libvirtd takes the daemon's "
 				    "absolute path, or nothing for %s", lineno, MACHINE_LIBVIRTD);
 			snprintf(m->libvirtd, sizeof(m->libvirtd), "%s", v ? v : MACHINE_LIBVIRTD);
 		} else {
-			return shm_fail(cause, len, -EINVAL, "line %d: unknown word '%s' (region, "
+			return cause_fail(cause, len, -EINVAL, "line %d: unknown word '%s' (region, "
 			    "memory-block, node, spare, slots, kexec, allow-host-kexec, start-hook, "
 			    "boot-timeout, libvirtd)", lineno, word);
 		}
 	}
 	if (m->region[0] == '\0')
-		return shm_fail(cause, len, -EINVAL, "no region line");
+		return cause_fail(cause, len, -EINVAL, "no region line");
 	if (m->nodes == 0)
-		return shm_fail(cause, len, -EINVAL, "no node");
+		return cause_fail(cause, len, -EINVAL, "no node");
 	for (unsigned i = 0; i < m->nodes; i++) {
 		int any = 0;
 		if (!m->node[i].present)
-			return shm_fail(cause, len, -EINVAL, "node %u is missing (nodes are numbered from 0 "
+			return cause_fail(cause, len, -EINVAL, "node %u is missing (nodes are numbered from 0 "
 			    "without gaps)", i);
 		for (unsigned w = 0; w < CPULIST_WORDS; w++)
 			any |= m->node[i].cores[w] != 0;
 		if (!any)
-			return shm_fail(cause, len, -EINVAL, "node %u has no core: every node needs one", i);
+			return cause_fail(cause, len, -EINVAL, "node %u has no core: every node needs one", i);
 		if (m->node[i].memory % m->block != 0)
-			return shm_fail(cause, len, -EINVAL, "node %u: memory %" PRIu64 " MiB is not whole "
+			return cause_fail(cause, len, -EINVAL, "node %u: memory %" PRIu64 " MiB is not whole "
 			    "blocks of %" PRIu64 " MiB", i, m->node[i].memory >> 20, m->block >> 20);
 		for (unsigned j = 0; j < i; j++) {
 			for (unsigned w = 0; w < CPULIST_WORDS; w++)
 				if (m->node[i].cores[w] & m->node[j].cores[w])
-					return shm_fail(cause, len, -EINVAL, "nodes %u and %u both have core %u", j, i,
+					return cause_fail(cause, len, -EINVAL, "nodes %u and %u both have core %u", j, i,
 					    w * 64 + (unsigned)__builtin_ctzll(m->node[i].cores[w] & m->node[j].cores[w]));
 			for (int a = 0; a < m->node[i].ndevices; a++)
 				for (int b = 0; b < m->node[j].ndevices; b++)
 					if (strcmp(m->node[i].devices[a], m->node[j].devices[b]) == 0)
-						return shm_fail(cause, len, -EINVAL, "nodes %u and %u both have device %s",
+						return cause_fail(cause, len, -EINVAL, "nodes %u and %u both have device %s",
 						    j, i, m->node[i].devices[a]);
 		}
 		if (m->node[i].memory > 0 && m->node[i].floor > m->node[i].memory)
-			return shm_fail(cause, len, -EINVAL, "node %u: its floor (%" PRIu64 " MiB) is more "
+			return cause_fail(cause, len, -EINVAL, "node %u: its floor (%" PRIu64 " MiB) is more "
 			    "than its memory (%" PRIu64 " MiB)", i, m->node[i].floor >> 20,
 			    m->node[i].memory >> 20);
 		/* what is spare is nobody's */
 		for (unsigned w = 0; w < CPULIST_WORDS; w++)
 			if (m->node[i].cores[w] & m->spare.cores[w])
-				return shm_fail(cause, len, -EINVAL, "core %u is node %u's and spare",
+				return cause_fail(cause, len, -EINVAL, "core %u is node %u's and spare",
 				    w * 64 + (unsigned)__builtin_ctzll(m->node[i].cores[w] & m->spare.cores[w]), i);
 		for (int a = 0; a < m->node[i].ndevices; a++)
 			for (int b = 0; b < m->spare.ndevices; b++)
 				if (strcmp(m->node[i].devices[a], m->spare.devices[b]) == 0)
-					return shm_fail(cause, len, -EINVAL, "device %s is node %u's and spare",
+					return cause_fail(cause, len, -EINVAL, "device %s is node %u's and spare",
 					    m->spare.devices[b], i);
 	}
 	if (m->spare.memory % m->block != 0)
-		return shm_fail(cause, len, -EINVAL, "spare memory %" PRIu64 " MiB is not whole blocks "
+		return cause_fail(cause, len, -EINVAL, "spare memory %" PRIu64 " MiB is not whole blocks "
 		    "of %" PRIu64 " MiB", m->spare.memory >> 20, m->block >> 20);
 	if (m->slots == 0)
 		m->slots = m->nodes;
 	if (m->slots < m->nodes)
-		return shm_fail(cause, len, -EINVAL, "slots %u: the description has %u nodes", m->slots,
+		return cause_fail(cause, len, -EINVAL, "slots %u: the description has %u nodes", m->slots,
 		    m->nodes);
 	return 0;
 }

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "console/snapshot.h"
-#include "shm/cause.h"
+#include "common/cause.h"
 #include "shm/node.h"
 
 /* *env holds the node's NodeStatus (free with wire_free); -ENOENT if it has none yet. */
@@ -24,7 +24,7 @@ snapshot_read(const struct mint_region *r, unsigned node, Mint__Envelope **env, 
 		rc = -ENOENT;
 	if (rc < 0) {
 		free(buf);
-		return shm_fail(cause, len, rc, "node %u: %s", node, rc == -ENOENT ?
+		return cause_fail(cause, len, rc, "node %u: %s", node, rc == -ENOENT ?
 		    "no status published yet" : rc == -EBUSY ? "status being rewritten (or its writer died)" :
 		    "status area damaged");
 	}
@@ -33,7 +33,7 @@ snapshot_read(const struct mint_region *r, unsigned node, Mint__Envelope **env, 
 	if (rc == 0 && (*env)->body_case != MINT__ENVELOPE__BODY_STATUS) {
 		wire_free(*env);
 		*env = NULL;
-		return shm_fail(cause, len, -EBADMSG, "node %u: its snapshot is not a status", node);
+		return cause_fail(cause, len, -EBADMSG, "node %u: its snapshot is not a status", node);
 	}
 	return rc;
 }

@@ -4,8 +4,7 @@
 #include <string.h>
 
 #include "proto/wire.h"
-#include "shm/cause.h"
-#include "shm/layout.h"
+#include "common/cause.h"
 
 /* A fresh envelope of this protocol version. */
 void
@@ -135,7 +134,7 @@ count_entries(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t len,
 static int
 node_ok(uint32_t n)
 {
-	return n < MINT_MAX_NODES || n == WIRE_CONSOLE;
+	return n < WIRE_MAX_NODES || n == WIRE_CONSOLE;
 }
 
 /*
@@ -151,35 +150,35 @@ wire_unpack(const uint8_t *buf, size_t len, Mint__Envelope **out, char *cause, s
 
 	*out = NULL;
 	if (len > WIRE_MAX)
-		return shm_fail(cause, clen, -EMSGSIZE, "message of %zu bytes, more than %d",
+		return cause_fail(cause, clen, -EMSGSIZE, "message of %zu bytes, more than %d",
 		    len, WIRE_MAX);
 	/* a frame of empty entries would cost megabytes to decode: counted first */
 	if (count_entries(&mint__envelope__descriptor, buf, len, 0, WIRE_MAX_ENTRIES) >
 	    WIRE_MAX_ENTRIES)
-		return shm_fail(cause, clen, -E2BIG, "message of %zu bytes carries more than %d "
+		return cause_fail(cause, clen, -E2BIG, "message of %zu bytes carries more than %d "
 		    "repeated entries", len, WIRE_MAX_ENTRIES);
 	e = mint__envelope__unpack(NULL, len, buf);
 	if (e == NULL)
-		return shm_fail(cause, clen, -EBADMSG, "message of %zu bytes does not decode", len);
+		return cause_fail(cause, clen, -EBADMSG, "message of %zu bytes does not decode", len);
 	if (!e->has_version || e->version != MINT_PROTO_VERSION) {
-		shm_fail(cause, clen, -EPROTONOSUPPORT, "protocol version %" PRIu32
+		cause_fail(cause, clen, -EPROTONOSUPPORT, "protocol version %" PRIu32
 		    ", this build speaks %d", e->has_version ? e->version : 0, MINT_PROTO_VERSION);
 		wire_free(e);
 		return -EPROTONOSUPPORT;
 	}
 	if (!e->has_src || !e->has_dst || !node_ok(e->src) || !node_ok(e->dst)) {
-		shm_fail(cause, clen, -EBADMSG, "message from node %" PRIu32 " to node %" PRIu32
+		cause_fail(cause, clen, -EBADMSG, "message from node %" PRIu32 " to node %" PRIu32
 		    " names a node that cannot exist", e->src, e->dst);
 		wire_free(e);
 		return -EBADMSG;
 	}
 	if (has_unknown(&e->base)) {
-		shm_fail(cause, clen, -EBADMSG, "message carries fields this build does not know");
+		cause_fail(cause, clen, -EBADMSG, "message carries fields this build does not know");
 		wire_free(e);
 		return -EBADMSG;
 	}
 	if (e->body_case == MINT__ENVELOPE__BODY__NOT_SET) {
-		shm_fail(cause, clen, -EBADMSG, "message without a body");
+		cause_fail(cause, clen, -EBADMSG, "message without a body");
 		wire_free(e);
 		return -EBADMSG;
 	}
@@ -199,7 +198,7 @@ wire_unpack_shared(const void *shared, size_t len, uint8_t *copy, size_t cap,
 {
 	*out = NULL;
 	if (len > WIRE_MAX || len > cap)
-		return shm_fail(cause, clen, -EMSGSIZE, "message of %zu bytes, more than %zu",
+		return cause_fail(cause, clen, -EMSGSIZE, "message of %zu bytes, more than %zu",
 		    len, cap < WIRE_MAX ? cap : (size_t)WIRE_MAX);
 	memcpy(copy, shared, len);
 	return wire_unpack(copy, len, out, cause, clen);

@@ -13,6 +13,8 @@
 #define MINT_PROTO_VERSION	1	/* bump on an incompatible schema change */
 #define WIRE_MAX		(256 * 1024)	/* largest packed envelope */
 #define WIRE_CONSOLE		0xffu	/* src of a message from a console */
+/* node numbers a message may name; the region holds as many (agent/peers.c asserts it) */
+#define WIRE_MAX_NODES		64
 #define WIRE_FRAME_HDR		4	/* stream framing: u32 little-endian length */
 /*
  * Repeated entries (submessages, strings, bytes) one message may carry: far

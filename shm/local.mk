@@ -2,7 +2,6 @@
 noinst_LIBRARIES += shm/libmintshm.a
 shm_libmintshm_a_SOURCES = \
 	shm/atomic.h \
-	shm/cause.h \
 	shm/crc32c.c shm/crc32c.h \
 	shm/doorbell.c shm/doorbell.h \
 	shm/layout.h \

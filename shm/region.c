@@ -15,7 +15,7 @@
 
 #include "kernel/mint-uapi.h"
 #include "shm/atomic.h"
-#include "shm/cause.h"
+#include "common/cause.h"
 #include "shm/crc32c.h"
 #include "shm/region.h"
 #include "shm/stream.h"
@@ -51,7 +51,7 @@ static int
 check_ring_size(uint32_t v, const char *what, char *cause, size_t len)
 {
 	if (!is_pow2(v) || v < RING_DATA_MIN || v > RING_DATA_MAX)
-		return shm_fail(cause, len, -EINVAL,
+		return cause_fail(cause, len, -EINVAL,
 		    "%s is %" PRIu32 " bytes; it must be a power of two from %u to %u",
 		    what, v, RING_DATA_MIN, RING_DATA_MAX);
 	return 0;
@@ -66,19 +66,19 @@ region_layout(const struct region_params *p, struct mint_layout *l,
 	int rc;
 
 	if (p->nodes < 1 || p->nodes > MINT_MAX_NODES)
-		return shm_fail(cause, len, -EINVAL,
+		return cause_fail(cause, len, -EINVAL,
 		    "%" PRIu32 " node slots; a region holds 1 to %d", p->nodes, MINT_MAX_NODES);
 	if (p->status_max > (1u << 24) || p->status_max % 8 != 0)
-		return shm_fail(cause, len, -EINVAL,
+		return cause_fail(cause, len, -EINVAL,
 		    "status area of %" PRIu32 " bytes; it must be a multiple of 8 up to 16 MiB",
 		    p->status_max);
 	if (p->res_count > (1u << 20))
-		return shm_fail(cause, len, -EINVAL,
+		return cause_fail(cause, len, -EINVAL,
 		    "%" PRIu32 " resources; at most %u", p->res_count, 1u << 20);
 	if ((rc = check_ring_size(p->ring_data, "pair ring data", cause, len)) < 0)
 		return rc;
 	if (p->stream_count > 1024)
-		return shm_fail(cause, len, -EINVAL,
+		return cause_fail(cause, len, -EINVAL,
 		    "%" PRIu32 " stream rings; at most 1024", p->stream_count);
 	if (p->stream_count > 0 &&
 	    (rc = check_ring_size(p->stream_data, "stream ring data", cause, len)) < 0)
@@ -136,16 +136,16 @@ map_fd(struct mint_region *r, int fd, uint64_t size, int flags, int prot_rw,
 	void *p;
 
 	if (fstat(fd, &st) < 0)
-		return shm_fail(cause, len, -errno, "cannot stat the region: %s", strerror(errno));
+		return cause_fail(cause, len, -errno, "cannot stat the region: %s", strerror(errno));
 	if (flags & REGION_CREATE) {
 		if (size == 0)
-			return shm_fail(cause, len, -EINVAL, "creating a region needs a size");
+			return cause_fail(cause, len, -EINVAL, "creating a region needs a size");
 		/* hugetlbfs files must be a whole number of huge pages */
 		if (fstatfs(fd, &sfs) == 0 && (uint32_t)sfs.f_type == HUGETLBFS_MAGIC &&
 		    sfs.f_bsize > 0)
 			size = align_up(size, (uint64_t)sfs.f_bsize);
 		if ((uint64_t)st.st_size != size && ftruncate(fd, (off_t)size) < 0)
-			return shm_fail(cause, len, -errno, "cannot size the region to %" PRIu64
+			return cause_fail(cause, len, -errno, "cannot size the region to %" PRIu64
 			    " bytes: %s", size, strerror(errno));
 	} else {
 		struct mint_info info;
@@ -159,20 +159,20 @@ map_fd(struct mint_region *r, int fd, uint64_t size, int flags, int prot_rw,
 		if (size == 0)
 			size = (uint64_t)st.st_size;
 		if (size == 0)
-			return shm_fail(cause, len, -EINVAL,
+			return cause_fail(cause, len, -EINVAL,
 			    "the region is empty (size 0); format it first");
 		if (S_ISREG(st.st_mode) && (uint64_t)st.st_size < size)
-			return shm_fail(cause, len, -EINVAL, "the region file holds %" PRIu64
+			return cause_fail(cause, len, -EINVAL, "the region file holds %" PRIu64
 			    " bytes, fewer than the %" PRIu64 " asked for",
 			    (uint64_t)st.st_size, size);
 	}
 	if (size > SIZE_MAX)
-		return shm_fail(cause, len, -EFBIG, "a region of %" PRIu64
+		return cause_fail(cause, len, -EFBIG, "a region of %" PRIu64
 		    " bytes does not fit this address space", size);
 	p = mmap(NULL, (size_t)size, prot_rw ? PROT_READ | PROT_WRITE : PROT_READ,
 	    MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
-		return shm_fail(cause, len, -errno, "cannot map %" PRIu64 " bytes: %s",
+		return cause_fail(cause, len, -errno, "cannot map %" PRIu64 " bytes: %s",
 		    size, strerror(errno));
 	r->base = p;
 	r->size = size;
@@ -218,23 +218,23 @@ open_file(const char *path, int flags, char *cause, size_t len)
 	if (fstat(fd, &st) < 0) {
 		e = errno;
 		close(fd);
-		return shm_fail(cause, len, -e, "%s: cannot stat: %s", path, strerror(e));
+		return cause_fail(cause, len, -e, "%s: cannot stat: %s", path, strerror(e));
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return shm_fail(cause, len, -EINVAL, "%s is not a regular file; a device region "
+		return cause_fail(cause, len, -EINVAL, "%s is not a regular file; a device region "
 		    "is named dev:PATH", path);
 	}
 	if (st.st_uid != geteuid() && st.st_uid != 0) {
 		close(fd);
 		/* by number: the library looks no names up (static 32-bit peers link it) */
-		return shm_fail(cause, len, -EPERM, "%s is owned by uid %u, not by us (uid %u) or "
+		return cause_fail(cause, len, -EPERM, "%s is owned by uid %u, not by us (uid %u) or "
 		    "root: another user may have planted it; refusing it (remove it, or use another "
 		    "path)", path, (unsigned)st.st_uid, (unsigned)geteuid());
 	}
 	if (st.st_mode & S_IWOTH) {
 		close(fd);
-		return shm_fail(cause, len, -EPERM, "%s (owned by uid %u) has mode %04o: any user "
+		return cause_fail(cause, len, -EPERM, "%s (owned by uid %u) has mode %04o: any user "
 		    "may write it; refusing it (region files are 0600 or 0660)", path,
 		    (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
 	}
@@ -242,15 +242,15 @@ open_file(const char *path, int flags, char *cause, size_t len)
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
 		e = errno;
 		close(fd);
-		return shm_fail(cause, len, -e, "%s: %s", path, strerror(e));
+		return cause_fail(cause, len, -e, "%s: %s", path, strerror(e));
 	}
 	return fd;
 fail:
 	e = errno;
 	if (e == ELOOP)
-		return shm_fail(cause, len, -ELOOP, "%s is a symbolic link; a region file is never "
+		return cause_fail(cause, len, -ELOOP, "%s is a symbolic link; a region file is never "
 		    "opened through one (someone may have planted it): give the real path", path);
-	return shm_fail(cause, len, -e, "%s: %s%s", path, strerror(e),
+	return cause_fail(cause, len, -e, "%s: %s%s", path, strerror(e),
 	    e == EACCES && !(flags & REGION_RDONLY) ?
 	    " (writing the region needs write access to it: root, or the group it belongs to)" : "");
 }
@@ -274,11 +274,11 @@ region_map(struct mint_region *r, const char *spec, uint64_t size, int flags,
 		path = spec + 5;
 	} else if (strncmp(spec, "memfd:", 6) == 0) {
 		if (!(flags & REGION_CREATE))
-			return shm_fail(cause, len, -EINVAL,
+			return cause_fail(cause, len, -EINVAL,
 			    "a memfd region exists only once created: pass a size");
 		fd = memfd_create(spec + 6, MFD_CLOEXEC);
 		if (fd < 0)
-			return shm_fail(cause, len, -errno, "memfd_create: %s", strerror(errno));
+			return cause_fail(cause, len, -errno, "memfd_create: %s", strerror(errno));
 		rc = region_map_fd(r, fd, size, flags, cause, len);
 		if (rc < 0)
 			close(fd);
@@ -291,11 +291,11 @@ region_map(struct mint_region *r, const char *spec, uint64_t size, int flags,
 		kind = REGION_PCI;
 	}
 	if (*path == '\0')
-		return shm_fail(cause, len, -EINVAL, "region '%s' names no path", spec);
+		return cause_fail(cause, len, -EINVAL, "region '%s' names no path", spec);
 	if ((flags & REGION_CREATE) && (flags & REGION_RDONLY))
-		return shm_fail(cause, len, -EINVAL, "%s: a region is not created read-only", path);
+		return cause_fail(cause, len, -EINVAL, "%s: a region is not created read-only", path);
 	if (kind != REGION_FILE && (flags & REGION_CREATE))
-		return shm_fail(cause, len, -EINVAL,
+		return cause_fail(cause, len, -EINVAL,
 		    "%s: a device region has a fixed size and cannot be created", path);
 	if (kind == REGION_FILE) {
 		if ((fd = open_file(path, flags, cause, len)) < 0)
@@ -305,7 +305,7 @@ region_map(struct mint_region *r, const char *spec, uint64_t size, int flags,
 		if ((fd = open(path, oflags)) < 0) {
 			int e = errno;
 
-			return shm_fail(cause, len, -e, "%s: %s%s", path, strerror(e),
+			return cause_fail(cause, len, -e, "%s: %s%s", path, strerror(e),
 			    e == EACCES && !(flags & REGION_RDONLY) ? " (writing the region "
 			    "needs write access to it: root, or the group it belongs to)" : "");
 		}
@@ -359,7 +359,7 @@ region_format(struct mint_region *r, const struct region_params *p, char *cause,
 	if ((rc = region_layout(p, &l, &total, cause, len)) < 0)
 		return rc;
 	if (total > r->size)
-		return shm_fail(cause, len, -ENOSPC, "this layout needs %" PRIu64
+		return cause_fail(cause, len, -ENOSPC, "this layout needs %" PRIu64
 		    " bytes but the region has %" PRIu64, total, r->size);
 	if (r->size >= sizeof(*sb) && load_acquire(&sb->magic) == MINT_MAGIC)
 		gen = sb->generation + 1;
@@ -401,13 +401,13 @@ check_extent(const struct mint_extent *e, uint64_t want_len, uint64_t total,
     const char *what, char *cause, size_t len)
 {
 	if (e->off % MINT_LINE != 0)
-		return shm_fail(cause, len, -EINVAL, "%s offset %" PRIu64
+		return cause_fail(cause, len, -EINVAL, "%s offset %" PRIu64
 		    " is not aligned to %d bytes", what, e->off, MINT_LINE);
 	if (e->len != want_len)
-		return shm_fail(cause, len, -EINVAL, "%s is %" PRIu64
+		return cause_fail(cause, len, -EINVAL, "%s is %" PRIu64
 		    " bytes but its entries need %" PRIu64, what, e->len, want_len);
 	if (e->off < sizeof(struct mint_sb) || e->off > total || e->len > total - e->off)
-		return shm_fail(cause, len, -EINVAL, "%s (offset %" PRIu64 ", %" PRIu64
+		return cause_fail(cause, len, -EINVAL, "%s (offset %" PRIu64 ", %" PRIu64
 		    " bytes) lies outside the region of %" PRIu64 " bytes",
 		    what, e->off, e->len, total);
 	return 0;
@@ -441,51 +441,51 @@ region_check(const void *base, uint64_t size, struct mint_layout *out,
 	int rc;
 
 	if (size < sizeof(*sb))
-		return shm_fail(cause, len, -EINVAL, "region of %" PRIu64
+		return cause_fail(cause, len, -EINVAL, "region of %" PRIu64
 		    " bytes is smaller than a superblock (%zu bytes)", size, sizeof(*sb));
 	magic = load_acquire(&sb->magic);
 	if (magic != MINT_MAGIC)
-		return shm_fail(cause, len, -EINVAL, magic == 0 ?
+		return cause_fail(cause, len, -EINVAL, magic == 0 ?
 		    "region is not formatted (no mint magic)" :
 		    "bad magic 0x%016" PRIx64 ": not a mint region, or damaged", magic);
 	if (sb->version != MINT_LAYOUT_VERSION)
-		return shm_fail(cause, len, -EPROTONOSUPPORT, "layout version %" PRIu32
+		return cause_fail(cause, len, -EPROTONOSUPPORT, "layout version %" PRIu32
 		    ", but this build reads version %d", sb->version, MINT_LAYOUT_VERSION);
 	if (sb->sb_size != sizeof(*sb))
-		return shm_fail(cause, len, -EINVAL, "superblock size %" PRIu32
+		return cause_fail(cause, len, -EINVAL, "superblock size %" PRIu32
 		    ", expected %zu", sb->sb_size, sizeof(*sb));
 	total = sb->total_size;
 	if (total < sizeof(*sb) || total > size)
-		return shm_fail(cause, len, -EINVAL, "superblock says the region is %" PRIu64
+		return cause_fail(cause, len, -EINVAL, "superblock says the region is %" PRIu64
 		    " bytes, but %" PRIu64 " are mapped", total, size);
 	memcpy(&l, &sb->layout, sizeof(l));
 	crc = region_layout_crc(sb);
 	if (crc != sb->layout_crc)
-		return shm_fail(cause, len, -EINVAL, "layout checksum mismatch (stored 0x%08"
+		return cause_fail(cause, len, -EINVAL, "layout checksum mismatch (stored 0x%08"
 		    PRIx32 ", computed 0x%08" PRIx32 "): the superblock is damaged",
 		    sb->layout_crc, crc);
 	/* The checksum may be right and the values still wrong: check them all. */
 	if (l.nodes < 1 || l.nodes > MINT_MAX_NODES)
-		return shm_fail(cause, len, -EINVAL, "%" PRIu32 " node slots; 1 to %d allowed",
+		return cause_fail(cause, len, -EINVAL, "%" PRIu32 " node slots; 1 to %d allowed",
 		    l.nodes, MINT_MAX_NODES);
 	if (l.status_max % 8 != 0 || l.status_max > (1u << 24) ||
 	    l.node_size != align_up(sizeof(struct mint_node) + l.status_max, MINT_LINE))
-		return shm_fail(cause, len, -EINVAL, "node entry of %" PRIu32
+		return cause_fail(cause, len, -EINVAL, "node entry of %" PRIu32
 		    " bytes does not fit a status area of %" PRIu32, l.node_size, l.status_max);
 	if (l.res_size != sizeof(struct mint_res) || l.res_count > (1u << 20))
-		return shm_fail(cause, len, -EINVAL, "resource table of %" PRIu32
+		return cause_fail(cause, len, -EINVAL, "resource table of %" PRIu32
 		    " entries of %" PRIu32 " bytes; expected entries of %zu", l.res_count,
 		    l.res_size, sizeof(struct mint_res));
 	if (l.ring_count != l.nodes * (l.nodes - 1))
-		return shm_fail(cause, len, -EINVAL, "%" PRIu32 " pair rings for %" PRIu32
+		return cause_fail(cause, len, -EINVAL, "%" PRIu32 " pair rings for %" PRIu32
 		    " nodes; expected %" PRIu32, l.ring_count, l.nodes, l.nodes * (l.nodes - 1));
 	if (l.ring_hdr_size != sizeof(struct mint_ring))
-		return shm_fail(cause, len, -EINVAL, "ring header of %" PRIu32
+		return cause_fail(cause, len, -EINVAL, "ring header of %" PRIu32
 		    " bytes; expected %zu", l.ring_hdr_size, sizeof(struct mint_ring));
 	if ((rc = check_ring_size(l.ring_data, "pair ring data", cause, len)) < 0)
 		return rc;
 	if (l.stream_count > 1024)
-		return shm_fail(cause, len, -EINVAL, "%" PRIu32 " stream rings; at most 1024",
+		return cause_fail(cause, len, -EINVAL, "%" PRIu32 " stream rings; at most 1024",
 		    l.stream_count);
 	if (l.stream_count > 0 &&
 	    (rc = check_ring_size(l.stream_data, "stream ring data", cause, len)) < 0)
@@ -502,7 +502,7 @@ region_check(const void *base, uint64_t size, struct mint_layout *out,
 	for (i = 0; i < 5; i++)
 		for (j = i + 1; j < 5; j++)
 			if (extents_overlap(&e[i], &e[j]))
-				return shm_fail(cause, len, -EINVAL, "%s and %s overlap",
+				return cause_fail(cause, len, -EINVAL, "%s and %s overlap",
 				    names[i], names[j]);
 	if (out != NULL)
 		*out = l;

@@ -12,7 +12,7 @@
 #include <emmintrin.h>
 #endif
 
-#include "shm/cause.h"
+#include "common/cause.h"
 #include "shm/ring.h"
 
 /* Where ring header index's data is, by the trusted layout, never by the region. */
@@ -30,7 +30,7 @@ ring_locate(const struct mint_region *r, unsigned index, uint8_t **data, uint32_
 		    (uint64_t)(index - l->ring_count) * l->stream_data;
 		*size = l->stream_data;
 	} else {
-		return shm_fail(cause, len, -ENOENT, "no ring %u in this region (%" PRIu32
+		return cause_fail(cause, len, -ENOENT, "no ring %u in this region (%" PRIu32
 		    " pair rings, %" PRIu32 " stream rings)", index, l->ring_count,
 		    l->stream_count);
 	}
@@ -103,7 +103,7 @@ ring_tx_open(struct ring_tx *tx, const struct mint_region *r, unsigned index,
 	tx->rx_sleeping = &h->rx_sleeping;
 	head = load_acquire(&h->rx_pos);
 	if ((head & 7) != 0)
-		return shm_fail(cause, len, -EBADMSG, "ring %u: consumer position %" PRIu32
+		return cause_fail(cause, len, -EBADMSG, "ring %u: consumer position %" PRIu32
 		    " is not record-aligned; the ring must be reset", index, head);
 	p = head;
 	for (;;) {
@@ -113,7 +113,7 @@ ring_tx_open(struct ring_tx *tx, const struct mint_region *r, unsigned index,
 			break;
 		n = rec_span(c, off, size);
 		if ((c >> 24) == 0 || (off & 7) != 0 || n > size - off || p - head + n + 8 > size)
-			return shm_fail(cause, len, -EBADMSG, "ring %u: committed records do not"
+			return cause_fail(cause, len, -EBADMSG, "ring %u: committed records do not"
 			    " chain from the consumer position %" PRIu32 " (bad record at %" PRIu32
 			    "); the ring must be reset", index, head, off);
 		p += n;
@@ -151,7 +151,7 @@ ring_rx_open(struct ring_rx *rx, const struct mint_region *r, unsigned index,
 	rx->publish_at = rx->pos + rx->publish_every;
 	rx->epoch = load_acquire(&h->tx_epoch);
 	if ((rx->pos & 7) != 0)
-		return shm_fail(cause, len, -EBADMSG, "ring %u: consumer position %" PRIu32
+		return cause_fail(cause, len, -EBADMSG, "ring %u: consumer position %" PRIu32
 		    " is not record-aligned; the ring must be reset", index, rx->pos);
 	return 0;
 }

@@ -1,6 +1,6 @@
 /* Error sentences for callers: libraries return -errno and fill a buffer. */
-#ifndef MINT_SHM_CAUSE_H
-#define MINT_SHM_CAUSE_H
+#ifndef MINT_COMMON_CAUSE_H
+#define MINT_COMMON_CAUSE_H
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +8,7 @@
 
 /* Fill cause (if given) and return err, a negative errno. */
 static inline int __attribute__((format(printf, 4, 5)))
-shm_fail(char *cause, size_t causelen, int err, const char *fmt, ...)
+cause_fail(char *cause, size_t causelen, int err, const char *fmt, ...)
 {
 	va_list ap;
 
