@@ -1,3 +1,5 @@
-# common/: what every part uses: error sentences, logging, CPU lists.
+# common/: what every part uses: error sentences, logging, CPU lists, number
+# parsing, the clock, Unix sockets.
 noinst_LIBRARIES += common/libmintcommon.a
-common_libmintcommon_a_SOURCES = common/cause.h common/cpulist.c common/cpulist.h common/log.c common/log.h
+common_libmintcommon_a_SOURCES = common/cause.h common/clock.h common/cpulist.c common/cpulist.h \
+	common/log.c common/log.h common/parse.c common/parse.h common/sock.c common/sock.h

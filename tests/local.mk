@@ -1,6 +1,10 @@
 # tests/: TAP tests run by make check, the benchmark run by make bench.
 EXTRA_DIST += tests/run-test tests/tap.h tests/util.h tests/lib.sh tests/sock.h
 
+check_PROGRAMS += tests/test-common
+tests_test_common_LDADD = common/libmintcommon.a
+TESTS += tests/test-common
+
 check_PROGRAMS += tests/test-region
 tests_test_region_LDADD = $(SHM_LIBS)
 TESTS += tests/test-region

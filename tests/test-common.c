@@ -1,0 +1,104 @@
+/* common/: the one grammar for sizes, integers and node numbers; Unix sockets by path. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/parse.h"
+#include "common/sock.h"
+#include "tests/tap.h"
+
+static void
+size_is(const char *s, int rc, uint64_t want)
+{
+	uint64_t v = 12345;
+	int got = parse_size(s, &v);
+
+	if (rc == 0)
+		ok(got == 0 && v == want, "size '%s' is %llu bytes (rc %d, got %llu)", s,
+		    (unsigned long long)want, got, (unsigned long long)v);
+	else
+		ok(got == rc && v == 12345, "size '%s' refused with %s, nothing stored", s,
+		    strerror(-rc));
+}
+
+int
+main(void)
+{
+	static const struct { const char *s; uint64_t v; } good[] = {
+		{ "0", 0 }, { "4096", 4096 }, { "4096B", 4096 }, { "1K", 1024 }, { "1k", 1024 },
+		{ "512M", 512ull << 20 }, { "512MiB", 512ull << 20 }, { "512MB", 512ull << 20 },
+		{ "512mb", 512ull << 20 }, { "1GiB", 1ull << 30 }, { "2g", 2ull << 30 },
+		{ "3T", 3ull << 40 }, { "16777215T", 16777215ull << 40 },
+		{ "18446744073709551615", UINT64_MAX },
+	};
+	static const char *bad[] = {
+		"", "M", "-1", "+1", " 1", "1 ", "0x10", "1.5G", "1X", "1GiBB", "1iB", "1Gi",
+		"1b", "1KM",
+	};
+	unsigned long u;
+	unsigned node;
+	struct sockaddr_un sun;
+	char path[64], longp[200];
+	int lfd, cfd, afd;
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		size_is(good[i].s, 0, good[i].v);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		size_is(bad[i], -EINVAL, 0);
+	size_is("16777216T", -ERANGE, 0);
+	size_is("18446744073709551616", -ERANGE, 0);
+
+	ok(parse_uint("42", 100, &u) == 0 && u == 42, "42 is an integer up to 100");
+	ok(parse_uint("100", 100, &u) == 0 && u == 100, "the bound itself is taken");
+	is(parse_uint("101", 100, &u), -ERANGE, "101 is past 100");
+	is(parse_uint("-1", 100, &u), -EINVAL, "-1 is not an unsigned integer");
+	is(parse_uint("4k", 10000, &u), -EINVAL, "no suffixes on plain integers");
+	is(parse_uint("", 1, &u), -EINVAL, "an empty string is no number");
+	ok(parse_node("3", 4, &node) == 0 && node == 3, "node 3 of 4");
+	is(parse_node("4", 4, &node), -ERANGE, "node 4 of 4 is out of range");
+	is(parse_node("0", 0, &node), -ERANGE, "no node of a machine of none");
+	is(parse_node("x", 4, &node), -EINVAL, "x is no node number");
+
+	memset(longp, 'a', sizeof(longp) - 1);
+	longp[sizeof(longp) - 1] = '\0';
+	is(sock_addr(longp, &sun), -ENAMETOOLONG, "a path longer than sun_path is refused");
+	is(sock_connect(longp, 0), -ENAMETOOLONG, "  by connect too");
+	snprintf(path, sizeof(path), "/tmp/mint-test-common-%d", (int)getpid());
+	unlink(path);
+	is(sock_connect(path, 0), -ENOENT, "connecting to no socket says ENOENT");
+	lfd = sock_listen(path, 1);
+	ok(lfd >= 0, "listening on %s", path);
+	is(sock_listen(path, 1), -EADDRINUSE, "  a second listener on the same path is refused");
+	cfd = sock_connect(path, 1000);
+	ok(cfd >= 0, "  and a client connects");
+	afd = accept(lfd, NULL, NULL);
+	ok(afd >= 0 && write(cfd, "x", 1) == 1 && read(afd, path + 60, 1) == 1 && path[60] == 'x',
+	    "  and what it sends arrives");
+	path[60] = '\0';
+	{
+		/* fill the backlog (it may hold a few past the asked 1); then a bounded wait */
+		int extra[16], k, got = 0;
+		int64_t t0;
+
+		for (k = 0; k < 16; k++)
+			if ((extra[k] = sock_connect(path, 0)) < 0)
+				break;
+		got = k < 16 ? extra[k] : 0;
+		ok(k < 16 && got == -ETIMEDOUT, "a full backlog times out (after %d connections)", k);
+		t0 = clock_mono_ms();
+		is(sock_connect(path, 100) == -ETIMEDOUT && clock_mono_ms() - t0 >= 100, 1,
+		    "  after waiting the time given");
+		while (k-- > 0)
+			close(extra[k]);
+	}
+	close(afd);
+	close(cfd);
+	close(lfd);
+	unlink(path);
+	return tap_done();
+}
