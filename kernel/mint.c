@@ -26,6 +26,8 @@
  * region share one address_space, an anonymous inode's), so later accesses
  * get SIGBUS and every later operation on an open file -ENODEV.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/cpu.h>
 #include <linux/fs.h>
 #include <linux/interrupt.h>
@@ -583,11 +585,11 @@ reserved_init(void)
 	if (!phys && !size)
 		return 0;
 	if (!size || !PAGE_ALIGNED(phys) || !PAGE_ALIGNED(size)) {
-		pr_err("mint: phys=0x%lx size=%lu: both needed, page aligned\n", phys, size);
+		pr_err("phys=0x%lx size=%lu: both needed, page aligned\n", phys, size);
 		return -EINVAL;
 	}
 	if (phys + size - 1 < phys) {
-		pr_err("mint: phys=0x%lx size=%lu: past the end of the address space\n", phys, size);
+		pr_err("phys=0x%lx size=%lu: past the end of the address space\n", phys, size);
 		return -EINVAL;
 	}
 	/*
@@ -596,7 +598,7 @@ reserved_init(void)
 	 */
 	if (region_intersects(phys, size, IORESOURCE_SYSTEM_RAM, IORES_DESC_NONE) !=
 	    REGION_DISJOINT) {
-		pr_err("mint: 0x%lx+%lu is (partly) RAM this kernel uses; reserve it with memmap=%lu$0x%lx\n",
+		pr_err("0x%lx+%lu is (partly) RAM this kernel uses; reserve it with memmap=%lu$0x%lx\n",
 		    phys, size, size, phys);
 		return -EBUSY;
 	}
@@ -609,7 +611,7 @@ reserved_init(void)
 		return rc;
 	}
 	reserved_dev = dev;
-	pr_info("mint: %s: reserved region 0x%lx+%lu (no doorbell: peers poll)\n", dev->name,
+	pr_info("%s: reserved region 0x%lx+%lu (no doorbell: peers poll)\n", dev->name,
 	    phys, size);
 	return 0;
 }

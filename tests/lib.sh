@@ -1,4 +1,22 @@
-# Shared helpers for the shell tests (sourced).
+# Shared helpers for the shell tests (sourced first): the prologue every test
+# shares, TAP lines, waiting, the heavy-test lock, the simulated machine's
+# processes, the guest tests' machine.
+
+set -u
+b=${top_builddir:-.}
+s=${top_srcdir:-.}
+agent="$b/agent/mint-agent"
+console="$b/console/mint-console"
+
+# need COMMAND: SKIP the whole test when COMMAND is not on PATH, saying where it comes from.
+need() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	case "$1" in
+	jq) echo "1..0 # SKIP jq not installed (tools/install-deps)" ;;
+	*) echo "1..0 # SKIP $1 not installed${2:+ ($2)}" ;;
+	esac
+	exit 77
+}
 
 # The heavy tests (QEMU VMs, TCG guests, simulated machines on the host's real
 # cores) saturate two cores and share host-wide names (the /mint cpusets, the
@@ -58,7 +76,10 @@ slow_test() {
 n=0
 fail=0
 # ok COMMAND DESCRIPTION: one test line; the command is evaluated
-ok() { n=$((n + 1)); if eval "$1"; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi; }
+# (returns 1 on failure, so that a test can add diagnostics: ok ... || diag_files F)
+ok() { n=$((n + 1)); if eval "$1"; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; return 1; fi; }
+# diag_files FILE...: what a failed check looked at, as TAP comments
+diag_files() { for _f; do echo "# --- $_f:"; sed 's/^/#   /' "$_f" 2>/dev/null | head -n 20; done; }
 # until_ok SECONDS COMMAND: wait for the command to succeed
 until_ok() { _t=0; while [ $_t -lt $(($1 * 5)) ]; do eval "$2" && return 0; sleep 0.2; _t=$((_t + 1)); done; return 1; }
 

@@ -1,5 +1,7 @@
-# tests/: TAP tests run by make check, the benchmark run by make bench.
-EXTRA_DIST += tests/run-test tests/tap.h tests/util.h tests/lib.sh tests/sock.h
+# tests/: the TAP tests make check runs (test-*.c, t-*.sh) and their fixtures;
+# helpers/ the programs they drive, bench/ make bench, fuzz/ the fuzz targets
+# and their corpus, vm/ the VM harness, guest/ the TCG guest image.
+EXTRA_DIST += tests/run-test tests/tap.h tests/util.h tests/lib.sh tests/helpers/sock.h
 
 check_PROGRAMS += tests/test-common
 tests_test_common_LDADD = common/libmintcommon.a
@@ -47,59 +49,59 @@ check_PROGRAMS += tests/test-ring-scribble
 tests_test_ring_scribble_LDADD = $(SHM_LIBS)
 TESTS += tests/test-ring-scribble
 
-# test-abi talks to tests/peer32, the same peer.c built with -m32 (static when
+# test-abi talks to tests/helpers/peer32, the same peer.c built with -m32 (static when
 # it can be, see configure), natively or under qemu-i386; t-abi-qemu.sh forces
 # qemu, so that the fallback is proved on kernels that run 32-bit programs too.
-check_PROGRAMS += tests/test-abi tests/peer
+check_PROGRAMS += tests/test-abi tests/helpers/peer
 tests_test_abi_LDADD = $(SHM_LIBS)
-tests_peer_LDADD = $(SHM_LIBS)
+tests_helpers_peer_LDADD = $(SHM_LIBS)
 TESTS += tests/test-abi tests/t-abi-qemu.sh
-EXTRA_DIST += tests/peer.h tests/t-abi-qemu.sh
+EXTRA_DIST += tests/helpers/peer.h tests/t-abi-qemu.sh
 if HAVE_M32
-check_DATA += tests/peer32
-CLEANFILES += tests/peer32
-tests/peer32: $(addprefix $(top_srcdir)/,$(SHM_C_FILES)) $(top_srcdir)/tests/peer.c
+check_DATA += tests/helpers/peer32
+CLEANFILES += tests/helpers/peer32
+tests/helpers/peer32: $(addprefix $(top_srcdir)/,$(SHM_C_FILES)) $(top_srcdir)/tests/helpers/peer.c
 	$(AM_V_CCLD)$(CC) -m32 $(PEER32_LDFLAGS) -std=gnu11 -O2 $(WARN_CFLAGS) \
 	    -include $(top_builddir)/config.h -I$(top_srcdir) -I$(top_builddir) -o $@ $^ -lpthread
 endif
 
 # Fuzzing: a gcc-built driver always, the libFuzzer target when clang has it.
-check_PROGRAMS += tests/fuzz-region-run
-tests_fuzz_region_run_SOURCES = tests/fuzz-region.c
-tests_fuzz_region_run_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_STANDALONE
-tests_fuzz_region_run_LDADD = $(SHM_LIBS)
+check_PROGRAMS += tests/fuzz/fuzz-region-run
+tests_fuzz_fuzz_region_run_SOURCES = tests/fuzz/fuzz-region.c
+tests_fuzz_fuzz_region_run_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_STANDALONE
+tests_fuzz_fuzz_region_run_LDADD = $(SHM_LIBS)
 TESTS += tests/t-fuzz.sh
-EXTRA_DIST += tests/t-fuzz.sh tests/corpus tests/fuzz-driver.h
-check_PROGRAMS += tests/fuzz-wire-run
-tests_fuzz_wire_run_SOURCES = tests/fuzz-wire.c
-tests_fuzz_wire_run_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) -DFUZZ_STANDALONE
-tests_fuzz_wire_run_LDADD = $(PROTO_LIBS)
+EXTRA_DIST += tests/t-fuzz.sh tests/fuzz/corpus tests/fuzz/fuzz-driver.h
+check_PROGRAMS += tests/fuzz/fuzz-wire-run
+tests_fuzz_fuzz_wire_run_SOURCES = tests/fuzz/fuzz-wire.c
+tests_fuzz_fuzz_wire_run_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) -DFUZZ_STANDALONE
+tests_fuzz_fuzz_wire_run_LDADD = $(PROTO_LIBS)
 if HAVE_LIBFUZZER
 FUZZ_CC = $(CLANG) -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
 	-include $(top_builddir)/config.h -I$(top_srcdir) -I$(top_builddir)
-check_DATA += tests/fuzz-region tests/fuzz-wire
-CLEANFILES += tests/fuzz-region tests/fuzz-wire
-tests/fuzz-region: $(addprefix $(top_srcdir)/,$(SHM_C_FILES)) $(top_srcdir)/tests/fuzz-region.c
+check_DATA += tests/fuzz/fuzz-region tests/fuzz/fuzz-wire
+CLEANFILES += tests/fuzz/fuzz-region tests/fuzz/fuzz-wire
+tests/fuzz/fuzz-region: $(addprefix $(top_srcdir)/,$(SHM_C_FILES)) $(top_srcdir)/tests/fuzz/fuzz-region.c
 	$(AM_V_CCLD)$(FUZZ_CC) -o $@ $^ -lpthread
-tests/fuzz-wire: $(top_srcdir)/proto/wire.c proto/mint.pb-c.c $(top_srcdir)/tests/fuzz-wire.c
+tests/fuzz/fuzz-wire: $(top_srcdir)/proto/wire.c proto/mint.pb-c.c $(top_srcdir)/tests/fuzz/fuzz-wire.c
 	$(AM_V_CCLD)$(FUZZ_CC) $(PROTOBUF_C_CFLAGS) -o $@ $^ $(PROTOBUF_C_LIBS)
 endif
 
 # make bench: not part of make check.
-noinst_PROGRAMS += tests/bench-ring
-tests_bench_ring_LDADD = $(SHM_LIBS)
-noinst_PROGRAMS += tests/bench-tunnel
-EXTRA_DIST += tests/bench.sh tests/bench-agent.sh tests/bench-tunnel.sh tests/bench-migrate.sh \
-    tests/bench-ctl.sh
-bench: tests/bench-ring$(EXEEXT) tests/bench-tunnel$(EXEEXT) agent/mint-agent$(EXEEXT) \
-    console/mint-console$(EXEEXT) tests/ctlflood$(EXEEXT) tests/beatgap$(EXEEXT)
-	$(SHELL) $(top_srcdir)/tests/bench.sh $(top_builddir)/tests/bench-ring$(EXEEXT)
+noinst_PROGRAMS += tests/bench/bench-ring
+tests_bench_bench_ring_LDADD = $(SHM_LIBS)
+noinst_PROGRAMS += tests/bench/bench-tunnel
+EXTRA_DIST += tests/bench/bench.sh tests/bench/bench-agent.sh tests/bench/bench-tunnel.sh tests/bench/bench-migrate.sh \
+    tests/bench/bench-ctl.sh
+bench: tests/bench/bench-ring$(EXEEXT) tests/bench/bench-tunnel$(EXEEXT) agent/mint-agent$(EXEEXT) \
+    console/mint-console$(EXEEXT) tests/helpers/ctlflood$(EXEEXT) tests/helpers/beatgap$(EXEEXT)
+	$(SHELL) $(top_srcdir)/tests/bench/bench.sh $(top_builddir)/tests/bench/bench-ring$(EXEEXT)
 .PHONY: bench
 
 # make check-valgrind: the single-process tests under memcheck (CI runs it).
-check-valgrind: tests/test-region$(EXEEXT) tests/test-ring$(EXEEXT) tests/fuzz-region-run$(EXEEXT)
+check-valgrind: tests/test-region$(EXEEXT) tests/test-ring$(EXEEXT) tests/fuzz/fuzz-region-run$(EXEEXT)
 	@test -n "$(VALGRIND)" || { echo "valgrind not found (Debian package: valgrind)"; exit 1; }
-	for t in tests/test-region tests/test-ring "tests/fuzz-region-run -runs 2000"; do \
+	for t in tests/test-region tests/test-ring "tests/fuzz/fuzz-region-run -runs 2000"; do \
 		$(VALGRIND) -q --error-exitcode=1 --leak-check=full $(top_builddir)/$$t >/dev/null || exit 1; \
 		echo "valgrind: $$t: clean"; \
 	done
@@ -110,33 +112,33 @@ EXTRA_DIST += tests/t-agent.sh
 TESTS += tests/t-libvirt.sh
 EXTRA_DIST += tests/t-libvirt.sh
 
-check_PROGRAMS += tests/hang-sock
+check_PROGRAMS += tests/helpers/hang-sock
 
-check_PROGRAMS += tests/sockpeer
-tests_sockpeer_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
-tests_sockpeer_LDADD = $(PROTO_LIBS)
+check_PROGRAMS += tests/helpers/sockpeer
+tests_helpers_sockpeer_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_helpers_sockpeer_LDADD = $(PROTO_LIBS)
 
-check_PROGRAMS += tests/ctlflood tests/beatgap
-tests_ctlflood_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
-tests_ctlflood_LDADD = $(PROTO_LIBS)
-tests_beatgap_LDADD = $(SHM_LIBS)
+check_PROGRAMS += tests/helpers/ctlflood tests/helpers/beatgap
+tests_helpers_ctlflood_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_helpers_ctlflood_LDADD = $(PROTO_LIBS)
+tests_helpers_beatgap_LDADD = $(SHM_LIBS)
 
 # the control socket under a hostile local user: caps, fair turns, timeouts
 TESTS += tests/t-ctl.sh
 EXTRA_DIST += tests/t-ctl.sh
 
-check_PROGRAMS += tests/ringpeer
-tests_ringpeer_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
-tests_ringpeer_LDADD = $(PROTO_LIBS) $(SHM_LIBS)
+check_PROGRAMS += tests/helpers/ringpeer
+tests_helpers_ringpeer_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_helpers_ringpeer_LDADD = $(PROTO_LIBS) $(SHM_LIBS)
 
 TESTS += tests/t-machine.sh
 EXTRA_DIST += tests/t-machine.sh
 TESTS += tests/t-demo.sh tests/t-readme.sh tests/t-migrate.sh
 EXTRA_DIST += tests/t-demo.sh tests/t-readme.sh tests/t-migrate.sh
 
-check_PROGRAMS += tests/qmp
-check_PROGRAMS += tests/streampeer
-tests_streampeer_LDADD = $(SHM_LIBS)
+check_PROGRAMS += tests/helpers/qmp
+check_PROGRAMS += tests/helpers/streampeer
+tests_helpers_streampeer_LDADD = $(SHM_LIBS)
 TESTS += tests/t-tunnel.sh tests/t-guest.sh
 EXTRA_DIST += tests/t-tunnel.sh tests/t-guest.sh tests/guest/mkguest.sh tests/guest/dirtier.c
 
@@ -162,9 +164,9 @@ check-vm: all tests/test-ivshmem-server
 .PHONY: check-vm
 
 # make bench-vm: the ring between two VMs, doorbell against polling (not in make check)
-noinst_PROGRAMS += tests/bench-vm-side
-tests_bench_vm_side_LDADD = $(SHM_LIBS)
-EXTRA_DIST += tests/bench-vm.sh
-bench-vm: all tests/bench-vm-side$(EXEEXT)
-	$(SHELL) $(top_srcdir)/tests/bench-vm.sh $(top_builddir) $(top_srcdir)
+noinst_PROGRAMS += tests/bench/bench-vm-side
+tests_bench_bench_vm_side_LDADD = $(SHM_LIBS)
+EXTRA_DIST += tests/bench/bench-vm.sh
+bench-vm: all tests/bench/bench-vm-side$(EXEEXT)
+	$(SHELL) $(top_srcdir)/tests/bench/bench-vm.sh $(top_builddir) $(top_srcdir)
 .PHONY: bench-vm

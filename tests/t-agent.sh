@@ -2,20 +2,14 @@
 # Agents on one region file: they attach, heartbeat and publish their status;
 # the console lists them; a restarted agent comes back with a new epoch; bad
 # input gets one clear line and a non-zero exit.
-set -u
-b=${top_builddir:-.}
-s=${top_srcdir:-.}
-agent="$b/agent/mint-agent"
-console="$b/console/mint-console"
-command -v jq >/dev/null 2>&1 || { echo "1..0 # SKIP jq not installed (tools/install-deps)"; exit 77; }
+. "${top_srcdir:-.}/tests/lib.sh"
+need jq
 
 d=$(mktemp -d)
 pids=""
 cleanup() { for p in $pids; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$d"; }
 trap cleanup EXIT
 R="file:$d/region"
-n=0
-ok() { n=$((n + 1)); if eval "$1"; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
 con() { "$console" -r "$R" "$@"; }
 start() { "$agent" -r "$R" -n "$1" -f -H 20 -s 100 -T 300 -c "${3:-test:///default}" ${2:+-p "$2"} \
     -S "$d/node$1.sock" -g "$group" ${admin:+-a "$admin"} 2>>"$d/agents.log" & pids="$pids $!"; eval "pid$1=$!"; }
@@ -112,7 +106,7 @@ ok 'until_nodes ".[] | select(.node == 2) | .state == \"online\" and .epoch == 2
 ok 'con -s "$d/node0.sock" ping 2 | grep -q "^node 2 epoch 2: alive"' "  and its channels work again"
 
 # garbage in a peer's ring: logged, dropped, the agent keeps serving
-ok '"$b/tests/ringpeer" "$R" 3 0 | grep -q "^reply to 42: 0 node 0 epoch 1: alive"' \
+ok '"$b/tests/helpers/ringpeer" "$R" 3 0 | grep -q "^reply to 42: 0 node 0 epoch 1: alive"' \
     "a peer's ping through the ring is answered past the garbage before it"
 ok 'grep -q "node 3: record of type 7: dropped" "$d/agents.log" &&
     grep -q "node 3: message of .* does not decode: dropped" "$d/agents.log" &&
@@ -156,14 +150,14 @@ S="$d/node0.sock"
 ok '"$console" -s "$S" ping | grep -q "^node 0 epoch 1: alive"' "the local agent answers a ping over its socket"
 ok '[ "$(stat -c %a:%G "$S")" = "660:$group" ]' "its socket is mode 0660, group $group"
 ok '"$console" -s "$S" verbose on | grep -q "debugging log on"' "root may change the agent"
-printf '\005\000\000\000garbagegarbage' | "$b/tests/sockpeer" "$S" >"$d/out"
+printf '\005\000\000\000garbagegarbage' | "$b/tests/helpers/sockpeer" "$S" >"$d/out"
 ok 'grep -q "^reply -74 .*does not decode" "$d/out"' "garbage on the socket gets an error reply"
-printf '\377\377\377\377' | "$b/tests/sockpeer" "$S" >"$d/out"
+printf '\377\377\377\377' | "$b/tests/helpers/sockpeer" "$S" >"$d/out"
 ok 'grep -q "^closed" "$d/out" && grep -q "longer than" "$d/agents.log"' \
     "an impossible frame length closes that connection, logged"
 ok '"$console" -s "$S" ping >/dev/null' "the agent keeps serving"
 # a status request, hand-framed: envelope v1 from a console to node 0, command STATUS
-printf '\015\000\000\000\010\001\020\377\001\030\000\040\001\142\002\010\001' | "$b/tests/sockpeer" "$S" >"$d/out"
+printf '\015\000\000\000\010\001\020\377\001\030\000\040\001\142\002\010\001' | "$b/tests/helpers/sockpeer" "$S" >"$d/out"
 ok 'grep -q "^reply 0 $" "$d/out" && grep -q "^status of node 0, [1-9][0-9]* cores" "$d/out"' \
     "a status request over the socket is answered with the node's status"
 if [ "$(id -u)" = 0 ] && command -v su >/dev/null && id nobody >/dev/null 2>&1; then

@@ -8,14 +8,9 @@
 # backlog gives up with the reason; requests between agents are refused to
 # consoles before any is forwarded; a forwarded request is logged with its
 # console's uid.
-set -u
-b=${top_builddir:-.}
-s=${top_srcdir:-.}
-. "$s/tests/lib.sh"
-agent="$b/agent/mint-agent"
-console="$b/console/mint-console"
-flood="$b/tests/ctlflood"
-command -v jq >/dev/null 2>&1 || { echo "1..0 # SKIP jq not installed (tools/install-deps)"; exit 77; }
+. "${top_srcdir:-.}/tests/lib.sh"
+flood="$b/tests/helpers/ctlflood"
+need jq
 
 # the flood comes from nobody, in the socket's group; root's requests go on
 if [ "$(id -u)" != 0 ] || ! command -v su >/dev/null || ! id nobody >/dev/null 2>&1; then
@@ -48,7 +43,7 @@ ok 'until_ok 5 "con nodes --json 2>/dev/null | jq -e \"length == 3 and all(.stat
     "three agents online"
 
 # the flood: 300 connections of one user, 250 status requests pipelined on each
-"$b/tests/beatgap" "$R" 0 6 >"$d/gap" &
+"$b/tests/helpers/beatgap" "$R" 0 6 >"$d/gap" &
 gp=$!
 as_user "\"$flood\" flood \"$S\" 300 250 60" >"$d/flood" 2>&1 &
 fp=$!

@@ -3,12 +3,8 @@
 # terminal closes while top runs (tmux kills the session, which sends SIGHUP)
 # and nothing of the machine may be left: no agent, libvirtd or QEMU, by the
 # pid files in its run directory and by the process list.
-set -u
-b=${top_builddir:-.}
-s=${top_srcdir:-.}
-. "$s/tests/lib.sh"
-console="$b/console/mint-console"
-command -v tmux >/dev/null 2>&1 || { echo "1..0 # SKIP tmux not installed (apt-get install tmux)"; exit 77; }
+. "${top_srcdir:-.}/tests/lib.sh"
+need tmux "apt-get install tmux"
 # as root the second machine runs libvirtd and QEMU
 [ "$(id -u)" = 0 ] && heavy_lock
 d=$(mktemp -d)
@@ -17,10 +13,6 @@ trap 'tmux -L mint-demo-test-$$ kill-server 2>/dev/null; tmux -L mint-demo-test-
 for m in plain hangup hv; do [ -f "$d/$m.conf" ] && MINT_RUN_DIR="$d/$m" "$console" machine stop "$d/$m.conf" >/dev/null 2>&1; done
 pkill -f -- "$d/" 2>/dev/null	# a demo shell or top that outlived its terminal (a failure)
 rm -rf "$d"' EXIT
-n=0
-ok() { n=$((n + 1)); if eval "$1"; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-# until_ok SECONDS COMMAND
-until_ok() { _t=0; while [ $_t -lt $(($1 * 10)) ]; do eval "$2" && return 0; sleep 0.1; _t=$((_t + 1)); done; return 1; }
 lv() { _node=$1; shift; virsh -q -c "qemu+unix:///system?socket=$d/hv/node$_node-hv/run/libvirt-sock" "$@" 2>&1; }
 
 # demo NAME NODES: the demo on $d/NAME.conf in a tmux session of that name,

@@ -3,7 +3,7 @@
 # the gcc-built drivers always, the libFuzzer targets (clang) for a bounded
 # number of runs when they were built.
 set -u
-b="${top_builddir:-.}/tests"
+b="${top_builddir:-.}/tests/fuzz"
 n=0
 fail=0
 for t in region wire; do
@@ -16,7 +16,7 @@ for t in region wire; do
 		fail=1
 	fi
 	# inputs that once found a fault, replayed for ever
-	corpus="${top_srcdir:-.}/tests/corpus/$t"
+	corpus="${top_srcdir:-.}/tests/fuzz/corpus/$t"
 	if [ -d "$corpus" ]; then
 		n=$((n + 1))
 		if "$b/fuzz-$t-run" "$corpus"/*; then

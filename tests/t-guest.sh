@@ -7,7 +7,6 @@
 # data each through a tunnel. Integrity with --paused several times, a live
 # move (warned about only where QEMU is older than 9.0), cancelling, agents
 # killed mid-migration. Live migration's own tests are in t-migrate.sh.
-set -u
 . "${top_srcdir:-.}/tests/lib.sh"
 guest_machine
 qemu_cpuset() { p=$(cat "$run/node$1-hv/run/qemu/web.pid" 2>/dev/null); [ -n "$p" ] && sed -n 's/^[0-9]*:cpuset:\(.*\)/\1/p;s/^0::\(.*\)/\1/p' "/proc/$p/cgroup" | head -n 1; }

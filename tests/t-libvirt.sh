@@ -6,11 +6,8 @@
 # and every one an answer; a device move is refused when libvirt cannot say
 # whether a running guest uses the device, and a guest's PCI host device (by
 # its address) or /dev disk counts as in use.
-set -u
-b=${top_builddir:-.}
 . "${top_srcdir:-.}/tests/lib.sh"
-console="$b/console/mint-console"
-command -v jq >/dev/null 2>&1 || { echo "1..0 # SKIP jq not installed (tools/install-deps)"; exit 77; }
+need jq
 d=$(mktemp -d)
 hangpid=
 trap '[ -n "$hangpid" ] && kill $hangpid 2>/dev/null; "$console" machine stop "$d/m.conf" >/dev/null 2>&1; rm -rf "$d"' EXIT
@@ -24,7 +21,7 @@ export MINT_AGENT="$d/agent"
 # node 0's libvirtd hangs (takes connections, never answers: as under SIGSTOP);
 # node 1's cannot be reached; node 2 runs no hypervisor; node 3's (the test
 # driver) runs a guest with a PCI host device, a /dev disk and a NIC
-"$b/tests/hang-sock" "$d/hung.sock" >"$d/hang.out" 2>&1 &
+"$b/tests/helpers/hang-sock" "$d/hung.sock" >"$d/hang.out" 2>&1 &
 hangpid=$!
 until_ok 5 'grep -q ready "$d/hang.out"' || { echo "1..0 # SKIP the hanging socket did not start"; exit 77; }
 cat >"$d/guests.xml" <<'EOF2'

@@ -9,16 +9,12 @@
 # agent stays up; a boot given more memory blocks than 512 reserves them all;
 # a simulated node never runs kexec -e unless allowed, and the demo machine
 # runs the agents' stand-in, never the kexec in PATH.
-set -u
-b=${top_builddir:-.}
-console="$b/console/mint-console"
-command -v jq >/dev/null 2>&1 || { echo "1..0 # SKIP jq not installed (tools/install-deps)"; exit 77; }
+. "${top_srcdir:-.}/tests/lib.sh"
+need jq
 d=$(mktemp -d)
 export MINT_RUN_DIR="$d/run" MINT_AGENT="$b/agent/mint-agent" MINT_REGION="file:$d/region"
 export MINT_SOCKET="$d/run/node0.sock"
 trap 'for m in "$d"/m*.conf; do "$console" machine stop "$m" >/dev/null 2>&1; done; rm -rf "$d"' EXIT
-n=0
-ok() { n=$((n + 1)); if eval "$1"; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
 con() { "$console" "$@"; }
 
 # kexec stand-in: records each call; a kernel named *bad* fails to load; a
@@ -112,7 +108,8 @@ ok '[ "$(gl)" = "$g0" ] && [ "$(table)" = "$before" ] && ! grep -q "migrating to
 con guest migrate db --to 2 >/dev/null 2>"$d/err-real"
 ok '! con guest migrate db --to 2 --dry-run >/dev/null 2>"$d/err" && grep -q "keeps tunnel sockets in" "$d/err" &&
     [ "$(grep "^mint-console:" "$d/err")" = "$(grep "^mint-console:" "$d/err-real")" ] && [ "$(gl)" = "$g0" ]' \
-    "  a dry run the destination would refuse is refused with the real command's reason"
+    "  a dry run the destination would refuse is refused with the real command's reason" ||
+    { gl >"$d/gl"; echo "$g0" >"$d/g0"; diag_files "$d/err" "$d/err-real" "$d/gl" "$d/g0"; }
 cmp -s "$d/err" "$d/err-real" || cat "$d/err" "$d/err-real" >&2	# for the log
 
 # --- boot ---

@@ -5,19 +5,13 @@
 # or fails naming the node and its log, leaving nothing; stop ends them all.
 # Destructive commands typed short are refused; format refuses a region in
 # use (a node heartbeats, a process maps it) unless --force.
-set -u
-b=${top_builddir:-.}
-s=${top_srcdir:-.}
-. "$s/tests/lib.sh"
-console="$b/console/mint-console"
-command -v jq >/dev/null 2>&1 || { echo "1..0 # SKIP jq not installed (tools/install-deps)"; exit 77; }
+. "${top_srcdir:-.}/tests/lib.sh"
+need jq
 # as root, parts run on the host's cores (host-wide /mint cgroups) or with libvirtd
 [ "$(id -u)" = 0 ] && heavy_lock
 d=$(mktemp -d)
 export MINT_RUN_DIR="$d/run" MINT_AGENT="$b/agent/mint-agent"
 trap '"$console" machine stop "$d/m.conf" >/dev/null 2>&1; rm -rf "$d"' EXIT
-n=0
-ok() { n=$((n + 1)); if eval "$1"; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
 con() { "$console" -r "file:$d/region" "$@"; }
 bad() {	# bad DESCRIPTION EXPECTED-MESSAGE WHAT
 	printf '%s\n' "$1" >"$d/bad.conf"

@@ -6,7 +6,6 @@
 # --bandwidth cap said to be so, and ended by --timeout (the guest runs on at
 # the source), completed by --auto-converge, by --postcopy after a delay or
 # on --postcopy-now from another console, and by --timeout-action pause.
-set -u
 . "${top_srcdir:-.}/tests/lib.sh"
 qv=$(qemu-system-x86_64 --version 2>/dev/null | sed -n 's/^QEMU emulator version \([0-9]*\)\..*/\1/p')
 [ -n "$qv" ] || guest_skip "no qemu-system-x86_64 (tools/install-deps)"

@@ -3,19 +3,14 @@
 # cores: each node's partition is a set of files): moves and their way back,
 # every rule refused with its message, refusals and failures rolled back,
 # agents killed at every step of a move, conflicting consoles.
-set -u
-b=${top_builddir:-.}
-console="$b/console/mint-console"
-command -v jq >/dev/null 2>&1 || { echo "1..0 # SKIP jq not installed (tools/install-deps)"; exit 77; }
+. "${top_srcdir:-.}/tests/lib.sh"
+need jq
 d=$(mktemp -d)
 export MINT_RUN_DIR="$d/run" MINT_AGENT="$b/agent/mint-agent" MINT_REGION="file:$d/region"
 export MINT_SOCKET="$d/run/node0.sock"
 sim="$d/run/sim"
 trap '"$console" machine stop "$d/m.conf" >/dev/null 2>&1; rm -rf "$d"' EXIT
-n=0
-ok() { n=$((n + 1)); if eval "$1"; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi; }
 con() { "$console" "$@"; }
-fail=0
 
 cat >"$d/guests.xml" <<'EOF2'
 <node>

@@ -2,10 +2,9 @@
 # The README's guest block, as written in README.md, ten times in a row: what
 # a new user types must work every time (machine start returns when the
 # hypervisors answer; a command sees the effect of the one before it).
-set -u
-b=$(cd "${top_builddir:-.}" && pwd)
-src=$(cd "${top_srcdir:-.}" && pwd)
-. "$src/tests/lib.sh"
+. "${top_srcdir:-.}/tests/lib.sh"
+b=$(cd "$b" && pwd)
+src=$(cd "$s" && pwd)
 skip() { echo "1..0 # SKIP $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "needs root (the README's machine: /run/mint, cgroups, libvirtd)"
 [ -x /usr/sbin/libvirtd ] || skip "no libvirtd (apt-get install libvirt-daemon libvirt-daemon-driver-qemu)"

@@ -4,16 +4,12 @@
 # the kernel's: one per node, each its own kernel's view. Among them a core
 # whose online file refuses (it is /dev/full) and a block that is not
 # removable. What real kernels do is checked in the VM tests.
-set -u
-b=${top_builddir:-.}
-console="$b/console/mint-console"
-command -v jq >/dev/null 2>&1 || { echo "1..0 # SKIP jq not installed (tools/install-deps)"; exit 77; }
+. "${top_srcdir:-.}/tests/lib.sh"
+need jq
 d=$(mktemp -d)
 export MINT_RUN_DIR="$d/run" MINT_AGENT="$b/agent/mint-agent" MINT_REGION="file:$d/region"
 export MINT_SOCKET="$d/run/node0.sock"
 trap '"$console" machine stop "$d/m.conf" >/dev/null 2>&1; rm -rf "$d"' EXIT
-n=0
-ok() { n=$((n + 1)); if eval "$1"; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
 con() { "$console" "$@"; }
 dev=0000:00:03.0
 

@@ -2,17 +2,12 @@
 # Stream tunnels through the region on a simulated machine: 1 GiB through a
 # tunnel with its checksum, both ways at once, either end closing, a target
 # that is not there, agents killed mid-stream (nothing hangs, rings return).
-set -u
-b=${top_builddir:-.}
-console="$b/console/mint-console"
-peer="$b/tests/streampeer"
+. "${top_srcdir:-.}/tests/lib.sh"
+peer="$b/tests/helpers/streampeer"
 d=$(mktemp -d)
 export MINT_RUN_DIR="$d/run" MINT_AGENT="$b/agent/mint-agent" MINT_REGION="file:$d/region"
 export MINT_SOCKET="$d/run/node0.sock"
 trap '"$console" machine stop "$d/m.conf" >/dev/null 2>&1; kill $(jobs -p) 2>/dev/null; rm -rf "$d"' EXIT
-n=0
-fail=0
-ok() { n=$((n + 1)); if eval "$1"; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi; }
 con() { "$console" "$@"; }
 # wait up to $2 tenths of a second for file $1 to say $3
 wait_for() { i=0; while [ $i -lt "$2" ] && ! grep -q "$3" "$1" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done; }

@@ -18,7 +18,7 @@
 #include "shm/node.h"
 #include "shm/resource.h"
 #include "shm/ring.h"
-#include "tests/peer.h"
+#include "tests/helpers/peer.h"
 #include "tests/tap.h"
 #include "tests/util.h"
 
@@ -178,9 +178,9 @@ main(int argc, char **argv)
 
 	snprintf(peer, sizeof(peer), "%s", argc > 1 ? argv[1] : "");
 	if (argc < 2)
-		snprintf(peer, sizeof(peer), "%s/tests/peer32", top ? top : ".");
+		snprintf(peer, sizeof(peer), "%s/tests/helpers/peer32", top ? top : ".");
 	if (access(peer, X_OK) != 0)
-		tap_skip_all("no 32-bit peer (tests/peer32): install gcc-multilib and re-run configure");
+		tap_skip_all("no 32-bit peer (tests/helpers/peer32): install gcc-multilib and re-run configure");
 	peer_choose(peer);
 
 	region_params_default(&p);

@@ -39,10 +39,10 @@ for i in 0 1 2; do
 	pids="$pids $!"
 done
 sleep 2
-"$b/tests/beatgap" "$R" 0 20 >"$d/gap" &
+"$b/tests/helpers/beatgap" "$R" 0 20 >"$d/gap" &
 gp=$!
 t0=$(date +%s%N)
-as_user "ulimit -n $((conns + 64)) 2>/dev/null; \"$b/tests/ctlflood\" flood \"$d/node0.sock\" $conns 250 60" \
+as_user "ulimit -n $((conns + 64)) 2>/dev/null; \"$b/tests/helpers/ctlflood\" flood \"$d/node0.sock\" $conns 250 60" \
     >"$d/flood" 2>&1 &
 fp=$!
 : >"$d/pings"
@@ -59,7 +59,7 @@ wait $fp
 t1=$(date +%s%N)
 kill $gp 2>/dev/null; wait $gp 2>/dev/null
 sleep 1
-"$b/tests/beatgap" "$R" 0 5 >>"$d/gap"	# the run may end before beatgap's 20 s
+"$b/tests/helpers/beatgap" "$R" 0 5 >>"$d/gap"	# the run may end before beatgap's 20 s
 ndead=$(cat "$d"/agent*.log | grep -c "dead" || true)
 gap=$(awk '{ if ($3 > g) g = $3 } END { print g + 0 }' "$d/gap")
 refused=$(sed -n 's/.* refused \([0-9]*\) .*/\1/p' "$d/flood")

@@ -135,7 +135,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifdef FUZZ_STANDALONE
-#include "tests/fuzz-driver.h"
+#include "tests/fuzz/fuzz-driver.h"
 
 /* Replay the files given, or run N pseudo-random inputs aimed at the hot spots. */
 int

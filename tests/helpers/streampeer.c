@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "shm/crc32c.h"
-#include "tests/sock.h"
+#include "tests/helpers/sock.h"
 
 static uint64_t
 now_ns(void)

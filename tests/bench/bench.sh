@@ -56,18 +56,18 @@ fi
 
 echo
 echo "an idle mint-agent (heartbeat every 100 ms, status every second, libvirt test driver)"
-sh "$(dirname "$0")/bench-agent.sh" "$(dirname "$bench")/.." 20
+sh "$(dirname "$0")/bench-agent.sh" "$(dirname "$bench")/../.." 20
 
 echo
 echo "the control socket flooded by a user of its group (1000 connections x 250 status requests)"
-sh "$(dirname "$0")/bench-ctl.sh" "$(dirname "$bench")/.." 1000
+sh "$(dirname "$0")/bench-ctl.sh" "$(dirname "$bench")/../.." 1000
 echo "  the same with node 0 taking every connection (no caps): fair turns alone"
-(ulimit -n 4096 2>/dev/null; sh "$(dirname "$0")/bench-ctl.sh" "$(dirname "$bench")/.." 1000 nocap)
+(ulimit -n 4096 2>/dev/null; sh "$(dirname "$0")/bench-ctl.sh" "$(dirname "$bench")/../.." 1000 nocap)
 
 echo
 echo "the stream tunnel alone: 1 GiB through a region tunnel against one socketpair"
-sh "$(dirname "$0")/bench-tunnel.sh" "$(dirname "$bench")/.." "$rounds"
+sh "$(dirname "$0")/bench-tunnel.sh" "$(dirname "$bench")/../.." "$rounds"
 
 echo
 echo "guest migration, live, 512 MiB guest checking a 256 MiB pattern: region tunnels against TCP loopback"
-sh "$(dirname "$0")/bench-migrate.sh" "$(dirname "$bench")/.." "$(dirname "$0")/.." "${BENCH_MIGRATIONS:-3}"
+sh "$(dirname "$0")/bench-migrate.sh" "$(dirname "$bench")/../.." "$(dirname "$0")/../.." "${BENCH_MIGRATIONS:-3}"

@@ -15,7 +15,7 @@
 #include "shm/resource.h"
 #include "shm/ring.h"
 #include "shm/stream.h"
-#include "tests/peer.h"
+#include "tests/helpers/peer.h"
 #include "tests/util.h"
 
 #define TIMEOUT_NS	(10LL * 1000000000)

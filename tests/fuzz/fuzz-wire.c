@@ -32,7 +32,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifdef FUZZ_STANDALONE
-#include "tests/fuzz-driver.h"
+#include "tests/fuzz/fuzz-driver.h"
 
 /* Replay the files given, or mutate a valid message pseudo-randomly. */
 int

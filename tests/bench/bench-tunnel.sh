@@ -2,7 +2,7 @@
 # The stream tunnel alone: BYTES (1 GiB) from a sender on node 0 through
 # `tunnel listen --node 0 --to 1` to a receiver on node 1's target socket
 # (a simulated machine of two agents on synthetic cores), against the same
-# bytes through one socketpair (tests/bench-tunnel direct: the same sender
+# bytes through one socketpair (tests/bench/bench-tunnel direct: the same sender
 # and receiver, 64 KiB writes and reads, default socket buffers), alternately,
 # ROUNDS (5) each in the same run. The receiver checksums what arrives and
 # the sender checks it on both paths. Prints each run, the medians and their
@@ -15,7 +15,7 @@
 set -u
 b=$1 rounds=${2:-5} bytes=${3:-1073741824}
 console="$b/console/mint-console"
-bt="$b/tests/bench-tunnel"
+bt="$b/tests/bench/bench-tunnel"
 d=$(mktemp -d)
 export MINT_RUN_DIR="$d/run" MINT_AGENT="$b/agent/mint-agent" MINT_REGION="file:$d/region"
 export MINT_SOCKET="$d/run/node0.sock"

@@ -1,5 +1,5 @@
 /*
- * The two ends of the tunnel benchmark (tests/bench-tunnel.sh): a sender and
+ * The two ends of the tunnel benchmark (tests/bench/bench-tunnel.sh): a sender and
  * a receiver that move BYTES of a fixed pseudo-random stream in 64 KiB writes
  * and reads, the receiver checksumming what arrives and answering with it.
  *   bench-tunnel sink PATH [CPU]           listen on PATH, take one connection,
@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tests/sock.h"
+#include "tests/helpers/sock.h"
 
 #define CHUNK		65536			/* bytes per write and per read, both paths */
 #define PATTERN		(4u << 20)		/* pseudo-random bytes the chunks are cut from */
