@@ -8,6 +8,17 @@ s=${top_srcdir:-.}
 agent="$b/agent/mint-agent"
 console="$b/console/mint-console"
 
+con() { "$console" "$@"; }
+skip() { echo "1..0 # SKIP $*"; exit 77; }
+
+# sim_env: a temporary directory $d and the MINT_* variables that put a
+# simulated machine's run directory, region and node 0's socket in it.
+sim_env() {
+	d=$(mktemp -d)
+	export MINT_RUN_DIR="$d/run" MINT_AGENT="$agent" MINT_REGION="file:$d/region"
+	export MINT_SOCKET="$d/run/node0.sock"
+}
+
 # need COMMAND: SKIP the whole test when COMMAND is not on PATH, saying where it comes from.
 need() {
 	command -v "$1" >/dev/null 2>&1 && return 0
@@ -89,21 +100,18 @@ until_ok() { _t=0; while [ $_t -lt $(($1 * 5)) ]; do eval "$2" && return 0; slee
 # of it rewritten all the time) made in $d/guest. SKIPs where the host cannot;
 # sets d, run, console and the MINT_* variables; stops the machine at exit.
 guest_machine() {
-	console="${top_builddir:-.}/console/mint-console"
-	[ "$(id -u)" = 0 ] || guest_skip "needs root (mount namespaces, cgroups, libvirtd)"
+	[ "$(id -u)" = 0 ] || skip "needs root (mount namespaces, cgroups, libvirtd)"
 	[ -x /usr/sbin/libvirtd ] ||
-		guest_skip "no libvirtd (apt-get install libvirt-daemon libvirt-daemon-driver-qemu)"
-	command -v virsh >/dev/null 2>&1 || guest_skip "no virsh (apt-get install libvirt-clients)"
-	command -v jq >/dev/null 2>&1 || guest_skip "jq not installed (tools/install-deps)"
+		skip "no libvirtd (apt-get install libvirt-daemon libvirt-daemon-driver-qemu)"
+	command -v virsh >/dev/null 2>&1 || skip "no virsh (apt-get install libvirt-clients)"
+	need jq
 	slow_test
-	d=$(mktemp -d)
+	sim_env
 	run="$d/run"
-	export MINT_RUN_DIR="$run" MINT_AGENT="${top_builddir:-.}/agent/mint-agent"
-	export MINT_REGION="file:$d/region" MINT_SOCKET="$run/node0.sock"
 	trap '"$console" machine stop "$d/m.conf" >/dev/null 2>&1; [ -n "${MINT_KEEP:-}" ] && echo "# kept $d" || rm -rf "$d"' EXIT
 	sh "${top_srcdir:-.}/tests/guest/mkguest.sh" "$d/guest" web 128 32 >"$d/mkguest.out" 2>&1
 	_rc=$?
-	[ $_rc -eq 77 ] && guest_skip "$(cat "$d/mkguest.out")"
+	[ $_rc -eq 77 ] && skip "$(cat "$d/mkguest.out")"
 	if [ $_rc -ne 0 ]; then
 		echo "1..1"
 		echo "not ok 1 - the test guest could not be made: $(cat "$d/mkguest.out")"
@@ -112,10 +120,8 @@ guest_machine() {
 	printf 'region file:%s/region\nlibvirtd\nnode 0 cores=0 memory=2G\nnode 1 cores=1 memory=2G\n' \
 	    "$d" >"$d/m.conf"
 	"$console" machine start "$d/m.conf" >"$d/start.out" 2>&1 ||
-		guest_skip "the machine did not start: $(cat "$d/start.out")"
+		skip "the machine did not start: $(cat "$d/start.out")"
 }
-guest_skip() { echo "1..0 # SKIP $*"; exit 77; }
-con() { "$console" "$@"; }
 # node N's libvirtd: lv N VERB [ARG]
 lv() { virsh -q -c "qemu+unix:///system?socket=$run/node$1-hv/run/libvirt-sock" "$2" ${3:-} 2>&1; }
 # the guest's serial console on node N: "TICK seconds pass checksum" lines, or CORRUPT

@@ -8,11 +8,9 @@
 # its address) or /dev disk counts as in use.
 . "${top_srcdir:-.}/tests/lib.sh"
 need jq
-d=$(mktemp -d)
+sim_env
 hangpid=
 trap '[ -n "$hangpid" ] && kill $hangpid 2>/dev/null; "$console" machine stop "$d/m.conf" >/dev/null 2>&1; rm -rf "$d"' EXIT
-export MINT_RUN_DIR="$d/run" MINT_REGION="file:$d/region" MINT_SOCKET="$d/run/node0.sock"
-con() { "$console" "$@"; }
 # the agents with a short libvirt timeout (the same code paths as the 20 s default)
 printf '#!/bin/sh\nexec "%s" --libvirt-timeout 3000 "$@"\n' "$(cd "$b" && pwd)/agent/mint-agent" >"$d/agent"
 chmod +x "$d/agent"

@@ -11,11 +11,8 @@
 # runs the agents' stand-in, never the kexec in PATH.
 . "${top_srcdir:-.}/tests/lib.sh"
 need jq
-d=$(mktemp -d)
-export MINT_RUN_DIR="$d/run" MINT_AGENT="$b/agent/mint-agent" MINT_REGION="file:$d/region"
-export MINT_SOCKET="$d/run/node0.sock"
+sim_env
 trap 'for m in "$d"/m*.conf; do "$console" machine stop "$m" >/dev/null 2>&1; done; rm -rf "$d"' EXIT
-con() { "$console" "$@"; }
 
 # kexec stand-in: records each call; a kernel named *bad* fails to load; a
 # --load takes a second while $d/slow-kexec exists

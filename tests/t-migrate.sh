@@ -8,8 +8,8 @@
 # on --postcopy-now from another console, and by --timeout-action pause.
 . "${top_srcdir:-.}/tests/lib.sh"
 qv=$(qemu-system-x86_64 --version 2>/dev/null | sed -n 's/^QEMU emulator version \([0-9]*\)\..*/\1/p')
-[ -n "$qv" ] || guest_skip "no qemu-system-x86_64 (tools/install-deps)"
-[ "$qv" -ge 9 ] || guest_skip "QEMU $qv: before 9.0 TCG live migration loses pages the guest writes (tools/install-deps installs 10 from bookworm-backports)"
+[ -n "$qv" ] || skip "no qemu-system-x86_64 (tools/install-deps)"
+[ "$qv" -ge 9 ] || skip "QEMU $qv: before 9.0 TCG live migration loses pages the guest writes (tools/install-deps installs 10 from bookworm-backports)"
 guest_machine
 node_of() { con guest list --json | jq -r '.[] | select(.name == "web" and .state == "running") | .node'; }
 corrupt() { serial 0 | grep CORRUPT; serial 1 | grep CORRUPT; }

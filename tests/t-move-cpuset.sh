@@ -5,12 +5,8 @@
 # cpusets, the resource table, top and the loops' CPU time follow it; cpu 0
 # and a node's last core are refused. Then the same under cgroup v2, once
 # `machine start` makes v2 cpusets.
-set -u
-b=${top_builddir:-.}
-s=${top_srcdir:-.}
+. "${top_srcdir:-.}/tests/lib.sh"
 vm="$s/tests/vm"
-. "$s/tests/lib.sh"
-skip() { echo "1..0 # SKIP $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "needs root (cgroups inside the VM are made as root; qemu and /boot/vmlinuz-*)"
 command -v "${QEMU:-qemu-system-x86_64}" >/dev/null 2>&1 || skip "no ${QEMU:-qemu-system-x86_64} (apt-get install qemu-system-x86)"
 ls /boot/vmlinuz-* >/dev/null 2>&1 || skip "no kernel /boot/vmlinuz-* to boot"

@@ -5,12 +5,9 @@
 # agents killed at every step of a move, conflicting consoles.
 . "${top_srcdir:-.}/tests/lib.sh"
 need jq
-d=$(mktemp -d)
-export MINT_RUN_DIR="$d/run" MINT_AGENT="$b/agent/mint-agent" MINT_REGION="file:$d/region"
-export MINT_SOCKET="$d/run/node0.sock"
+sim_env
 sim="$d/run/sim"
 trap '"$console" machine stop "$d/m.conf" >/dev/null 2>&1; rm -rf "$d"' EXIT
-con() { "$console" "$@"; }
 
 cat >"$d/guests.xml" <<'EOF2'
 <node>

@@ -5,7 +5,6 @@
 . "${top_srcdir:-.}/tests/lib.sh"
 b=$(cd "$b" && pwd)
 src=$(cd "$s" && pwd)
-skip() { echo "1..0 # SKIP $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "needs root (the README's machine: /run/mint, cgroups, libvirtd)"
 [ -x /usr/sbin/libvirtd ] || skip "no libvirtd (apt-get install libvirt-daemon libvirt-daemon-driver-qemu)"
 command -v qemu-system-x86_64 >/dev/null 2>&1 || skip "no qemu-system-x86_64 (tools/install-deps)"

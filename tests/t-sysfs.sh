@@ -6,11 +6,8 @@
 # removable. What real kernels do is checked in the VM tests.
 . "${top_srcdir:-.}/tests/lib.sh"
 need jq
-d=$(mktemp -d)
-export MINT_RUN_DIR="$d/run" MINT_AGENT="$b/agent/mint-agent" MINT_REGION="file:$d/region"
-export MINT_SOCKET="$d/run/node0.sock"
+sim_env
 trap '"$console" machine stop "$d/m.conf" >/dev/null 2>&1; rm -rf "$d"' EXIT
-con() { "$console" "$@"; }
 dev=0000:00:03.0
 
 # tree NODE CORES BLOCKS DEVICE?: node NODE's kernel sees cores 0-3 and memory

@@ -4,11 +4,8 @@
 # that is not there, agents killed mid-stream (nothing hangs, rings return).
 . "${top_srcdir:-.}/tests/lib.sh"
 peer="$b/tests/helpers/streampeer"
-d=$(mktemp -d)
-export MINT_RUN_DIR="$d/run" MINT_AGENT="$b/agent/mint-agent" MINT_REGION="file:$d/region"
-export MINT_SOCKET="$d/run/node0.sock"
+sim_env
 trap '"$console" machine stop "$d/m.conf" >/dev/null 2>&1; kill $(jobs -p) 2>/dev/null; rm -rf "$d"' EXIT
-con() { "$console" "$@"; }
 # wait up to $2 tenths of a second for file $1 to say $3
 wait_for() { i=0; while [ $i -lt "$2" ] && ! grep -q "$3" "$1" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done; }
 free_rings() { con tunnel list | sed -n 's/^stream rings: \([0-9]*\) of .*/\1/p'; }

@@ -18,12 +18,8 @@
 # a guest starts is marked ("@ STEP" on its console), and a VM that gives no
 # result within 600 s (MINT_VM_TIMEOUT) is stopped with a "not ok" naming
 # the step it was in.
-set -u
-b=${top_builddir:-.}
-s=${top_srcdir:-.}
+. "${top_srcdir:-.}/tests/lib.sh"
 vm="$s/tests/vm"
-. "$s/tests/lib.sh"
-skip() { echo "1..0 # SKIP $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "needs root (qemu, /boot, the module inside the VM)"
 qemu=${QEMU:-qemu-system-x86_64}	# run-vm.sh boots $QEMU too
 command -v "$qemu" >/dev/null 2>&1 || skip "no $qemu (apt-get install qemu-system-x86)"
