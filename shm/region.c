@@ -238,6 +238,13 @@ open_file(const char *path, int flags, char *cause, size_t len)
 		    "may write it; refusing it (region files are 0600 or 0660)", path,
 		    (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
 	}
+	if (st.st_nlink != 1) {
+		/* where hard links to others' files are allowed, ours could be /etc/shadow */
+		close(fd);
+		return cause_fail(cause, len, -EPERM, "%s has %lu hard links: another name may be "
+		    "someone else's file; refusing it (region files have one name)", path,
+		    (unsigned long)st.st_nlink);
+	}
 	/* back to blocking: O_NONBLOCK only kept a planted FIFO from hanging the open */
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
 		e = errno;

@@ -62,8 +62,8 @@ ok 'grep -q "^open 32 refused 268 closed 0 replies 8000 failed 0" "$d/flood"' \
 ok 'grep -q "^refusal: too many connections from uid [0-9]* (32, the limit of one user): close some" "$d/flood"' \
     "  each with the reason"
 ok '[ $pings -gt 0 ] && [ $answered -eq $pings ]' "root's pings during the flood all answered"
-ok 'awk "{ exit !(\$3 < $HB * $DEAD) }" "$d/gap"' "node 0's heartbeat never stood still for the dead-after time"
-ok 'con nodes --json | jq -e "length == 3 and all(.state == \"online\")" >/dev/null && ! grep -q "dead" "$d"/agent*.log' \
+ok 'awk "{ exit !(\$3 < $HB * $DEAD) }" "$d/gap"' "node 0's heartbeat never stood still for the dead-after time (the 1/3 target is bench-ctl's: a timing)"
+ok 'con nodes --json | jq -e "length == 3 and all(.state == \"online\")" >/dev/null && ! grep -Eq "heartbeat silent .*: dead|is dead" "$d"/agent*.log' \
     "no node declared dead"
 ok '"$console" -s "$S" ping | grep -q alive' "the agent serves on"
 

@@ -308,6 +308,27 @@ test_file_safety(void)
 	    "  is refused");
 	has(cause, "0666", "  naming the mode (%s)", cause);
 
+	/* a second name of a file (a hard link to someone's file, where the kernel allows it) */
+	{
+		char other[160];
+
+		snprintf(path, sizeof(path), "%s/linked", dir);
+		snprintf(other, sizeof(other), "%s/linked-other", dir);
+		fd = open(other, O_RDWR | O_CREAT, 0600);
+		rc = fd >= 0 && ftruncate(fd, (off_t)total) == 0 && link(other, path) == 0;
+		if (fd >= 0)
+			close(fd);
+		ok(rc, "a region file with a second hard link");
+		is(region_map(&a, path, total, REGION_CREATE, cause, sizeof(cause)), -EPERM,
+		    "  is refused");
+		has(cause, "2 hard links", "  saying why (%s)", cause);
+		fd = open(other, O_RDONLY);
+		ok(fd >= 0 && fstat(fd, &st) == 0 && st.st_size == (off_t)total,
+		    "  and the other name's file is untouched");
+		if (fd >= 0)
+			close(fd);
+	}
+
 	/* a file another user planted: refused, naming the path and the owner */
 	snprintf(path, sizeof(path), "%s/planted", dir);
 	fd = open(path, O_RDWR | O_CREAT, 0600);

@@ -24,7 +24,7 @@ round_trip(const Mint__Envelope *e)
 static void
 test_status(void)
 {
-	Mint__Envelope e, *o;
+	Mint__Envelope e, *o = NULL;
 	Mint__NodeStatus st;
 	Mint__Core cores[3], *cp[3];
 	Mint__Guest g, *gp[1];
@@ -89,7 +89,7 @@ test_status(void)
 static void
 test_command_reply(void)
 {
-	Mint__Envelope e, *o;
+	Mint__Envelope e, *o = NULL;
 	Mint__Command c;
 	Mint__Reply r;
 
@@ -120,7 +120,7 @@ test_command_reply(void)
 static void
 test_refused(void)
 {
-	Mint__Envelope e, *o;
+	Mint__Envelope e, *o = NULL;
 	Mint__Hello h;
 	Mint__Command c;
 	static uint8_t big[WIRE_MAX];
@@ -197,7 +197,7 @@ test_refused(void)
 static void
 test_entries(void)
 {
-	Mint__Envelope e, *o;
+	Mint__Envelope e, *o = NULL;
 	Mint__NodeStatus st;
 	static Mint__Core core, *cores[WIRE_MAX_ENTRIES + 1];
 	size_t len;
