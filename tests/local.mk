@@ -7,6 +7,11 @@ check_PROGRAMS += tests/test-common
 tests_test_common_LDADD = common/libmintcommon.a
 TESTS += tests/test-common
 
+check_PROGRAMS += tests/test-eval
+tests_test_eval_LDADD = eval/libminteval.a common/libmintcommon.a
+TESTS += tests/test-eval tests/t-mint-bench.sh
+EXTRA_DIST += tests/t-mint-bench.sh
+
 check_PROGRAMS += tests/test-region
 tests_test_region_LDADD = $(SHM_LIBS)
 TESTS += tests/test-region

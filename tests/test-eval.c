@@ -1,0 +1,116 @@
+/* eval/: the paper's workloads do the work they claim, and refuse what they cannot read. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "eval/tsc.h"
+#include "eval/workload.h"
+#include "tests/tap.h"
+
+/* read() calls this process made (/proc/self/io syscr), or -1 where unreadable */
+static long long
+syscr(void)
+{
+	FILE *f = fopen("/proc/self/io", "r");
+	char line[128];
+	long long v = -1;
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "syscr: %lld", &v) == 1)
+			break;
+	if (f != NULL)
+		fclose(f);
+	return v;
+}
+
+static void
+test_io(const char *dir)
+{
+	enum { L = 256, SIZE = 4096 };
+	char path[256], cause[256];
+	uint64_t offs[L];
+	struct wl_io io;
+	long long r0, r1;
+	size_t i, distinct = 0, bad = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/disk", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ok(fd >= 0 && ftruncate(fd, 1 << 20) == 0, "a 1 MiB file to read");
+	close(fd);
+	is(wl_io_open(&io, path, SIZE, 0, 7, cause, sizeof(cause)), 0, "opened for reads of 4 KiB");
+	diag("O_DIRECT %s, alignment %zu", io.direct ? "taken" : "refused by the file system",
+	    io.align);
+	io.offsets = offs, io.n_offsets = L;
+	r0 = syscr();
+	is(wl_io_run(&io, L, cause, sizeof(cause)), 0, "%d lseek+read pairs", L);
+	r1 = syscr();
+	ok(io.reads == L && io.bytes == (uint64_t)L * SIZE, "  counted: %llu reads, %llu bytes",
+	    (unsigned long long)io.reads, (unsigned long long)io.bytes);
+	if (r0 >= 0)
+		ok(r1 - r0 >= L, "  really issued: %lld read() calls seen by the kernel", r1 - r0);
+	for (i = 0; i < L; i++) {
+		size_t k;
+
+		if (offs[i] % io.align != 0 || offs[i] + SIZE > (1u << 20))
+			bad++;
+		for (k = 0; k < i && offs[k] != offs[i]; k++)
+			;
+		distinct += k == i;
+	}
+	is(bad, 0, "  every offset aligned and the read inside the file");
+	ok(distinct > L / 2, "  offsets random: %zu distinct of %d (256 possible)", distinct, L);
+	wl_io_close(&io);
+
+	is(wl_io_open(&io, path, 2 << 20, 0, 7, cause, sizeof(cause)), -EINVAL,
+	    "a read larger than the file is refused");
+	has(cause, "fewer than one read", "  saying so (%s)", cause);
+	snprintf(path, sizeof(path), "%s/none", dir);
+	is(wl_io_open(&io, path, SIZE, 0, 7, cause, sizeof(cause)), -ENOENT,
+	    "a missing file is refused");
+	has(cause, path, "  naming it (%s)", cause);
+	is(wl_io_open(&io, dir, SIZE, 1, 7, cause, sizeof(cause)), -EINVAL,
+	    "a directory is refused");
+	has(cause, "neither a file nor a block device", "  as such (%s)", cause);
+}
+
+int
+main(void)
+{
+	char dir[] = "/var/tmp/mint-eval-XXXXXX";
+	struct tsc_clock clk;
+	struct wl_copy c;
+	uint64_t t0, ns;
+
+	is(wl_reg(12345), 0, "12345 register increments counted");
+	is(wl_copy_init(&c, 0), -EINVAL, "a copy of 0 bytes is refused");
+	is(wl_copy_init(&c, 65536), 0, "two 64 KiB buffers");
+	is(wl_copy_run(&c, 50), 0, "50 copies, each checked");
+	ok(c.done == 50 && memcmp(c.src, c.dst, c.size) == 0, "  all made, destination = source");
+	wl_copy_free(&c);
+
+	tsc_init(&clk);
+	diag("clock: %s", clk.name);
+	t0 = tsc_now(&clk);
+	usleep(20000);
+	/* a sleep lasts at least what was asked; 5 % for the calibration's error */
+	ns = tsc_ns(&clk, tsc_now(&clk) - t0);
+	ok(ns >= 19000000, "the clock counts a 20 ms sleep as at least 19 ms (%llu ns)",
+	    (unsigned long long)ns);
+
+	if (mkdtemp(dir) == NULL)
+		tap_skip_all("no temporary directory under /var/tmp");
+	test_io(dir);
+	{
+		char p[64];
+
+		snprintf(p, sizeof(p), "%s/disk", dir);
+		unlink(p);
+		rmdir(dir);
+	}
+	return tap_done();
+}
