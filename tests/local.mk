@@ -8,7 +8,8 @@ tests_test_common_LDADD = common/libmintcommon.a
 TESTS += tests/test-common
 
 check_PROGRAMS += tests/test-eval
-tests_test_eval_LDADD = eval/libminteval.a common/libmintcommon.a
+tests_test_eval_CPPFLAGS = $(AM_CPPFLAGS) $(LIBXML_CFLAGS)
+tests_test_eval_LDADD = eval/libminteval.a common/libmintcommon.a $(LIBXML_LIBS)
 TESTS += tests/test-eval tests/t-mint-bench.sh
 EXTRA_DIST += tests/t-mint-bench.sh
 

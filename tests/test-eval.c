@@ -7,6 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "eval/chart.h"
 #include "eval/tsc.h"
 #include "eval/workload.h"
 #include "tests/tap.h"
@@ -78,6 +82,52 @@ test_io(const char *dir)
 	has(cause, "neither a file nor a block device", "  as such (%s)", cause);
 }
 
+/* bars (rect class="bar") in the document, or -1 where it is not well-formed XML */
+static int
+count_bars(xmlNode *n)
+{
+	int k = 0;
+
+	for (; n != NULL; n = n->next) {
+		if (n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, BAD_CAST "rect") == 0) {
+			xmlChar *cls = xmlGetProp(n, BAD_CAST "class");
+
+			k += cls != NULL && xmlStrcmp(cls, BAD_CAST "bar") == 0;
+			xmlFree(cls);
+		}
+		k += count_bars(n->children);
+	}
+	return k;
+}
+
+static void
+test_chart(void)
+{
+	static const char *const groups[] = { "reg", "copy 256K", "io 1024K" };
+	static const char *const series[] = { "node 0 alone", "nodes 0 & 1 <at once>", "two on node 0" };
+	static const double values[] = { 8.1, 8.2, 16.5, 9.4, 15.0, 18.8, 21.0, -1, 40.2 };
+	const struct chart c = { "mint-bench & the paper", groups, 3, series, 3, values };
+	char *buf = NULL, *title;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	xmlDoc *doc;
+
+	is(chart_svg(f, &c), 0, "a chart of 3 panels, 3 configurations");
+	fclose(f);
+	doc = xmlReadMemory(buf, (int)len, "chart.svg", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR);
+	ok(doc != NULL, "  is well-formed XML (%zu bytes)", len);
+	ok(doc != NULL && xmlStrcmp(xmlDocGetRootElement(doc)->name, BAD_CAST "svg") == 0,
+	    "  an svg document");
+	is(doc != NULL ? count_bars(xmlDocGetRootElement(doc)) : -1, 8,
+	    "  a bar for each measured value (8 of 9: one not measured)");
+	title = strstr(buf, "nodes 0 &amp; 1 &lt;at once&gt;: 15.000 ms");
+	ok(title != NULL, "  names escaped, each bar titled with its time");
+	xmlFreeDoc(doc);
+	free(buf);
+	is(chart_svg(stdout, &(struct chart){ "empty", groups, 0, series, 3, values }), -EINVAL,
+	    "nothing to draw is refused");
+}
+
 int
 main(void)
 {
@@ -102,6 +152,7 @@ main(void)
 	ok(ns >= 19000000, "the clock counts a 20 ms sleep as at least 19 ms (%llu ns)",
 	    (unsigned long long)ns);
 
+	test_chart();
 	if (mkdtemp(dir) == NULL)
 		tap_skip_all("no temporary directory under /var/tmp");
 	test_io(dir);
