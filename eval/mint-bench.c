@@ -29,10 +29,10 @@ struct opts {
 	unsigned workloads;
 	uint64_t sizes[MAX_SIZES];
 	unsigned n_sizes;
-	uint64_t reg, copies, reads, seed;
+	uint64_t reg, copies, reads, seed, start_tsc;
 	unsigned runs;
 	const char *io;
-	int no_direct, json;
+	int no_direct, json, print_tsc;
 };
 
 struct result {
@@ -58,6 +58,10 @@ static const char usage[] =
     "      --no-direct      read through the page cache\n"
     "  -r, --runs RUNS      runs of each workload (default 10, at most 1000)\n"
     "      --seed S         seed of the random offsets (default fixed)\n"
+    "      --start-tsc T    wait until the TSC reads T before the first workload:\n"
+    "                       programs on several nodes of one machine start at once\n"
+    "                       (needs an invariant TSC; --tsc prints it now)\n"
+    "      --tsc            print the TSC and its rate and exit\n"
     "  -j, --json           one JSON object\n"
     "  -h, --help           this text\n";
 
@@ -138,6 +142,7 @@ parse_opts(struct opts *o, int argc, char **argv)
 		{ "reads", required_argument, NULL, 'L' }, { "io", required_argument, NULL, 'f' },
 		{ "no-direct", no_argument, NULL, 'D' }, { "runs", required_argument, NULL, 'r' },
 		{ "seed", required_argument, NULL, 'S' }, { "json", no_argument, NULL, 'j' },
+		{ "start-tsc", required_argument, NULL, 'T' }, { "tsc", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	const char *workloads = NULL;
@@ -157,6 +162,8 @@ parse_opts(struct opts *o, int argc, char **argv)
 		case 'r': o->runs = (unsigned)count_arg("--runs", optarg, MAX_RUNS); break;
 		case 'S': o->seed = count_arg("--seed", optarg, ~0ul); break;
 		case 'j': o->json = 1; break;
+		case 'T': o->start_tsc = count_arg("--start-tsc", optarg, ~0ul); break;
+		case 't': o->print_tsc = 1; break;
 		case 'h': fputs(usage, stdout); exit(0);
 		default: fputs(usage, stderr); exit(2);
 		}
@@ -341,6 +348,14 @@ main(int argc, char **argv)
 
 	parse_opts(&o, argc, argv);
 	tsc_init(&clk);
+	if ((o.print_tsc || o.start_tsc != 0) && !clk.tsc)
+		die("no invariant TSC here: runs cannot be started together by it");
+	if (o.print_tsc) {
+		printf("%llu %.6f\n", (unsigned long long)tsc_now(&clk), 1.0 / clk.ns_per_tick);
+		return 0;
+	}
+	while (o.start_tsc != 0 && tsc_now(&clk) < o.start_tsc)
+		;	/* spin: a sleep would wake tens of microseconds late */
 	if (o.workloads & W_REG)
 		run_reg(&o, &clk, &res[n++]);
 	for (i = 0; (o.workloads & W_COPY) && i < o.n_sizes; i++)
