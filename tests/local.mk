@@ -5,6 +5,11 @@ check_PROGRAMS += tests/test-common
 tests_test_common_LDADD = common/libmintcommon.a
 TESTS += tests/test-common
 
+# the machine description parser: good files, the examples, every fault
+check_PROGRAMS += tests/test-machine
+tests_test_machine_LDADD = $(MACHINE_LIBS)
+TESTS += tests/test-machine
+
 check_PROGRAMS += tests/test-region
 tests_test_region_LDADD = $(SHM_LIBS)
 TESTS += tests/test-region
