@@ -214,6 +214,14 @@ main(void)
 		if (!ok(rc == -EINVAL && strcmp(cause, bads[i].cause) == 0, "refused: %s", bads[i].cause))
 			diag("  rc %d, said '%s'", rc, cause);
 	}
+	/* one device more than a node can have */
+	snprintf(longline, sizeof(longline), "region file:/x\nnode 0 cores=0 devices=d0");
+	for (int d = 1; d <= MACHINE_MAX_DEVICES; d++)
+		snprintf(longline + strlen(longline), sizeof(longline) - strlen(longline), ",d%d", d);
+	is(machine_parse(longline, &m, cause, sizeof(cause)), -EINVAL, "%d devices on a node",
+	    MACHINE_MAX_DEVICES + 1);
+	ok(strcmp(cause, "line 2: too many devices, or a name over 31 characters") == 0,
+	    "  refused: too many devices (%s)", cause);
 	memset(longline, ' ', sizeof(longline) - 1);
 	longline[sizeof(longline) - 1] = '\0';
 	memcpy(longline, "region", 6);
