@@ -23,7 +23,8 @@ enum run_say {
 struct run {
 	const char *dir;	/* agents' configurations, sockets, pids and logs */
 	const char *agent;	/* the mint-agent to start */
-	const char *hook;	/* a booted node's start hook, unless the description names one */
+	/* a booted node's start hook, unless the description names one (NULL: none) */
+	const char *hook;
 	int timeout_s;		/* how long start waits for the machine to be usable */
 	/* a signal number once one came: start stops what it started */
 	const volatile sig_atomic_t *signal;

@@ -157,7 +157,8 @@ conf_write(const char *path, const struct run *r, const struct machine *m, unsig
 	conf_put(&c, "connect", "%s", n->libvirt[0] ? n->libvirt :
 	    m->libvirtd[0] != '\0' ? "qemu:///system" : "none");
 	/* a booted node is started by the start hook, run by the booting node's agent */
-	conf_put(&c, "start-hook", "%s", m->start_hook[0] != '\0' ? m->start_hook : r->hook);
+	if (m->start_hook[0] != '\0' || r->hook != NULL)
+		conf_put(&c, "start-hook", "%s", m->start_hook[0] != '\0' ? m->start_hook : r->hook);
 	/* each node's own tunnel directory: with a hypervisor, its namespace's default path */
 	if (m->libvirtd[0] == '\0')
 		conf_put(&c, "tunnel-dir", "%s/node%u-tunnels", r->dir, i);
