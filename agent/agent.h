@@ -12,6 +12,7 @@
 #include "agent/guests.h"
 #include "agent/status.h"
 #include "agent/watch.h"
+#include "common/paths.h"
 #include "proto/wire.h"
 #include "shm/region.h"
 #include "shm/ring.h"
@@ -135,7 +136,7 @@ struct peer {
 				   the console it asks for, if any (caller_uid), for the log */
 };
 
-#define CTL_DEFAULT	"/run/mint/agent.sock"
+#define CTL_DEFAULT	MINT_AGENT_SOCKET
 
 struct client;
 struct boot;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/paths.h"
 #include "proto/mint.pb-c.h"
 
 struct agent;
@@ -24,7 +25,7 @@ struct reply_to;
 /* the peer's end of a tunnel: its libvirt socket, or a socket in its tunnel directory */
 #define TUN_TARGET_LIBVIRT	"libvirt"
 /* where a node's tunnel sockets live (--tunnel-dir) */
-#define TUNNEL_DIR_DEFAULT	"/run/mint/tunnels"
+#define TUNNEL_DIR_DEFAULT	MINT_TUNNEL_DIR
 
 struct tlisten;
 

@@ -1,73 +1,47 @@
 /* mint-console config check FILE: validate a machine description, touching nothing. */
+#include <errno.h>
 #include <inttypes.h>
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "console/cmd.h"
-#include "console/machine.h"
+#include "machine/machine.h"
 
 static int
 cmd_config_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct machine m;
-	char *text, cause[256];
-	unsigned cores = 0, devices = 0;
-	uint64_t memory = 0;
-	FILE *f;
-	long n;
+	struct machine_totals t;
+	char cause[256];
+	int rc;
 
+	(void)argc;
 	if (strcmp(argv[0], "check") != 0)
 		return cmd_error("config: '%s' is not check", argv[0]);
-	if ((f = fopen(argv[1], "r")) == NULL)
-		return cmd_error("%s: cannot read it", argv[1]);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	if (n < 0 || n > 1 << 20 || (text = calloc(1, (size_t)n + 1)) == NULL) {
-		fclose(f);
-		return cmd_error("%s: too large for a machine description", argv[1]);
+	/* the validator machine start and machine check use */
+	if ((rc = machine_load(argv[1], &m, cause, sizeof(cause))) < 0) {
+		if (!ctx->json || rc != -EINVAL)
+			return cmd_error("%s: %s", argv[1], cause);
+		printf("{\"file\":");
+		json_string(stdout, argv[1]);
+		printf(",\"ok\":false,\"error\":");
+		json_string(stdout, cause);
+		printf("}\n");
+		return 1;
 	}
-	if (fread(text, 1, (size_t)n, f) != (size_t)n) {
-		fclose(f);
-		free(text);
-		return cmd_error("%s: read error", argv[1]);
-	}
-	fclose(f);
-	if (machine_parse(text, &m, cause, sizeof(cause)) < 0) {
-		free(text);
-		if (ctx->json) {
-			printf("{\"file\":");
-			json_string(stdout, argv[1]);
-			printf(",\"ok\":false,\"error\":");
-			json_string(stdout, cause);
-			printf("}\n");
-			return 1;
-		}
-		return cmd_error("%s: %s", argv[1], cause);
-	}
-	free(text);
-	if (strncmp(m.region, "file:", 5) != 0 && strncmp(m.region, "dev:", 4) != 0 &&
-	    strncmp(m.region, "pci:", 4) != 0 && strncmp(m.region, "memfd:", 6) != 0)
-		return cmd_error("%s: region '%s' is not file:PATH, dev:PATH, pci:PATH or memfd:NAME",
-		    argv[1], m.region);
-	for (unsigned i = 0; i < m.nodes; i++) {
-		for (unsigned c = 0; c < MACHINE_MAX_CORES; c++)
-			cores += machine_core(&m.node[i], c);
-		memory += m.node[i].memory;
-		devices += (unsigned)m.node[i].ndevices;
-	}
+	machine_totals(&m, &t);
 	if (ctx->json) {
 		printf("{\"file\":");
 		json_string(stdout, argv[1]);
 		printf(",\"ok\":true,\"nodes\":%u,\"slots\":%u,\"cores\":%u,\"memory\":%" PRIu64
-		    ",\"block\":%" PRIu64 ",\"devices\":%u,\"region\":", m.nodes, m.slots, cores, memory,
-		    m.block, devices);
+		    ",\"block\":%" PRIu64 ",\"devices\":%u,\"region\":", m.nodes, m.slots, t.cores,
+		    t.memory, m.block, t.devices);
 		json_string(stdout, m.region);
 		printf("}\n");
 	} else {
 		printf("%s: fine: %u nodes (%u slots), %u cores, %" PRIu64 " MiB in blocks of %" PRIu64
-		    " MiB, %u devices; region %s\n", argv[1], m.nodes, m.slots, cores, memory >> 20,
-		    m.block >> 20, devices, m.region);
+		    " MiB, %u devices; region %s\n", argv[1], m.nodes, m.slots, t.cores, t.memory >> 20,
+		    m.block >> 20, t.devices, m.region);
 	}
 	return 0;
 }

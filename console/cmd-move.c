@@ -11,7 +11,7 @@
 
 #include "console/client.h"
 #include "console/cmd.h"
-#include "console/machine.h"
+#include "common/parse.h"
 #include "shm/resource.h"
 
 struct follow {
@@ -43,7 +43,7 @@ follow_tick(void *arg)
 }
 
 static int
-parse_node(const struct cmd_ctx *ctx, const char *s, unsigned *node)
+move_node_arg(const struct cmd_ctx *ctx, const char *s, unsigned *node)
 {
 	char *end;
 	unsigned long n = strtoul(s, &end, 10);
@@ -150,7 +150,7 @@ options(struct cmd_ctx *ctx, int *argc, char **argv, int *to, int *from)
 	for (int i = 0; i < *argc; i++) {
 		unsigned node = 0;
 		if ((strcmp(argv[i], "--to") == 0 || strcmp(argv[i], "--from") == 0) && i + 1 < *argc) {
-			if (parse_node(ctx, argv[i + 1], &node) != 0)
+			if (move_node_arg(ctx, argv[i + 1], &node) != 0)
 				return 2;
 			*(argv[i][2] == 't' ? to : from) = (int)node;
 			i++;
@@ -239,7 +239,7 @@ cmd_mem_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			return cmd_error("memory block %lu is not node %d's", blk, from);
 		return move_one(ctx, (unsigned)i, (unsigned)to);
 	}
-	if (machine_parse_size(arg, &size) < 0 || size == 0)
+	if (parse_size(arg, &size) < 0 || size == 0)
 		return cmd_error("mem move: '%s' is neither a size (256M, 1G) nor a block number", arg);
 	if (from < 0)
 		return cmd_error("mem move %s: from which node? (--from NODE)", arg);

@@ -11,7 +11,7 @@
 
 #include "common/cpulist.h"
 #include "console/cmd.h"
-#include "console/machine.h"
+#include "common/parse.h"
 #include "shm/node.h"
 
 static int
@@ -64,12 +64,12 @@ parse_mem(const char *arg, Mint__MemRange *ranges, Mint__MemRange **ptrs, size_t
 		if (at == NULL || *n >= max)
 			return -EINVAL;
 		*at = '\0';
-		if (machine_parse_size(tok, &size) < 0 || size == 0)
+		if (parse_size(tok, &size) < 0 || size == 0)
 			return -EINVAL;
 		mint__mem_range__init(&ranges[*n]);
 		ranges[*n].has_bytes = 1, ranges[*n].bytes = size;
 		ranges[*n].has_addr = 1, ranges[*n].addr = strtoull(at + 1, &end, 0);
-		if (*end != '\0' && machine_parse_size(at + 1, &ranges[*n].addr) < 0)
+		if (*end != '\0' && parse_size(at + 1, &ranges[*n].addr) < 0)
 			return -EINVAL;
 		ptrs[*n] = &ranges[*n];
 		(*n)++;

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "console/cmd.h"
-#include "console/machine.h"
+#include "common/parse.h"
 #include "shm/resource.h"
 
 static void
@@ -66,7 +66,7 @@ res_define_cmd(struct cmd_ctx *ctx, int argc, char **argv)
 
 			/* 0x100000000, or 128M */
 			*dst = strtoull(v, &end, 0);
-			if (*v == '\0' || (*end != '\0' && machine_parse_size(v, dst) < 0))
+			if (*v == '\0' || (*end != '\0' && parse_size(v, dst) < 0))
 				return cmd_error("resources define: %s '%s' is not a size", o, v);
 		} else {
 			return cmd_error("resources define: unknown option %s", o);

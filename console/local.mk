@@ -1,11 +1,8 @@
 # console/: mint-console, one file per command.
-EXTRA_DIST += machine/three-nodes.conf machine/two-hypervisors.conf
 noinst_LIBRARIES += console/libmintconsole.a
 console_libmintconsole_a_SOURCES = console/cmd.c console/cmd.h \
 	console/client.c console/client.h \
-	console/cmd-format.c console/cmd-machine.c console/machine.c console/machine.h \
-	console/partition.c console/partition.h console/hypervisor.c console/hypervisor.h \
-	console/procs.c console/procs.h \
+	console/cmd-format.c console/cmd-machine.c \
 	console/cmd-config.c console/cmd-events.c console/cmd-guest.c console/cmd-move.c console/cmd-node.c console/cmd-nodes.c console/cmd-ping.c \
 	console/cmd-resources.c console/cmd-status.c \
 	console/cmd-top.c console/cmd-tunnel.c console/cmd-verbose.c console/snapshot.c console/snapshot.h \
@@ -15,5 +12,6 @@ console_libmintconsole_a_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) $(LIBVIR
 bin_PROGRAMS += console/mint-console
 console_mint_console_SOURCES = console/main.c console/top-view.c
 console_mint_console_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) $(NCURSESW_CFLAGS)
-console_mint_console_LDADD = console/libmintconsole.a common/libmintcommon.a $(PROTO_LIBS) $(SHM_LIBS) \
+console_mint_console_LDADD = console/libmintconsole.a machine/libmintmachine.a common/libmintcommon.a \
+	$(PROTO_LIBS) $(SHM_LIBS) \
 	$(NCURSESW_LIBS) $(LIBVIRT_LIBS)

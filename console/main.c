@@ -4,10 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/paths.h"
 #include "console/cmd.h"
 
 #define DEFAULT_REGION	"file:/dev/shm/mint-region"
-#define DEFAULT_SOCKET	"/run/mint/agent.sock"
+#define DEFAULT_SOCKET	MINT_AGENT_SOCKET
 
 static void
 usage(FILE *f)

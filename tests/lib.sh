@@ -50,11 +50,12 @@ pid_runs() {
 }
 
 # machine_left RUN-DIR REGION: the pids of a simulated machine that still run:
-# its agents (by their region) and whatever lives in its nodes' mount
-# namespaces (libvirtd, QEMU), found by their mounts of RUN-DIR/nodeN-hv.
+# its agents (by their configuration, RUN-DIR/nodeN.conf, or by their region
+# when started by hand) and whatever lives in its nodes' mount namespaces
+# (libvirtd, QEMU), found by their mounts of RUN-DIR/nodeN-hv.
 machine_left() {
 	_key="$(basename "$(dirname "$1")")/$(basename "$1")/node"
-	for _p in $(pgrep -f -- "-r $2 ") \
+	for _p in $(pgrep -f -- "-r $2 ") $(pgrep -f -- "--config $1/node[0-9]*\.conf") \
 	    $(grep -l -F "$_key" /proc/[0-9]*/mountinfo 2>/dev/null | cut -d/ -f3); do
 		[ "$_p" != $$ ] && pid_runs "$_p" && echo "$_p"
 	done | sort -u | tr '\n' ' '

@@ -13,6 +13,11 @@ tests_test_eval_LDADD = eval/libminteval.a common/libmintcommon.a $(LIBXML_LIBS)
 TESTS += tests/test-eval tests/t-mint-bench.sh
 EXTRA_DIST += tests/t-mint-bench.sh
 
+# the machine description parser: good files, the examples, every fault
+check_PROGRAMS += tests/test-machine
+tests_test_machine_LDADD = $(MACHINE_LIBS)
+TESTS += tests/test-machine
+
 check_PROGRAMS += tests/test-region
 tests_test_region_LDADD = $(SHM_LIBS)
 TESTS += tests/test-region

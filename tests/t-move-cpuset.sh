@@ -181,7 +181,7 @@ run_scenario() {
 }
 
 run_scenario "cgroup v1"
-if grep -q 'cgroup\.subtree_control' "$s/console/partition.c"; then
+if grep -q 'cgroup\.subtree_control' "$s/machine/partition.c"; then
 	run_scenario "cgroup v2" --append mint.cgroup=2
 else
 	n=$((n + 1))

@@ -24,9 +24,9 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
-#include "agent/tunnel.h"
-#include "console/hypervisor.h"
 #include "common/cause.h"
+#include "common/paths.h"
+#include "machine/hypervisor.h"
 
 static const struct {
 	const char *dir;	/* under the node's directory */
@@ -37,7 +37,7 @@ static const struct {
 	{ "cache", "/var/cache/libvirt" },
 	{ "log", "/var/log/libvirt" },
 	{ "etc", "/etc/libvirt" },
-	{ "tunnels", TUNNEL_DIR_DEFAULT },
+	{ "tunnels", MINT_TUNNEL_DIR },
 };
 
 static int

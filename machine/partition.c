@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "console/partition.h"
+#include "machine/partition.h"
 
 #define CG		"/sys/fs/cgroup"
 #define CPUSET_V1	CG "/cpuset"

@@ -1,6 +1,9 @@
-/* A machine description: which node owns which cores, memory and devices at start. */
-#ifndef MINT_CONSOLE_MACHINE_H
-#define MINT_CONSOLE_MACHINE_H
+/*
+ * A machine description: which node owns which cores, memory and devices at
+ * start, and how the simulated machine runs them (machine/three-nodes.conf).
+ */
+#ifndef MINT_MACHINE_MACHINE_H
+#define MINT_MACHINE_MACHINE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -41,9 +44,29 @@ struct machine {
 	struct machine_node node[MINT_MAX_NODES];
 };
 
+/* What a description gives the nodes at start, all nodes together. */
+struct machine_totals {
+	unsigned cores;
+	uint64_t memory;
+	unsigned devices;
+};
+
+/*
+ * Parse and check a description: 0, or -EINVAL with the fault (and its line)
+ * in cause.
+ */
 int machine_parse(const char *text, struct machine *m, char *cause, size_t causelen);
+/*
+ * Read, parse and check the description in file path: the one validator
+ * behind machine start, machine check and config check. 0; -EINVAL with the
+ * fault in cause; or another -errno where the file could not be read.
+ */
+int machine_load(const char *path, struct machine *m, char *cause, size_t causelen);
+/* The cores, memory and devices of every node (spare ones aside). */
+void machine_totals(const struct machine *m, struct machine_totals *t);
+/* 1 if node n has core cpu at start, else 0. */
 int machine_core(const struct machine_node *n, unsigned cpu);
+/* Node n's cores as a list ("0-2,5"): snprintf's return. */
 int machine_cores_str(const struct machine_node *n, char *buf, size_t len);
-int machine_parse_size(const char *s, uint64_t *v);
 
 #endif

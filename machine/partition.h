@@ -3,13 +3,13 @@
  * memory hierarchies; v2: one unified tree) holding its agent, with the
  * node's cores in cpuset.cpus and its memory as the memory limit.
  */
-#ifndef MINT_CONSOLE_PARTITION_H
-#define MINT_CONSOLE_PARTITION_H
+#ifndef MINT_MACHINE_PARTITION_H
+#define MINT_MACHINE_PARTITION_H
 
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "console/machine.h"
+#include "machine/machine.h"
 
 struct partitions {
 	int version;		/* 1 or 2; 0: none (synthetic cores) */

@@ -6,19 +6,10 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "console/procs.h"
-
-long long
-procs_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "common/clock.h"
+#include "machine/procs.h"
 
 /*
  * kill(pid, 0) succeeds on a zombie, and the machine's processes are
@@ -104,14 +95,14 @@ drop(struct procs *s, unsigned i)
 unsigned
 procs_wait(struct procs *s, int timeout_ms)
 {
-	long long end = procs_now_ms() + timeout_ms;
+	int64_t end = clock_mono_ms() + timeout_ms;
 	int backoff = 1;
 
 	for (;;) {
 		struct pollfd pfd[PROCS_MAX];
 		unsigned idx[PROCS_MAX], np = 0;
 		int nofd = 0, wait_ms;
-		long long left;
+		int64_t left;
 
 		for (unsigned i = 0; i < s->n; ) {
 			if (s->p[i].fd < 0 && !procs_alive(s->p[i].pid)) {
@@ -127,7 +118,7 @@ procs_wait(struct procs *s, int timeout_ms)
 			}
 			i++;
 		}
-		left = end - procs_now_ms();
+		left = end - clock_mono_ms();
 		if (s->n == 0 || left <= 0)
 			return s->n;
 		/* without pidfds, look again soon, then less often */

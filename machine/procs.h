@@ -3,8 +3,8 @@
  * through pidfds, so that stopping a machine costs its slowest process, not
  * the sum of them, and never waits for someone else to reap a zombie.
  */
-#ifndef MINT_CONSOLE_PROCS_H
-#define MINT_CONSOLE_PROCS_H
+#ifndef MINT_MACHINE_PROCS_H
+#define MINT_MACHINE_PROCS_H
 
 #include <sys/types.h>
 
@@ -28,7 +28,5 @@ unsigned procs_wait(struct procs *s, int timeout_ms);
 void procs_close(struct procs *s);
 /* 1 if pid runs (a zombie has ended), else 0. */
 int procs_alive(pid_t pid);
-/* Milliseconds on the monotonic clock. */
-long long procs_now_ms(void);
 
 #endif

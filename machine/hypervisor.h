@@ -1,11 +1,11 @@
 /* A simulated node's own libvirtd, in a mount namespace that its agent shares. */
-#ifndef MINT_CONSOLE_HYPERVISOR_H
-#define MINT_CONSOLE_HYPERVISOR_H
+#ifndef MINT_MACHINE_HYPERVISOR_H
+#define MINT_MACHINE_HYPERVISOR_H
 
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "console/procs.h"
+#include "machine/procs.h"
 
 /* How long a node's daemon and guests have to end on SIGTERM before SIGKILL. */
 #define HV_STOP_MS	3000
