@@ -4,7 +4,6 @@
  * resource table), one line each, or one JSON object a line.
  */
 #include <inttypes.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
@@ -32,67 +31,56 @@ stamp(char *buf, size_t len)
 }
 
 static void
-node_event(const struct cmd_ctx *ctx, unsigned node, const char *what, uint32_t epoch)
+node_event(struct out *o, unsigned node, const char *what, uint32_t epoch)
 {
 	char t[32];
 
 	stamp(t, sizeof(t));
-	if (ctx->json)
-		printf("{\"time\":\"%s\",\"type\":\"node\",\"node\":%u,\"event\":\"%s\",\"epoch\":%" PRIu32
-		    "}\n", t, node, what, epoch);
-	else
-		printf("%s node %u %s (epoch %" PRIu32 ")\n", t, node, what, epoch);
+	out_begin(o, NULL);
+	out_str(o, "time", 0, t);
+	out_str(o, "type", OUT_NOTEXT, "node");
+	out_cell(o, 0, "node");
+	out_uint(o, "node", 0, node);
+	out_str(o, "event", 0, what);
+	out_uint(o, "epoch", OUT_NOTEXT, epoch);
+	out_text(o, " (epoch %" PRIu32 ")", epoch);
+	out_end(o);
 	fflush(stdout);
 }
 
 static void
-res_event(const struct cmd_ctx *ctx, const struct res_view *v)
+res_event(struct out *o, const struct res_view *v)
 {
 	char t[32], what[64];
 
 	stamp(t, sizeof(t));
 	res_describe(v, what, sizeof(what));
-	if (ctx->json) {
-		printf("{\"time\":\"%s\",\"type\":\"resource\",\"resource\":", t);
-		json_string(stdout, what);
-		printf(",\"kind\":\"%s\",\"state\":\"%s\",\"owner\":", res_kind_name(v->kind),
-		    res_state_name(v->state));
-		if (v->owner == MINT_NO_NODE)
-			printf("null");
-		else
-			printf("%u", v->owner);
-		printf(",\"peer\":");
-		if (v->peer == MINT_NO_NODE)
-			printf("null");
-		else
-			printf("%u", v->peer);
-		printf(",\"gen\":%" PRIu32 "}\n", v->gen);
-	} else if (v->owner == MINT_NO_NODE) {
-		printf("%s %s %s\n", t, what, res_state_name(v->state));
-	} else {
-		printf("%s %s %s by node %u%s\n", t, what, res_state_name(v->state), v->owner,
+	out_begin(o, NULL);
+	out_str(o, "time", 0, t);
+	out_str(o, "type", OUT_NOTEXT, "resource");
+	out_str(o, "resource", 0, what);
+	out_str(o, "kind", OUT_NOTEXT, res_kind_name(v->kind));
+	out_str(o, "state", 0, res_state_name(v->state));
+	cmd_out_node(o, "owner", OUT_NOTEXT, v->owner, NULL);
+	if (v->owner != MINT_NO_NODE)
+		out_text(o, " by node %u%s", v->owner,
 		    v->peer != MINT_NO_NODE && v->state != MINT_RS_OWNED ? " (moving)" : "");
-	}
+	cmd_out_node(o, "peer", OUT_NOTEXT, v->peer, NULL);
+	out_uint(o, "gen", OUT_NOTEXT, v->gen);
+	out_end(o);
 	fflush(stdout);
 }
 
 static int
-cmd_events_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_events_run(struct cmd_ctx *ctx, struct args *a)
 {
 	static struct seen nodes[MINT_MAX_NODES];
 	static uint64_t words[65536];
+	struct out *o = cmd_out(ctx, OUT_COMPACT);
 	struct top_model m;
-	long count = -1, got = 0;
-	double timeout = 0, waited = 0;
+	long count = args_has(a, "-n") ? (long)args_u64(a, "-n", 0) : -1, got = 0;
+	double timeout = (double)args_u64(a, "--timeout", 0) / 1000, waited = 0;
 
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
-			count = strtol(argv[++i], NULL, 10);
-		else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc)
-			timeout = strtod(argv[++i], NULL);
-		else
-			return cmd_error("events: unknown argument %s", argv[i]);
-	}
 	top_model_init(&m, &ctx->region);
 	for (unsigned i = 0; i < ctx->region.layout.res_count && i < 65536; i++) {
 		struct res_view v;
@@ -109,13 +97,13 @@ cmd_events_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 			if (!first && s->known) {
 				if (row->epoch != s->epoch && row->state == MINT_NODE_ONLINE)
-					node_event(ctx, row->node, "online", row->epoch), got++;
+					node_event(o, row->node, "online", row->epoch), got++;
 				else if (row->state != s->state)
-					node_event(ctx, row->node, node_state_name(row->state), row->epoch), got++;
+					node_event(o, row->node, node_state_name(row->state), row->epoch), got++;
 				if (row->dead && !s->dead)
-					node_event(ctx, row->node, "dead", row->epoch), got++;
+					node_event(o, row->node, "dead", row->epoch), got++;
 			} else if (!first && !s->known) {
-				node_event(ctx, row->node, node_state_name(row->state), row->epoch), got++;
+				node_event(o, row->node, node_state_name(row->state), row->epoch), got++;
 			}
 			s->state = row->state;
 			s->epoch = row->epoch;
@@ -129,7 +117,7 @@ cmd_events_exec(struct cmd_ctx *ctx, int argc, char **argv)
 				continue;
 			words[i] = v.word;
 			if (v.kind != MINT_RES_NONE)
-				res_event(ctx, &v), got++;
+				res_event(o, &v), got++;
 		}
 		if (count >= 0 && got >= count)
 			break;
@@ -145,6 +133,18 @@ cmd_events_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
+static const struct args_opt cmd_events_opts[] = {
+	{ "-n", ARGS_UINT, 0, 1000000000, "events: -n takes a number of events", NULL },
+	{ "--timeout", ARGS_SECONDS, 0, 7 * 24 * 3600 * 1000UL, "events: --timeout takes seconds",
+	  NULL },
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
+
+static const struct args_template cmd_events_args = {
+	.opts = cmd_events_opts,
+	.unknown = "events: unknown argument %s",
+};
+
 const struct cmd_entry cmd_events_entry = {
 	.name = "events",
 	.usage = "[-n COUNT] [--timeout SECONDS] [--json]",
@@ -154,5 +154,6 @@ const struct cmd_entry cmd_events_entry = {
 	.min_args = 0,
 	.max_args = 4,
 	.flags = CMD_JSON,
-	.exec = cmd_events_exec,
+	.args = &cmd_events_args,
+	.run = cmd_events_run,
 };

@@ -7,35 +7,16 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "common/parse.h"
 #include "console/cmd.h"
 #include "shm/node.h"
-
-static int
-parse_size(const char *s, uint64_t *v)
-{
-	char *end;
-	unsigned long long n;
-
-	errno = 0;
-	n = strtoull(s, &end, 10);
-	if (errno != 0 || end == s)
-		return -EINVAL;
-	switch (*end) {
-	case 'k': case 'K': n <<= 10; end++; break;
-	case 'm': case 'M': n <<= 20; end++; break;
-	case 'g': case 'G': n <<= 30; end++; break;
-	}
-	if (*end != '\0')
-		return -EINVAL;
-	*v = n;
-	return 0;
-}
 
 /* A process of this host that maps the region's file or device: its pid, else 0. */
 static pid_t
@@ -147,35 +128,51 @@ format_confirmed(const char *spec)
 	return strcmp(line, "yes\n") == 0 || strcmp(line, "yes") == 0;
 }
 
+/* KEY=NUMBER settings over the defaults in p. */
 static int
-cmd_format_exec(struct cmd_ctx *ctx, int argc, char **argv)
+format_settings(struct args *a, struct region_params *p)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} keys[] = {
+		{ "nodes", offsetof(struct region_params, nodes) },
+		{ "ring", offsetof(struct region_params, ring_data) },
+		{ "streams", offsetof(struct region_params, stream_count) },
+		{ "stream", offsetof(struct region_params, stream_data) },
+		{ "resources", offsetof(struct region_params, res_count) },
+	};
+
+	for (int i = 0; i < a->npos; i++) {
+		const char *kv = a->pos[i], *eq = strchr(kv, '=');
+		size_t k = 0;
+		uint64_t v;
+
+		if (eq == NULL || parse_size(eq + 1, &v) < 0 || v > UINT32_MAX)
+			return cmd_error("format: '%s' is not KEY=NUMBER", kv);
+		while (k < sizeof(keys) / sizeof(keys[0]) && (strncmp(keys[k].key, kv, (size_t)(eq - kv))
+		    != 0 || keys[k].key[eq - kv] != '\0'))
+			k++;
+		if (k == sizeof(keys) / sizeof(keys[0]))
+			return cmd_error("format: unknown setting '%.*s' (nodes, ring, streams, stream, "
+			    "resources)", (int)(eq - kv), kv);
+		*(uint32_t *)((char *)p + keys[k].off) = (uint32_t)v;
+	}
+	return 0;
+}
+
+static int
+cmd_format_run(struct cmd_ctx *ctx, struct args *a)
 {
 	struct region_params p;
 	struct mint_layout l;
-	uint64_t total, v;
+	uint64_t total;
 	char cause[256], why[256];
-	int force = 0, laid_out;
+	int force = args_has(a, "--force"), laid_out;
 
 	region_params_default(&p);
-	for (int i = 0; i < argc; i++) {
-		char *eq = strchr(argv[i], '=');
-
-		if (strcmp(argv[i], "--force") == 0) {
-			force = 1;
-			continue;
-		}
-		if (eq == NULL || parse_size(eq + 1, &v) < 0 || v > UINT32_MAX)
-			return cmd_error("format: '%s' is not KEY=NUMBER", argv[i]);
-		*eq = '\0';
-		if (strcmp(argv[i], "nodes") == 0) p.nodes = (uint32_t)v;
-		else if (strcmp(argv[i], "ring") == 0) p.ring_data = (uint32_t)v;
-		else if (strcmp(argv[i], "streams") == 0) p.stream_count = (uint32_t)v;
-		else if (strcmp(argv[i], "stream") == 0) p.stream_data = (uint32_t)v;
-		else if (strcmp(argv[i], "resources") == 0) p.res_count = (uint32_t)v;
-		else
-			return cmd_error("format: unknown setting '%s' (nodes, ring, streams, stream, "
-			    "resources)", argv[i]);
-	}
+	if (format_settings(a, &p) != 0)
+		return 1;
 	if (region_layout(&p, &l, &total, cause, sizeof(cause)) < 0)
 		return cmd_error("format: %s", cause);
 	if (format_in_use(ctx->region_spec, &laid_out, why, sizeof(why)) && !force)
@@ -194,6 +191,17 @@ cmd_format_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
+static const struct args_opt cmd_format_opts[] = {
+	{ "--force", ARGS_FLAG, 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
+
+static const struct args_template cmd_format_args = {
+	.opts = cmd_format_opts,
+	.max_pos = ARGS_MAX_POS,
+	.unknown = "format: '%s' is not KEY=NUMBER",
+};
+
 static const char *const format_full_only[] = { "", NULL };
 
 const struct cmd_entry cmd_format_entry = {
@@ -206,5 +214,6 @@ const struct cmd_entry cmd_format_entry = {
 	.max_args = 6,
 	.flags = CMD_NOREGION,
 	.full_name_only = format_full_only,
-	.exec = cmd_format_exec,
+	.args = &cmd_format_args,
+	.run = cmd_format_run,
 };

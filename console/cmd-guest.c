@@ -8,9 +8,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "console/client.h"
 #include "console/cmd.h"
 #include "console/snapshot.h"
@@ -27,55 +27,76 @@ state_name(int s)
 	    "unknown";
 }
 
+/* One node's guests: a row each, a line of the table or an object of the JSON list. */
 static int
-guest_list(struct cmd_ctx *ctx, int argc, char **argv)
+guest_rows(void *arg, unsigned n, const Mint__NodeStatus *st)
 {
-	unsigned only = MINT_MAX_NODES;
-	int first = 1;
+	struct out *o = arg;
 
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--node") == 0 && i + 1 < argc) {
-			if (cmd_node_arg(argv[++i], &only) != 0)
-				return 1;
-		} else {
-			return cmd_error("usage: guest list [--node N]");
-		}
+	for (size_t i = 0; i < st->n_guests; i++) {
+		const Mint__Guest *g = st->guests[i];
+
+		out_begin(o, NULL);
+		out_uint(o, "node", -4, n);
+		out_str(o, "name", -20, g->name);
+		out_str(o, "uuid", OUT_NOTEXT, g->uuid);
+		out_str(o, "state", -10, state_name(g->state));
+		out_uint(o, "vcpus", 5, g->vcpus);
+		out_uint(o, "memory_bytes", OUT_NOTEXT, g->memory_bytes);
+		out_cell(o, 0, "%8" PRIu64 "M", g->memory_bytes >> 20);
+		out_uint(o, "cpu_permille", OUT_NOTEXT, g->cpu_permille);
+		out_cell(o, 0, "%5.1f", g->cpu_permille / 10.0);
+		out_end(o);
 	}
-	if (ctx->json)
-		printf("[");
-	else
-		printf("%-4s %-20s %-10s %5s %9s %6s\n", "NODE", "GUEST", "STATE", "VCPUS", "MEMORY", "CPU%");
-	for (unsigned n = 0; n < ctx->region.layout.nodes; n++) {
-		Mint__Envelope *e;
-		struct node_view v;
-		char cause[128];
+	return 0;
+}
 
-		if ((only != MINT_MAX_NODES && n != only) || node_read(&ctx->region, n, &v) < 0 ||
-		    v.state != MINT_NODE_ONLINE || snapshot_read(&ctx->region, n, &e, cause,
-		    sizeof(cause)) < 0)
+static int
+guest_list(struct cmd_ctx *ctx, struct args *a)
+{
+	static const struct out_col cols[] = {
+		{ "NODE", -4 }, { "GUEST", -20 }, { "STATE", -10 }, { "VCPUS", 5 }, { "MEMORY", 9 },
+		{ "CPU%", 6 },
+	};
+	struct out *o = cmd_out(ctx, OUT_COMPACT);
+
+	out_table(o, NULL, cols, 6);
+	snapshot_each(&ctx->region, (unsigned)args_u64(a, "--node", MINT_MAX_NODES), guest_rows, o);
+	out_list_end(o);
+	return 0;
+}
+
+/* What find_guest looks for, and what it found so far. */
+struct guest_search {
+	const char *name;
+	int want_migrating;
+	unsigned found[MINT_MAX_NODES], nf, best;
+	int best_rank;
+};
+
+static int
+guest_search_cb(void *arg, unsigned n, const Mint__NodeStatus *st)
+{
+	static const int rank[] = {
+		[MINT__GUEST_STATE__GUEST_RUNNING] = 4, [MINT__GUEST_STATE__GUEST_PAUSED] = 3,
+		[MINT__GUEST_STATE__GUEST_MIGRATING] = 2, [MINT__GUEST_STATE__GUEST_CRASHED] = 1,
+	};
+	struct guest_search *s = arg;
+
+	for (size_t i = 0; i < st->n_guests; i++) {
+		const Mint__Guest *g = st->guests[i];
+		int r;
+
+		if (strcmp(g->name, s->name) != 0)
 			continue;
-		for (size_t i = 0; i < e->status->n_guests; i++) {
-			const Mint__Guest *g = e->status->guests[i];
-
-			if (ctx->json) {
-				printf("%s{\"node\":%u,\"name\":", first ? "" : ",", n);
-				json_string(stdout, g->name);
-				printf(",\"uuid\":");
-				json_string(stdout, g->uuid);
-				printf(",\"state\":\"%s\",\"vcpus\":%u,\"memory_bytes\":%" PRIu64
-				    ",\"cpu_permille\":%u}", state_name(g->state), g->vcpus, g->memory_bytes,
-				    g->cpu_permille);
-			} else {
-				printf("%-4u %-20s %-10s %5u %8" PRIu64 "M %5.1f\n", n, g->name,
-				    state_name(g->state), g->vcpus, g->memory_bytes >> 20,
-				    g->cpu_permille / 10.0);
-			}
-			first = 0;
-		}
-		wire_free(e);
+		s->found[s->nf++] = n;
+		r = g->state >= 0 && g->state < (int)(sizeof(rank) / sizeof(rank[0])) ? rank[g->state] : 0;
+		if (s->want_migrating)
+			r = g->state == MINT__GUEST_STATE__GUEST_MIGRATING ? 5 : 0;
+		if (r > s->best_rank)
+			s->best_rank = r, s->best = n;
+		break;
 	}
-	if (ctx->json)
-		printf("]\n");
 	return 0;
 }
 
@@ -88,117 +109,59 @@ guest_list(struct cmd_ctx *ctx, int argc, char **argv)
 static int
 find_guest(struct cmd_ctx *ctx, const char *name, int want_migrating, unsigned *node)
 {
-	static const int rank[] = {
-		[MINT__GUEST_STATE__GUEST_RUNNING] = 4, [MINT__GUEST_STATE__GUEST_PAUSED] = 3,
-		[MINT__GUEST_STATE__GUEST_MIGRATING] = 2, [MINT__GUEST_STATE__GUEST_CRASHED] = 1,
-	};
-	unsigned found[MINT_MAX_NODES], nf = 0, best = MINT_MAX_NODES;
-	int best_rank = 0;
+	struct guest_search s = { .name = name, .want_migrating = want_migrating,
+	    .best = MINT_MAX_NODES };
 
-	for (unsigned n = 0; n < ctx->region.layout.nodes; n++) {
-		Mint__Envelope *e;
-		struct node_view v;
-		char cause[128];
-
-		if (node_read(&ctx->region, n, &v) < 0 || v.state != MINT_NODE_ONLINE ||
-		    snapshot_read(&ctx->region, n, &e, cause, sizeof(cause)) < 0)
-			continue;
-		for (size_t i = 0; i < e->status->n_guests; i++) {
-			const Mint__Guest *g = e->status->guests[i];
-			int r;
-
-			if (strcmp(g->name, name) != 0)
-				continue;
-			found[nf++] = n;
-			r = g->state >= 0 && g->state < (int)(sizeof(rank) / sizeof(rank[0])) ?
-			    rank[g->state] : 0;
-			if (want_migrating)
-				r = g->state == MINT__GUEST_STATE__GUEST_MIGRATING ? 5 : 0;
-			if (r > best_rank)
-				best_rank = r, best = n;
-			break;
-		}
-		wire_free(e);
-	}
-	if (nf == 0)
+	snapshot_each(&ctx->region, MINT_MAX_NODES, guest_search_cb, &s);
+	if (s.nf == 0)
 		return cmd_error("guest %s: no node has it (guest list shows them; the list is at most a "
 		    "second old)", name);
-	if (want_migrating && best == MINT_MAX_NODES)
+	if (want_migrating && s.best == MINT_MAX_NODES)
 		return cmd_error("guest %s is not being migrated", name);
-	if (nf > 1 && best == MINT_MAX_NODES)
+	if (s.nf > 1 && s.best == MINT_MAX_NODES)
 		return cmd_error("guest %s is defined on nodes %u and %u: say which with --node", name,
-		    found[0], found[1]);
-	*node = nf > 1 ? best : found[0];
+		    s.found[0], s.found[1]);
+	*node = s.nf > 1 ? s.best : s.found[0];
 	return 0;
 }
 
+/* Ask the agent of node to do kind to guest name, and report. */
 static int
-ask(struct cmd_ctx *ctx, Mint__Command *c, unsigned node)
+ask(struct cmd_ctx *ctx, Mint__CommandKind kind, const char *name, unsigned node)
 {
-	Mint__Envelope *r;
-
-	c->has_node = 1, c->node = node;
-	if (cmd_ask_agent(ctx, c, &r) != 0)
-		return 1;
-	if (ctx->json) {
-		printf("{\"node\":%u,\"ok\":true,\"message\":", node);
-		json_string(stdout, r->reply->message);
-		printf("}\n");
-	} else {
-		printf("%s\n", r->reply->message ? r->reply->message : "done");
-	}
-	wire_free(r);
-	return 0;
-}
-
-static int
-guest_simple(struct cmd_ctx *ctx, Mint__CommandKind kind, const char *verb, int argc, char **argv)
-{
-	unsigned node = MINT_MAX_NODES;
-	const char *name = NULL;
 	Mint__Command c;
 
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--node") == 0 && i + 1 < argc) {
-			if (cmd_node_arg(argv[++i], &node) != 0)
-				return 1;
-		} else if (argv[i][0] != '-' && name == NULL) {
-			name = argv[i];
-		} else {
-			return cmd_error("usage: guest %s NAME [--node N]", verb);
-		}
-	}
-	if (name == NULL)
-		return cmd_error("usage: guest %s NAME [--node N]", verb);
-	if (node == MINT_MAX_NODES && find_guest(ctx, name, 0, &node) != 0)
-		return 1;
 	mint__command__init(&c);
 	c.has_kind = 1, c.kind = kind;
 	c.name = (char *)name;
-	return ask(ctx, &c, node);
+	c.has_node = 1, c.node = node;
+	return cmd_ask_report(ctx, &c, node);
+}
+
+/* start, stop, destroy, undefine NAME [--node N]: the verb says which. */
+static int
+guest_simple(struct cmd_ctx *ctx, struct args *a)
+{
+	unsigned node = (unsigned)args_u64(a, "--node", MINT_MAX_NODES);
+
+	if (a->npos != 1)
+		return cmd_error("usage: guest %s NAME [--node N]", ctx->verb->name);
+	if (node == MINT_MAX_NODES && find_guest(ctx, a->pos[0], 0, &node) != 0)
+		return 1;
+	return ask(ctx, (Mint__CommandKind)ctx->verb->kind, a->pos[0], node);
 }
 
 static int
-guest_define(struct cmd_ctx *ctx, int argc, char **argv)
+guest_define(struct cmd_ctx *ctx, struct args *a)
 {
-	unsigned node = MINT_MAX_NODES;
-	const char *file = NULL;
+	unsigned node = (unsigned)args_u64(a, "--node", MINT_MAX_NODES);
+	const char *file = a->npos == 1 ? a->pos[0] : NULL;
 	Mint__Command c;
 	char *xml;
 	size_t len = 0, cap = 1 << 20;
 	FILE *f;
 	int rc;
 
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--node") == 0 && i + 1 < argc) {
-			if (cmd_node_arg(argv[++i], &node) != 0)
-				return 1;
-		} else if (file == NULL && argv[i][0] != '-') {
-			file = argv[i];
-		} else {
-			return cmd_error("usage: guest define --node N FILE.xml");
-		}
-	}
 	if (file == NULL || node == MINT_MAX_NODES)
 		return cmd_error("usage: guest define --node N FILE.xml");
 	if ((f = fopen(file, "r")) == NULL)
@@ -217,7 +180,8 @@ guest_define(struct cmd_ctx *ctx, int argc, char **argv)
 	mint__command__init(&c);
 	c.has_kind = 1, c.kind = MINT__COMMAND_KIND__CMD_GUEST_DEFINE;
 	c.has_data = 1, c.data.data = (uint8_t *)xml, c.data.len = len;
-	rc = ask(ctx, &c, node);
+	c.has_node = 1, c.node = node;
+	rc = cmd_ask_report(ctx, &c, node);
 	free(xml);
 	return rc;
 }
@@ -243,15 +207,6 @@ struct follow {
 	int64_t last_print;
 	char note[320];		/* the agent's last note, said once */
 };
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 send_abort(struct follow *f)
@@ -302,11 +257,11 @@ follow_tick(void *arg)
 			snprintf(f->note, sizeof(f->note), "%s", j->note);
 			fprintf(stderr, "%s%s: %s\n", f->tty ? "\r" : "", f->name, j->note);
 		}
-		if (j->data_total == 0 && (f->tty || mono_ms() - f->last_print >= 1000)) {
+		if (j->data_total == 0 && (f->tty || clock_mono_ms() - f->last_print >= 1000)) {
 			fprintf(stderr, "%s%s: %s%s", f->tty ? "\r" : "", f->name, j->phase ? j->phase : "",
 			    f->tty ? "  " : "\n");
-			f->last_print = mono_ms();
-		} else if (f->tty || mono_ms() - f->last_print >= 1000) {
+			f->last_print = clock_mono_ms();
+		} else if (f->tty || clock_mono_ms() - f->last_print >= 1000) {
 			/* a pass after the first sends again what the guest wrote: what is left counts */
 			double pct = j->data_total && j->data_remaining <= j->data_total ?
 			    100.0 * (double)(j->data_total - j->data_remaining) / (double)j->data_total : 0;
@@ -324,185 +279,134 @@ follow_tick(void *arg)
 			    j->iteration, dirty / 1048576.0, (double)j->bytes_per_s / 1048576.0, extra,
 			    j->not_converging ? "NOT CONVERGING, " : "ETA ", j->not_converging ? 0 : eta,
 			    f->tty ? "  " : "\n");
-			f->last_print = mono_ms();
+			f->last_print = clock_mono_ms();
 		}
 	}
 	wire_free(r);
 }
 
-/* Seconds as the user gives them (10, 2.5) in milliseconds; at most a week. */
-static int
-seconds_ms(const char *v, uint64_t *ms)
-{
-	char *end;
-	double d = strtod(v, &end);
+/* A migration as the command line asks for it. */
+struct migration {
+	const char *name;
+	unsigned node, to;
+	int live;		/* -1: not said (live) */
+	int postcopy, auto_converge, via_tcp, dry_run;
+	int action;		/* -1: not said */
+};
 
-	if (*v == '\0' || *end != '\0' || !(d > 0) || d > 7 * 24 * 3600.0)
-		return -1;
-	*ms = (uint64_t)(d * 1000 + 0.5);
-	return *ms > 0 ? 0 : -1;
+/* The options into m and c, checked together: 0, or 1 said. */
+static int
+migrate_options(struct args *a, struct migration *m, Mint__Command *c)
+{
+	static const Mint__TimeoutAction actions[] = { MINT__TIMEOUT_ACTION__TIMEOUT_ABORT,
+	    MINT__TIMEOUT_ACTION__TIMEOUT_PAUSE, MINT__TIMEOUT_ACTION__TIMEOUT_POSTCOPY };
+	uint64_t v;
+
+	if (args_has(a, "--live") && args_has(a, "--paused"))
+		return cmd_error("guest migrate: --live or --paused, not both");
+	m->live = args_has(a, "--live") ? 1 : args_has(a, "--paused") ? 0 : -1;
+	m->auto_converge = args_has(a, "--auto-converge") || args_has(a, "--auto-converge-initial") ||
+	    args_has(a, "--auto-converge-increment");
+	m->postcopy = args_has(a, "--postcopy") || args_has(a, "--postcopy-after");
+	m->action = args_has(a, "--timeout-action") ?
+	    (int)actions[args_u64(a, "--timeout-action", 0)] : -1;
+	if (m->live == 0 && (m->auto_converge || m->postcopy))
+		return cmd_error("guest migrate: --auto-converge and --postcopy are for a live "
+		    "migration, not --paused");
+	if (m->action >= 0 && !args_has(a, "--timeout"))
+		return cmd_error("guest migrate: --timeout-action needs --timeout");
+	if (m->action == MINT__TIMEOUT_ACTION__TIMEOUT_POSTCOPY && !m->postcopy)
+		return cmd_error("guest migrate: --timeout-action postcopy needs --postcopy");
+	if (m->action == MINT__TIMEOUT_ACTION__TIMEOUT_PAUSE && m->live == 0)
+		return cmd_error("guest migrate: a --paused migration is paused already");
+	m->via_tcp = args_u64(a, "--via", 0) == 1;
+	m->dry_run = args_has(a, "--dry-run");
+	mint__command__init(c);
+	c->has_kind = 1, c->kind = MINT__COMMAND_KIND__CMD_GUEST_MIGRATE;
+	c->name = (char *)m->name;
+	c->has_to_node = 1, c->to_node = m->to;
+	c->has_mode = 1;
+	c->mode = m->live == 0 ? MINT__MIGRATE_MODE__MIGRATE_PAUSED : MINT__MIGRATE_MODE__MIGRATE_LIVE;
+	c->has_via_tcp = 1, c->via_tcp = m->via_tcp;
+	c->has_dry_run = m->dry_run, c->dry_run = m->dry_run;
+	if ((v = args_u64(a, "--bandwidth", 0)) > 0)
+		c->has_bandwidth = 1, c->bandwidth = v;
+	c->has_auto_converge = 1, c->auto_converge = m->auto_converge;
+	if ((v = args_u64(a, "--auto-converge-initial", 0)) > 0)
+		c->has_auto_converge_initial = 1, c->auto_converge_initial = (uint32_t)v;
+	if ((v = args_u64(a, "--auto-converge-increment", 0)) > 0)
+		c->has_auto_converge_increment = 1, c->auto_converge_increment = (uint32_t)v;
+	c->has_postcopy = 1, c->postcopy = m->postcopy;
+	if ((v = args_u64(a, "--postcopy-after", 0)) > 0)
+		c->has_postcopy_after_ms = 1, c->postcopy_after_ms = v;
+	if ((v = args_u64(a, "--max-downtime", 0)) > 0)
+		c->has_max_downtime_ms = 1, c->max_downtime_ms = v;
+	if ((v = args_u64(a, "--timeout", 0)) > 0) {
+		c->has_timeout_ms = 1, c->timeout_ms = v;
+		c->has_timeout_action = 1;
+		c->timeout_action = m->action >= 0 ? (Mint__TimeoutAction)m->action :
+		    MINT__TIMEOUT_ACTION__TIMEOUT_ABORT;
+	}
+	return 0;
 }
 
+/* The migration's end: a JSON object, or its message; a failure on stderr. */
 static int
-guest_migrate(struct cmd_ctx *ctx, int argc, char **argv)
+migrate_report(struct cmd_ctx *ctx, const struct migration *m, Mint__Envelope *r)
 {
-	unsigned node = MINT_MAX_NODES, to = MINT_MAX_NODES;
-	const char *name = NULL;
-	int live = -1, abort_it = 0, postcopy_now = 0, via_tcp = 0, auto_converge = 0, postcopy = 0;
-	int action = -1, dry_run = 0;
-	uint64_t bw = 0, postcopy_after = 0, downtime = 0, timeout = 0;
-	unsigned ac_initial = 0, ac_increment = 0;
+	struct out *o = cmd_out(ctx, OUT_COMPACT);
+	const Mint__Job *j = r->reply->job;
+	int rc = r->reply->error;
+
+	out_begin(o, NULL);
+	out_str(o, "guest", OUT_NOTEXT, m->name);
+	out_uint(o, "from", OUT_NOTEXT, m->node);
+	out_uint(o, "to", OUT_NOTEXT, m->to);
+	out_bool(o, "ok", OUT_NOTEXT, rc == 0);
+	out_str(o, "message", OUT_NOTEXT, r->reply->message);
+	if (j != NULL) {
+		out_str(o, "phase", OUT_NOTEXT, j->phase ? j->phase : "");
+		out_uint(o, "total_ms", OUT_NOTEXT, j->total_ms);
+		out_uint(o, "downtime_ms", OUT_NOTEXT, j->downtime_ms);
+		out_uint(o, "bytes", OUT_NOTEXT, j->data_processed);
+		out_uint(o, "bytes_per_s", OUT_NOTEXT,
+		    j->total_ms ? j->data_processed * 1000 / j->total_ms : 0);
+		out_uint(o, "passes", OUT_NOTEXT, j->iteration);
+		out_bool(o, "postcopy", OUT_NOTEXT, j->postcopy);
+		out_uint(o, "throttle_pct", OUT_NOTEXT, j->throttle_pct);
+		out_bool(o, "not_converging", OUT_NOTEXT, j->not_converging);
+	}
+	out_end(o);
+	if (rc == 0)
+		cmd_reply_text(o, r, "migrated");
+	else
+		cmd_error("%s", r->reply->message ? r->reply->message : "migration failed");
+	wire_free(r);
+	return rc != 0;
+}
+
+/* Send the migration and follow it until it ends; Ctrl-C cancels it. */
+static int
+migrate_follow(struct cmd_ctx *ctx, const struct migration *m, Mint__Command *c)
+{
 	struct follow f;
 	struct sigaction sa, old;
-	Mint__Command c;
 	Mint__Envelope *r;
 	char cause[512];
 	int rc;
 
-	for (int i = 0; i < argc; i++) {
-		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (strcmp(o, "--to") == 0 && v != NULL) {
-			if (cmd_node_arg(v, &to) != 0)
-				return 1;
-			i++;
-		} else if (strcmp(o, "--node") == 0 && v != NULL) {
-			if (cmd_node_arg(v, &node) != 0)
-				return 1;
-			i++;
-		} else if (strcmp(o, "--live") == 0 || strcmp(o, "--paused") == 0) {
-			if (live != -1)
-				return cmd_error("guest migrate: --live or --paused, not both");
-			live = o[2] == 'l';
-		} else if (strcmp(o, "--bandwidth") == 0 && v != NULL) {
-			char *end;
-			bw = strtoull(v, &end, 10);
-			if (*v == '\0' || *end != '\0' || bw == 0)
-				return cmd_error("guest migrate: --bandwidth takes MiB/s, like 100");
-			i++;
-		} else if (strcmp(o, "--via") == 0 && v != NULL) {
-			if (strcmp(v, "tcp") != 0 && strcmp(v, "region") != 0)
-				return cmd_error("guest migrate: --via region (the default) or tcp");
-			via_tcp = v[0] == 't';
-			i++;
-		} else if (strcmp(o, "--dry-run") == 0) {
-			dry_run = 1;
-		} else if (strcmp(o, "--auto-converge") == 0) {
-			auto_converge = 1;
-		} else if ((strcmp(o, "--auto-converge-initial") == 0 ||
-		    strcmp(o, "--auto-converge-increment") == 0) && v != NULL) {
-			char *end;
-			unsigned long pct = strtoul(v, &end, 10);
-
-			if (*v == '\0' || *end != '\0' || pct == 0 || pct > 99)
-				return cmd_error("guest migrate: %s takes a percentage, 1 to 99", o);
-			*(strcmp(o, "--auto-converge-initial") == 0 ? &ac_initial : &ac_increment) =
-			    (unsigned)pct;
-			auto_converge = 1;
-			i++;
-		} else if (strcmp(o, "--postcopy") == 0) {
-			postcopy = 1;
-		} else if (strcmp(o, "--postcopy-after") == 0 && v != NULL) {
-			if (seconds_ms(v, &postcopy_after) != 0)
-				return cmd_error("guest migrate: --postcopy-after takes seconds, like 10");
-			postcopy = 1;
-			i++;
-		} else if (strcmp(o, "--max-downtime") == 0 && v != NULL) {
-			char *end;
-			downtime = strtoull(v, &end, 10);
-			if (*v == '\0' || *end != '\0' || downtime == 0 || downtime > 3600000)
-				return cmd_error("guest migrate: --max-downtime takes milliseconds, like 300");
-			i++;
-		} else if (strcmp(o, "--timeout") == 0 && v != NULL) {
-			if (seconds_ms(v, &timeout) != 0)
-				return cmd_error("guest migrate: --timeout takes seconds, like 60");
-			i++;
-		} else if (strcmp(o, "--timeout-action") == 0 && v != NULL) {
-			if (strcmp(v, "abort") == 0)
-				action = MINT__TIMEOUT_ACTION__TIMEOUT_ABORT;
-			else if (strcmp(v, "pause") == 0)
-				action = MINT__TIMEOUT_ACTION__TIMEOUT_PAUSE;
-			else if (strcmp(v, "postcopy") == 0)
-				action = MINT__TIMEOUT_ACTION__TIMEOUT_POSTCOPY;
-			else
-				return cmd_error("guest migrate: --timeout-action abort, pause or postcopy");
-			i++;
-		} else if (strcmp(o, "--abort") == 0) {
-			abort_it = 1;
-		} else if (strcmp(o, "--postcopy-now") == 0) {
-			postcopy_now = 1;
-		} else if (o[0] != '-' && name == NULL) {
-			name = o;
-		} else {
-			return cmd_error("guest migrate: unexpected %s", o);
-		}
-	}
-	if (name == NULL || (to == MINT_MAX_NODES && !abort_it && !postcopy_now) ||
-	    (abort_it && postcopy_now))
-		return cmd_error("usage: guest migrate NAME --to NODE [options], guest migrate --abort "
-		    "NAME or guest migrate --postcopy-now NAME");
-	if (live == 0 && (auto_converge || postcopy))
-		return cmd_error("guest migrate: --auto-converge and --postcopy are for a live "
-		    "migration, not --paused");
-	if (action >= 0 && timeout == 0)
-		return cmd_error("guest migrate: --timeout-action needs --timeout");
-	if (action == MINT__TIMEOUT_ACTION__TIMEOUT_POSTCOPY && !postcopy)
-		return cmd_error("guest migrate: --timeout-action postcopy needs --postcopy");
-	if (action == MINT__TIMEOUT_ACTION__TIMEOUT_PAUSE && live == 0)
-		return cmd_error("guest migrate: a --paused migration is paused already");
-	if (node == MINT_MAX_NODES && find_guest(ctx, name, abort_it || postcopy_now, &node) != 0)
-		return 1;
 	memset(&f, 0, sizeof(f));
-	f.ctx = ctx, f.name = name, f.node = node, f.tty = isatty(2);
-	if (abort_it || postcopy_now) {
-		mint__command__init(&c);
-		c.has_kind = 1;
-		c.kind = abort_it ? MINT__COMMAND_KIND__CMD_GUEST_ABORT :
-		    MINT__COMMAND_KIND__CMD_GUEST_POSTCOPY;
-		c.name = (char *)name;
-		return ask(ctx, &c, node);
-	}
-	if (to == node)
-		return cmd_error("guest migrate: %s is on node %u already", name, node);
-	if (to >= ctx->region.layout.nodes)
-		return cmd_error("guest migrate: node %u is not online (this machine has nodes 0 to %u)",
-		    to, ctx->region.layout.nodes - 1);
-	mint__command__init(&c);
-	c.has_kind = 1, c.kind = MINT__COMMAND_KIND__CMD_GUEST_MIGRATE;
-	c.name = (char *)name;
-	c.has_node = 1, c.node = node;
-	c.has_to_node = 1, c.to_node = to;
-	c.has_mode = 1;
-	c.mode = live == 0 ? MINT__MIGRATE_MODE__MIGRATE_PAUSED : MINT__MIGRATE_MODE__MIGRATE_LIVE;
-	c.has_via_tcp = 1, c.via_tcp = via_tcp;
-	c.has_dry_run = dry_run, c.dry_run = dry_run;
-	if (bw > 0)
-		c.has_bandwidth = 1, c.bandwidth = bw;
-	c.has_auto_converge = 1, c.auto_converge = auto_converge;
-	if (ac_initial)
-		c.has_auto_converge_initial = 1, c.auto_converge_initial = ac_initial;
-	if (ac_increment)
-		c.has_auto_converge_increment = 1, c.auto_converge_increment = ac_increment;
-	c.has_postcopy = 1, c.postcopy = postcopy;
-	if (postcopy_after > 0)
-		c.has_postcopy_after_ms = 1, c.postcopy_after_ms = postcopy_after;
-	if (downtime > 0)
-		c.has_max_downtime_ms = 1, c.max_downtime_ms = downtime;
-	if (timeout > 0) {
-		c.has_timeout_ms = 1, c.timeout_ms = timeout;
-		c.has_timeout_action = 1;
-		c.timeout_action = action >= 0 ? (Mint__TimeoutAction)action :
-		    MINT__TIMEOUT_ACTION__TIMEOUT_ABORT;
-	}
+	f.ctx = ctx, f.name = m->name, f.node = m->node, f.tty = isatty(2);
+	c->has_node = 1, c->node = m->node;
 	/* Ctrl-C cancels the migration, and we wait for the guest to be back */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigint;
 	sigaction(SIGINT, &sa, &old);
 	fprintf(stderr, "%s %s from node %u to node %u (%s%s%s, via %s); Ctrl-C cancels\n",
-	    dry_run ? "checking a migration of" : "migrating",
-	    name, node, to, live == 0 ? "paused" : "live", auto_converge ? ", auto-converge" : "",
-	    postcopy ? ", post-copy allowed" : "", via_tcp ? "tcp" : "the region");
-	rc = client_request_tick(ctx->socket_path, &c, 24 * 3600 * 1000, 500, follow_tick, &f, &r,
+	    m->dry_run ? "checking a migration of" : "migrating", m->name, m->node, m->to,
+	    m->live == 0 ? "paused" : "live", m->auto_converge ? ", auto-converge" : "",
+	    m->postcopy ? ", post-copy allowed" : "", m->via_tcp ? "tcp" : "the region");
+	rc = client_request_tick(ctx->socket_path, c, 24 * 3600 * 1000, 500, follow_tick, &f, &r,
 	    cause, sizeof(cause));
 	sigaction(SIGINT, &old, NULL);
 	if (f.tty)
@@ -511,55 +415,117 @@ guest_migrate(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_error("%s", cause);
 	if (r->reply->text != NULL && !f.warned)
 		fprintf(stderr, "%s\n", r->reply->text);
-	if (ctx->json) {
-		const Mint__Job *j = r->reply->job;
-
-		printf("{\"guest\":");
-		json_string(stdout, name);
-		printf(",\"from\":%u,\"to\":%u,\"ok\":%s,\"message\":", node, to,
-		    r->reply->error == 0 ? "true" : "false");
-		json_string(stdout, r->reply->message);
-		if (j != NULL)
-			printf(",\"phase\":\"%s\",\"total_ms\":%" PRIu64 ",\"downtime_ms\":%" PRIu64
-			    ",\"bytes\":%" PRIu64 ",\"bytes_per_s\":%" PRIu64 ",\"passes\":%" PRIu64
-			    ",\"postcopy\":%s,\"throttle_pct\":%u,\"not_converging\":%s",
-			    j->phase ? j->phase : "", j->total_ms, j->downtime_ms, j->data_processed,
-			    j->total_ms ? j->data_processed * 1000 / j->total_ms : 0, j->iteration,
-			    j->postcopy ? "true" : "false", j->throttle_pct,
-			    j->not_converging ? "true" : "false");
-		printf("}\n");
-	} else if (r->reply->error == 0) {
-		printf("%s\n", r->reply->message ? r->reply->message : "migrated");
-	}
-	rc = r->reply->error;
-	if (rc != 0)
-		cmd_error("%s", r->reply->message ? r->reply->message : "migration failed");
-	wire_free(r);
-	return rc != 0;
+	return migrate_report(ctx, m, r);
 }
 
 static int
-cmd_guest_exec(struct cmd_ctx *ctx, int argc, char **argv)
+guest_migrate(struct cmd_ctx *ctx, struct args *a)
 {
-	const char *sub = argv[0];
+	struct migration m = { .node = (unsigned)args_u64(a, "--node", MINT_MAX_NODES),
+	    .to = (unsigned)args_u64(a, "--to", MINT_MAX_NODES) };
+	int abort_it = args_has(a, "--abort"), postcopy_now = args_has(a, "--postcopy-now");
+	Mint__Command c;
 
-	if (strcmp(sub, "list") == 0)
-		return guest_list(ctx, argc - 1, argv + 1);
-	if (strcmp(sub, "start") == 0)
-		return guest_simple(ctx, MINT__COMMAND_KIND__CMD_GUEST_START, sub, argc - 1, argv + 1);
-	if (strcmp(sub, "stop") == 0)
-		return guest_simple(ctx, MINT__COMMAND_KIND__CMD_GUEST_STOP, sub, argc - 1, argv + 1);
-	if (strcmp(sub, "destroy") == 0)
-		return guest_simple(ctx, MINT__COMMAND_KIND__CMD_GUEST_DESTROY, sub, argc - 1, argv + 1);
-	if (strcmp(sub, "undefine") == 0)
-		return guest_simple(ctx, MINT__COMMAND_KIND__CMD_GUEST_UNDEFINE, sub, argc - 1, argv + 1);
-	if (strcmp(sub, "define") == 0)
-		return guest_define(ctx, argc - 1, argv + 1);
-	if (strcmp(sub, "migrate") == 0)
-		return guest_migrate(ctx, argc - 1, argv + 1);
-	return cmd_error("guest: '%s' is not list, start, stop, destroy, define, undefine or migrate",
-	    sub);
+	m.name = a->npos == 1 ? a->pos[0] : NULL;
+	if (m.name == NULL || (m.to == MINT_MAX_NODES && !abort_it && !postcopy_now) ||
+	    (abort_it && postcopy_now))
+		return cmd_error("usage: guest migrate NAME --to NODE [options], guest migrate --abort "
+		    "NAME or guest migrate --postcopy-now NAME");
+	if (migrate_options(a, &m, &c) != 0)
+		return 1;
+	if (m.node == MINT_MAX_NODES && find_guest(ctx, m.name, abort_it || postcopy_now, &m.node) != 0)
+		return 1;
+	if (abort_it || postcopy_now)
+		return ask(ctx, abort_it ? MINT__COMMAND_KIND__CMD_GUEST_ABORT :
+		    MINT__COMMAND_KIND__CMD_GUEST_POSTCOPY, m.name, m.node);
+	if (m.to == m.node)
+		return cmd_error("guest migrate: %s is on node %u already", m.name, m.node);
+	if (m.to >= ctx->region.layout.nodes)
+		return cmd_error("guest migrate: node %u is not online (this machine has nodes 0 to %u)",
+		    m.to, ctx->region.layout.nodes - 1);
+	return migrate_follow(ctx, &m, &c);
 }
+
+/* What migrate does with a guest that does not converge, and the limits it takes. */
+#define MIGRATE_HELP \
+	    "A guest that dirties its memory faster than the copy sends it does not converge; the " \
+	    "progress says so. --auto-converge slows its vCPUs down until the copy catches up (by " \
+	    "--auto-converge-initial percent at first, 20, and --auto-converge-increment more at " \
+	    "each pass that does not converge, 10); " \
+	    "--postcopy lets it switch to post-copy (the guest runs on the destination and fetches " \
+	    "the pages it still lacks), after --postcopy-after S or when `guest migrate " \
+	    "--postcopy-now NAME` asks; --max-downtime MS is the pause the final copy may take " \
+	    "(libvirt's default 300); --timeout S ends a migration that takes longer: " \
+	    "--timeout-action abort (the default: the guest runs on where it was), pause (the copy " \
+	    "finishes with the guest paused, it resumes on the destination) or postcopy."
+static const char *const migrate_via[] = { "region", "tcp", NULL };
+static const char *const migrate_actions[] = { "abort", "pause", "postcopy", NULL };
+
+static const struct args_opt guest_node_opts[] = {
+	{ "--node", ARGS_NODE, 0, MINT_MAX_NODES, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
+
+static const struct args_opt guest_migrate_opts[] = {
+	{ "--node", ARGS_NODE, 0, MINT_MAX_NODES, NULL, NULL },
+	{ "--to", ARGS_NODE, 0, MINT_MAX_NODES, NULL, NULL },
+	{ "--live", ARGS_FLAG, 0, 0, NULL, NULL },
+	{ "--paused", ARGS_FLAG, 0, 0, NULL, NULL },
+	{ "--bandwidth", ARGS_UINT, 1, ~0UL, "guest migrate: --bandwidth takes MiB/s, like 100",
+	  NULL },
+	{ "--via", ARGS_CHOICE, 0, 0, "guest migrate: --via region (the default) or tcp",
+	  migrate_via },
+	{ "--dry-run", ARGS_FLAG, 0, 0, NULL, NULL },
+	{ "--auto-converge", ARGS_FLAG, 0, 0, NULL, NULL },
+	{ "--auto-converge-initial", ARGS_UINT, 1, 99,
+	  "guest migrate: --auto-converge-initial takes a percentage, 1 to 99", NULL },
+	{ "--auto-converge-increment", ARGS_UINT, 1, 99,
+	  "guest migrate: --auto-converge-increment takes a percentage, 1 to 99", NULL },
+	{ "--postcopy", ARGS_FLAG, 0, 0, NULL, NULL },
+	{ "--postcopy-after", ARGS_SECONDS, 1, 7 * 24 * 3600 * 1000UL,
+	  "guest migrate: --postcopy-after takes seconds, like 10", NULL },
+	{ "--max-downtime", ARGS_UINT, 1, 3600000,
+	  "guest migrate: --max-downtime takes milliseconds, like 300", NULL },
+	{ "--timeout", ARGS_SECONDS, 1, 7 * 24 * 3600 * 1000UL,
+	  "guest migrate: --timeout takes seconds, like 60", NULL },
+	{ "--timeout-action", ARGS_CHOICE, 0, 0,
+	  "guest migrate: --timeout-action abort, pause or postcopy", migrate_actions },
+	{ "--abort", ARGS_FLAG, 0, 0, NULL, NULL },
+	{ "--postcopy-now", ARGS_FLAG, 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
+
+/* start, stop, destroy, undefine: one function, the kind in the table. */
+#define GUEST_SIMPLE(verb, kind, what) \
+	{ verb, "NAME [--node N] [--json]", what " (on the node that has it, unless --node says)", \
+	  { .opts = guest_node_opts, .max_pos = 1, \
+	    .unknown = "usage: guest " verb " NAME [--node N]" }, \
+	  MINT__COMMAND_KIND__CMD_GUEST_##kind, guest_simple }
+
+static const struct cmd_verb guest_verbs[] = {
+	{ "list", "[--node N] [--json]", "Every node's guests (or node N's), from the status the "
+	  "nodes publish: at most a second old.", { .opts = guest_node_opts,
+	  .unknown = "usage: guest list [--node N]" }, 0, guest_list },
+	GUEST_SIMPLE("start", START, "Start the guest"),
+	GUEST_SIMPLE("stop", STOP, "Ask the guest to shut down"),
+	GUEST_SIMPLE("destroy", DESTROY, "Stop the guest at once"),
+	{ "define", "--node N FILE.xml [--json]", "Define a guest on node N's hypervisor from a "
+	  "libvirt domain XML file (at most 1 MiB).", { .opts = guest_node_opts, .max_pos = 1,
+	  .unknown = "usage: guest define --node N FILE.xml" }, 0, guest_define },
+	GUEST_SIMPLE("undefine", UNDEFINE, "Remove the guest's definition"),
+	{ "migrate", "NAME --to N [--live | --paused] [--bandwidth MIB/S] [--via region|tcp]\n"
+	  "          [--dry-run]\n"
+	  "          [--auto-converge [--auto-converge-initial PCT] [--auto-converge-increment PCT]]\n"
+	  "          [--postcopy [--postcopy-after S]] [--max-downtime MS]\n"
+	  "          [--timeout S [--timeout-action abort|pause|postcopy]] [--json] |\n"
+	  "        --abort NAME | --postcopy-now NAME",
+	  "Move a running guest to node N through the region, live unless --paused (Ctrl-C "
+	  "cancels, the guest stays where it was); --dry-run makes every check, here and on the "
+	  "destination, and migrates nothing.\n" MIGRATE_HELP,
+	  { .opts = guest_migrate_opts, .max_pos = 1, .unknown = "guest migrate: unexpected %s" },
+	  0, guest_migrate },
+	{ NULL, NULL, NULL, { 0 }, 0, NULL }
+};
 
 static const char *const guest_full_only[] = { "destroy", NULL };
 
@@ -576,19 +542,10 @@ const struct cmd_entry cmd_guest_entry = {
 	.help = "The guests of every node's hypervisor; migrate moves a running guest to another "
 	    "node through the region, live unless --paused (Ctrl-C cancels, the guest stays where "
 	    "it was); --dry-run makes every check, here and on the destination, and migrates nothing.\n"
-	    "A guest that dirties its memory faster than the copy sends it does not converge; the "
-	    "progress says so. --auto-converge slows its vCPUs down until the copy catches up (by "
-	    "--auto-converge-initial percent at first, 20, and --auto-converge-increment more at "
-	    "each pass that does not converge, 10); "
-	    "--postcopy lets it switch to post-copy (the guest runs on the destination and fetches "
-	    "the pages it still lacks), after --postcopy-after S or when `guest migrate "
-	    "--postcopy-now NAME` asks; --max-downtime MS is the pause the final copy may take "
-	    "(libvirt's default 300); --timeout S ends a migration that takes longer: "
-	    "--timeout-action abort (the default: the guest runs on where it was), pause (the copy "
-	    "finishes with the guest paused, it resumes on the destination) or postcopy.",
+	    MIGRATE_HELP,
 	.min_args = 1,
 	.max_args = 24,
 	.flags = CMD_JSON,
 	.full_name_only = guest_full_only,
-	.exec = cmd_guest_exec,
+	.verbs = guest_verbs,
 };

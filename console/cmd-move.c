@@ -3,15 +3,13 @@
  * node. The request goes to the node that has it (its agent runs the
  * hand-over); while it runs, the console follows the entry in the table.
  */
-#include <errno.h>
 #include <inttypes.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "common/clock.h"
+#include "common/parse.h"
 #include "console/client.h"
 #include "console/cmd.h"
-#include "common/parse.h"
 #include "shm/resource.h"
 
 struct follow {
@@ -42,27 +40,48 @@ follow_tick(void *arg)
 		fprintf(stderr, "  %s: %s by node %u\n", f->what, res_state_name(v.state), v.owner);
 }
 
-static int
-move_node_arg(const struct cmd_ctx *ctx, const char *s, unsigned *node)
-{
-	char *end;
-	unsigned long n = strtoul(s, &end, 10);
+/* One move request as the command line gave it. */
+struct move_req {
+	unsigned to;
+	int from;		/* -1: not given */
+	int dry_run;		/* the agents check everything and change nothing */
+	uint64_t dry_gone;	/* mem move SIZE --dry-run: what the blocks before this one took */
+};
 
-	if (*s == '\0' || *end != '\0' || n >= ctx->region.layout.nodes)
-		return cmd_error("'%s' is not a node of this machine (0 to %u)", s,
-		    ctx->region.layout.nodes - 1);
-	*node = (unsigned)n;
-	return 0;
+/* The result of a move: a JSON object, or (text) the agent's message; a refusal on stderr. */
+static int
+move_report(struct cmd_ctx *ctx, unsigned res, const struct res_view *v, const char *what,
+    unsigned to, Mint__Envelope *r, double seconds)
+{
+	struct out *o = cmd_out(ctx, OUT_COMPACT);
+	struct res_view after;
+	int rc = r->reply->error;
+
+	res_read(&ctx->region, res, &after);
+	out_begin(o, NULL);
+	out_str(o, "resource", OUT_NOTEXT, what);
+	out_str(o, "kind", OUT_NOTEXT, res_kind_name(v->kind));
+	out_uint(o, "entry", OUT_NOTEXT, res);
+	cmd_out_node(o, "from", OUT_NOTEXT, v->state == MINT_RS_FREE ? MINT_NO_NODE : v->owner, NULL);
+	out_uint(o, "to", OUT_NOTEXT, to);
+	out_bool(o, "ok", OUT_NOTEXT, rc == 0);
+	out_int(o, "error", OUT_NOTEXT, rc);
+	out_str(o, "state", OUT_NOTEXT, res_state_name(after.state));
+	cmd_out_node(o, "owner", OUT_NOTEXT, after.owner, NULL);
+	out_float(o, "seconds", OUT_NOTEXT, 3, seconds);
+	out_str(o, "message", OUT_NOTEXT, r->reply->message);
+	out_end(o);
+	if (rc == 0)
+		cmd_reply_text(o, r, "moved");
+	else if (!out_json(o))
+		cmd_error("%s", r->reply->message ? r->reply->message : strerror(-rc));
+	wire_free(r);
+	return rc == 0 ? 0 : 1;
 }
 
-/* --dry-run: the agents check everything and change nothing. */
-static int dry_run;
-/* mem move SIZE --dry-run: what the blocks before this one would have taken */
-static uint64_t dry_gone;
-
-/* Move entry res to node `to`; 0 when it moved. */
+/* Move entry res to node req->to; 0 when it moved. */
 static int
-move_one(struct cmd_ctx *ctx, unsigned res, unsigned to)
+move_one(struct cmd_ctx *ctx, const struct move_req *req, unsigned res)
 {
 	static const Mint__CommandKind kinds[] = {
 		[MINT_RES_CPU] = MINT__COMMAND_KIND__CMD_CPU_MOVE,
@@ -70,12 +89,12 @@ move_one(struct cmd_ctx *ctx, unsigned res, unsigned to)
 		[MINT_RES_DEV] = MINT__COMMAND_KIND__CMD_DEV_MOVE,
 	};
 	struct follow f = { ctx, res, 0, NULL };
-	struct res_view v, after;
-	struct timespec t0, t1;
+	unsigned to = req->to, from;
+	struct res_view v;
 	Mint__Envelope *r;
 	Mint__Command c;
 	char what[64], cause[256];
-	unsigned from;
+	uint64_t t0;
 	int rc, timeout = ctx->timeout_ms > 60000 ? ctx->timeout_ms : 60000;
 
 	if (res_read(&ctx->region, res, &v) < 0)
@@ -98,178 +117,171 @@ move_one(struct cmd_ctx *ctx, unsigned res, unsigned to)
 	c.has_node = 1, c.node = from;
 	c.has_resource = 1, c.resource = res;
 	c.has_to_node = 1, c.to_node = to;
-	c.has_dry_run = dry_run, c.dry_run = dry_run;
-	c.has_dry_run_gone = dry_run && dry_gone > 0, c.dry_run_gone = dry_gone;
-	if (!ctx->json && !dry_run)
+	c.has_dry_run = req->dry_run, c.dry_run = req->dry_run;
+	c.has_dry_run_gone = req->dry_run && req->dry_gone > 0, c.dry_run_gone = req->dry_gone;
+	if (!ctx->json && !req->dry_run)
 		fprintf(stderr, v.state == MINT_RS_FREE ? "giving free %s to node %u...\n" :
 		    "moving %s from node %u to node %u...\n", what, v.state == MINT_RS_FREE ? to : from,
 		    to);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_mono_ns();
 	rc = client_request_tick(ctx->socket_path, &c, timeout, 50, follow_tick, &f, &r, cause,
 	    sizeof(cause));
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	follow_tick(&f);
 	if (rc < 0)
 		return cmd_error("%s", cause);
-	rc = r->reply->error;
-	res_read(&ctx->region, res, &after);
-	if (ctx->json) {
-		printf("{\"resource\":");
-		json_string(stdout, what);
-		printf(",\"kind\":\"%s\",\"entry\":%u,\"from\":", res_kind_name(v.kind), res);
-		if (v.state == MINT_RS_FREE)
-			printf("null");
-		else
-			printf("%u", v.owner);
-		printf(",\"to\":%u,\"ok\":%s,\"error\":%d,\"state\":\"%s\",\"owner\":", to,
-		    rc == 0 ? "true" : "false", rc, res_state_name(after.state));
-		if (after.owner == MINT_NO_NODE)
-			printf("null");
-		else
-			printf("%u", after.owner);
-		printf(",\"seconds\":%.3f,\"message\":", (t1.tv_sec - t0.tv_sec) +
-		    (t1.tv_nsec - t0.tv_nsec) / 1e9);
-		json_string(stdout, r->reply->message);
-		printf("}\n");
-	} else if (rc == 0) {
-		printf("%s\n", r->reply->message ? r->reply->message : "moved");
-	}
-	if (rc != 0 && !ctx->json)
-		cmd_error("%s", r->reply->message ? r->reply->message : strerror(-rc));
-	wire_free(r);
-	return rc == 0 ? 0 : 1;
+	return move_report(ctx, res, &v, what, to, r, (double)(clock_mono_ns() - t0) / 1e9);
 }
 
-/* "--to N", "--from N" and "--dry-run" among the arguments; the rest left in place. */
+/* --to, --from and --dry-run into req; 0, or the exit status of a refusal said. */
 static int
-options(struct cmd_ctx *ctx, int *argc, char **argv, int *to, int *from)
+move_options(struct args *a, struct move_req *req)
 {
-	int n = 0;
-
-	*to = *from = -1;
-	for (int i = 0; i < *argc; i++) {
-		unsigned node = 0;
-		if ((strcmp(argv[i], "--to") == 0 || strcmp(argv[i], "--from") == 0) && i + 1 < *argc) {
-			if (move_node_arg(ctx, argv[i + 1], &node) != 0)
-				return 2;
-			*(argv[i][2] == 't' ? to : from) = (int)node;
-			i++;
-		} else if (strcmp(argv[i], "--dry-run") == 0) {
-			dry_run = 1;
-		} else if (strncmp(argv[i], "--", 2) == 0) {
-			return cmd_error("unknown option %s", argv[i]) + 1;
-		} else {
-			argv[n++] = argv[i];
-		}
-	}
-	*argc = n;
-	if (*to < 0)
+	memset(req, 0, sizeof(*req));
+	if (!args_has(a, "--to"))
 		return cmd_error("where to? (--to NODE)") + 1;
+	req->to = (unsigned)args_u64(a, "--to", 0);
+	req->from = args_has(a, "--from") ? (int)args_u64(a, "--from", 0) : -1;
+	req->dry_run = args_has(a, "--dry-run");
 	return 0;
 }
 
 static int
-cmd_cpu_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cpu_move(struct cmd_ctx *ctx, struct args *a)
 {
-	int to, from, i;
-	char *end;
+	struct move_req req;
 	unsigned long cpu;
+	int i;
 
-	if (strcmp(argv[0], "move") != 0)
-		return cmd_error("cpu: '%s' is not move", argv[0]);
-	argc--, argv++;
-	if ((i = options(ctx, &argc, argv, &to, &from)) != 0)
+	if ((i = move_options(a, &req)) != 0)
 		return i;
-	if (argc != 1 || (cpu = strtoul(argv[0], &end, 10), *argv[0] == '\0' || *end != '\0'))
+	if (a->npos != 1 || parse_uint(a->pos[0], UINT32_MAX, &cpu) < 0)
 		return cmd_error("cpu move: give one core number");
 	if ((i = res_find(&ctx->region, MINT_RES_CPU, (uint32_t)cpu)) < 0)
 		return cmd_error("cpu %lu: no such core in the machine (mint-console resources)", cpu);
-	return move_one(ctx, (unsigned)i, (unsigned)to);
+	return move_one(ctx, &req, (unsigned)i);
 }
 
 static int
-cmd_dev_exec(struct cmd_ctx *ctx, int argc, char **argv)
+dev_move(struct cmd_ctx *ctx, struct args *a)
 {
-	int to, from, i;
+	struct move_req req;
+	int i;
 
-	if (strcmp(argv[0], "move") != 0)
-		return cmd_error("dev: '%s' is not move", argv[0]);
-	argc--, argv++;
-	if ((i = options(ctx, &argc, argv, &to, &from)) != 0)
+	if ((i = move_options(a, &req)) != 0)
 		return i;
-	if (argc != 1)
+	if (a->npos != 1)
 		return cmd_error("dev move: give one device name");
-	if ((i = res_find_name(&ctx->region, MINT_RES_DEV, argv[0])) < 0)
+	if ((i = res_find_name(&ctx->region, MINT_RES_DEV, a->pos[0])) < 0)
 		return cmd_error("device %s: no such device in the machine (mint-console resources)",
-		    argv[0]);
-	return move_one(ctx, (unsigned)i, (unsigned)to);
+		    a->pos[0]);
+	return move_one(ctx, &req, (unsigned)i);
 }
 
 /*
- * mem move SIZE --from N --to M: whole blocks that N owns, highest first;
- * mem move BLOCK --to M: that block. Blocks move one by one; the first that
- * cannot stops the rest, and what moved stays moved (each move is whole).
+ * mem move SIZE --from N --to M: whole blocks that N owns, highest first.
+ * Blocks move one by one; the first that cannot stops the rest, and what
+ * moved stays moved (each move is whole).
  */
 static int
-cmd_mem_exec(struct cmd_ctx *ctx, int argc, char **argv)
+mem_move_size(struct cmd_ctx *ctx, struct move_req *req, const char *arg, uint64_t size)
 {
 	unsigned list[1024], n = 0;
-	uint64_t size = 0, got = 0;
-	int to, from, i, rc = 0;
-	char *end;
-	const char *arg;
+	uint64_t got = 0;
+	int rc = 0;
 
-	if (strcmp(argv[0], "move") != 0)
-		return cmd_error("mem: '%s' is not move", argv[0]);
-	argc--, argv++;
-	if ((i = options(ctx, &argc, argv, &to, &from)) != 0)
-		return i;
-	if (argc != 1)
-		return cmd_error("mem move: give one SIZE (like 256M) or one block number");
-	arg = argv[0];
-	strtoull(arg, &end, 10);
-	if (*arg != '\0' && *end == '\0') {
-		unsigned long blk = strtoul(arg, NULL, 10);
-		struct res_view v;
-
-		if ((i = res_find(&ctx->region, MINT_RES_MEM, (uint32_t)blk)) < 0)
-			return cmd_error("memory block %lu: no such block (mint-console resources)", blk);
-		if (from >= 0 && res_read(&ctx->region, (unsigned)i, &v) == 0 &&
-		    (v.state != MINT_RS_OWNED || v.owner != (unsigned)from))
-			return cmd_error("memory block %lu is not node %d's", blk, from);
-		return move_one(ctx, (unsigned)i, (unsigned)to);
-	}
-	if (parse_size(arg, &size) < 0 || size == 0)
-		return cmd_error("mem move: '%s' is neither a size (256M, 1G) nor a block number", arg);
-	if (from < 0)
-		return cmd_error("mem move %s: from which node? (--from NODE)", arg);
 	/* the highest blocks first, as a kernel gives up the top of its memory */
 	for (unsigned k = ctx->region.layout.res_count; k-- > 0 && got < size;) {
 		struct res_view v;
 		if (res_read(&ctx->region, k, &v) < 0 || v.kind != MINT_RES_MEM ||
-		    v.state != MINT_RS_OWNED || v.owner != (unsigned)from)
+		    v.state != MINT_RS_OWNED || v.owner != (unsigned)req->from)
 			continue;
 		if (n < sizeof(list) / sizeof(list[0]))
 			list[n++] = k;
 		got += v.size;
 	}
 	if (got != size)
-		return cmd_error("mem move %s: node %d %s", arg, from, got < size ?
+		return cmd_error("mem move %s: node %d %s", arg, req->from, got < size ?
 		    "does not own that much" : "has no blocks that add up to exactly that (see "
 		    "mint-console resources --kind mem)");
 	for (unsigned k = 0; k < n && rc == 0; k++) {
 		struct res_view v;
 
 		/* a dry run checks each block as if those before it had gone: the floor is theirs too */
-		if ((rc = move_one(ctx, list[k], (unsigned)to)) != 0 && k > 0)
-			cmd_error(dry_run ? "mem move %s --dry-run: %u of %u blocks would move before this "
-			    "one (to node %d); nothing was done" : "mem move %s: %u of %u blocks moved "
-			    "before this one; they stay on node %d", arg, k, n, to);
-		if (dry_run && res_read(&ctx->region, list[k], &v) == 0)
-			dry_gone += v.size;
+		if ((rc = move_one(ctx, req, list[k])) != 0 && k > 0)
+			cmd_error(req->dry_run ? "mem move %s --dry-run: %u of %u blocks would move before "
+			    "this one (to node %u); nothing was done" : "mem move %s: %u of %u blocks moved "
+			    "before this one; they stay on node %u", arg, k, n, req->to);
+		if (req->dry_run && res_read(&ctx->region, list[k], &v) == 0)
+			req->dry_gone += v.size;
 	}
 	return rc;
 }
+
+/* mem move SIZE --from N --to M, or mem move BLOCK --to M: that block. */
+static int
+mem_move(struct cmd_ctx *ctx, struct args *a)
+{
+	struct move_req req;
+	unsigned long blk;
+	uint64_t size = 0;
+	const char *arg;
+	int i;
+
+	if ((i = move_options(a, &req)) != 0)
+		return i;
+	if (a->npos != 1)
+		return cmd_error("mem move: give one SIZE (like 256M) or one block number");
+	arg = a->pos[0];
+	if (parse_uint(arg, UINT32_MAX, &blk) == 0) {
+		struct res_view v;
+
+		if ((i = res_find(&ctx->region, MINT_RES_MEM, (uint32_t)blk)) < 0)
+			return cmd_error("memory block %lu: no such block (mint-console resources)", blk);
+		if (req.from >= 0 && res_read(&ctx->region, (unsigned)i, &v) == 0 &&
+		    (v.state != MINT_RS_OWNED || v.owner != (unsigned)req.from))
+			return cmd_error("memory block %lu is not node %d's", blk, req.from);
+		return move_one(ctx, &req, (unsigned)i);
+	}
+	if (parse_size(arg, &size) < 0 || size == 0)
+		return cmd_error("mem move: '%s' is neither a size (256M, 1G) nor a block number", arg);
+	if (req.from < 0)
+		return cmd_error("mem move %s: from which node? (--from NODE)", arg);
+	return mem_move_size(ctx, &req, arg, size);
+}
+
+static const struct args_opt move_opts[] = {
+	{ "--to", ARGS_NODE, 0, 0, NULL, NULL },
+	{ "--from", ARGS_NODE, 0, 0, NULL, NULL },
+	{ "--dry-run", ARGS_FLAG, 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
+
+#define MOVE_ARGS	{ .opts = move_opts, .max_pos = ARGS_MAX_POS, .unknown = "unknown option %s", \
+	.missing = "%s needs a node", \
+	.rc = 2 }
+
+static const struct cmd_verb cpu_verbs[] = {
+	{ "move", "CPU --to NODE [--dry-run] [--json]",
+	  "Move core CPU from the node that has it to NODE (or give a free one to NODE). Shows "
+	  "each step; refuses cpu 0 and a node's last core. --dry-run: every check, nothing moved.",
+	  MOVE_ARGS, 0, cpu_move },
+	{ NULL, NULL, NULL, { 0 }, 0, NULL }
+};
+
+static const struct cmd_verb mem_verbs[] = {
+	{ "move", "SIZE --from NODE --to NODE | BLOCK --to NODE [--dry-run] [--json]",
+	  "Move whole memory blocks (SIZE like 256M, or one block number) between nodes, one "
+	  "block at a time; a node keeps its memory floor. --dry-run: every check (for a SIZE, "
+	  "each block as if those before it had gone), nothing moved.", MOVE_ARGS, 0, mem_move },
+	{ NULL, NULL, NULL, { 0 }, 0, NULL }
+};
+
+static const struct cmd_verb dev_verbs[] = {
+	{ "move", "DEVICE --to NODE [--dry-run] [--json]",
+	  "Move DEVICE to NODE; refused while a running guest uses it. --dry-run: every check, "
+	  "nothing moved.", MOVE_ARGS, 0, dev_move },
+	{ NULL, NULL, NULL, { 0 }, 0, NULL }
+};
 
 const struct cmd_entry cmd_cpu_entry = {
 	.name = "cpu",
@@ -280,7 +292,7 @@ const struct cmd_entry cmd_cpu_entry = {
 	.min_args = 2,
 	.max_args = 6,
 	.flags = CMD_JSON,
-	.exec = cmd_cpu_exec,
+	.verbs = cpu_verbs,
 };
 
 const struct cmd_entry cmd_mem_entry = {
@@ -292,7 +304,7 @@ const struct cmd_entry cmd_mem_entry = {
 	.min_args = 2,
 	.max_args = 7,
 	.flags = CMD_JSON,
-	.exec = cmd_mem_exec,
+	.verbs = mem_verbs,
 };
 
 const struct cmd_entry cmd_dev_entry = {
@@ -303,5 +315,5 @@ const struct cmd_entry cmd_dev_entry = {
 	.min_args = 2,
 	.max_args = 6,
 	.flags = CMD_JSON,
-	.exec = cmd_dev_exec,
+	.verbs = dev_verbs,
 };

@@ -4,7 +4,6 @@
  * agent finds silent past its dead-after time is shown dead.
  */
 #include <inttypes.h>
-#include <string.h>
 
 #include "console/cmd.h"
 #include "console/snapshot.h"
@@ -27,14 +26,49 @@ dead_verdict(unsigned i, unsigned nodes, const struct node_view *v, Mint__Envelo
 	return -1;
 }
 
-static int
-cmd_nodes_exec(struct cmd_ctx *ctx, int argc, char **argv)
+/* One node's row: a line of the table, an object of the JSON list. */
+static void
+nodes_row(struct out *o, unsigned i, const struct node_view *v, const char *state,
+    int64_t silent, const Mint__NodeStatus *st)
 {
+	out_begin(o, NULL);
+	out_uint(o, "node", -4, i);
+	out_str(o, "state", -8, state);
+	out_uint(o, "epoch", 5, v->epoch);
+	out_uint(o, "heartbeat", 10, v->heartbeat);
+	out_uint(o, "pid", 7, v->pid);
+	if (silent >= 0)
+		out_int(o, "silent_ms", OUT_NOTEXT, silent);
+	if (st != NULL) {
+		out_list(o, "cores");
+		for (size_t k = 0; k < st->n_cores; k++)
+			out_uint(o, NULL, OUT_NOTEXT, st->cores[k]->cpu);
+		out_list_end(o);
+		out_cell(o, 5, "%zu", st->n_cores);
+		out_float(o, "load1", 6, 2, st->load1_centi / 100.0);
+		out_uint(o, "mem_total", OUT_NOTEXT, st->mem_total_bytes);
+		out_uint(o, "mem_used", OUT_NOTEXT, st->mem_used_bytes);
+		out_text(o, " %6.1fG/%.1fG", st->mem_used_bytes / 1073741824.0,
+		    st->mem_total_bytes / 1073741824.0);
+	}
+	if (silent >= 0)
+		out_text(o, "  (silent %" PRId64 " ms)", silent);
+	out_end(o);
+}
+
+static int
+cmd_nodes_run(struct cmd_ctx *ctx, struct args *a)
+{
+	static const struct out_col cols[] = {
+		{ "NODE", -4 }, { "STATE", -8 }, { "EPOCH", 5 }, { "HEARTBEAT", 10 }, { "PID", 7 },
+		{ "CORES", 5 }, { "LOAD1", 6 }, { "MEM USED/TOTAL", 13 },
+	};
+	struct out *o = cmd_out(ctx, OUT_LINES);
 	const struct mint_region *r = &ctx->region;
 	unsigned nodes = r->layout.nodes;
 	struct node_view v[MINT_MAX_NODES];
 	Mint__Envelope *snap[MINT_MAX_NODES];
-	int first = 1, valid[MINT_MAX_NODES];
+	int valid[MINT_MAX_NODES];
 
 	for (unsigned i = 0; i < nodes; i++) {
 		snap[i] = NULL;
@@ -44,53 +78,25 @@ cmd_nodes_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		else if (snapshot_read(r, i, &snap[i], NULL, 0) < 0)
 			snap[i] = NULL;
 	}
-	if (ctx->json)
-		printf("[");
-	else
-		printf("%-4s %-8s %5s %10s %7s %5s %6s %13s\n", "NODE", "STATE", "EPOCH", "HEARTBEAT",
-		    "PID", "CORES", "LOAD1", "MEM USED/TOTAL");
+	out_table(o, NULL, cols, 8);
 	for (unsigned i = 0; i < nodes; i++) {
-		Mint__NodeStatus *st = snap[i] != NULL ? snap[i]->status : NULL;
 		int64_t silent;
-		const char *state;
 
 		if (!valid[i] || (v[i].state == MINT_NODE_ABSENT && v[i].epoch == 0))
 			continue;	/* never attached */
 		silent = dead_verdict(i, nodes, v, snap);
-		state = silent >= 0 ? "dead" : node_state_name(v[i].state);
-		if (ctx->json) {
-			printf("%s\n  {\"node\": %u, \"state\": ", first ? "" : ",", i);
-			json_string(stdout, state);
-			printf(", \"epoch\": %" PRIu32 ", \"heartbeat\": %" PRIu64 ", \"pid\": %" PRIu32,
-			    v[i].epoch, v[i].heartbeat, v[i].pid);
-			if (silent >= 0)
-				printf(", \"silent_ms\": %" PRId64, silent);
-			if (st != NULL) {
-				printf(", \"cores\": [");
-				for (size_t k = 0; k < st->n_cores; k++)
-					printf("%s%" PRIu32, k ? ", " : "", st->cores[k]->cpu);
-				printf("], \"load1\": %.2f, \"mem_total\": %" PRIu64 ", \"mem_used\": %" PRIu64,
-				    st->load1_centi / 100.0, st->mem_total_bytes, st->mem_used_bytes);
-			}
-			printf("}");
-		} else {
-			printf("%-4u %-8s %5" PRIu32 " %10" PRIu64 " %7" PRIu32, i, state, v[i].epoch,
-			    v[i].heartbeat, v[i].pid);
-			if (st != NULL)
-				printf(" %5zu %6.2f %6.1fG/%.1fG", st->n_cores, st->load1_centi / 100.0,
-				    st->mem_used_bytes / 1073741824.0, st->mem_total_bytes / 1073741824.0);
-			if (silent >= 0)
-				printf("  (silent %" PRId64 " ms)", silent);
-			printf("\n");
-		}
-		first = 0;
+		nodes_row(o, i, &v[i], silent >= 0 ? "dead" : node_state_name(v[i].state), silent,
+		    snap[i] != NULL ? snap[i]->status : NULL);
 	}
-	if (ctx->json)
-		printf("%s]\n", first ? "" : "\n");
+	out_list_end(o);
 	for (unsigned i = 0; i < nodes; i++)
 		wire_free(snap[i]);
 	return 0;
 }
+
+static const struct args_template cmd_nodes_args = {
+	.unknown = "usage: nodes [--json]",
+};
 
 const struct cmd_entry cmd_nodes_entry = {
 	.name = "nodes",
@@ -100,5 +106,6 @@ const struct cmd_entry cmd_nodes_entry = {
 	.min_args = 0,
 	.max_args = 0,
 	.flags = CMD_JSON,
-	.exec = cmd_nodes_exec,
+	.args = &cmd_nodes_args,
+	.run = cmd_nodes_run,
 };

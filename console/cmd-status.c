@@ -1,9 +1,7 @@
 /* mint-console status NODE: one node's published status in full. */
-#include <errno.h>
 #include <inttypes.h>
-#include <stdlib.h>
-#include <string.h>
 
+#include "common/parse.h"
 #include "console/cmd.h"
 #include "console/snapshot.h"
 #include "shm/node.h"
@@ -18,106 +16,139 @@ guest_state_name(Mint__GuestState s)
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
 }
 
-static void
-print_json(const Mint__NodeStatus *st, const struct node_view *v)
+static const char *
+core_mode(const Mint__NodeStatus *st, int json)
 {
-	printf("{\"node\": %" PRIu32 ", \"state\": ", st->node);
-	json_string(stdout, node_state_name(v->state));
-	printf(", \"epoch\": %" PRIu32 ", \"heartbeat\": %" PRIu64 ", \"hostname\": ", v->epoch,
-	    v->heartbeat);
-	json_string(stdout, st->hostname);
-	printf(", \"uptime_ms\": %" PRIu64 ", \"load\": [%.2f, %.2f, %.2f]", st->uptime_ms,
-	    st->load1_centi / 100.0, st->load5_centi / 100.0, st->load15_centi / 100.0);
-	printf(", \"mode\": \"%s\"", st->mode == MINT__CORE_MODE__CORES_CPUSET ? "cpuset" :
-	    st->mode == MINT__CORE_MODE__CORES_SYNTHETIC ? "synthetic" : "real");
-	printf(", \"memory\": {\"total\": %" PRIu64 ", \"used\": %" PRIu64 ", \"movable\": %" PRIu64,
-	    st->mem_total_bytes, st->mem_used_bytes, st->mem_movable_bytes);
+	if (st->mode == MINT__CORE_MODE__CORES_CPUSET)
+		return json ? "cpuset" : "a cpuset of this host";
+	if (st->mode == MINT__CORE_MODE__CORES_SYNTHETIC)
+		return "synthetic";
+	return json ? "real" : "its kernel's own";
+}
+
+static void
+status_json(struct out *o, const Mint__NodeStatus *st, const struct node_view *v)
+{
+	out_begin(o, NULL);
+	out_uint(o, "node", 0, st->node);
+	out_str(o, "state", 0, node_state_name(v->state));
+	out_uint(o, "epoch", 0, v->epoch);
+	out_uint(o, "heartbeat", 0, v->heartbeat);
+	out_str(o, "hostname", 0, st->hostname);
+	out_uint(o, "uptime_ms", 0, st->uptime_ms);
+	out_list(o, "load");
+	out_float(o, NULL, 0, 2, st->load1_centi / 100.0);
+	out_float(o, NULL, 0, 2, st->load5_centi / 100.0);
+	out_float(o, NULL, 0, 2, st->load15_centi / 100.0);
+	out_list_end(o);
+	out_str(o, "mode", 0, core_mode(st, 1));
+	out_begin(o, "memory");
+	out_uint(o, "total", 0, st->mem_total_bytes);
+	out_uint(o, "used", 0, st->mem_used_bytes);
+	out_uint(o, "movable", 0, st->mem_movable_bytes);
 	if (st->has_mem_assigned_bytes)
-		printf(", \"assigned\": %" PRIu64, st->mem_assigned_bytes);
-	printf("}");
-	printf(", \"cores\": [");
-	for (size_t k = 0; k < st->n_cores; k++)
-	{
-		printf("%s{\"cpu\": %" PRIu32 ", \"online\": %s", k ? ", " : "",
-		    st->cores[k]->cpu, st->cores[k]->online ? "true" : "false");
+		out_uint(o, "assigned", 0, st->mem_assigned_bytes);
+	out_end(o);
+	out_list(o, "cores");
+	for (size_t k = 0; k < st->n_cores; k++) {
+		out_begin(o, NULL);
+		out_uint(o, "cpu", 0, st->cores[k]->cpu);
+		out_bool(o, "online", 0, st->cores[k]->online);
 		if (st->cores[k]->has_busy_permille)
-			printf(", \"busy\": %.1f", st->cores[k]->busy_permille / 10.0);
-		printf("}");
+			out_float(o, "busy", 0, 1, st->cores[k]->busy_permille / 10.0);
+		out_end(o);
 	}
-	printf("], \"devices\": [");
-	for (size_t k = 0; k < st->n_devices; k++) {
-		printf("%s", k ? ", " : "");
-		json_string(stdout, st->devices[k]->name);
-	}
-	printf("], \"guests\": [");
+	out_list_end(o);
+	out_list(o, "devices");
+	for (size_t k = 0; k < st->n_devices; k++)
+		out_str(o, NULL, 0, st->devices[k]->name);
+	out_list_end(o);
+	out_list(o, "guests");
 	for (size_t k = 0; k < st->n_guests; k++) {
-		printf("%s{\"name\": ", k ? ", " : "");
-		json_string(stdout, st->guests[k]->name);
-		printf(", \"state\": ");
-		json_string(stdout, guest_state_name(st->guests[k]->state));
-		printf(", \"vcpus\": %" PRIu32 ", \"memory\": %" PRIu64 ", \"cpu\": %.1f}",
-		    st->guests[k]->vcpus, st->guests[k]->memory_bytes,
-		    st->guests[k]->cpu_permille / 10.0);
+		out_begin(o, NULL);
+		out_str(o, "name", 0, st->guests[k]->name);
+		out_str(o, "state", 0, guest_state_name(st->guests[k]->state));
+		out_uint(o, "vcpus", 0, st->guests[k]->vcpus);
+		out_uint(o, "memory", 0, st->guests[k]->memory_bytes);
+		out_float(o, "cpu", 0, 1, st->guests[k]->cpu_permille / 10.0);
+		out_end(o);
 	}
-	printf("], \"channels\": [");
+	out_list_end(o);
+	out_list(o, "channels");
 	for (size_t k = 0; k < st->n_channels; k++) {
 		const Mint__Channel *c = st->channels[k];
-		printf("%s{\"peer\": %" PRIu32 ", \"tx_messages\": %" PRIu64 ", \"rx_messages\": %"
-		    PRIu64 ", \"tx_bytes\": %" PRIu64 ", \"rx_bytes\": %" PRIu64 ", \"errors\": %" PRIu64
-		    "}", k ? ", " : "", c->peer, c->tx_messages, c->rx_messages, c->tx_bytes, c->rx_bytes,
-		    c->errors);
+
+		out_begin(o, NULL);
+		out_uint(o, "peer", 0, c->peer);
+		out_uint(o, "tx_messages", 0, c->tx_messages);
+		out_uint(o, "rx_messages", 0, c->rx_messages);
+		out_uint(o, "tx_bytes", 0, c->tx_bytes);
+		out_uint(o, "rx_bytes", 0, c->rx_bytes);
+		out_uint(o, "errors", 0, c->errors);
+		out_end(o);
 	}
-	printf("]}\n");
+	out_list_end(o);
+	out_end(o);
+}
+
+/* The same as prose: a sentence a line. */
+static void
+status_text(const Mint__NodeStatus *st, const struct node_view *v)
+{
+	printf("node %" PRIu32 " (%s): %s, epoch %" PRIu32 ", heartbeat %" PRIu64 "\n", st->node,
+	    st->hostname ? st->hostname : "?", node_state_name(v->state), v->epoch, v->heartbeat);
+	printf("load %.2f %.2f %.2f; memory %.1f of %.1f GiB used, %.1f GiB movable\n",
+	    st->load1_centi / 100.0, st->load5_centi / 100.0, st->load15_centi / 100.0,
+	    st->mem_used_bytes / 1073741824.0, st->mem_total_bytes / 1073741824.0,
+	    st->mem_movable_bytes / 1073741824.0);
+	if (st->has_mem_assigned_bytes)
+		printf("memory blocks the table gives it: %.2f GiB\n",
+		    st->mem_assigned_bytes / 1073741824.0);
+	printf("cores: %s\n", core_mode(st, 0));
+	for (size_t k = 0; k < st->n_cores; k++)
+		if (st->cores[k]->has_busy_permille)
+			printf("  cpu%-3" PRIu32 " %5.1f%% busy\n", st->cores[k]->cpu,
+			    st->cores[k]->busy_permille / 10.0);
+		else
+			printf("  cpu%-3" PRIu32 "     - (no host core behind it)\n", st->cores[k]->cpu);
+	for (size_t k = 0; k < st->n_devices; k++)
+		printf("  device %s\n", st->devices[k]->name);
+	for (size_t k = 0; k < st->n_guests; k++)
+		printf("  guest %-20s %-9s %2" PRIu32 " vcpus %6" PRIu64 " MiB %5.1f%% cpu\n",
+		    st->guests[k]->name, guest_state_name(st->guests[k]->state),
+		    st->guests[k]->vcpus, st->guests[k]->memory_bytes >> 20,
+		    st->guests[k]->cpu_permille / 10.0);
 }
 
 static int
-cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_status_run(struct cmd_ctx *ctx, struct args *a)
 {
+	struct out *o = cmd_out(ctx, OUT_SPACED);
 	struct node_view v;
 	Mint__Envelope *env;
-	Mint__NodeStatus *st;
-	char cause[256], *end;
-	unsigned long node = strtoul(argv[0], &end, 10);
+	char cause[256];
+	unsigned node;
 
-	if (*argv[0] == '\0' || *end != '\0' || node >= ctx->region.layout.nodes)
-		return cmd_error("status: no node '%s' (this region has nodes 0 to %u)", argv[0],
+	if (parse_node(a->pos[0], ctx->region.layout.nodes, &node) < 0)
+		return cmd_error("status: no node '%s' (this region has nodes 0 to %u)", a->pos[0],
 		    ctx->region.layout.nodes - 1);
-	if (node_read(&ctx->region, (unsigned)node, &v) < 0)
-		return cmd_error("node %lu: its entry holds an impossible state", node);
-	if (snapshot_read(&ctx->region, (unsigned)node, &env, cause, sizeof(cause)) < 0)
+	if (node_read(&ctx->region, node, &v) < 0)
+		return cmd_error("node %u: its entry holds an impossible state", node);
+	if (snapshot_read(&ctx->region, node, &env, cause, sizeof(cause)) < 0)
 		return cmd_error("%s", cause);
-	st = env->status;
-	if (ctx->json) {
-		print_json(st, &v);
-	} else {
-		printf("node %" PRIu32 " (%s): %s, epoch %" PRIu32 ", heartbeat %" PRIu64 "\n", st->node,
-		    st->hostname ? st->hostname : "?", node_state_name(v.state), v.epoch, v.heartbeat);
-		printf("load %.2f %.2f %.2f; memory %.1f of %.1f GiB used, %.1f GiB movable\n",
-		    st->load1_centi / 100.0, st->load5_centi / 100.0, st->load15_centi / 100.0,
-		    st->mem_used_bytes / 1073741824.0, st->mem_total_bytes / 1073741824.0,
-		    st->mem_movable_bytes / 1073741824.0);
-		if (st->has_mem_assigned_bytes)
-			printf("memory blocks the table gives it: %.2f GiB\n",
-			    st->mem_assigned_bytes / 1073741824.0);
-		printf("cores: %s\n", st->mode == MINT__CORE_MODE__CORES_CPUSET ? "a cpuset of this host" :
-		    st->mode == MINT__CORE_MODE__CORES_SYNTHETIC ? "synthetic" : "its kernel's own");
-		for (size_t k = 0; k < st->n_cores; k++)
-			if (st->cores[k]->has_busy_permille)
-				printf("  cpu%-3" PRIu32 " %5.1f%% busy\n", st->cores[k]->cpu,
-				    st->cores[k]->busy_permille / 10.0);
-			else
-				printf("  cpu%-3" PRIu32 "     - (no host core behind it)\n", st->cores[k]->cpu);
-		for (size_t k = 0; k < st->n_devices; k++)
-			printf("  device %s\n", st->devices[k]->name);
-		for (size_t k = 0; k < st->n_guests; k++)
-			printf("  guest %-20s %-9s %2" PRIu32 " vcpus %6" PRIu64 " MiB %5.1f%% cpu\n",
-			    st->guests[k]->name, guest_state_name(st->guests[k]->state),
-			    st->guests[k]->vcpus, st->guests[k]->memory_bytes >> 20,
-			    st->guests[k]->cpu_permille / 10.0);
-	}
+	if (out_json(o))
+		status_json(o, env->status, &v);
+	else
+		status_text(env->status, &v);
 	wire_free(env);
 	return 0;
 }
+
+static const struct args_template cmd_status_args = {
+	.max_pos = 1,
+	.unknown = "usage: status NODE [--json]",
+	.dash_args = 1,
+};
 
 const struct cmd_entry cmd_status_entry = {
 	.name = "status",
@@ -126,5 +157,6 @@ const struct cmd_entry cmd_status_entry = {
 	.min_args = 1,
 	.max_args = 1,
 	.flags = CMD_JSON,
-	.exec = cmd_status_exec,
+	.args = &cmd_status_args,
+	.run = cmd_status_run,
 };

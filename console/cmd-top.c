@@ -1,22 +1,11 @@
 /* mint-console top: a live view of every node, or plain text for scripts (-b). */
-#include <errno.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "console/cmd.h"
 #include "console/top.h"
 #include "shm/node.h"
-
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static void
 print_batch(struct top_model *m)
@@ -48,31 +37,14 @@ print_batch(struct top_model *m)
 }
 
 static int
-cmd_top_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_top_run(struct cmd_ctx *ctx, struct args *a)
 {
 	struct top_model m;
-	int batch = 0, count = -1, delay_ms = 1000, sort = 0;
-	char *end;
+	int batch = args_has(a, "-b"), delay_ms = (int)args_u64(a, "-d", 1000), sort = 0;
+	long count = args_has(a, "-n") ? (long)args_u64(a, "-n", 1) : -1;
 
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "-b") == 0) {
-			batch = 1;
-		} else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
-			count = (int)strtol(argv[++i], &end, 10);
-			if (*end != '\0' || count < 1)
-				return cmd_error("top: -n takes a number of updates, 1 or more");
-		} else if (strcmp(argv[i], "-d") == 0 && i + 1 < argc) {
-			double d = strtod(argv[++i], &end);
-			if (*end != '\0' || d < 0.05 || d > 3600)
-				return cmd_error("top: -d takes seconds, from 0.05 to 3600");
-			delay_ms = (int)(d * 1000);
-		} else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
-			if ((sort = top_column_find(argv[++i])) < 0)
-				return cmd_error("top: no column '%s'", argv[i]);
-		} else {
-			return cmd_error("top: unknown option '%s' (mint-console top --help)", argv[i]);
-		}
-	}
+	if (args_has(a, "-o") && (sort = top_column_find(args_str(a, "-o", ""))) < 0)
+		return cmd_error("top: no column '%s'", args_str(a, "-o", ""));
 	if (!batch && !isatty(STDOUT_FILENO))
 		batch = 1;	/* like top(1) in a pipe: plain text */
 	top_model_init(&m, &ctx->region);
@@ -82,16 +54,29 @@ cmd_top_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		top_model_free(&m);
 		return rc;
 	}
-	for (int n = 0; count < 0 || n < count; n++) {
+	for (long n = 0; count < 0 || n < count; n++) {
 		struct timespec ts = { delay_ms / 1000, (long)(delay_ms % 1000) * 1000000 };
 		if (n > 0)
 			nanosleep(&ts, NULL);
-		top_model_sample(&m, now_ns());
+		top_model_sample(&m, (int64_t)clock_mono_ns());
 		print_batch(&m);
 	}
 	top_model_free(&m);
 	return 0;
 }
+
+static const struct args_opt cmd_top_opts[] = {
+	{ "-b", ARGS_FLAG, 0, 0, NULL, NULL },
+	{ "-n", ARGS_UINT, 1, 1000000000, "top: -n takes a number of updates, 1 or more", NULL },
+	{ "-d", ARGS_SECONDS, 50, 3600000, "top: -d takes seconds, from 0.05 to 3600", NULL },
+	{ "-o", ARGS_STRING, 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
+
+static const struct args_template cmd_top_args = {
+	.opts = cmd_top_opts,
+	.unknown = "top: unknown option '%s' (mint-console top --help)",
+};
 
 const struct cmd_entry cmd_top_entry = {
 	.name = "top",
@@ -101,5 +86,6 @@ const struct cmd_entry cmd_top_entry = {
 	.min_args = 0,
 	.max_args = 7,
 	.flags = 0,
-	.exec = cmd_top_exec,
+	.args = &cmd_top_args,
+	.run = cmd_top_run,
 };

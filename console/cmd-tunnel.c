@@ -5,161 +5,146 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdlib.h>
-#include <string.h>
 
+#include "common/parse.h"
 #include "console/cmd.h"
 #include "console/snapshot.h"
 #include "shm/node.h"
 #include "shm/stream.h"
 
 static int
-num_arg(const char *what, const char *arg, unsigned max, unsigned *v)
+tunnel_listen(struct cmd_ctx *ctx, struct args *a)
 {
-	char *end;
-	unsigned long n = strtoul(arg, &end, 10);
-
-	if (*arg == '\0' || *end != '\0' || n > max)
-		return cmd_error("tunnel: '%s' is not a %s", arg, what);
-	*v = (unsigned)n;
-	return 0;
-}
-
-static int
-tunnel_listen(struct cmd_ctx *ctx, int argc, char **argv)
-{
-	unsigned node = MINT_MAX_NODES, to = MINT_MAX_NODES;
-	const char *target = NULL, *path = NULL;
+	unsigned node = (unsigned)args_u64(a, "--node", MINT_MAX_NODES);
+	unsigned to = (unsigned)args_u64(a, "--to", MINT_MAX_NODES);
+	const char *target = args_str(a, "--target", NULL);
+	struct out *o = cmd_out(ctx, OUT_COMPACT);
 	Mint__Envelope *r;
 	Mint__Command c;
 
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--node") == 0 && i + 1 < argc) {
-			if (cmd_node_arg(argv[++i], &node) != 0)
-				return 1;
-		} else if (strcmp(argv[i], "--to") == 0 && i + 1 < argc) {
-			if (cmd_node_arg(argv[++i], &to) != 0)
-				return 1;
-		} else if (strcmp(argv[i], "--target") == 0 && i + 1 < argc) {
-			target = argv[++i];
-		} else if (argv[i][0] == '-' || path != NULL) {
-			return cmd_error("tunnel listen: unexpected %s", argv[i]);
-		} else {
-			path = argv[i];
-		}
-	}
-	if (node == MINT_MAX_NODES || to == MINT_MAX_NODES || target == NULL || path == NULL)
+	if (node == MINT_MAX_NODES || to == MINT_MAX_NODES || target == NULL || a->npos != 1)
 		return cmd_error("usage: tunnel listen --node N --to M --target NAME SOCKET");
-	if (path[0] != '/')
-		return cmd_error("tunnel listen: %s: give the socket as an absolute path", path);
+	if (a->pos[0][0] != '/')
+		return cmd_error("tunnel listen: %s: give the socket as an absolute path", a->pos[0]);
 	mint__command__init(&c);
 	c.has_kind = 1, c.kind = MINT__COMMAND_KIND__CMD_TUNNEL_LISTEN;
 	c.has_node = 1, c.node = node;
 	c.has_to_node = 1, c.to_node = to;
-	c.name = (char *)path;
+	c.name = a->pos[0];
 	c.target = (char *)target;
 	if (cmd_ask_agent(ctx, &c, &r) != 0)
 		return 1;
-	if (ctx->json)
-		printf("{\"node\":%u,\"tunnel\":%" PRIu64 "}\n", node, r->reply->value);
-	else
-		printf("%s\n", r->reply->message ? r->reply->message : "listening");
+	out_begin(o, NULL);
+	out_uint(o, "node", OUT_NOTEXT, node);
+	out_uint(o, "tunnel", OUT_NOTEXT, r->reply->value);
+	out_end(o);
+	cmd_reply_text(o, r, "listening");
 	wire_free(r);
 	return 0;
 }
 
 static int
-tunnel_close(struct cmd_ctx *ctx, int argc, char **argv)
+tunnel_close(struct cmd_ctx *ctx, struct args *a)
 {
-	unsigned node = MINT_MAX_NODES, id = 0;
+	unsigned node = (unsigned)args_u64(a, "--node", MINT_MAX_NODES);
+	struct out *o = cmd_out(ctx, OUT_COMPACT);
 	Mint__Envelope *r;
 	Mint__Command c;
+	unsigned long id;
 
-	if (argc != 3 || strcmp(argv[0], "--node") != 0)
+	if (node == MINT_MAX_NODES || a->npos != 1)
 		return cmd_error("usage: tunnel close --node N ID");
-	if (cmd_node_arg(argv[1], &node) != 0 ||
-	    num_arg("tunnel number", argv[2], UINT32_MAX, &id) != 0)
-		return 1;
+	if (parse_uint(a->pos[0], UINT32_MAX, &id) < 0)
+		return cmd_error("tunnel: '%s' is not a tunnel number", a->pos[0]);
 	mint__command__init(&c);
 	c.has_kind = 1, c.kind = MINT__COMMAND_KIND__CMD_TUNNEL_CLOSE;
 	c.has_node = 1, c.node = node;
-	c.has_resource = 1, c.resource = id;
+	c.has_resource = 1, c.resource = (uint32_t)id;
 	if (cmd_ask_agent(ctx, &c, &r) != 0)
 		return 1;
-	if (ctx->json)
-		printf("{\"node\":%u,\"tunnel\":%u,\"closed\":true}\n", node, id);
-	else
-		printf("%s\n", r->reply->message ? r->reply->message : "closed");
+	out_begin(o, NULL);
+	out_uint(o, "node", OUT_NOTEXT, node);
+	out_uint(o, "tunnel", OUT_NOTEXT, id);
+	out_bool(o, "closed", OUT_NOTEXT, 1);
+	out_end(o);
+	cmd_reply_text(o, r, "closed");
 	wire_free(r);
 	return 0;
 }
 
-/* From every node's published status. */
+/* One node's tunnels, from its published status: a row each. */
 static int
-tunnel_list(struct cmd_ctx *ctx)
+tunnel_rows(void *arg, unsigned n, const Mint__NodeStatus *st)
 {
-	int first = 1;
+	struct out *o = arg;
 
-	if (ctx->json)
-		printf("[");
-	else
-		printf("%-4s %-6s %-4s %-10s %-12s %-12s %s\n", "NODE", "TUNNEL", "PEER", "TARGET",
-		    "BYTES OUT", "BYTES IN", "LISTENING ON");
-	for (unsigned n = 0; n < ctx->region.layout.nodes; n++) {
-		Mint__Envelope *e;
-		struct node_view v;
-		char cause[128];
+	for (size_t i = 0; i < st->n_tunnels; i++) {
+		const Mint__Tunnel *t = st->tunnels[i];
 
-		if (node_read(&ctx->region, n, &v) < 0 || v.state != MINT_NODE_ONLINE ||
-		    snapshot_read(&ctx->region, n, &e, cause, sizeof(cause)) < 0)
-			continue;
-		for (size_t i = 0; i < e->status->n_tunnels; i++) {
-			const Mint__Tunnel *t = e->status->tunnels[i];
-
-			if (ctx->json) {
-				printf("%s{\"node\":%u,\"tunnel\":%u,\"peer\":%u,\"target\":", first ? "" : ",",
-				    n, t->id, t->peer);
-				json_string(stdout, t->target);
-				printf(",\"bytes_out\":%" PRIu64 ",\"bytes_in\":%" PRIu64, t->bytes_out,
-				    t->bytes_in);
-				if (t->listen != NULL) {
-					printf(",\"listen\":");
-					json_string(stdout, t->listen);
-					printf(",\"connections\":%u", t->connections);
-				}
-				printf("}");
-			} else {
-				printf("%-4u %-6u %-4u %-10s %-12" PRIu64 " %-12" PRIu64 " %s\n", n, t->id,
-				    t->peer, t->target ? t->target : "", t->bytes_out, t->bytes_in,
-				    t->listen ? t->listen : "");
-			}
-			first = 0;
+		out_begin(o, NULL);
+		out_uint(o, "node", -4, n);
+		out_uint(o, "tunnel", -6, t->id);
+		out_uint(o, "peer", -4, t->peer);
+		out_str(o, "target", -10, t->target);
+		out_uint(o, "bytes_out", -12, t->bytes_out);
+		out_uint(o, "bytes_in", -12, t->bytes_in);
+		if (t->listen != NULL) {
+			out_str(o, "listen", 0, t->listen);
+			out_uint(o, "connections", OUT_NOTEXT, t->connections);
+		} else {
+			out_cell(o, 0, "%s", "");
 		}
-		wire_free(e);
-	}
-	if (ctx->json) {
-		printf("]\n");
-	} else {
-		unsigned nfree = 0, from, to;
-		for (unsigned i = 0; i < ctx->region.layout.stream_count; i++)
-			nfree += stream_owner(&ctx->region, ctx->region.layout.ring_count + i, &from, &to) ==
-			    -ENOENT;
-		printf("stream rings: %u of %u free\n", nfree, ctx->region.layout.stream_count);
+		out_end(o);
 	}
 	return 0;
 }
 
 static int
-cmd_tunnel_exec(struct cmd_ctx *ctx, int argc, char **argv)
+tunnel_list(struct cmd_ctx *ctx, struct args *a)
 {
-	if (strcmp(argv[0], "listen") == 0)
-		return tunnel_listen(ctx, argc - 1, argv + 1);
-	if (strcmp(argv[0], "close") == 0)
-		return tunnel_close(ctx, argc - 1, argv + 1);
-	if (strcmp(argv[0], "list") == 0 && argc == 1)
-		return tunnel_list(ctx);
-	return cmd_error("usage: tunnel listen|close|list ...");
+	static const struct out_col cols[] = {
+		{ "NODE", -4 }, { "TUNNEL", -6 }, { "PEER", -4 }, { "TARGET", -10 },
+		{ "BYTES OUT", -12 }, { "BYTES IN", -12 }, { "LISTENING ON", 0 },
+	};
+	struct out *o = cmd_out(ctx, OUT_COMPACT);
+	unsigned nfree = 0, from, to;
+
+	out_table(o, NULL, cols, 7);
+	snapshot_each(&ctx->region, MINT_MAX_NODES, tunnel_rows, o);
+	out_list_end(o);
+	for (unsigned i = 0; i < ctx->region.layout.stream_count; i++)
+		nfree += stream_owner(&ctx->region, ctx->region.layout.ring_count + i, &from, &to) ==
+		    -ENOENT;
+	out_text(o, "stream rings: %u of %u free", nfree, ctx->region.layout.stream_count);
+	out_line(o);
+	return 0;
 }
+
+static const struct args_opt tunnel_listen_opts[] = {
+	{ "--node", ARGS_NODE, 0, MINT_MAX_NODES, NULL, NULL },
+	{ "--to", ARGS_NODE, 0, MINT_MAX_NODES, NULL, NULL },
+	{ "--target", ARGS_STRING, 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
+
+static const struct args_opt tunnel_close_opts[] = {
+	{ "--node", ARGS_NODE, 0, MINT_MAX_NODES, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
+
+static const struct cmd_verb tunnel_verbs[] = {
+	{ "listen", "--node N --to M --target NAME SOCKET [--json]",
+	  "Carry the connections to SOCKET (an absolute path) on node N to NAME on node M "
+	  "(\"libvirt\", or a socket in M's tunnel directory) through the region.",
+	  { .opts = tunnel_listen_opts, .max_pos = 1, .unknown = "tunnel listen: unexpected %s" },
+	  0, tunnel_listen },
+	{ "close", "--node N ID [--json]", "Close node N's listener ID and its connections.",
+	  { .opts = tunnel_close_opts, .max_pos = 1, .unknown = "usage: tunnel close --node N ID" },
+	  0, tunnel_close },
+	{ "list", "[--json]", "List every node's tunnels, from their published status, and the "
+	  "stream rings free.", { .unknown = "usage: tunnel listen|close|list ..." }, 0, tunnel_list },
+	{ NULL, NULL, NULL, { 0 }, 0, NULL }
+};
 
 const struct cmd_entry cmd_tunnel_entry = {
 	.name = "tunnel",
@@ -169,5 +154,6 @@ const struct cmd_entry cmd_tunnel_entry = {
 	.min_args = 1,
 	.max_args = 9,
 	.flags = CMD_JSON,
-	.exec = cmd_tunnel_exec,
+	.verbs = tunnel_verbs,
+	.no_verb = "usage: tunnel listen|close|list ...",
 };

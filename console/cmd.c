@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/parse.h"
 #include "console/client.h"
 #include "console/cmd.h"
 
@@ -124,13 +125,93 @@ cmd_region_writable(struct cmd_ctx *ctx, const char *what)
 	return 0;
 }
 
+/* The verb of e that word names (exactly), or NULL. */
+static const struct cmd_verb *
+cmd_verb_find(const struct cmd_entry *e, const char *word)
+{
+	for (const struct cmd_verb *v = e->verbs; v != NULL && v->name != NULL; v++)
+		if (strcmp(v->name, word) == 0)
+			return v;
+	return NULL;
+}
+
+/* --help: the command's usage and verbs, or one verb's usage ("guest migrate --help"). */
+static int
+cmd_help(const struct cmd_entry *e, int argc, char **argv)
+{
+	const struct cmd_verb *v = argc > 0 && e->verbs != NULL ? cmd_verb_find(e, argv[0]) : NULL;
+
+	if (v != NULL) {
+		printf("usage: mint-console %s %s%s%s\n%s\n", e->name, v->name, v->usage[0] ? " " : "",
+		    v->usage, v->help);
+		return 0;
+	}
+	printf("usage: mint-console %s %s\n%s\n", e->name, e->usage, e->help);
+	if (e->verbs == NULL)
+		return 0;
+	printf("\nVerbs (mint-console %s VERB --help for each):\n", e->name);
+	for (v = e->verbs; v->name != NULL; v++) {
+		const char *u = v->usage[0] ? v->usage : v->help;
+		int len = (int)strcspn(u, "\n");
+
+		/* the first line of a usage that runs on: its verb's --help has the rest */
+		printf("  %-9s %.*s%s\n", v->name, len, u, u[len] ? " ..." : "");
+	}
+	return 0;
+}
+
+/* "NAME: 'W' is not A, B or C": a word that names no verb of e. */
+static int
+cmd_no_verb(const struct cmd_entry *e, const char *word)
+{
+	char list[256] = "", msg[320];
+	size_t len = 0;
+	int n = 0;
+
+	if (e->no_verb != NULL) {
+		args_say(msg, sizeof(msg), e->no_verb, word);
+		return cmd_error("%s", msg);
+	}
+	while (e->verbs[n].name != NULL)
+		n++;
+	for (int i = 0; i < n && len < sizeof(list); i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+		    i == 0 ? "" : i == n - 1 ? " or " : ", ", e->verbs[i].name);
+	return cmd_error("%s: '%s' is not %s", e->name, word, list);
+}
+
+/* A templated command: find the verb, parse its arguments once, run it. */
+static int
+cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+{
+	const struct cmd_verb *v = argc > 0 && e->verbs != NULL ? cmd_verb_find(e, argv[0]) : NULL;
+	const struct args_template *t = e->args;
+	int (*fn)(struct cmd_ctx *, struct args *) = e->run;
+	struct args a;
+	char cause[512];
+
+	if (v != NULL) {
+		t = &v->args, fn = v->exec;
+		argc--, argv++;
+	} else if (fn == NULL) {
+		return cmd_no_verb(e, argc > 0 ? argv[0] : "");
+	}
+	ctx->verb = v;
+	if (args_parse(t, argc, argv, ctx->mapped ? ctx->region.layout.nodes : 0, &a, cause,
+	    sizeof(cause)) < 0) {
+		cmd_error("%s", cause);
+		return t->rc != 0 ? t->rc : 1;
+	}
+	return fn(ctx, &a);
+}
+
 /* Run argv[0] with its arguments; --json and --help are taken here for every command. */
 int
 cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	const struct cmd_entry *e;
 	char *args[64];
-	int n = 0, ambiguous, rc;
+	int n = 0, ambiguous, help = 0, rc;
 
 	e = cmd_find(argv[0], &ambiguous);
 	if (e == NULL)
@@ -139,25 +220,34 @@ cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 	if (cmd_typed_short(e, argc, argv))
 		return 1;
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0 && (e->flags & CMD_JSON)) {
+		if (strcmp(argv[i], "--json") == 0 && (e->flags & CMD_JSON))
 			ctx->json = 1;
-		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("usage: mint-console %s %s\n%s\n", e->name, e->usage, e->help);
-			return 0;
-		} else if (n < (int)(sizeof(args) / sizeof(args[0]))) {
+		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			help = 1;
+		else if (n < (int)(sizeof(args) / sizeof(args[0])))
 			args[n++] = argv[i];
-		}
 	}
+	if (help)
+		return cmd_help(e, n, args);
 	if (n < e->min_args || n > e->max_args) {
 		fprintf(stderr, "usage: mint-console %s %s\n", e->name, e->usage);
 		return 2;
 	}
+	out_init(&ctx->out, stdout, ctx->json, OUT_COMPACT);
 	if (!(e->flags & CMD_NOREGION) && cmd_open_region(ctx) != 0)
 		return 1;
-	rc = e->exec(ctx, n, args);
+	rc = e->exec != NULL ? e->exec(ctx, n, args) : cmd_dispatch(ctx, e, n, args);
 	if (ctx->mapped)
 		region_unmap(&ctx->region);
 	return rc;
+}
+
+/* The output, text or JSON as --json says, in style. */
+struct out *
+cmd_out(struct cmd_ctx *ctx, enum out_style style)
+{
+	out_init(&ctx->out, stdout, ctx->json, style);
+	return &ctx->out;
 }
 
 /*
@@ -180,32 +270,55 @@ cmd_ask_agent(struct cmd_ctx *ctx, const Mint__Command *cmd, Mint__Envelope **re
 	return 0;
 }
 
+/* In text, the reply's message (def if it has none) on a line of its own. */
+void
+cmd_reply_text(struct out *o, const Mint__Envelope *r, const char *def)
+{
+	out_text(o, "%s", r->reply->message ? r->reply->message : def);
+	out_line(o);
+}
+
+/* Ask the agent, and report its answer: {"node","ok","message"}, or the message. */
+int
+cmd_ask_report(struct cmd_ctx *ctx, const Mint__Command *cmd, unsigned node)
+{
+	struct out *o = cmd_out(ctx, OUT_COMPACT);
+	Mint__Envelope *r;
+
+	if (cmd_ask_agent(ctx, cmd, &r) != 0)
+		return 1;
+	out_begin(o, NULL);
+	out_uint(o, "node", OUT_NOTEXT, node);
+	out_bool(o, "ok", OUT_NOTEXT, 1);
+	out_str(o, "message", OUT_NOTEXT, r->reply->message);
+	out_end(o);
+	cmd_reply_text(o, r, "done");
+	wire_free(r);
+	return 0;
+}
+
+/* A node number, or null in JSON and "-" (or text) in text for none. */
+void
+cmd_out_node(struct out *o, const char *key, int width, unsigned n, const char *none)
+{
+	if (n == MINT_NO_NODE)
+		out_null(o, key, width, none);
+	else
+		out_uint(o, key, width, n);
+}
+
 /* A node number from the command line: 0, or an error said and 1. */
 int
 cmd_node_arg(const char *arg, unsigned *n)
 {
-	char *end;
-	unsigned long v = strtoul(arg, &end, 10);
-
-	if (*arg == '\0' || *end != '\0' || v >= MINT_MAX_NODES)
+	if (parse_node(arg, MINT_MAX_NODES, n) < 0)
 		return cmd_error("'%s' is not a node number", arg);
-	*n = (unsigned)v;
 	return 0;
 }
 
-/* A JSON string with what must be escaped escaped. */
+/* A JSON string with what must be escaped escaped (for commands that print by hand). */
 void
 json_string(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; s != NULL && *s != '\0'; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
+	out_json_string(f, s);
 }

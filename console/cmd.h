@@ -4,8 +4,12 @@
 
 #include <stdio.h>
 
+#include "console/args.h"
+#include "console/output.h"
 #include "proto/wire.h"
 #include "shm/region.h"
+
+struct cmd_verb;
 
 /* What every command gets: the global options and, once opened, the region. */
 struct cmd_ctx {
@@ -15,10 +19,22 @@ struct cmd_ctx {
 	int json;
 	struct mint_region region;
 	int mapped;
+	const struct cmd_verb *verb;	/* the verb running, if the command has verbs */
+	struct out out;
 };
 
 #define CMD_JSON	0x1	/* takes --json */
 #define CMD_NOREGION	0x2	/* opens the region itself */
+
+/* A verb of a command ("guest migrate"): its own template, usage and --help. */
+struct cmd_verb {
+	const char *name;
+	const char *usage;	/* after "mint-console NAME VERB " */
+	const char *help;
+	struct args_template args;
+	int kind;		/* for an exec that serves several verbs */
+	int (*exec)(struct cmd_ctx *ctx, struct args *a);
+};
 
 struct cmd_entry {
 	const char *name;
@@ -32,7 +48,14 @@ struct cmd_entry {
 	 * subcommands ("" for the command itself), NULL-terminated.
 	 */
 	const char *const *full_name_only;
+	/* A command that parses its own argv; or else the three below. */
 	int (*exec)(struct cmd_ctx *ctx, int argc, char **argv);
+	/* Its verbs (up to a NULL name), found by the first argument. */
+	const struct cmd_verb *verbs;
+	const char *no_verb;	/* "%s" is the word; NULL: "NAME: 'W' is not A, B or C" */
+	/* Without a verb: the command's own template and function. */
+	const struct args_template *args;
+	int (*run)(struct cmd_ctx *ctx, struct args *a);
 };
 
 extern const struct cmd_entry cmd_config_entry;
@@ -57,8 +80,12 @@ void cmd_list(FILE *f);
 int cmd_open_region(struct cmd_ctx *ctx);
 int cmd_region_writable(struct cmd_ctx *ctx, const char *what);
 int cmd_ask_agent(struct cmd_ctx *ctx, const Mint__Command *cmd, Mint__Envelope **reply);
+int cmd_ask_report(struct cmd_ctx *ctx, const Mint__Command *cmd, unsigned node);
 int cmd_node_arg(const char *arg, unsigned *n);
 int cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+struct out *cmd_out(struct cmd_ctx *ctx, enum out_style style);
+void cmd_reply_text(struct out *o, const Mint__Envelope *r, const char *def);
+void cmd_out_node(struct out *o, const char *key, int width, unsigned n, const char *none);
 void json_string(FILE *f, const char *s);
 
 #endif

@@ -37,3 +37,21 @@ snapshot_read(const struct mint_region *r, unsigned node, Mint__Envelope **env, 
 	}
 	return rc;
 }
+
+int
+snapshot_each(const struct mint_region *r, unsigned only, snapshot_fn fn, void *arg)
+{
+	int rc = 0;
+
+	for (unsigned n = 0; n < r->layout.nodes && rc == 0; n++) {
+		Mint__Envelope *e;
+		struct node_view v;
+
+		if ((only != MINT_MAX_NODES && n != only) || node_read(r, n, &v) < 0 ||
+		    v.state != MINT_NODE_ONLINE || snapshot_read(r, n, &e, NULL, 0) < 0)
+			continue;
+		rc = fn(arg, n, e->status);
+		wire_free(e);
+	}
+	return rc;
+}

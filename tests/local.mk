@@ -18,6 +18,12 @@ check_PROGRAMS += tests/test-machine
 tests_test_machine_LDADD = $(MACHINE_LIBS)
 TESTS += tests/test-machine
 
+# the console's argument templates and its text-or-JSON output
+check_PROGRAMS += tests/test-args
+tests_test_args_LDADD = console/libmintconsole.a common/libmintcommon.a
+TESTS += tests/test-args tests/t-console.sh
+EXTRA_DIST += tests/t-console.sh
+
 check_PROGRAMS += tests/test-region
 tests_test_region_LDADD = $(SHM_LIBS)
 TESTS += tests/test-region

@@ -1,0 +1,82 @@
+#!/bin/sh
+# The console's framework from outside: --help for a command lists its verbs,
+# --help after a verb says that verb's usage only, and arguments the template
+# refuses get their one line and exit status. No agent needed.
+set -u
+b=${top_builddir:-.}
+s=${top_srcdir:-.}
+. "$s/tests/lib.sh"
+console="$b/console/mint-console"
+d=$(mktemp -d)
+trap 'rm -rf "$d"' EXIT
+export MINT_REGION="file:$d/region" MINT_SOCKET="$d/none.sock"
+con() { "$console" "$@"; }
+# said CMD...: run it; its stdout and stderr in $d/out, its status in $rc
+said() { "$console" "$@" >"$d/out" 2>&1; rc=$?; }
+
+said guest migrate --help
+ok '[ $rc = 0 ] && head -n 1 "$d/out" | grep -q "^usage: mint-console guest migrate NAME --to N" &&
+    ! grep -q "define --node" "$d/out" && grep -q "auto-converge" "$d/out"' \
+    "guest migrate --help: migrate's usage and help, nothing of the other verbs"
+said guest --help
+ok '[ $rc = 0 ] && grep -q "^Verbs (mint-console guest VERB --help for each):" "$d/out" &&
+    [ "$(sed -n "/^Verbs/,\$p" "$d/out" | grep -cE "^  (list|start|stop|destroy|define|undefine|migrate) ")" = 7 ]' \
+    "guest --help lists its seven verbs"
+said node reboot -h
+ok '[ $rc = 0 ] && [ "$(cat "$d/out" | head -n 1)" = "usage: mint-console node reboot NODE [--json]" ] &&
+    ! grep -q "kexec --load" "$d/out"' "node reboot -h: reboot's usage only"
+said nodes --help
+ok '[ $rc = 0 ] && grep -q "^usage: mint-console nodes \[--json\]" "$d/out" && ! grep -q Verbs "$d/out"' \
+    "a command without verbs: its usage, no verb list"
+
+# every verb of every command: its own --help, without a region or an agent
+all=1
+for c in cpu mem dev guest node resources tunnel verbose; do
+	verbs=$(con "$c" --help | sed -n '/^Verbs/,$p' | sed -n 's/^  \([a-z]*\) .*/\1/p')
+	[ -n "$verbs" ] || { echo "# $c --help lists no verbs"; all=0; }
+	for v in $verbs; do
+		first=$(con "$c" "$v" --help | head -n 1)
+		case "$first" in
+		"usage: mint-console $c $v"*) ;;
+		*) echo "# $c $v --help: $first"; all=0 ;;
+		esac
+	done
+done
+ok '[ $all = 1 ]' "every verb of cpu, mem, dev, guest, node, resources, tunnel and verbose has its own --help"
+
+ok 'con format nodes=3 resources=8 >/dev/null' "a region of three nodes"
+said guest frobnicate
+ok '[ $rc = 1 ] && grep -qx "mint-console: guest: '"'"'frobnicate'"'"' is not list, start, stop, destroy, define, undefine or migrate" "$d/out"' \
+    "an unknown verb: the verbs it could be"
+said guest migrate web --to 1 --bandwidth x
+ok '[ $rc = 1 ] && grep -qx "mint-console: guest migrate: --bandwidth takes MiB/s, like 100" "$d/out"' \
+    "a value of the wrong type: its option's sentence"
+said guest migrate web --to 1 --via udp
+ok '[ $rc = 1 ] && grep -qx "mint-console: guest migrate: --via region (the default) or tcp" "$d/out"' \
+    "a choice not offered: the choices"
+said guest migrate web --zap
+ok '[ $rc = 1 ] && grep -qx "mint-console: guest migrate: unexpected --zap" "$d/out"' "an unknown option"
+said cpu move 1 --to 3
+ok '[ $rc = 2 ] && grep -qx "mint-console: '"'"'3'"'"' is not a node of this machine (0 to 2)" "$d/out"' \
+    "a node this machine does not have: exit 2 for a move, the nodes it has"
+said cpu move 1 --to
+ok '[ $rc = 2 ] && grep -qx "mint-console: --to needs a node" "$d/out"' "an option without its value"
+said node boot 1 --kernel
+ok '[ $rc = 1 ] && grep -qx "mint-console: node boot: --kernel needs a value" "$d/out"' \
+    "an option without its value, where the verb says so"
+said top -d 0.01
+ok '[ $rc = 1 ] && grep -qx "mint-console: top: -d takes seconds, from 0.05 to 3600" "$d/out"' \
+    "seconds out of range"
+said resources define cpu 5 --owner 3
+ok '[ $rc = 1 ] && grep -qx "mint-console: resources define: node '"'"'3'"'"' is not in this region (0 to 2)" "$d/out"' \
+    "a node out of range, in the verb's own words"
+said verbose maybe
+ok '[ $rc = 1 ] && grep -qx "mint-console: verbose: '"'"'maybe'"'"' is neither on nor off" "$d/out"' \
+    "verbose: on or off"
+said nodes --json
+ok '[ $rc = 0 ] && [ "$(cat "$d/out")" = "[]" ]' "nodes --json on a region without nodes: []"
+said resources define dev 'a"b\c' --json
+ok '[ $rc = 0 ] && [ "$(cat "$d/out")" = "{\"entry\":0}" ] &&
+    con resources --json | grep -qF "\"id\":\"a\\\"b\\\\c\""' "a device name with a quote and a backslash, escaped in JSON"
+echo "1..$n"
+exit $fail
