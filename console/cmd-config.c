@@ -1,50 +1,58 @@
 /* mint-console config check FILE: validate a machine description, touching nothing. */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdio.h>
-#include <string.h>
 
 #include "console/cmd.h"
 #include "machine/machine.h"
 
 static int
-cmd_config_exec(struct cmd_ctx *ctx, int argc, char **argv)
+config_check(struct cmd_ctx *ctx, struct args *a)
 {
+	struct out *o = cmd_out(ctx, OUT_COMPACT);
+	const char *file = a->pos[0];
 	struct machine m;
 	struct machine_totals t;
 	char cause[256];
 	int rc;
 
-	(void)argc;
-	if (strcmp(argv[0], "check") != 0)
-		return cmd_error("config: '%s' is not check", argv[0]);
+	if (a->npos != 1)
+		return cmd_error("usage: config check FILE");
 	/* the validator machine start and machine check use */
-	if ((rc = machine_load(argv[1], &m, cause, sizeof(cause))) < 0) {
-		if (!ctx->json || rc != -EINVAL)
-			return cmd_error("%s: %s", argv[1], cause);
-		printf("{\"file\":");
-		json_string(stdout, argv[1]);
-		printf(",\"ok\":false,\"error\":");
-		json_string(stdout, cause);
-		printf("}\n");
+	if ((rc = machine_load(file, &m, cause, sizeof(cause))) < 0) {
+		if (!out_json(o) || rc != -EINVAL)
+			return cmd_error("%s: %s", file, cause);
+		out_begin(o, NULL);
+		out_str(o, "file", OUT_NOTEXT, file);
+		out_bool(o, "ok", OUT_NOTEXT, 0);
+		out_str(o, "error", OUT_NOTEXT, cause);
+		out_end(o);
 		return 1;
 	}
 	machine_totals(&m, &t);
-	if (ctx->json) {
-		printf("{\"file\":");
-		json_string(stdout, argv[1]);
-		printf(",\"ok\":true,\"nodes\":%u,\"slots\":%u,\"cores\":%u,\"memory\":%" PRIu64
-		    ",\"block\":%" PRIu64 ",\"devices\":%u,\"region\":", m.nodes, m.slots, t.cores,
-		    t.memory, m.block, t.devices);
-		json_string(stdout, m.region);
-		printf("}\n");
-	} else {
-		printf("%s: fine: %u nodes (%u slots), %u cores, %" PRIu64 " MiB in blocks of %" PRIu64
-		    " MiB, %u devices; region %s\n", argv[1], m.nodes, m.slots, t.cores, t.memory >> 20,
-		    m.block >> 20, t.devices, m.region);
-	}
+	out_begin(o, NULL);
+	out_str(o, "file", OUT_NOTEXT, file);
+	out_bool(o, "ok", OUT_NOTEXT, 1);
+	out_uint(o, "nodes", OUT_NOTEXT, m.nodes);
+	out_uint(o, "slots", OUT_NOTEXT, m.slots);
+	out_uint(o, "cores", OUT_NOTEXT, t.cores);
+	out_uint(o, "memory", OUT_NOTEXT, t.memory);
+	out_uint(o, "block", OUT_NOTEXT, m.block);
+	out_uint(o, "devices", OUT_NOTEXT, t.devices);
+	out_str(o, "region", OUT_NOTEXT, m.region);
+	out_end(o);
+	out_text(o, "%s: fine: %u nodes (%u slots), %u cores, %" PRIu64 " MiB in blocks of %"
+	    PRIu64 " MiB, %u devices; region %s", file, m.nodes, m.slots, t.cores, t.memory >> 20,
+	    m.block >> 20, t.devices, m.region);
+	out_line(o);
 	return 0;
 }
+
+static const struct cmd_verb config_verbs[] = {
+	{ "check", "FILE [--json]", "Validate a machine description (what machine start reads) "
+	  "without touching anything: every node, core, memory block and device, the spare ones, "
+	  "the region.", { .max_pos = 1, .unknown = "usage: config check FILE" }, 0, config_check },
+	{ NULL, NULL, NULL, { 0 }, 0, NULL }
+};
 
 const struct cmd_entry cmd_config_entry = {
 	.name = "config",
@@ -54,5 +62,5 @@ const struct cmd_entry cmd_config_entry = {
 	.min_args = 2,
 	.max_args = 2,
 	.flags = CMD_JSON | CMD_NOREGION,
-	.exec = cmd_config_exec,
+	.verbs = config_verbs,
 };

@@ -23,13 +23,14 @@ static pid_t
 format_mapper(const char *spec, char *comm, size_t len)
 {
 	char real[PATH_MAX], path[64], line[PATH_MAX + 128];
-	const char *colon = strchr(spec, ':');
+	const char *p;
+	enum region_kind kind;
 	struct dirent *de;
 	pid_t found = 0;
 	size_t rl;
 	DIR *dir;
 
-	if (colon == NULL || strncmp(spec, "memfd:", 6) == 0 || realpath(colon + 1, real) == NULL)
+	if ((p = region_spec_path(spec, &kind)) == NULL || realpath(p, real) == NULL)
 		return 0;
 	rl = strlen(real);
 	if ((dir = opendir("/proc")) == NULL)

@@ -125,6 +125,14 @@ find_guest(struct cmd_ctx *ctx, const char *name, int want_migrating, unsigned *
 	return 0;
 }
 
+/* A request libvirt carries out: the agent gives libvirt 20 s before it answers that it did not. */
+static void
+libvirt_wait(struct cmd_ctx *ctx)
+{
+	if (ctx->timeout_ms < 25000)
+		ctx->timeout_ms = 25000;
+}
+
 /* Ask the agent of node to do kind to guest name, and report. */
 static int
 ask(struct cmd_ctx *ctx, Mint__CommandKind kind, const char *name, unsigned node)
@@ -135,6 +143,7 @@ ask(struct cmd_ctx *ctx, Mint__CommandKind kind, const char *name, unsigned node
 	c.has_kind = 1, c.kind = kind;
 	c.name = (char *)name;
 	c.has_node = 1, c.node = node;
+	libvirt_wait(ctx);
 	return cmd_ask_report(ctx, &c, node);
 }
 
@@ -181,6 +190,7 @@ guest_define(struct cmd_ctx *ctx, struct args *a)
 	c.has_kind = 1, c.kind = MINT__COMMAND_KIND__CMD_GUEST_DEFINE;
 	c.has_data = 1, c.data.data = (uint8_t *)xml, c.data.len = len;
 	c.has_node = 1, c.node = node;
+	libvirt_wait(ctx);
 	rc = cmd_ask_report(ctx, &c, node);
 	free(xml);
 	return rc;

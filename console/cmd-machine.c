@@ -111,50 +111,119 @@ machine_stop(struct run *r, const struct machine *m)
 	return 0;
 }
 
+/* The description the verb names, loaded and checked: 0, or 1 said. */
 static int
-cmd_machine_exec(struct cmd_ctx *ctx, int argc, char **argv)
+machine_arg(struct args *a, const char *usage, struct machine *m, struct run *r)
+{
+	const char *rd = getenv("MINT_RUN_DIR");
+	char cause[256];
+
+	if (a->npos != 1)
+		return cmd_error("%s", usage);
+	r->dir = rd != NULL ? rd : MINT_RUN_DIR;
+	if (machine_load(a->pos[0], m, cause, sizeof(cause)) < 0)
+		return cmd_error("%s: %s", a->pos[0], cause);
+	return 0;
+}
+
+/*
+ * What start and hook need besides the description: the agent to run and
+ * the start hook a booted node runs (machine hook, by this console).
+ */
+static int
+machine_programs(struct run *r, const struct machine *m, const char *arg, char *agent,
+	    size_t agentlen, char *hook, size_t hooklen)
+{
+	char file[PATH_MAX], self[400];
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[n > 0 ? n : 0] = '\0';
+	find_agent(agent, agentlen, self);
+	if (access(agent, X_OK) != 0)
+		return cmd_error("machine: cannot run %s (set $MINT_AGENT to the mint-agent to use)", agent);
+	r->agent = agent;
+	if (realpath(arg, file) == NULL)
+		snprintf(file, sizeof(file), "%s", arg);
+	hook[0] = '\0';
+	if (m->start_hook[0] == '\0' && run_hook_command(hook, hooklen, self, file) < 0)
+		return cmd_error("machine: the console's or the description's path is too long");
+	r->hook = hook;
+	return 0;
+}
+
+static int
+machine_start_verb(struct cmd_ctx *ctx, struct args *a)
 {
 	struct run r = { .say_cb = machine_say_cb };
 	struct machine m;
-	char agent[512], file[PATH_MAX], self[400], hook[3400] = "", cause[256];
-	const char *rd = getenv("MINT_RUN_DIR");
-	ssize_t n;
+	char agent[512], hook[3400];
 
-	(void)argc;
-	r.dir = rd != NULL ? rd : MINT_RUN_DIR;
-	if (machine_load(argv[1], &m, cause, sizeof(cause)) < 0)
-		return cmd_error("%s: %s", argv[1], cause);
-	if (strcmp(argv[0], "check") == 0) {
-		printf("%s: %u nodes, region %s: fine\n", argv[1], m.nodes, m.region);
-		return 0;
-	}
-	if (strcmp(argv[0], "stop") == 0)
-		return machine_stop(&r, &m);
-	if (strcmp(argv[0], "start") != 0 && strcmp(argv[0], "hook") != 0)
-		return cmd_error("machine: '%s' is not start, stop or check", argv[0]);
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	self[n > 0 ? n : 0] = '\0';
-	find_agent(agent, sizeof(agent), self);
-	if (access(agent, X_OK) != 0)
-		return cmd_error("machine: cannot run %s (set $MINT_AGENT to the mint-agent to use)", agent);
-	r.agent = agent;
-	if (realpath(argv[1], file) == NULL)
-		snprintf(file, sizeof(file), "%s", argv[1]);
-	/* a booted node is started by machine hook, run by the booting node's agent */
-	if (m.start_hook[0] == '\0' && run_hook_command(hook, sizeof(hook), self, file) < 0)
-		return cmd_error("machine: the console's or the description's path is too long");
-	r.hook = hook;
-	if (strcmp(argv[0], "start") == 0)
-		return machine_start(ctx, &r, &m);
-	/*
-	 * machine hook FILE: the start hook. The booting node's agent loaded the
-	 * kernel (kexec --load) and runs this with MINT_NODE, MINT_CPUS, MINT_MEM.
-	 */
+	if (machine_arg(a, "usage: machine start FILE", &m, &r) != 0 ||
+	    machine_programs(&r, &m, a->pos[0], agent, sizeof(agent), hook, sizeof(hook)) != 0)
+		return 1;
+	return machine_start(ctx, &r, &m);
+}
+
+static int
+machine_stop_verb(struct cmd_ctx *ctx, struct args *a)
+{
+	struct run r = { .say_cb = machine_say_cb };
+	struct machine m;
+
+	(void)ctx;
+	if (machine_arg(a, "usage: machine stop FILE", &m, &r) != 0)
+		return 1;
+	return machine_stop(&r, &m);
+}
+
+static int
+machine_check_verb(struct cmd_ctx *ctx, struct args *a)
+{
+	struct run r = { .say_cb = machine_say_cb };
+	struct machine m;
+
+	(void)ctx;
+	if (machine_arg(a, "usage: machine check FILE", &m, &r) != 0)
+		return 1;
+	printf("%s: %u nodes, region %s: fine\n", a->pos[0], m.nodes, m.region);
+	return 0;
+}
+
+/*
+ * machine hook FILE: the start hook. The booting node's agent loaded the
+ * kernel (kexec --load) and runs this with MINT_NODE, MINT_CPUS, MINT_MEM.
+ */
+static int
+machine_hook_verb(struct cmd_ctx *ctx, struct args *a)
+{
+	struct run r = { .say_cb = machine_say_cb };
+	struct machine m;
+	char agent[512], hook[3400], cause[256];
+
+	(void)ctx;
+	if (machine_arg(a, "usage: machine hook FILE", &m, &r) != 0 ||
+	    machine_programs(&r, &m, a->pos[0], agent, sizeof(agent), hook, sizeof(hook)) != 0)
+		return 1;
 	if (run_hook(&r, &m, getenv("MINT_NODE"), getenv("MINT_CPUS"), getenv("MINT_MEM"), cause,
 	    sizeof(cause)) < 0)
 		return cmd_error("%s", cause);
 	return 0;
 }
+
+static const struct cmd_verb machine_verbs[] = {
+	{ "start", "FILE", "Start the machine FILE describes; returns once every node is online "
+	  "and every node's libvirtd answers ($MINT_START_TIMEOUT s, 60), else stops what started.",
+	  { .max_pos = 1, .unknown = "usage: machine start FILE" }, 0, machine_start_verb },
+	{ "stop", "FILE", "End every agent, guest and libvirtd of the machine at once.",
+	  { .max_pos = 1, .unknown = "usage: machine stop FILE" }, 0, machine_stop_verb },
+	{ "check", "FILE", "Check the description, as config check does.",
+	  { .max_pos = 1, .unknown = "usage: machine check FILE" }, 0, machine_check_verb },
+	{ "hook", "FILE", "The start hook a booting node's agent runs (with $MINT_NODE, "
+	  "$MINT_CPUS, $MINT_MEM): starts the booted node's agent.",
+	  { .max_pos = 1, .unknown = "usage: machine hook FILE" }, 0, machine_hook_verb },
+	{ NULL, NULL, NULL, { 0 }, 0, NULL }
+};
 
 static const char *const machine_full_only[] = { "stop", NULL };
 
@@ -169,5 +238,6 @@ const struct cmd_entry cmd_machine_entry = {
 	.max_args = 2,
 	.flags = CMD_NOREGION,
 	.full_name_only = machine_full_only,
-	.exec = cmd_machine_exec,
+	.verbs = machine_verbs,
+	.no_verb = "machine: '%s' is not start, stop or check",
 };

@@ -57,7 +57,13 @@ static int
 cmd_typed_short(const struct cmd_entry *e, int argc, char **argv)
 {
 	int exact = strcmp(argv[0], e->name) == 0 || (e->alias != NULL && strcmp(argv[0], e->alias) == 0);
-	const char *sub = argc > 1 ? argv[1] : NULL;
+	const char *sub = NULL;
+
+	/* the subcommand is the first word that is not one of the options every command takes */
+	for (int i = 1; i < argc && sub == NULL; i++)
+		if (strcmp(argv[i], "--json") != 0 && strcmp(argv[i], "--help") != 0 &&
+		    strcmp(argv[i], "-h") != 0)
+			sub = argv[i];
 
 	for (const char *const *d = e->full_name_only; d != NULL && *d != NULL; d++) {
 		if ((*d)[0] == '\0') {
@@ -236,7 +242,7 @@ cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 	out_init(&ctx->out, stdout, ctx->json, OUT_COMPACT);
 	if (!(e->flags & CMD_NOREGION) && cmd_open_region(ctx) != 0)
 		return 1;
-	rc = e->exec != NULL ? e->exec(ctx, n, args) : cmd_dispatch(ctx, e, n, args);
+	rc = cmd_dispatch(ctx, e, n, args);
 	if (ctx->mapped)
 		region_unmap(&ctx->region);
 	return rc;
@@ -314,11 +320,4 @@ cmd_node_arg(const char *arg, unsigned *n)
 	if (parse_node(arg, MINT_MAX_NODES, n) < 0)
 		return cmd_error("'%s' is not a node number", arg);
 	return 0;
-}
-
-/* A JSON string with what must be escaped escaped (for commands that print by hand). */
-void
-json_string(FILE *f, const char *s)
-{
-	out_json_string(f, s);
 }

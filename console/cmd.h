@@ -48,8 +48,6 @@ struct cmd_entry {
 	 * subcommands ("" for the command itself), NULL-terminated.
 	 */
 	const char *const *full_name_only;
-	/* A command that parses its own argv; or else the three below. */
-	int (*exec)(struct cmd_ctx *ctx, int argc, char **argv);
 	/* Its verbs (up to a NULL name), found by the first argument. */
 	const struct cmd_verb *verbs;
 	const char *no_verb;	/* "%s" is the word; NULL: "NAME: 'W' is not A, B or C" */
@@ -86,6 +84,5 @@ int cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct out *cmd_out(struct cmd_ctx *ctx, enum out_style style);
 void cmd_reply_text(struct out *o, const Mint__Envelope *r, const char *def);
 void cmd_out_node(struct out *o, const char *key, int width, unsigned n, const char *none);
-void json_string(FILE *f, const char *s);
 
 #endif

@@ -267,19 +267,37 @@ fail:
  * (needs REGION_CREATE), "dev:PATH" (the module's device) or "pci:PATH"
  * (a sysfs resourceN file; mapped uncached by the kernel, so slow).
  */
+/* The path a region spec names, and its kind; NULL for a memfd (it has none). */
+const char *
+region_spec_path(const char *spec, enum region_kind *kind)
+{
+	*kind = REGION_FILE;
+	if (strncmp(spec, "memfd:", 6) == 0)
+		return NULL;
+	if (strncmp(spec, "file:", 5) == 0)
+		return spec + 5;
+	if (strncmp(spec, "dev:", 4) == 0) {
+		*kind = REGION_DEV;
+		return spec + 4;
+	}
+	if (strncmp(spec, "pci:", 4) == 0) {
+		*kind = REGION_PCI;
+		return spec + 4;
+	}
+	return spec;	/* a bare path is a file */
+}
+
 int
 region_map(struct mint_region *r, const char *spec, uint64_t size, int flags,
     char *cause, size_t len)
 {
-	const char *path = spec;
-	enum region_kind kind = REGION_FILE;
+	const char *path;
+	enum region_kind kind;
 	int fd, rc, oflags;
 
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
-	if (strncmp(spec, "file:", 5) == 0) {
-		path = spec + 5;
-	} else if (strncmp(spec, "memfd:", 6) == 0) {
+	if ((path = region_spec_path(spec, &kind)) == NULL) {
 		if (!(flags & REGION_CREATE))
 			return cause_fail(cause, len, -EINVAL,
 			    "a memfd region exists only once created: pass a size");
@@ -290,12 +308,6 @@ region_map(struct mint_region *r, const char *spec, uint64_t size, int flags,
 		if (rc < 0)
 			close(fd);
 		return rc;
-	} else if (strncmp(spec, "dev:", 4) == 0) {
-		path = spec + 4;
-		kind = REGION_DEV;
-	} else if (strncmp(spec, "pci:", 4) == 0) {
-		path = spec + 4;
-		kind = REGION_PCI;
 	}
 	if (*path == '\0')
 		return cause_fail(cause, len, -EINVAL, "region '%s' names no path", spec);

@@ -45,6 +45,8 @@ void region_params_default(struct region_params *p);
 int region_layout(const struct region_params *p, struct mint_layout *l,
 	    uint64_t *total, char *cause, size_t causelen);
 
+/* The path a spec (file:P, dev:P, pci:P, a bare path) names; NULL for memfd:NAME. */
+const char *region_spec_path(const char *spec, enum region_kind *kind);
 int region_map(struct mint_region *r, const char *spec, uint64_t size,
 	    int flags, char *cause, size_t causelen);
 int region_map_fd(struct mint_region *r, int fd, uint64_t size, int flags,

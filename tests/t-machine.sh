@@ -48,8 +48,9 @@ ok '! MINT_AGENT=/nonexistent "$console" machine start "$d/m.conf" 2>"$d/err" &&
     "an agent that cannot be run is named before anything starts"
 printf '#!/bin/sh\necho "mint-agent: broken on purpose" >&2\nexit 3\n' >"$d/broken-agent"
 chmod +x "$d/broken-agent"
+# every agent is broken: whichever ends first is named, with its own log
 ok '! MINT_AGENT="$d/broken-agent" "$console" machine start "$d/m.conf" 2>"$d/err" &&
-    grep -q "node 0.s agent ended (exit status 3) before the machine was up: \"mint-agent: broken on purpose\"; see $d/run/node0.log" "$d/err"' \
+    grep -q "node \([0-9]\).s agent ended (exit status 3) before the machine was up: \"mint-agent: broken on purpose\"; see $d/run/node\1.log" "$d/err"' \
     "an agent that ends at start: start fails at once, naming the node, its log and its last line"
 ok '[ -z "$(machine_left "$d/run" "file:$d/region")" ] && [ ! -e "$d/run/node0.pid" ]' "  and leaves nothing running"
 ok '"$console" machine start "$d/m.conf" | grep -q "machine started: 3 nodes"' "start a three-node machine"
@@ -79,6 +80,8 @@ short "node recl 2" "node reclaim"
 short "guest dest web" "guest destroy"
 short "mach stop $d/m.conf" "machine stop"
 short "machine sto $d/m.conf" "machine stop"
+short "node --json shut 2" "node shutdown"
+short "guest --json dest web" "guest destroy"
 ok '[ "$(con resources --json | jq length)" -gt 0 ]' "  (the resource table has entries)"
 before=$(con resources --json)
 ok '! con format </dev/null >/dev/null 2>"$d/err" && grep -q "is in use: node [0-2] heartbeats" "$d/err"' \
@@ -99,6 +102,8 @@ top=$!
 until_ok 10 'grep -q "$d/region" /proc/$top/maps'
 ok '! con format </dev/null >/dev/null 2>"$d/err" && grep -q "is in use: mint-console (pid $top) maps it" "$d/err"' \
     "format of a region a process maps is refused, naming it"
+ok '! con -r "$d/region" format </dev/null >/dev/null 2>"$d/err" && grep -q "is in use: mint-console (pid $top) maps it" "$d/err"' \
+    "  also when the region is named by its bare path"
 ok 'con format --force </dev/null | grep -q "^formatted file:$d/region"' "  format --force formats it"
 kill $top 2>/dev/null
 wait $top 2>/dev/null
