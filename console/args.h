@@ -41,7 +41,6 @@ struct args_template {
 	int max_pos;		/* positional arguments it takes at the most */
 	const char *unknown;	/* an unknown option or an extra argument: "%s" is it */
 	const char *missing;	/* an option given no value; NULL: as unknown */
-	int rc;			/* the exit status of these refusals: 1, or 2 (usage) */
 	int dash_args;		/* a word like "-x" that is no option is an argument */
 };
 
@@ -60,7 +59,7 @@ struct args {
 
 /*
  * Sort argv against t; nodes is this machine's node count. 0, or -1 with the sentence
- * in cause (t->rc is the exit status to give).
+ * in cause (a usage error).
  */
 int args_parse(const struct args_template *t, int argc, char **argv, unsigned nodes,
 	    struct args *a, char *cause, size_t causelen);

@@ -16,7 +16,7 @@ config_check(struct cmd_ctx *ctx, struct args *a)
 	int rc;
 
 	if (a->npos != 1)
-		return cmd_error("usage: config check FILE");
+		return cmd_fail(CMD_USAGE, "usage: config check FILE");
 	/* the validator machine start and machine check use */
 	if ((rc = machine_load(file, &m, cause, sizeof(cause))) < 0) {
 		if (!out_json(o) || rc != -EINVAL)

@@ -123,8 +123,8 @@ cmd_events_run(struct cmd_ctx *ctx, struct args *a)
 			break;
 		if (timeout > 0 && waited >= timeout) {
 			top_model_free(&m);
-			return count >= 0 ? cmd_error("events: %ld of %ld events within %.1f s", got, count,
-			    timeout) : 0;
+			return count >= 0 ? cmd_fail(CMD_TIMEDOUT, "events: %ld of %ld events within "
+			    "%.1f s", got, count, timeout) : 0;
 		}
 		nanosleep(&ts, NULL);
 		waited += 0.1;

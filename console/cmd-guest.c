@@ -114,12 +114,12 @@ find_guest(struct cmd_ctx *ctx, const char *name, int want_migrating, unsigned *
 
 	snapshot_each(&ctx->region, MINT_MAX_NODES, guest_search_cb, &s);
 	if (s.nf == 0)
-		return cmd_error("guest %s: no node has it (guest list shows them; the list is at most a "
+		return cmd_fail(CMD_REFUSED, "guest %s: no node has it (guest list shows them; the list is at most a "
 		    "second old)", name);
 	if (want_migrating && s.best == MINT_MAX_NODES)
-		return cmd_error("guest %s is not being migrated", name);
+		return cmd_fail(CMD_REFUSED, "guest %s is not being migrated", name);
 	if (s.nf > 1 && s.best == MINT_MAX_NODES)
-		return cmd_error("guest %s is defined on nodes %u and %u: say which with --node", name,
+		return cmd_fail(CMD_USAGE, "guest %s is defined on nodes %u and %u: say which with --node", name,
 		    s.found[0], s.found[1]);
 	*node = s.nf > 1 ? s.best : s.found[0];
 	return 0;
@@ -154,7 +154,7 @@ guest_simple(struct cmd_ctx *ctx, struct args *a)
 	unsigned node = (unsigned)args_u64(a, "--node", MINT_MAX_NODES);
 
 	if (a->npos != 1)
-		return cmd_error("usage: guest %s NAME [--node N]", ctx->verb->name);
+		return cmd_fail(CMD_USAGE, "usage: guest %s NAME [--node N]", ctx->verb->name);
 	if (node == MINT_MAX_NODES && find_guest(ctx, a->pos[0], 0, &node) != 0)
 		return 1;
 	return ask(ctx, (Mint__CommandKind)ctx->verb->kind, a->pos[0], node);
@@ -172,7 +172,7 @@ guest_define(struct cmd_ctx *ctx, struct args *a)
 	int rc;
 
 	if (file == NULL || node == MINT_MAX_NODES)
-		return cmd_error("usage: guest define --node N FILE.xml");
+		return cmd_fail(CMD_USAGE, "usage: guest define --node N FILE.xml");
 	if ((f = fopen(file, "r")) == NULL)
 		return cmd_error("guest define: %s: %s", file, strerror(errno));
 	if ((xml = malloc(cap + 1)) == NULL) {
@@ -313,7 +313,7 @@ migrate_options(struct args *a, struct migration *m, Mint__Command *c)
 	uint64_t v;
 
 	if (args_has(a, "--live") && args_has(a, "--paused"))
-		return cmd_error("guest migrate: --live or --paused, not both");
+		return cmd_fail(CMD_USAGE, "guest migrate: --live or --paused, not both");
 	m->live = args_has(a, "--live") ? 1 : args_has(a, "--paused") ? 0 : -1;
 	m->auto_converge = args_has(a, "--auto-converge") || args_has(a, "--auto-converge-initial") ||
 	    args_has(a, "--auto-converge-increment");
@@ -321,14 +321,14 @@ migrate_options(struct args *a, struct migration *m, Mint__Command *c)
 	m->action = args_has(a, "--timeout-action") ?
 	    (int)actions[args_u64(a, "--timeout-action", 0)] : -1;
 	if (m->live == 0 && (m->auto_converge || m->postcopy))
-		return cmd_error("guest migrate: --auto-converge and --postcopy are for a live "
+		return cmd_fail(CMD_USAGE, "guest migrate: --auto-converge and --postcopy are for a live "
 		    "migration, not --paused");
 	if (m->action >= 0 && !args_has(a, "--timeout"))
-		return cmd_error("guest migrate: --timeout-action needs --timeout");
+		return cmd_fail(CMD_USAGE, "guest migrate: --timeout-action needs --timeout");
 	if (m->action == MINT__TIMEOUT_ACTION__TIMEOUT_POSTCOPY && !m->postcopy)
-		return cmd_error("guest migrate: --timeout-action postcopy needs --postcopy");
+		return cmd_fail(CMD_USAGE, "guest migrate: --timeout-action postcopy needs --postcopy");
 	if (m->action == MINT__TIMEOUT_ACTION__TIMEOUT_PAUSE && m->live == 0)
-		return cmd_error("guest migrate: a --paused migration is paused already");
+		return cmd_fail(CMD_USAGE, "guest migrate: a --paused migration is paused already");
 	m->via_tcp = args_u64(a, "--via", 0) == 1;
 	m->dry_run = args_has(a, "--dry-run");
 	mint__command__init(c);
@@ -390,9 +390,10 @@ migrate_report(struct cmd_ctx *ctx, const struct migration *m, Mint__Envelope *r
 	if (rc == 0)
 		cmd_reply_text(o, r, "migrated");
 	else
-		cmd_error("%s", r->reply->message ? r->reply->message : "migration failed");
+		cmd_say(cmd_status_of(rc, 1), "%s", r->reply->message ? r->reply->message :
+		    "migration failed");
 	wire_free(r);
-	return rc != 0;
+	return cmd_status_of(rc, 1);
 }
 
 /* Send the migration and follow it until it ends; Ctrl-C cancels it. */
@@ -422,7 +423,7 @@ migrate_follow(struct cmd_ctx *ctx, const struct migration *m, Mint__Command *c)
 	if (f.tty)
 		fputc('\n', stderr);
 	if (rc < 0)
-		return cmd_error("%s", cause);
+		return cmd_fail(cmd_status_of(rc, 0), "%s", cause);
 	if (r->reply->text != NULL && !f.warned)
 		fprintf(stderr, "%s\n", r->reply->text);
 	return migrate_report(ctx, m, r);
@@ -439,7 +440,7 @@ guest_migrate(struct cmd_ctx *ctx, struct args *a)
 	m.name = a->npos == 1 ? a->pos[0] : NULL;
 	if (m.name == NULL || (m.to == MINT_MAX_NODES && !abort_it && !postcopy_now) ||
 	    (abort_it && postcopy_now))
-		return cmd_error("usage: guest migrate NAME --to NODE [options], guest migrate --abort "
+		return cmd_fail(CMD_USAGE, "usage: guest migrate NAME --to NODE [options], guest migrate --abort "
 		    "NAME or guest migrate --postcopy-now NAME");
 	if (migrate_options(a, &m, &c) != 0)
 		return 1;
@@ -449,9 +450,9 @@ guest_migrate(struct cmd_ctx *ctx, struct args *a)
 		return ask(ctx, abort_it ? MINT__COMMAND_KIND__CMD_GUEST_ABORT :
 		    MINT__COMMAND_KIND__CMD_GUEST_POSTCOPY, m.name, m.node);
 	if (m.to == m.node)
-		return cmd_error("guest migrate: %s is on node %u already", m.name, m.node);
+		return cmd_fail(CMD_REFUSED, "guest migrate: %s is on node %u already", m.name, m.node);
 	if (m.to >= ctx->region.layout.nodes)
-		return cmd_error("guest migrate: node %u is not online (this machine has nodes 0 to %u)",
+		return cmd_fail(CMD_UNREACHABLE, "guest migrate: node %u is not online (this machine has nodes 0 to %u)",
 		    m.to, ctx->region.layout.nodes - 1);
 	return migrate_follow(ctx, &m, &c);
 }

@@ -119,7 +119,7 @@ machine_arg(struct args *a, const char *usage, struct machine *m, struct run *r)
 	char cause[256];
 
 	if (a->npos != 1)
-		return cmd_error("%s", usage);
+		return cmd_fail(CMD_USAGE, "%s", usage);
 	r->dir = rd != NULL ? rd : MINT_RUN_DIR;
 	if (machine_load(a->pos[0], m, cause, sizeof(cause)) < 0)
 		return cmd_error("%s: %s", a->pos[0], cause);

@@ -73,10 +73,11 @@ move_report(struct cmd_ctx *ctx, unsigned res, const struct res_view *v, const c
 	out_end(o);
 	if (rc == 0)
 		cmd_reply_text(o, r, "moved");
-	else if (!out_json(o))
-		cmd_error("%s", r->reply->message ? r->reply->message : strerror(-rc));
+	else
+		cmd_say(cmd_status_of(rc, 1), "%s", r->reply->message ? r->reply->message :
+		    strerror(-rc));
 	wire_free(r);
-	return rc == 0 ? 0 : 1;
+	return cmd_status_of(rc, 1);
 }
 
 /* Move entry res to node req->to; 0 when it moved. */
@@ -107,11 +108,11 @@ move_one(struct cmd_ctx *ctx, const struct move_req *req, unsigned res)
 	else if (v.state == MINT_RS_FREE)
 		from = to;	/* the receiver claims a free one itself */
 	else
-		return cmd_error("%s is %s by node %u: wait for it to settle%s", what,
+		return cmd_fail(CMD_REFUSED, "%s is %s by node %u: wait for it to settle%s", what,
 		    res_state_name(v.state), v.owner, v.state == MINT_RS_FENCED ?
 		    " (fenced: `mint-console node reclaim` the dead node)" : "");
 	if (v.state == MINT_RS_OWNED && v.owner == to)
-		return cmd_error("%s is on node %u already", what, to);
+		return cmd_fail(CMD_REFUSED, "%s is on node %u already", what, to);
 	mint__command__init(&c);
 	c.has_kind = 1, c.kind = kinds[v.kind];
 	c.has_node = 1, c.node = from;
@@ -128,7 +129,7 @@ move_one(struct cmd_ctx *ctx, const struct move_req *req, unsigned res)
 	    sizeof(cause));
 	follow_tick(&f);
 	if (rc < 0)
-		return cmd_error("%s", cause);
+		return cmd_fail(cmd_status_of(rc, 0), "%s", cause);
 	return move_report(ctx, res, &v, what, to, r, (double)(clock_mono_ns() - t0) / 1e9);
 }
 
@@ -138,7 +139,7 @@ move_options(struct args *a, struct move_req *req)
 {
 	memset(req, 0, sizeof(*req));
 	if (!args_has(a, "--to"))
-		return cmd_error("where to? (--to NODE)") + 1;
+		return cmd_fail(CMD_USAGE, "where to? (--to NODE)");
 	req->to = (unsigned)args_u64(a, "--to", 0);
 	req->from = args_has(a, "--from") ? (int)args_u64(a, "--from", 0) : -1;
 	req->dry_run = args_has(a, "--dry-run");
@@ -155,9 +156,9 @@ cpu_move(struct cmd_ctx *ctx, struct args *a)
 	if ((i = move_options(a, &req)) != 0)
 		return i;
 	if (a->npos != 1 || parse_uint(a->pos[0], UINT32_MAX, &cpu) < 0)
-		return cmd_error("cpu move: give one core number");
+		return cmd_fail(CMD_USAGE, "cpu move: give one core number");
 	if ((i = res_find(&ctx->region, MINT_RES_CPU, (uint32_t)cpu)) < 0)
-		return cmd_error("cpu %lu: no such core in the machine (mint-console resources)", cpu);
+		return cmd_fail(CMD_REFUSED, "cpu %lu: no such core in the machine (mint-console resources)", cpu);
 	return move_one(ctx, &req, (unsigned)i);
 }
 
@@ -170,9 +171,9 @@ dev_move(struct cmd_ctx *ctx, struct args *a)
 	if ((i = move_options(a, &req)) != 0)
 		return i;
 	if (a->npos != 1)
-		return cmd_error("dev move: give one device name");
+		return cmd_fail(CMD_USAGE, "dev move: give one device name");
 	if ((i = res_find_name(&ctx->region, MINT_RES_DEV, a->pos[0])) < 0)
-		return cmd_error("device %s: no such device in the machine (mint-console resources)",
+		return cmd_fail(CMD_REFUSED, "device %s: no such device in the machine (mint-console resources)",
 		    a->pos[0]);
 	return move_one(ctx, &req, (unsigned)i);
 }
@@ -200,15 +201,17 @@ mem_move_size(struct cmd_ctx *ctx, struct move_req *req, const char *arg, uint64
 		got += v.size;
 	}
 	if (got != size)
-		return cmd_error("mem move %s: node %d %s", arg, req->from, got < size ?
+		return cmd_fail(CMD_REFUSED, "mem move %s: node %d %s", arg, req->from, got < size ?
 		    "does not own that much" : "has no blocks that add up to exactly that (see "
 		    "mint-console resources --kind mem)");
 	for (unsigned k = 0; k < n && rc == 0; k++) {
 		struct res_view v;
 
 		/* a dry run checks each block as if those before it had gone: the floor is theirs too */
-		if ((rc = move_one(ctx, req, list[k])) != 0 && k > 0)
-			cmd_error(req->dry_run ? "mem move %s --dry-run: %u of %u blocks would move before "
+		if ((rc = move_one(ctx, req, list[k])) != 0 && k > 0 && !req->dry_run)
+			rc = CMD_PARTIAL;
+		if (rc != 0 && k > 0)
+			cmd_say(rc, req->dry_run ? "mem move %s --dry-run: %u of %u blocks would move before "
 			    "this one (to node %u); nothing was done" : "mem move %s: %u of %u blocks moved "
 			    "before this one; they stay on node %u", arg, k, n, req->to);
 		if (req->dry_run && res_read(&ctx->region, list[k], &v) == 0)
@@ -230,22 +233,22 @@ mem_move(struct cmd_ctx *ctx, struct args *a)
 	if ((i = move_options(a, &req)) != 0)
 		return i;
 	if (a->npos != 1)
-		return cmd_error("mem move: give one SIZE (like 256M) or one block number");
+		return cmd_fail(CMD_USAGE, "mem move: give one SIZE (like 256M) or one block number");
 	arg = a->pos[0];
 	if (parse_uint(arg, UINT32_MAX, &blk) == 0) {
 		struct res_view v;
 
 		if ((i = res_find(&ctx->region, MINT_RES_MEM, (uint32_t)blk)) < 0)
-			return cmd_error("memory block %lu: no such block (mint-console resources)", blk);
+			return cmd_fail(CMD_REFUSED, "memory block %lu: no such block (mint-console resources)", blk);
 		if (req.from >= 0 && res_read(&ctx->region, (unsigned)i, &v) == 0 &&
 		    (v.state != MINT_RS_OWNED || v.owner != (unsigned)req.from))
-			return cmd_error("memory block %lu is not node %d's", blk, req.from);
+			return cmd_fail(CMD_REFUSED, "memory block %lu is not node %d's", blk, req.from);
 		return move_one(ctx, &req, (unsigned)i);
 	}
 	if (parse_size(arg, &size) < 0 || size == 0)
-		return cmd_error("mem move: '%s' is neither a size (256M, 1G) nor a block number", arg);
+		return cmd_fail(CMD_USAGE, "mem move: '%s' is neither a size (256M, 1G) nor a block number", arg);
 	if (req.from < 0)
-		return cmd_error("mem move %s: from which node? (--from NODE)", arg);
+		return cmd_fail(CMD_USAGE, "mem move %s: from which node? (--from NODE)", arg);
 	return mem_move_size(ctx, &req, arg, size);
 }
 
@@ -257,8 +260,7 @@ static const struct args_opt move_opts[] = {
 };
 
 #define MOVE_ARGS	{ .opts = move_opts, .max_pos = ARGS_MAX_POS, .unknown = "unknown option %s", \
-	.missing = "%s needs a node", \
-	.rc = 2 }
+	.missing = "%s needs a node" }
 
 static const struct cmd_verb cpu_verbs[] = {
 	{ "move", "CPU --to NODE [--dry-run] [--json]",

@@ -19,7 +19,7 @@ static int
 node_arg(struct args *a, const char *usage, unsigned *n)
 {
 	if (a->npos != 1)
-		return cmd_error("%s", usage);
+		return cmd_fail(CMD_USAGE, "%s", usage);
 	return cmd_node_arg(a->pos[0], n);
 }
 
@@ -28,9 +28,10 @@ node_reclaim(struct cmd_ctx *ctx, struct args *a)
 {
 	Mint__Command c;
 	unsigned n = 0;
+	int rc;
 
-	if (node_arg(a, "usage: node reclaim NODE", &n) != 0)
-		return 1;
+	if ((rc = node_arg(a, "usage: node reclaim NODE", &n)) != 0)
+		return rc;
 	mint__command__init(&c);
 	c.has_kind = 1, c.kind = MINT__COMMAND_KIND__CMD_NODE_RECLAIM;
 	c.has_to_node = 1, c.to_node = n;
@@ -79,9 +80,9 @@ boot_resources(struct args *a, Mint__Boot *b)
 	size_t nm = 0, nd = 0, nc = 0;
 
 	if ((val = args_str(a, "--cpus", NULL)) != NULL && cpulist_parse(val, bits) < 0)
-		return cmd_error("node boot: --cpus '%s' is not a core list like 4-5,7", val);
+		return cmd_fail(CMD_USAGE, "node boot: --cpus '%s' is not a core list like 4-5,7", val);
 	if ((val = args_str(a, "--mem", NULL)) != NULL && parse_mem(val, ranges, rptr, 64, &nm) < 0)
-		return cmd_error("node boot: --mem '%s' is not SIZE@ADDR[,SIZE@ADDR...], like "
+		return cmd_fail(CMD_USAGE, "node boot: --mem '%s' is not SIZE@ADDR[,SIZE@ADDR...], like "
 		    "512M@0x140000000", val);
 	if ((val = args_str(a, "--devices", NULL)) != NULL) {
 		snprintf(devbuf, sizeof(devbuf), "%s", val);
@@ -104,14 +105,14 @@ node_boot(struct cmd_ctx *ctx, struct args *a)
 	Mint__Command c;
 	Mint__Boot b;
 	unsigned n = 0;
-	int timeout = ctx->timeout_ms;
+	int timeout = ctx->timeout_ms, rc;
 
 	mint__command__init(&c);
 	mint__boot__init(&b);
 	if (a->npos < 1)
-		return cmd_error("usage: node boot NODE --kernel IMAGE --cpus LIST ...");
-	if (cmd_node_arg(a->pos[0], &n) != 0 || boot_resources(a, &b) != 0)
-		return 1;
+		return cmd_fail(CMD_USAGE, "usage: node boot NODE --kernel IMAGE --cpus LIST ...");
+	if ((rc = cmd_node_arg(a->pos[0], &n)) != 0 || (rc = boot_resources(a, &b)) != 0)
+		return rc;
 	if (args_has(a, "--dry-run"))
 		c.has_dry_run = 1, c.dry_run = 1;
 	b.kernel = (char *)args_str(a, "--kernel", NULL);
@@ -132,9 +133,10 @@ node_shutdown(struct cmd_ctx *ctx, struct args *a)
 {
 	Mint__Command c;
 	unsigned n = 0;
+	int rc;
 
-	if (node_arg(a, "usage: node shutdown NODE [--force]", &n) != 0)
-		return 1;
+	if ((rc = node_arg(a, "usage: node shutdown NODE [--force]", &n)) != 0)
+		return rc;
 	mint__command__init(&c);
 	c.has_kind = 1, c.kind = MINT__COMMAND_KIND__CMD_NODE_SHUTDOWN;
 	c.has_node = 1, c.node = n;
@@ -173,22 +175,22 @@ node_reboot(struct cmd_ctx *ctx, struct args *a)
 	uint64_t t0;
 	int64_t tw;
 	unsigned n = 0;
-	int back_ms;
+	int back_ms, rc;
 
-	if (node_arg(a, "usage: node reboot NODE", &n) != 0)
-		return 1;
+	if ((rc = node_arg(a, "usage: node reboot NODE", &n)) != 0)
+		return rc;
 	if (cmd_open_region(ctx) != 0)
 		return 1;
 	if (n >= ctx->region.layout.nodes || node_read(&ctx->region, n, &v0) < 0)
-		return cmd_error("no node %u in this region", n);
+		return cmd_fail(CMD_USAGE, "no node %u in this region", n);
 	mint__command__init(&c);
 	c.has_kind = 1, c.kind = MINT__COMMAND_KIND__CMD_NODE_REBOOT;
 	c.has_node = 1, c.node = n;
 	if (ctx->timeout_ms < 30000)
 		ctx->timeout_ms = 30000;	/* the node loads its kernel first */
 	t0 = clock_mono_ns();
-	if (cmd_ask_agent(ctx, &c, &r) != 0)
-		return 1;
+	if ((rc = cmd_ask_agent(ctx, &c, &r)) != 0)
+		return rc;
 	if (!ctx->json)
 		fprintf(stderr, "%s\n", r->reply->message);
 	wire_free(r);
@@ -207,8 +209,8 @@ node_reboot(struct cmd_ctx *ctx, struct args *a)
 			break;
 		nanosleep(&ts, NULL);
 	}
-	return cmd_error("node %u did not come back within %d s (epoch still %" PRIu32 ")", n,
-	    back_ms / 1000, v0.epoch);
+	return cmd_fail(CMD_TIMEDOUT, "node %u did not come back within %d s (epoch still %" PRIu32
+	    ")", n, back_ms / 1000, v0.epoch);
 }
 
 static const struct args_opt node_boot_opts[] = {

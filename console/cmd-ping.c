@@ -8,6 +8,7 @@ cmd_ping_run(struct cmd_ctx *ctx, struct args *a)
 {
 	Mint__Command c;
 	Mint__Envelope *r;
+	int rc;
 	unsigned long n;
 	uint64_t t0;
 
@@ -15,12 +16,12 @@ cmd_ping_run(struct cmd_ctx *ctx, struct args *a)
 	c.has_kind = 1, c.kind = MINT__COMMAND_KIND__CMD_PING;
 	if (a->npos == 1) {
 		if (parse_uint(a->pos[0], 0xffff, &n) < 0)
-			return cmd_error("ping: '%s' is not a node number", a->pos[0]);
+			return cmd_fail(CMD_USAGE, "ping: '%s' is not a node number", a->pos[0]);
 		c.has_node = 1, c.node = (uint32_t)n;
 	}
 	t0 = clock_mono_ns();
-	if (cmd_ask_agent(ctx, &c, &r) != 0)
-		return 1;
+	if ((rc = cmd_ask_agent(ctx, &c, &r)) != 0)
+		return rc;
 	printf("%s (%.0f us)\n", r->reply->message ? r->reply->message : "alive",
 	    (double)(clock_mono_ns() - t0) / 1e3);
 	wire_free(r);

@@ -45,29 +45,29 @@ res_define_run(struct cmd_ctx *ctx, struct args *a)
 	int rc;
 
 	if (a->npos < 2)
-		return cmd_error("usage: resources define cpu N | mem BLOCK --addr A --size S | "
+		return cmd_fail(CMD_USAGE, "usage: resources define cpu N | mem BLOCK --addr A --size S | "
 		    "dev NAME [--owner NODE]");
 	/* the only console command that writes the region itself */
 	if (cmd_region_writable(ctx, "resources define") != 0)
 		return 1;
 	if ((kind = res_kind_of(a->pos[0])) == MINT_RES_NONE)
-		return cmd_error("resources define: kind '%s' is not cpu, mem or dev", a->pos[0]);
+		return cmd_fail(CMD_USAGE, "resources define: kind '%s' is not cpu, mem or dev", a->pos[0]);
 	id = a->pos[1];
 	if (kind != MINT_RES_DEV) {
 		char *end;
 		unsigned long long v = strtoull(id, &end, 0);
 
 		if (*id < '0' || *id > '9' || *end != '\0' || v > UINT32_MAX)
-			return cmd_error("resources define: '%s' is not a number", id);
+			return cmd_fail(CMD_USAGE, "resources define: '%s' is not a number", id);
 		index = (uint32_t)v;
 	}
 	if (kind == MINT_RES_MEM && size == 0)
-		return cmd_error("resources define: a memory block needs --addr and --size");
+		return cmd_fail(CMD_USAGE, "resources define: a memory block needs --addr and --size");
 	if ((kind == MINT_RES_DEV ? res_find_name(&ctx->region, kind, id) :
 	    res_find(&ctx->region, kind, index)) >= 0)
-		return cmd_error("resources define: %s %s is in the table already", a->pos[0], id);
+		return cmd_fail(CMD_REFUSED, "resources define: %s %s is in the table already", a->pos[0], id);
 	if ((slot = res_free_slot(&ctx->region)) == UINT32_MAX)
-		return cmd_error("resources define: the table is full (format resources=N)");
+		return cmd_fail(CMD_REFUSED, "resources define: the table is full (format resources=N)");
 	if ((rc = res_define(&ctx->region, slot, kind, index, addr, size,
 	    kind == MINT_RES_DEV ? id : NULL, owner)) < 0)
 		return cmd_error("resources define: %s", strerror(-rc));

@@ -130,7 +130,7 @@ cmd_status_run(struct cmd_ctx *ctx, struct args *a)
 	unsigned node;
 
 	if (parse_node(a->pos[0], ctx->region.layout.nodes, &node) < 0)
-		return cmd_error("status: no node '%s' (this region has nodes 0 to %u)", a->pos[0],
+		return cmd_fail(CMD_USAGE, "status: no node '%s' (this region has nodes 0 to %u)", a->pos[0],
 		    ctx->region.layout.nodes - 1);
 	if (node_read(&ctx->region, node, &v) < 0)
 		return cmd_error("node %u: its entry holds an impossible state", node);

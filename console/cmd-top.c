@@ -44,7 +44,7 @@ cmd_top_run(struct cmd_ctx *ctx, struct args *a)
 	long count = args_has(a, "-n") ? (long)args_u64(a, "-n", 1) : -1;
 
 	if (args_has(a, "-o") && (sort = top_column_find(args_str(a, "-o", ""))) < 0)
-		return cmd_error("top: no column '%s'", args_str(a, "-o", ""));
+		return cmd_fail(CMD_USAGE, "top: no column '%s'", args_str(a, "-o", ""));
 	if (!batch && !isatty(STDOUT_FILENO))
 		batch = 1;	/* like top(1) in a pipe: plain text */
 	top_model_init(&m, &ctx->region);

@@ -21,19 +21,20 @@ tunnel_listen(struct cmd_ctx *ctx, struct args *a)
 	struct out *o = cmd_out(ctx, OUT_COMPACT);
 	Mint__Envelope *r;
 	Mint__Command c;
+	int rc;
 
 	if (node == MINT_MAX_NODES || to == MINT_MAX_NODES || target == NULL || a->npos != 1)
-		return cmd_error("usage: tunnel listen --node N --to M --target NAME SOCKET");
+		return cmd_fail(CMD_USAGE, "usage: tunnel listen --node N --to M --target NAME SOCKET");
 	if (a->pos[0][0] != '/')
-		return cmd_error("tunnel listen: %s: give the socket as an absolute path", a->pos[0]);
+		return cmd_fail(CMD_USAGE, "tunnel listen: %s: give the socket as an absolute path", a->pos[0]);
 	mint__command__init(&c);
 	c.has_kind = 1, c.kind = MINT__COMMAND_KIND__CMD_TUNNEL_LISTEN;
 	c.has_node = 1, c.node = node;
 	c.has_to_node = 1, c.to_node = to;
 	c.name = a->pos[0];
 	c.target = (char *)target;
-	if (cmd_ask_agent(ctx, &c, &r) != 0)
-		return 1;
+	if ((rc = cmd_ask_agent(ctx, &c, &r)) != 0)
+		return rc;
 	out_begin(o, NULL);
 	out_uint(o, "node", OUT_NOTEXT, node);
 	out_uint(o, "tunnel", OUT_NOTEXT, r->reply->value);
@@ -50,18 +51,19 @@ tunnel_close(struct cmd_ctx *ctx, struct args *a)
 	struct out *o = cmd_out(ctx, OUT_COMPACT);
 	Mint__Envelope *r;
 	Mint__Command c;
+	int rc;
 	unsigned long id;
 
 	if (node == MINT_MAX_NODES || a->npos != 1)
-		return cmd_error("usage: tunnel close --node N ID");
+		return cmd_fail(CMD_USAGE, "usage: tunnel close --node N ID");
 	if (parse_uint(a->pos[0], UINT32_MAX, &id) < 0)
-		return cmd_error("tunnel: '%s' is not a tunnel number", a->pos[0]);
+		return cmd_fail(CMD_USAGE, "tunnel: '%s' is not a tunnel number", a->pos[0]);
 	mint__command__init(&c);
 	c.has_kind = 1, c.kind = MINT__COMMAND_KIND__CMD_TUNNEL_CLOSE;
 	c.has_node = 1, c.node = node;
 	c.has_resource = 1, c.resource = (uint32_t)id;
-	if (cmd_ask_agent(ctx, &c, &r) != 0)
-		return 1;
+	if ((rc = cmd_ask_agent(ctx, &c, &r)) != 0)
+		return rc;
 	out_begin(o, NULL);
 	out_uint(o, "node", OUT_NOTEXT, node);
 	out_uint(o, "tunnel", OUT_NOTEXT, id);

@@ -6,12 +6,13 @@ verbose_set(struct cmd_ctx *ctx, struct args *a)
 {
 	Mint__Command c;
 	Mint__Envelope *r;
+	int rc;
 
 	mint__command__init(&c);
 	c.has_kind = 1, c.kind = MINT__COMMAND_KIND__CMD_SET_VERBOSE;
 	c.has_force = 1, c.force = ctx->verb->kind;
-	if (cmd_ask_agent(ctx, &c, &r) != 0)
-		return 1;
+	if ((rc = cmd_ask_agent(ctx, &c, &r)) != 0)
+		return rc;
 	printf("%s\n", r->reply->message ? r->reply->message : "done");
 	wire_free(r);
 	return 0;

@@ -27,9 +27,33 @@ static const struct cmd_entry *const cmd_table[] = {
 	NULL
 };
 
-/* One line on stderr and the exit status for an error. */
+/* Under --json, errors are also JSON objects, on stdout where the answer would be. */
+static int json_errors;
+
+static int
+cmd_vfail(enum cmd_status status, const char *fmt, va_list ap)
+{
+	char msg[2048];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	fprintf(stderr, "mint-console: %s\n", msg);
+	if (json_errors) {
+		struct out o;
+
+		fflush(stdout);
+		out_init(&o, stdout, 1, OUT_COMPACT);
+		out_begin(&o, NULL);
+		out_str(&o, "error", OUT_NOTEXT, msg);
+		out_str(&o, "status", OUT_NOTEXT, cmd_status_name(status));
+		out_uint(&o, "exit", OUT_NOTEXT, (unsigned)status);
+		out_end(&o);
+	}
+	return (int)status;
+}
+
+/* One line on stderr only (a JSON answer carries the error itself); the exit status. */
 int
-cmd_error(const char *fmt, ...)
+cmd_say(enum cmd_status status, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -38,7 +62,33 @@ cmd_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\n");
-	return 1;
+	return (int)status;
+}
+
+/* One line on stderr (and an object under --json); the exit status, given. */
+int
+cmd_fail(enum cmd_status status, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = cmd_vfail(status, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* A failure (CMD_FAILED): one line on stderr and its exit status. */
+int
+cmd_error(const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = cmd_vfail(CMD_FAILED, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 void
@@ -68,13 +118,13 @@ cmd_typed_short(const struct cmd_entry *e, int argc, char **argv)
 	for (const char *const *d = e->full_name_only; d != NULL && *d != NULL; d++) {
 		if ((*d)[0] == '\0') {
 			if (!exact) {
-				cmd_error("'%s': a command that cannot be undone runs only under its full "
+				cmd_fail(CMD_USAGE, "'%s': a command that cannot be undone runs only under its full "
 				    "name: mint-console %s", argv[0], e->name);
 				return 1;
 			}
 		} else if (sub != NULL && sub[0] != '\0' && strncmp(*d, sub, strlen(sub)) == 0 &&
 		    (!exact || strcmp(*d, sub) != 0)) {
-			cmd_error("'%s %s': a command that cannot be undone runs only under its full "
+			cmd_fail(CMD_USAGE, "'%s %s': a command that cannot be undone runs only under its full "
 			    "name: mint-console %s %s", argv[0], sub, e->name, *d);
 			return 1;
 		}
@@ -176,14 +226,14 @@ cmd_no_verb(const struct cmd_entry *e, const char *word)
 
 	if (e->no_verb != NULL) {
 		args_say(msg, sizeof(msg), e->no_verb, word);
-		return cmd_error("%s", msg);
+		return cmd_fail(CMD_USAGE, "%s", msg);
 	}
 	while (e->verbs[n].name != NULL)
 		n++;
 	for (int i = 0; i < n && len < sizeof(list); i++)
 		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
 		    i == 0 ? "" : i == n - 1 ? " or " : ", ", e->verbs[i].name);
-	return cmd_error("%s: '%s' is not %s", e->name, word, list);
+	return cmd_fail(CMD_USAGE, "%s: '%s' is not %s", e->name, word, list);
 }
 
 /* A templated command: find the verb, parse its arguments once, run it. */
@@ -205,8 +255,7 @@ cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **ar
 	ctx->verb = v;
 	if (args_parse(t, argc, argv, ctx->mapped ? ctx->region.layout.nodes : 0, &a, cause,
 	    sizeof(cause)) < 0) {
-		cmd_error("%s", cause);
-		return t->rc != 0 ? t->rc : 1;
+		return cmd_fail(CMD_USAGE, "%s", cause);
 	}
 	return fn(ctx, &a);
 }
@@ -219,12 +268,14 @@ cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 	char *args[64];
 	int n = 0, ambiguous, help = 0, rc;
 
+	for (int i = 1; i < argc; i++)
+		json_errors |= strcmp(argv[i], "--json") == 0;
 	e = cmd_find(argv[0], &ambiguous);
 	if (e == NULL)
-		return cmd_error(ambiguous ? "ambiguous command: %s" : "unknown command: %s "
+		return cmd_fail(CMD_USAGE, ambiguous ? "ambiguous command: %s" : "unknown command: %s "
 		    "(mint-console --help lists them)", argv[0]);
 	if (cmd_typed_short(e, argc, argv))
-		return 1;
+		return CMD_USAGE;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0 && (e->flags & CMD_JSON))
 			ctx->json = 1;
@@ -235,10 +286,8 @@ cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (help)
 		return cmd_help(e, n, args);
-	if (n < e->min_args || n > e->max_args) {
-		fprintf(stderr, "usage: mint-console %s %s\n", e->name, e->usage);
-		return 2;
-	}
+	if (n < e->min_args || n > e->max_args)
+		return cmd_fail(CMD_USAGE, "usage: mint-console %s %s", e->name, e->usage);
 	out_init(&ctx->out, stdout, ctx->json, OUT_COMPACT);
 	if (!(e->flags & CMD_NOREGION) && cmd_open_region(ctx) != 0)
 		return 1;
@@ -258,22 +307,32 @@ cmd_out(struct cmd_ctx *ctx, enum out_style style)
 
 /*
  * Send cmd to the local agent. 0 with *reply set (wire_free it) when the
- * agent did it; 1 when the request failed or was refused, said on stderr.
+ * agent did it; else the exit status, the reason said on stderr.
  */
 int
 cmd_ask_agent(struct cmd_ctx *ctx, const Mint__Command *cmd, Mint__Envelope **reply)
 {
 	char cause[256];
+	int rc;
 
-	if (client_request(ctx->socket_path, cmd, ctx->timeout_ms, reply, cause, sizeof(cause)) < 0)
-		return cmd_error("%s", cause);
-	if ((*reply)->reply->error != 0) {
-		cmd_error("%s", (*reply)->reply->message ? (*reply)->reply->message : "refused");
+	if ((rc = client_request(ctx->socket_path, cmd, ctx->timeout_ms, reply, cause,
+	    sizeof(cause))) < 0)
+		return cmd_fail(cmd_status_of(rc, 0), "%s", cause);
+	if ((rc = cmd_reply_fail(*reply)) != 0) {
 		wire_free(*reply);
 		*reply = NULL;
-		return 1;
 	}
-	return 0;
+	return rc;
+}
+
+/* A reply that says the agent did not do it: said, and its exit status; else 0. */
+int
+cmd_reply_fail(const Mint__Envelope *r)
+{
+	if (r->reply->error == 0)
+		return 0;
+	return cmd_fail(cmd_status_of(r->reply->error, 1), "%s",
+	    r->reply->message ? r->reply->message : "refused");
 }
 
 /* In text, the reply's message (def if it has none) on a line of its own. */
@@ -290,9 +349,10 @@ cmd_ask_report(struct cmd_ctx *ctx, const Mint__Command *cmd, unsigned node)
 {
 	struct out *o = cmd_out(ctx, OUT_COMPACT);
 	Mint__Envelope *r;
+	int rc;
 
-	if (cmd_ask_agent(ctx, cmd, &r) != 0)
-		return 1;
+	if ((rc = cmd_ask_agent(ctx, cmd, &r)) != 0)
+		return rc;
 	out_begin(o, NULL);
 	out_uint(o, "node", OUT_NOTEXT, node);
 	out_bool(o, "ok", OUT_NOTEXT, 1);
@@ -318,6 +378,6 @@ int
 cmd_node_arg(const char *arg, unsigned *n)
 {
 	if (parse_node(arg, MINT_MAX_NODES, n) < 0)
-		return cmd_error("'%s' is not a node number", arg);
+		return cmd_fail(CMD_USAGE, "'%s' is not a node number", arg);
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "console/args.h"
+#include "console/exit.h"
 #include "console/output.h"
 #include "proto/wire.h"
 #include "shm/region.h"
@@ -81,6 +82,9 @@ int cmd_ask_agent(struct cmd_ctx *ctx, const Mint__Command *cmd, Mint__Envelope 
 int cmd_ask_report(struct cmd_ctx *ctx, const Mint__Command *cmd, unsigned node);
 int cmd_node_arg(const char *arg, unsigned *n);
 int cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int cmd_fail(enum cmd_status status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cmd_say(enum cmd_status status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cmd_reply_fail(const Mint__Envelope *r);
 struct out *cmd_out(struct cmd_ctx *ctx, enum out_style style);
 void cmd_reply_text(struct out *o, const Mint__Envelope *r, const char *def);
 void cmd_out_node(struct out *o, const char *key, int width, unsigned n, const char *none);

@@ -6,6 +6,7 @@ set -u
 b=${top_builddir:-.}
 s=${top_srcdir:-.}
 . "$s/tests/lib.sh"
+need jq
 console="$b/console/mint-console"
 d=$(mktemp -d)
 trap 'rm -rf "$d"' EXIT
@@ -46,37 +47,52 @@ ok '[ $all = 1 ]' "every verb of cpu, mem, dev, guest, node, resources, tunnel a
 
 ok 'con format nodes=3 resources=8 >/dev/null' "a region of three nodes"
 said guest frobnicate
-ok '[ $rc = 1 ] && grep -qx "mint-console: guest: '"'"'frobnicate'"'"' is not list, start, stop, destroy, define, undefine or migrate" "$d/out"' \
+ok '[ $rc = 2 ] && grep -qx "mint-console: guest: '"'"'frobnicate'"'"' is not list, start, stop, destroy, define, undefine or migrate" "$d/out"' \
     "an unknown verb: the verbs it could be"
 said guest migrate web --to 1 --bandwidth x
-ok '[ $rc = 1 ] && grep -qx "mint-console: guest migrate: --bandwidth takes MiB/s, like 100" "$d/out"' \
+ok '[ $rc = 2 ] && grep -qx "mint-console: guest migrate: --bandwidth takes MiB/s, like 100" "$d/out"' \
     "a value of the wrong type: its option's sentence"
 said guest migrate web --to 1 --via udp
-ok '[ $rc = 1 ] && grep -qx "mint-console: guest migrate: --via region (the default) or tcp" "$d/out"' \
+ok '[ $rc = 2 ] && grep -qx "mint-console: guest migrate: --via region (the default) or tcp" "$d/out"' \
     "a choice not offered: the choices"
 said guest migrate web --zap
-ok '[ $rc = 1 ] && grep -qx "mint-console: guest migrate: unexpected --zap" "$d/out"' "an unknown option"
+ok '[ $rc = 2 ] && grep -qx "mint-console: guest migrate: unexpected --zap" "$d/out"' "an unknown option"
 said cpu move 1 --to 3
 ok '[ $rc = 2 ] && grep -qx "mint-console: '"'"'3'"'"' is not a node of this machine (0 to 2)" "$d/out"' \
     "a node this machine does not have: exit 2 for a move, the nodes it has"
 said cpu move 1 --to
 ok '[ $rc = 2 ] && grep -qx "mint-console: --to needs a node" "$d/out"' "an option without its value"
 said node boot 1 --kernel
-ok '[ $rc = 1 ] && grep -qx "mint-console: node boot: --kernel needs a value" "$d/out"' \
+ok '[ $rc = 2 ] && grep -qx "mint-console: node boot: --kernel needs a value" "$d/out"' \
     "an option without its value, where the verb says so"
 said top -d 0.01
-ok '[ $rc = 1 ] && grep -qx "mint-console: top: -d takes seconds, from 0.05 to 3600" "$d/out"' \
+ok '[ $rc = 2 ] && grep -qx "mint-console: top: -d takes seconds, from 0.05 to 3600" "$d/out"' \
     "seconds out of range"
 said resources define cpu 5 --owner 3
-ok '[ $rc = 1 ] && grep -qx "mint-console: resources define: node '"'"'3'"'"' is not in this region (0 to 2)" "$d/out"' \
+ok '[ $rc = 2 ] && grep -qx "mint-console: resources define: node '"'"'3'"'"' is not in this region (0 to 2)" "$d/out"' \
     "a node out of range, in the verb's own words"
 said verbose maybe
-ok '[ $rc = 1 ] && grep -qx "mint-console: verbose: '"'"'maybe'"'"' is neither on nor off" "$d/out"' \
+ok '[ $rc = 2 ] && grep -qx "mint-console: verbose: '"'"'maybe'"'"' is neither on nor off" "$d/out"' \
     "verbose: on or off"
 said nodes --json
 ok '[ $rc = 0 ] && [ "$(cat "$d/out")" = "[]" ]' "nodes --json on a region without nodes: []"
 said resources define dev 'a"b\c' --json
 ok '[ $rc = 0 ] && [ "$(cat "$d/out")" = "{\"entry\":0}" ] &&
     con resources --json | grep -qF "\"id\":\"a\\\"b\\\\c\""' "a device name with a quote and a backslash, escaped in JSON"
+
+# the exit statuses a script tells apart (doc/mint-console.8, EXIT STATUS)
+said ping
+ok '[ $rc = 4 ] && grep -q "none.sock: No such file or directory (is mint-agent running?)" "$d/out"' \
+    "no agent to ask: exit 4 (unreachable)"
+"$console" node reboot 1 --json >"$d/out" 2>"$d/err"; rc=$?
+ok '[ $rc = 4 ] && jq -e ".status == \"unreachable\" and .exit == 4 and (.error | test(\"is mint-agent running\"))" "$d/out" >/dev/null &&
+    grep -q "^mint-console: .*is mint-agent running" "$d/err"' \
+    "  under --json the error is also a JSON object on stdout, with its status"
+said cpu move 1 --to 2
+ok '[ $rc = 3 ] && grep -q "cpu 1: no such core in the machine" "$d/out"' "refused by a rule: exit 3"
+said events -n 1 --timeout 0.3
+ok '[ $rc = 5 ] && grep -q "events: 0 of 1 events within 0.3 s" "$d/out"' "no event in time: exit 5 (timed out)"
+said cpu move 1
+ok '[ $rc = 2 ]' "a usage error: exit 2"
 echo "1..$n"
 exit $fail

@@ -1,10 +1,12 @@
 /* console/args and console/output: the template parser's answers, and text or JSON from one set of calls. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "console/args.h"
+#include "console/exit.h"
 #include "console/output.h"
 #include "tests/tap.h"
 
@@ -28,7 +30,6 @@ static const struct args_template tmpl = {
 	.max_pos = 2,
 	.unknown = "test: unexpected %s",
 	.missing = "test: %s needs a value",
-	.rc = 2,
 };
 
 /* Parse the words of line (split at spaces) against tmpl. */
@@ -181,11 +182,39 @@ test_output(void)
 	free(s);
 }
 
+/* The exit statuses a script tells apart (doc/mint-console.8, EXIT STATUS). */
+static void
+test_status(void)
+{
+	ok(cmd_status_of(-ENOENT, 0) == CMD_UNREACHABLE && cmd_status_of(-ECONNREFUSED, 0) ==
+	    CMD_UNREACHABLE && cmd_status_of(-ECONNRESET, 0) == CMD_UNREACHABLE,
+	    "no agent's socket, nobody listening, a hang-up: unreachable (4)");
+	ok(cmd_status_of(-EHOSTDOWN, 1) == CMD_UNREACHABLE,
+	    "an agent relaying to a node that is not online: unreachable (4)");
+	ok(cmd_status_of(-EBUSY, 1) == CMD_REFUSED && cmd_status_of(-EPERM, 1) == CMD_REFUSED &&
+	    cmd_status_of(-EINVAL, 1) == CMD_REFUSED && cmd_status_of(-ENOENT, 1) == CMD_REFUSED,
+	    "an agent's rule (in use, not allowed, invalid, no such thing): refused (3)");
+	ok(cmd_status_of(-ETIMEDOUT, 0) == CMD_TIMEDOUT && cmd_status_of(-ETIMEDOUT, 1) ==
+	    CMD_TIMEDOUT, "no reply in time, from either side: timed out (5)");
+	ok(cmd_status_of(-ECANCELED, 1) == CMD_CANCELLED, "cancelled (6)");
+	ok(cmd_status_of(-EIO, 1) == CMD_FAILED && cmd_status_of(-ECONNREFUSED, 1) == CMD_FAILED,
+	    "the agent tried and failed (I/O, its libvirtd unreachable): failed (1)");
+	ok(CMD_USAGE == 2 && CMD_PARTIAL == 7 && cmd_status_of(0, 1) == CMD_OK, "usage 2, partial 7, 0 ok");
+	for (int i = 0; i < CMD_NSTATUS; i++)
+		for (int j = i + 1; j < CMD_NSTATUS; j++)
+			if (strcmp(cmd_status_name(i), cmd_status_name(j)) == 0)
+				diag("statuses %d and %d share the name %s", i, j, cmd_status_name(i));
+	ok(strcmp(cmd_status_name(CMD_REFUSED), "refused") == 0 &&
+	    strcmp(cmd_status_name(CMD_UNREACHABLE), "unreachable") == 0 &&
+	    strcmp(cmd_status_name(99), "failed") == 0, "each status has its name for JSON errors");
+}
+
 int
 main(void)
 {
 	test_accepted();
 	test_refused();
 	test_output();
+	test_status();
 	return tap_done();
 }
