@@ -131,11 +131,14 @@ ok 'con mem move $blk --to 1 >/dev/null 2>&1 && [ "$(owner mem $blk)" = 1 ]' "me
 before=$(con resources --json)
 ok 'con mem move 256M --from 1 --to 0 --dry-run >"$d/out" 2>&1 && [ "$(grep -c "^dry run: memory block .* would move from node 1 to node 0; nothing was done" "$d/out")" = 2 ] &&
     [ "$(con resources --json)" = "$before" ]' "mem move 256M --dry-run: both blocks would move, nothing moved"
-ok '! con mem move 512M --from 1 --to 0 --dry-run >"$d/dry.out" 2>"$d/dry.err" && [ "$(grep -c "^dry run:" "$d/dry.out")" = 3 ] &&
+con mem move 512M --from 1 --to 0 --dry-run >"$d/dry.out" 2>"$d/dry.err"; dryrc=$?
+ok '[ $dryrc != 0 ] && [ "$(grep -c "^dry run:" "$d/dry.out")" = 3 ] &&
     grep -q "3 of 4 blocks would move before this one" "$d/dry.err" && [ "$(con resources --json)" = "$before" ]' \
     "mem move 512M --dry-run: the floor the four blocks cross together is found at the fourth, nothing moved"
-ok '! con mem move 512M --from 1 --to 0 >/dev/null 2>"$d/err" && grep -q "keeps at least 512 MiB" "$d/err"' \
-    "a move below the node's memory floor is refused"
+con mem move 512M --from 1 --to 0 >/dev/null 2>"$d/err"; rc=$?
+ok '[ $rc = 7 ] && grep -q "keeps at least 512 MiB" "$d/err" && grep -q "3 of 4 blocks moved before this one" "$d/err"' \
+    "a move below the node's memory floor is refused at the block that crosses it: exit 7 (partial)"
+ok '[ $dryrc = 3 ]' "  its dry run: exit 3 (refused), nothing moved"
 ok '[ "$(grep -m1 "^mint-console:" "$d/dry.err")" = "$(grep -m1 "^mint-console:" "$d/err")" ]' \
     "  the dry run was refused with the real move's reason: $(grep -m1 "^mint-console:" "$d/err")"
 ok '[ "$(cat $sim/node1/memory.limit_in_bytes)" = 536870912 ]' "  what could move before the floor moved, whole blocks"
