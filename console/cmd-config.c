@@ -50,8 +50,8 @@ config_check(struct cmd_ctx *ctx, struct args *a)
 static const struct cmd_verb config_verbs[] = {
 	{ "check", "FILE [--json]", "Validate a machine description (what machine start reads) "
 	  "without touching anything: every node, core, memory block and device, the spare ones, "
-	  "the region.", { .max_pos = 1, .unknown = "usage: config check FILE" }, 0, config_check },
-	{ NULL, NULL, NULL, { 0 }, 0, NULL }
+	  "the region.", { .max_pos = 1, .unknown = "usage: config check FILE" }, 0, config_check, CMPL_FILE },
+	{ NULL, NULL, NULL, { 0 }, 0, NULL, CMPL_NONE }
 };
 
 const struct cmd_entry cmd_config_entry = {

@@ -511,18 +511,18 @@ static const struct args_opt guest_migrate_opts[] = {
 	{ verb, "NAME [--node N] [--json]", what " (on the node that has it, unless --node says)", \
 	  { .opts = guest_node_opts, .max_pos = 1, \
 	    .unknown = "usage: guest " verb " NAME [--node N]" }, \
-	  MINT__COMMAND_KIND__CMD_GUEST_##kind, guest_simple }
+	  MINT__COMMAND_KIND__CMD_GUEST_##kind, guest_simple, CMPL_GUEST }
 
 static const struct cmd_verb guest_verbs[] = {
 	{ "list", "[--node N] [--json]", "Every node's guests (or node N's), from the status the "
 	  "nodes publish: at most a second old.", { .opts = guest_node_opts,
-	  .unknown = "usage: guest list [--node N]" }, 0, guest_list },
+	  .unknown = "usage: guest list [--node N]" }, 0, guest_list, CMPL_NONE },
 	GUEST_SIMPLE("start", START, "Start the guest"),
 	GUEST_SIMPLE("stop", STOP, "Ask the guest to shut down"),
 	GUEST_SIMPLE("destroy", DESTROY, "Stop the guest at once"),
 	{ "define", "--node N FILE.xml [--json]", "Define a guest on node N's hypervisor from a "
 	  "libvirt domain XML file (at most 1 MiB).", { .opts = guest_node_opts, .max_pos = 1,
-	  .unknown = "usage: guest define --node N FILE.xml" }, 0, guest_define },
+	  .unknown = "usage: guest define --node N FILE.xml" }, 0, guest_define, CMPL_FILE },
 	GUEST_SIMPLE("undefine", UNDEFINE, "Remove the guest's definition"),
 	{ "migrate", "NAME --to N [--live | --paused] [--bandwidth MIB/S] [--via region|tcp]\n"
 	  "          [--dry-run]\n"
@@ -534,8 +534,8 @@ static const struct cmd_verb guest_verbs[] = {
 	  "cancels, the guest stays where it was); --dry-run makes every check, here and on the "
 	  "destination, and migrates nothing.\n" MIGRATE_HELP,
 	  { .opts = guest_migrate_opts, .max_pos = 1, .unknown = "guest migrate: unexpected %s" },
-	  0, guest_migrate },
-	{ NULL, NULL, NULL, { 0 }, 0, NULL }
+	  0, guest_migrate, CMPL_GUEST },
+	{ NULL, NULL, NULL, { 0 }, 0, NULL, CMPL_NONE }
 };
 
 static const char *const guest_full_only[] = { "destroy", NULL };

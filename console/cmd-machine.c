@@ -214,15 +214,15 @@ machine_hook_verb(struct cmd_ctx *ctx, struct args *a)
 static const struct cmd_verb machine_verbs[] = {
 	{ "start", "FILE", "Start the machine FILE describes; returns once every node is online "
 	  "and every node's libvirtd answers ($MINT_START_TIMEOUT s, 60), else stops what started.",
-	  { .max_pos = 1, .unknown = "usage: machine start FILE" }, 0, machine_start_verb },
+	  { .max_pos = 1, .unknown = "usage: machine start FILE" }, 0, machine_start_verb, CMPL_FILE },
 	{ "stop", "FILE", "End every agent, guest and libvirtd of the machine at once.",
-	  { .max_pos = 1, .unknown = "usage: machine stop FILE" }, 0, machine_stop_verb },
+	  { .max_pos = 1, .unknown = "usage: machine stop FILE" }, 0, machine_stop_verb, CMPL_FILE },
 	{ "check", "FILE", "Check the description, as config check does.",
-	  { .max_pos = 1, .unknown = "usage: machine check FILE" }, 0, machine_check_verb },
+	  { .max_pos = 1, .unknown = "usage: machine check FILE" }, 0, machine_check_verb, CMPL_FILE },
 	{ "hook", "FILE", "The start hook a booting node's agent runs (with $MINT_NODE, "
 	  "$MINT_CPUS, $MINT_MEM): starts the booted node's agent.",
-	  { .max_pos = 1, .unknown = "usage: machine hook FILE" }, 0, machine_hook_verb },
-	{ NULL, NULL, NULL, { 0 }, 0, NULL }
+	  { .max_pos = 1, .unknown = "usage: machine hook FILE" }, 0, machine_hook_verb, CMPL_FILE },
+	{ NULL, NULL, NULL, { 0 }, 0, NULL, CMPL_NONE }
 };
 
 static const char *const machine_full_only[] = { "stop", NULL };

@@ -266,23 +266,23 @@ static const struct cmd_verb cpu_verbs[] = {
 	{ "move", "CPU --to NODE [--dry-run] [--json]",
 	  "Move core CPU from the node that has it to NODE (or give a free one to NODE). Shows "
 	  "each step; refuses cpu 0 and a node's last core. --dry-run: every check, nothing moved.",
-	  MOVE_ARGS, 0, cpu_move },
-	{ NULL, NULL, NULL, { 0 }, 0, NULL }
+	  MOVE_ARGS, 0, cpu_move, CMPL_CPU },
+	{ NULL, NULL, NULL, { 0 }, 0, NULL, CMPL_NONE }
 };
 
 static const struct cmd_verb mem_verbs[] = {
 	{ "move", "SIZE --from NODE --to NODE | BLOCK --to NODE [--dry-run] [--json]",
 	  "Move whole memory blocks (SIZE like 256M, or one block number) between nodes, one "
 	  "block at a time; a node keeps its memory floor. --dry-run: every check (for a SIZE, "
-	  "each block as if those before it had gone), nothing moved.", MOVE_ARGS, 0, mem_move },
-	{ NULL, NULL, NULL, { 0 }, 0, NULL }
+	  "each block as if those before it had gone), nothing moved.", MOVE_ARGS, 0, mem_move, CMPL_MEM },
+	{ NULL, NULL, NULL, { 0 }, 0, NULL, CMPL_NONE }
 };
 
 static const struct cmd_verb dev_verbs[] = {
 	{ "move", "DEVICE --to NODE [--dry-run] [--json]",
 	  "Move DEVICE to NODE; refused while a running guest uses it. --dry-run: every check, "
-	  "nothing moved.", MOVE_ARGS, 0, dev_move },
-	{ NULL, NULL, NULL, { 0 }, 0, NULL }
+	  "nothing moved.", MOVE_ARGS, 0, dev_move, CMPL_DEV },
+	{ NULL, NULL, NULL, { 0 }, 0, NULL, CMPL_NONE }
 };
 
 const struct cmd_entry cmd_cpu_entry = {

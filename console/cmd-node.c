@@ -236,16 +236,16 @@ static const struct cmd_verb node_verbs[] = {
 	  "kexec --load, run the start hook, wait for the node's heartbeat (--dry-run: every "
 	  "check, nothing reserved or run).",
 	  { .opts = node_boot_opts, .max_pos = 1, .unknown = "node boot: unknown option %s",
-	    .missing = "node boot: %s needs a value" }, 0, node_boot },
+	    .missing = "node boot: %s needs a value" }, 0, node_boot, CMPL_NODE },
 	{ "shutdown", "NODE [--force] [--json]",
 	  "The node stops (refused while guests run, unless --force stops them) and frees what "
 	  "it had.", { .opts = node_shutdown_opts, .max_pos = 1,
-	  .unknown = "usage: node shutdown NODE [--force]" }, 0, node_shutdown },
+	  .unknown = "usage: node shutdown NODE [--force]" }, 0, node_shutdown, CMPL_NODE },
 	{ "reboot", "NODE [--json]", "Reboot the node in place through kexec; waits for its new "
-	  "epoch.", { .max_pos = 1, .unknown = "usage: node reboot NODE" }, 0, node_reboot },
+	  "epoch.", { .max_pos = 1, .unknown = "usage: node reboot NODE" }, 0, node_reboot, CMPL_NODE },
 	{ "reclaim", "NODE [--json]", "Free a dead node's resources (refused while it heartbeats).",
-	  { .max_pos = 1, .unknown = "usage: node reclaim NODE" }, 0, node_reclaim },
-	{ NULL, NULL, NULL, { 0 }, 0, NULL }
+	  { .max_pos = 1, .unknown = "usage: node reclaim NODE" }, 0, node_reclaim, CMPL_NODE },
+	{ NULL, NULL, NULL, { 0 }, 0, NULL, CMPL_NONE }
 };
 
 static const char *const node_full_only[] = { "shutdown", "reclaim", NULL };

@@ -43,4 +43,5 @@ const struct cmd_entry cmd_ping_entry = {
 	.flags = CMD_NOREGION,
 	.args = &cmd_ping_args,
 	.run = cmd_ping_run,
+	.complete = CMPL_NODE,
 };

@@ -164,8 +164,8 @@ static const struct cmd_verb res_verbs[] = {
 	  "left empty (a machine description fills it at machine start instead); free unless "
 	  "--owner gives it to a node.",
 	  { .opts = res_define_opts, .max_pos = 2, .unknown = "resources define: unknown option %s",
-	    .missing = "resources define: %s needs a value" }, 0, res_define_run },
-	{ NULL, NULL, NULL, { 0 }, 0, NULL }
+	    .missing = "resources define: %s needs a value" }, 0, res_define_run, CMPL_NONE },
+	{ NULL, NULL, NULL, { 0 }, 0, NULL, CMPL_NONE }
 };
 
 const struct cmd_entry cmd_resources_entry = {

@@ -159,4 +159,5 @@ const struct cmd_entry cmd_status_entry = {
 	.flags = CMD_JSON,
 	.args = &cmd_status_args,
 	.run = cmd_status_run,
+	.complete = CMPL_NODE,
 };

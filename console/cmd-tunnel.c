@@ -139,13 +139,14 @@ static const struct cmd_verb tunnel_verbs[] = {
 	  "Carry the connections to SOCKET (an absolute path) on node N to NAME on node M "
 	  "(\"libvirt\", or a socket in M's tunnel directory) through the region.",
 	  { .opts = tunnel_listen_opts, .max_pos = 1, .unknown = "tunnel listen: unexpected %s" },
-	  0, tunnel_listen },
+	  0, tunnel_listen, CMPL_NONE },
 	{ "close", "--node N ID [--json]", "Close node N's listener ID and its connections.",
 	  { .opts = tunnel_close_opts, .max_pos = 1, .unknown = "usage: tunnel close --node N ID" },
-	  0, tunnel_close },
+	  0, tunnel_close, CMPL_NONE },
 	{ "list", "[--json]", "List every node's tunnels, from their published status, and the "
-	  "stream rings free.", { .unknown = "usage: tunnel listen|close|list ..." }, 0, tunnel_list },
-	{ NULL, NULL, NULL, { 0 }, 0, NULL }
+	  "stream rings free.", { .unknown = "usage: tunnel listen|close|list ..." }, 0, tunnel_list,
+	  CMPL_NONE },
+	{ NULL, NULL, NULL, { 0 }, 0, NULL, CMPL_NONE }
 };
 
 const struct cmd_entry cmd_tunnel_entry = {

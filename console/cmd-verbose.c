@@ -20,10 +20,10 @@ verbose_set(struct cmd_ctx *ctx, struct args *a)
 
 static const struct cmd_verb verbose_verbs[] = {
 	{ "on", "", "The local agent logs at debug level.",
-	  { .unknown = "usage: verbose on|off" }, 1, verbose_set },
+	  { .unknown = "usage: verbose on|off" }, 1, verbose_set, CMPL_NONE },
 	{ "off", "", "The local agent logs at its usual level again.",
-	  { .unknown = "usage: verbose on|off" }, 0, verbose_set },
-	{ NULL, NULL, NULL, { 0 }, 0, NULL }
+	  { .unknown = "usage: verbose on|off" }, 0, verbose_set, CMPL_NONE },
+	{ NULL, NULL, NULL, { 0 }, 0, NULL, CMPL_NONE }
 };
 
 const struct cmd_entry cmd_verbose_entry = {

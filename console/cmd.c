@@ -132,8 +132,14 @@ cmd_typed_short(const struct cmd_entry *e, int argc, char **argv)
 	return 0;
 }
 
+const struct cmd_entry *const *
+cmd_entries(void)
+{
+	return cmd_table;
+}
+
 /* Exact name or alias first, then an unambiguous prefix. */
-static const struct cmd_entry *
+const struct cmd_entry *
 cmd_find(const char *name, int *ambiguous)
 {
 	const struct cmd_entry *found = NULL;
@@ -182,7 +188,7 @@ cmd_region_writable(struct cmd_ctx *ctx, const char *what)
 }
 
 /* The verb of e that word names (exactly), or NULL. */
-static const struct cmd_verb *
+const struct cmd_verb *
 cmd_verb_find(const struct cmd_entry *e, const char *word)
 {
 	for (const struct cmd_verb *v = e->verbs; v != NULL && v->name != NULL; v++)
@@ -268,6 +274,8 @@ cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 	char *args[64];
 	int n = 0, ambiguous, help = 0, rc;
 
+	if (strcmp(argv[0], "__complete") == 0)
+		return cmd_complete(ctx, argc - 1, argv + 1);
 	for (int i = 1; i < argc; i++)
 		json_errors |= strcmp(argv[i], "--json") == 0;
 	e = cmd_find(argv[0], &ambiguous);

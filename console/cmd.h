@@ -27,6 +27,17 @@ struct cmd_ctx {
 #define CMD_JSON	0x1	/* takes --json */
 #define CMD_NOREGION	0x2	/* opens the region itself */
 
+/* What a command's positional argument names, for completion. */
+enum cmd_complete {
+	CMPL_NONE,
+	CMPL_NODE,	/* a node number of the region */
+	CMPL_CPU,	/* a core of the resource table */
+	CMPL_MEM,	/* a memory block */
+	CMPL_DEV,	/* a device name */
+	CMPL_GUEST,	/* a guest some online node runs or defines */
+	CMPL_FILE,	/* a file: the shell's own completion */
+};
+
 /* A verb of a command ("guest migrate"): its own template, usage and --help. */
 struct cmd_verb {
 	const char *name;
@@ -35,6 +46,7 @@ struct cmd_verb {
 	struct args_template args;
 	int kind;		/* for an exec that serves several verbs */
 	int (*exec)(struct cmd_ctx *ctx, struct args *a);
+	enum cmd_complete complete;	/* its positional arguments */
 };
 
 struct cmd_entry {
@@ -55,6 +67,7 @@ struct cmd_entry {
 	/* Without a verb: the command's own template and function. */
 	const struct args_template *args;
 	int (*run)(struct cmd_ctx *ctx, struct args *a);
+	enum cmd_complete complete;
 };
 
 extern const struct cmd_entry cmd_config_entry;
@@ -75,6 +88,12 @@ extern const struct cmd_entry cmd_tunnel_entry;
 extern const struct cmd_entry cmd_verbose_entry;
 
 int cmd_run(struct cmd_ctx *ctx, int argc, char **argv);
+/* The table, NULL-terminated; an entry by name, alias or unambiguous prefix; a verb by name. */
+const struct cmd_entry *const *cmd_entries(void);
+const struct cmd_entry *cmd_find(const char *name, int *ambiguous);
+const struct cmd_verb *cmd_verb_find(const struct cmd_entry *e, const char *word);
+/* mint-console __complete WORD...: the candidates for the last word, one a line. */
+int cmd_complete(struct cmd_ctx *ctx, int argc, char **argv);
 void cmd_list(FILE *f);
 int cmd_open_region(struct cmd_ctx *ctx);
 int cmd_region_writable(struct cmd_ctx *ctx, const char *what);

@@ -2,7 +2,7 @@
 noinst_LIBRARIES += console/libmintconsole.a
 console_libmintconsole_a_SOURCES = console/cmd.c console/cmd.h \
 	console/client.c console/client.h console/args.c console/args.h \
-	console/output.c console/output.h console/exit.c console/exit.h \
+	console/output.c console/output.h console/exit.c console/exit.h console/complete.c \
 	console/cmd-format.c console/cmd-machine.c \
 	console/cmd-config.c console/cmd-events.c console/cmd-guest.c console/cmd-move.c console/cmd-node.c console/cmd-nodes.c console/cmd-ping.c \
 	console/cmd-resources.c console/cmd-status.c \
@@ -16,3 +16,12 @@ console_mint_console_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) $(NCURSESW_C
 console_mint_console_LDADD = console/libmintconsole.a machine/libmintmachine.a common/libmintcommon.a \
 	$(PROTO_LIBS) $(SHM_LIBS) \
 	$(NCURSESW_LIBS) $(LIBVIRT_LIBS)
+
+# bash completion: the console answers, the script only asks it; bash-completion
+# loads it by the command's name
+EXTRA_DIST += console/mint-console.bash
+install-data-local:
+	$(MKDIR_P) '$(DESTDIR)$(bashcompletiondir)'
+	$(INSTALL_DATA) $(srcdir)/console/mint-console.bash '$(DESTDIR)$(bashcompletiondir)/mint-console'
+uninstall-local:
+	rm -f '$(DESTDIR)$(bashcompletiondir)/mint-console'

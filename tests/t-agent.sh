@@ -60,6 +60,8 @@ ok 'con status 1 | grep -q "^node 1 .*online, epoch 1"' "status in plain text"
 ok 'con status 0 --json | jq -e ".guests | length == 1 and (.[0] | .name == \"test\" and .state == \"running\" and .vcpus == 2 and .memory == 2147483648)" >/dev/null' \
     "node 0 lists its hypervisor's guests (libvirt test driver)"
 ok 'con status 0 | grep -q "guest test .*running"' "  also in plain text"
+ok '[ "$(bash -c ". \"$s/console/mint-console.bash\"; COMP_LINE=\"$console -r $R guest stop \"; COMP_POINT=\${#COMP_LINE}; _mint_console; echo \"\${COMPREPLY[*]}\"")" = test ]' \
+    "  bash completion offers its name after guest stop"
 ok 'grep -q "guests unknown: libvirt test:///nonexistent" "$d/agents.log" && [ $(grep -c "guests unknown" "$d/agents.log") -eq 1 ]' \
     "an agent whose hypervisor cannot be reached says so once, and runs on"
 

@@ -80,6 +80,20 @@ said resources define dev 'a"b\c' --json
 ok '[ $rc = 0 ] && [ "$(cat "$d/out")" = "{\"entry\":0}" ] &&
     con resources --json | grep -qF "\"id\":\"a\\\"b\\\\c\""' "a device name with a quote and a backslash, escaped in JSON"
 
+# bash completion (console/mint-console.bash): the console's table and the region say what comes next
+complete_line() {	# complete_line WORDS: what bash would offer after "mint-console WORDS"
+	bash -c '. "$1/console/mint-console.bash"; COMP_LINE="$2 $3"; COMP_POINT=${#COMP_LINE}
+	    _mint_console; echo "${COMPREPLY[*]}"' sh "$s" "$console" "$1"
+}
+con resources define cpu 4 >/dev/null && con resources define cpu 5 >/dev/null
+ok '[ "$(complete_line "gu mi")" = migrate ]' "completion: 'gu mi' completes to migrate"
+ok '[ "$(complete_line "cpu move ")" = "4 5" ]' "  'cpu move <TAB>': the cores of the resource table"
+ok '[ "$(complete_line "cpu move 4 --to ")" = "0 1 2" ]' "  '--to <TAB>': the region's nodes"
+ok '[ "$(complete_line "guest migrate web --via ")" = "region tcp" ]' "  a choice: its choices"
+ok '[ "$(complete_line "node boot 1 --ke")" = "--kernel" ]' "  an option of the verb's template"
+ok '[ "$(complete_line "")" = "$(con --help | sed -n "s/^  \([a-z][a-z]*\) .*/\1/p" | tr "\n" " " | sed "s/ $//")" ]' \
+    "  every command of the table, as --help lists them"
+
 # the exit statuses a script tells apart (doc/mint-console.8, EXIT STATUS)
 said ping
 ok '[ $rc = 4 ] && grep -q "none.sock: No such file or directory (is mint-agent running?)" "$d/out"' \
