@@ -9,23 +9,6 @@
 #include "console/snapshot.h"
 #include "shm/node.h"
 
-/* How long node i has been silent, if a live node other than i calls it dead; else -1. */
-static int64_t
-dead_verdict(unsigned i, unsigned nodes, const struct node_view *v, Mint__Envelope *const *snap)
-{
-	for (unsigned k = 0; k < nodes; k++) {
-		if (k == i || snap[k] == NULL || v[k].state != MINT_NODE_ONLINE)
-			continue;
-		for (size_t p = 0; p < snap[k]->status->n_peers; p++) {
-			const Mint__Peer *peer = snap[k]->status->peers[p];
-			if (peer->node == i && peer->state == MINT__NODE_STATE__NODE_DEAD &&
-			    peer->epoch == v[i].epoch)
-				return (int64_t)peer->silent_ms;
-		}
-	}
-	return -1;
-}
-
 /* One node's row: a line of the table, an object of the JSON list. */
 static void
 nodes_row(struct out *o, unsigned i, const struct node_view *v, const char *state,
@@ -64,33 +47,21 @@ cmd_nodes_run(struct cmd_ctx *ctx, struct args *a)
 		{ "CORES", 5 }, { "LOAD1", 6 }, { "MEM USED/TOTAL", 13 },
 	};
 	struct out *o = cmd_out(ctx, OUT_LINES);
-	const struct mint_region *r = &ctx->region;
-	unsigned nodes = r->layout.nodes;
-	struct node_view v[MINT_MAX_NODES];
-	Mint__Envelope *snap[MINT_MAX_NODES];
-	int valid[MINT_MAX_NODES];
+	struct snapshots s;
 
-	for (unsigned i = 0; i < nodes; i++) {
-		snap[i] = NULL;
-		valid[i] = node_read(r, i, &v[i]) == 0;
-		if (!valid[i])
+	snapshots_read(&ctx->region, &s);
+	for (unsigned i = 0; i < s.nodes; i++)
+		if (!s.valid[i])
 			cmd_error("node %u: its entry holds an impossible state", i);
-		else if (snapshot_read(r, i, &snap[i], NULL, 0) < 0)
-			snap[i] = NULL;
-	}
 	out_table(o, NULL, cols, 8);
-	for (unsigned i = 0; i < nodes; i++) {
-		int64_t silent;
-
-		if (!valid[i] || (v[i].state == MINT_NODE_ABSENT && v[i].epoch == 0))
+	for (unsigned i = 0; i < s.nodes; i++) {
+		if (!snapshots_attached(&s, i))
 			continue;	/* never attached */
-		silent = dead_verdict(i, nodes, v, snap);
-		nodes_row(o, i, &v[i], silent >= 0 ? "dead" : node_state_name(v[i].state), silent,
-		    snap[i] != NULL ? snap[i]->status : NULL);
+		nodes_row(o, i, &s.v[i], snapshots_state(&s, i), snapshots_dead_ms(&s, i),
+		    snapshots_status(&s, i));
 	}
 	out_list_end(o);
-	for (unsigned i = 0; i < nodes; i++)
-		wire_free(snap[i]);
+	snapshots_free(&s);
 	return 0;
 }
 

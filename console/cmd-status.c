@@ -27,11 +27,12 @@ core_mode(const Mint__NodeStatus *st, int json)
 }
 
 static void
-status_json(struct out *o, const Mint__NodeStatus *st, const struct node_view *v)
+status_json(struct out *o, const Mint__NodeStatus *st, const struct node_view *v,
+    const char *state)
 {
 	out_begin(o, NULL);
 	out_uint(o, "node", 0, st->node);
-	out_str(o, "state", 0, node_state_name(v->state));
+	out_str(o, "state", 0, state);
 	out_uint(o, "epoch", 0, v->epoch);
 	out_uint(o, "heartbeat", 0, v->heartbeat);
 	out_str(o, "hostname", 0, st->hostname);
@@ -93,10 +94,10 @@ status_json(struct out *o, const Mint__NodeStatus *st, const struct node_view *v
 
 /* The same as prose: a sentence a line. */
 static void
-status_text(const Mint__NodeStatus *st, const struct node_view *v)
+status_text(const Mint__NodeStatus *st, const struct node_view *v, const char *state)
 {
 	printf("node %" PRIu32 " (%s): %s, epoch %" PRIu32 ", heartbeat %" PRIu64 "\n", st->node,
-	    st->hostname ? st->hostname : "?", node_state_name(v->state), v->epoch, v->heartbeat);
+	    st->hostname ? st->hostname : "?", state, v->epoch, v->heartbeat);
 	printf("load %.2f %.2f %.2f; memory %.1f of %.1f GiB used, %.1f GiB movable\n",
 	    st->load1_centi / 100.0, st->load5_centi / 100.0, st->load15_centi / 100.0,
 	    st->mem_used_bytes / 1073741824.0, st->mem_total_bytes / 1073741824.0,
@@ -124,23 +125,30 @@ static int
 cmd_status_run(struct cmd_ctx *ctx, struct args *a)
 {
 	struct out *o = cmd_out(ctx, OUT_SPACED);
-	struct node_view v;
+	struct snapshots s;
 	Mint__Envelope *env;
 	char cause[256];
 	unsigned node;
 
 	if (parse_node(a->pos[0], ctx->region.layout.nodes, &node) < 0)
-		return cmd_fail(CMD_USAGE, "status: no node '%s' (this region has nodes 0 to %u)", a->pos[0],
-		    ctx->region.layout.nodes - 1);
-	if (node_read(&ctx->region, node, &v) < 0)
+		return cmd_fail(CMD_USAGE, "status: no node '%s' (this region has nodes 0 to %u)",
+		    a->pos[0], ctx->region.layout.nodes - 1);
+	/* its state as nodes judges it: dead where a live node says so */
+	snapshots_read(&ctx->region, &s);
+	if (!s.valid[node]) {
+		snapshots_free(&s);
 		return cmd_error("node %u: its entry holds an impossible state", node);
-	if (snapshot_read(&ctx->region, node, &env, cause, sizeof(cause)) < 0)
+	}
+	if (snapshot_read(&ctx->region, node, &env, cause, sizeof(cause)) < 0) {
+		snapshots_free(&s);
 		return cmd_error("%s", cause);
+	}
 	if (out_json(o))
-		status_json(o, env->status, &v);
+		status_json(o, env->status, &s.v[node], snapshots_state(&s, node));
 	else
-		status_text(env->status, &v);
+		status_text(env->status, &s.v[node], snapshots_state(&s, node));
 	wire_free(env);
+	snapshots_free(&s);
 	return 0;
 }
 

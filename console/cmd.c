@@ -16,6 +16,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_guest_entry,
 	&cmd_machine_entry,
 	&cmd_mem_entry,
+	&cmd_metrics_entry,
 	&cmd_node_entry,
 	&cmd_nodes_entry,
 	&cmd_ping_entry,

@@ -78,6 +78,7 @@ extern const struct cmd_entry cmd_format_entry;
 extern const struct cmd_entry cmd_guest_entry;
 extern const struct cmd_entry cmd_machine_entry;
 extern const struct cmd_entry cmd_mem_entry;
+extern const struct cmd_entry cmd_metrics_entry;
 extern const struct cmd_entry cmd_node_entry;
 extern const struct cmd_entry cmd_nodes_entry;
 extern const struct cmd_entry cmd_ping_entry;

@@ -3,7 +3,7 @@ noinst_LIBRARIES += console/libmintconsole.a
 console_libmintconsole_a_SOURCES = console/cmd.c console/cmd.h \
 	console/client.c console/client.h console/args.c console/args.h \
 	console/output.c console/output.h console/exit.c console/exit.h console/complete.c \
-	console/cmd-format.c console/cmd-machine.c \
+	console/cmd-format.c console/cmd-machine.c console/cmd-metrics.c \
 	console/cmd-config.c console/cmd-events.c console/cmd-guest.c console/cmd-move.c console/cmd-node.c console/cmd-nodes.c console/cmd-ping.c \
 	console/cmd-resources.c console/cmd-status.c \
 	console/cmd-top.c console/cmd-tunnel.c console/cmd-verbose.c console/snapshot.c console/snapshot.h \

@@ -55,3 +55,85 @@ snapshot_each(const struct mint_region *r, unsigned only, snapshot_fn fn, void *
 	}
 	return rc;
 }
+
+void
+snapshots_read(const struct mint_region *r, struct snapshots *s)
+{
+	s->nodes = r->layout.nodes < MINT_MAX_NODES ? r->layout.nodes : MINT_MAX_NODES;
+	for (unsigned i = 0; i < s->nodes; i++) {
+		s->env[i] = NULL;
+		s->valid[i] = node_read(r, i, &s->v[i]) == 0;
+		if (s->valid[i] && snapshot_read(r, i, &s->env[i], NULL, 0) < 0)
+			s->env[i] = NULL;
+	}
+}
+
+void
+snapshots_free(struct snapshots *s)
+{
+	for (unsigned i = 0; i < s->nodes; i++) {
+		wire_free(s->env[i]);
+		s->env[i] = NULL;
+	}
+}
+
+int
+snapshots_attached(const struct snapshots *s, unsigned i)
+{
+	return i < s->nodes && s->valid[i] &&
+	    !(s->v[i].state == MINT_NODE_ABSENT && s->v[i].epoch == 0);
+}
+
+const Mint__NodeStatus *
+snapshots_status(const struct snapshots *s, unsigned i)
+{
+	return i < s->nodes && s->env[i] != NULL ? s->env[i]->status : NULL;
+}
+
+/* What live node k's agent says of node i's current epoch, or NULL. */
+static const Mint__Peer *
+peer_view(const struct snapshots *s, unsigned k, unsigned i)
+{
+	const Mint__NodeStatus *st = snapshots_status(s, k);
+
+	if (k == i || st == NULL || !s->valid[k] || s->v[k].state != MINT_NODE_ONLINE)
+		return NULL;
+	for (size_t p = 0; p < st->n_peers; p++)
+		if (st->peers[p]->node == i && st->peers[p]->epoch == s->v[i].epoch)
+			return st->peers[p];
+	return NULL;
+}
+
+int64_t
+snapshots_dead_ms(const struct snapshots *s, unsigned i)
+{
+	for (unsigned k = 0; k < s->nodes; k++) {
+		const Mint__Peer *p = peer_view(s, k, i);
+
+		if (p != NULL && p->state == MINT__NODE_STATE__NODE_DEAD)
+			return (int64_t)p->silent_ms;
+	}
+	return -1;
+}
+
+const char *
+snapshots_state(const struct snapshots *s, unsigned i)
+{
+	if (!s->valid[i])
+		return "damaged";
+	return snapshots_dead_ms(s, i) >= 0 ? "dead" : node_state_name(s->v[i].state);
+}
+
+int64_t
+snapshots_silent_ms(const struct snapshots *s, unsigned i)
+{
+	int64_t least = -1;
+
+	for (unsigned k = 0; k < s->nodes; k++) {
+		const Mint__Peer *p = peer_view(s, k, i);
+
+		if (p != NULL && p->has_silent_ms && (least < 0 || (int64_t)p->silent_ms < least))
+			least = (int64_t)p->silent_ms;
+	}
+	return least;
+}

@@ -66,6 +66,16 @@ ok '! "$console" machine start "$d/m.conf" 2>"$d/err" && grep -q "already has an
     "a second start is refused while it runs"
 ok '[ -S "$d/run/node0.sock" ] && "$console" -s "$d/run/node0.sock" ping 2 | grep -q "node 2 epoch 1: alive"' \
     "  its agents talk through the rings"
+# metrics: the Prometheus format (promtool, from tools/install-deps), values as nodes and resources say
+con metrics >"$d/metrics" 2>"$d/err"
+ok 'promtool check metrics <"$d/metrics" >"$d/promtool.out" 2>&1' "metrics: promtool accepts them" ||
+    diag_files "$d/promtool.out"
+ok '[ "$(sed -n "s/^mint_node_state{node=\"\([0-9]*\)\",state=\"\([a-z]*\)\"} 1$/\1 \2/p" "$d/metrics")" = \
+    "$(con nodes --json | jq -r ".[] | \"\(.node) \(.state)\"")" ]' "  each node's state, as nodes --json says"
+ok '[ "$(sed -n "s/^mint_resource_owner{entry=\"\([0-9]*\)\",.*} \(.*\)$/\1 \2/p" "$d/metrics")" = \
+    "$(con resources --json | jq -r ".[] | \"\(.entry) \(.owner // -1)\"")" ]' "  each resource entry's owner, as resources --json says"
+ok 'grep -q "^mint_node_heartbeat_age_seconds{node=\"2\"} " "$d/metrics" && grep -q "^mint_node_memory_total_bytes{node=\"1\"} " "$d/metrics" &&
+    grep -q "^mint_resources_fenced 0$" "$d/metrics"' "  heartbeat ages, memory, fenced entries"
 # what cannot be undone runs only under its full name
 short() {	# short ARGS FULL: refused naming the full command, the machine untouched
 	args=$1 full=$2
