@@ -19,25 +19,10 @@ struct seen {
 };
 
 static void
-stamp(char *buf, size_t len)
-{
-	struct timeval tv;
-	struct tm tm;
-
-	gettimeofday(&tv, NULL);
-	localtime_r(&tv.tv_sec, &tm);
-	strftime(buf, len, "%H:%M:%S", &tm);
-	snprintf(buf + strlen(buf), len - strlen(buf), ".%03ld", (long)(tv.tv_usec / 1000));
-}
-
-static void
 node_event(struct out *o, unsigned node, const char *what, uint32_t epoch)
 {
-	char t[32];
-
-	stamp(t, sizeof(t));
 	out_begin(o, NULL);
-	out_str(o, "time", 0, t);
+	out_time_now(o, "time", 0);
 	out_str(o, "type", OUT_NOTEXT, "node");
 	out_cell(o, 0, "node");
 	out_uint(o, "node", 0, node);
@@ -51,12 +36,11 @@ node_event(struct out *o, unsigned node, const char *what, uint32_t epoch)
 static void
 res_event(struct out *o, const struct res_view *v)
 {
-	char t[32], what[64];
+	char what[64];
 
-	stamp(t, sizeof(t));
 	res_describe(v, what, sizeof(what));
 	out_begin(o, NULL);
-	out_str(o, "time", 0, t);
+	out_time_now(o, "time", 0);
 	out_str(o, "type", OUT_NOTEXT, "resource");
 	out_str(o, "resource", 0, what);
 	out_str(o, "kind", OUT_NOTEXT, res_kind_name(v->kind));

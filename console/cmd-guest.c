@@ -42,10 +42,9 @@ guest_rows(void *arg, unsigned n, const Mint__NodeStatus *st)
 		out_str(o, "uuid", OUT_NOTEXT, g->uuid);
 		out_str(o, "state", -10, state_name(g->state));
 		out_uint(o, "vcpus", 5, g->vcpus);
-		out_uint(o, "memory_bytes", OUT_NOTEXT, g->memory_bytes);
+		out_uint(o, "memory", OUT_NOTEXT, g->memory_bytes);
 		out_cell(o, 0, "%8" PRIu64 "M", g->memory_bytes >> 20);
-		out_uint(o, "cpu_permille", OUT_NOTEXT, g->cpu_permille);
-		out_cell(o, 0, "%5.1f", g->cpu_permille / 10.0);
+		out_float(o, "cpu", 5, 1, g->cpu_permille / 10.0);
 		out_end(o);
 	}
 	return 0;
@@ -376,8 +375,8 @@ migrate_report(struct cmd_ctx *ctx, const struct migration *m, Mint__Envelope *r
 	out_str(o, "message", OUT_NOTEXT, r->reply->message);
 	if (j != NULL) {
 		out_str(o, "phase", OUT_NOTEXT, j->phase ? j->phase : "");
-		out_uint(o, "total_ms", OUT_NOTEXT, j->total_ms);
-		out_uint(o, "downtime_ms", OUT_NOTEXT, j->downtime_ms);
+		out_float(o, "seconds", OUT_NOTEXT, 3, j->total_ms / 1000.0);
+		out_float(o, "downtime", OUT_NOTEXT, 3, j->downtime_ms / 1000.0);
 		out_uint(o, "bytes", OUT_NOTEXT, j->data_processed);
 		out_uint(o, "bytes_per_s", OUT_NOTEXT,
 		    j->total_ms ? j->data_processed * 1000 / j->total_ms : 0);

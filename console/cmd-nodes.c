@@ -9,7 +9,7 @@
 #include "console/snapshot.h"
 #include "shm/node.h"
 
-/* One node's row: a line of the table, an object of the JSON list. */
+/* One node's row: a line of the table, an object of the JSON list (doc/json.md, Node). */
 static void
 nodes_row(struct out *o, unsigned i, const struct node_view *v, const char *state,
     int64_t silent, const Mint__NodeStatus *st)
@@ -21,16 +21,20 @@ nodes_row(struct out *o, unsigned i, const struct node_view *v, const char *stat
 	out_uint(o, "heartbeat", 10, v->heartbeat);
 	out_uint(o, "pid", 7, v->pid);
 	if (silent >= 0)
-		out_int(o, "silent_ms", OUT_NOTEXT, silent);
+		out_float(o, "silent", OUT_NOTEXT, 3, silent / 1000.0);
 	if (st != NULL) {
-		out_list(o, "cores");
-		for (size_t k = 0; k < st->n_cores; k++)
-			out_uint(o, NULL, OUT_NOTEXT, st->cores[k]->cpu);
-		out_list_end(o);
+		cmd_out_cores(o, st);
 		out_cell(o, 5, "%zu", st->n_cores);
-		out_float(o, "load1", 6, 2, st->load1_centi / 100.0);
-		out_uint(o, "mem_total", OUT_NOTEXT, st->mem_total_bytes);
-		out_uint(o, "mem_used", OUT_NOTEXT, st->mem_used_bytes);
+		out_cell(o, 6, "%.2f", st->load1_centi / 100.0);
+		out_list(o, "load");
+		out_float(o, NULL, OUT_NOTEXT, 2, st->load1_centi / 100.0);
+		out_float(o, NULL, OUT_NOTEXT, 2, st->load5_centi / 100.0);
+		out_float(o, NULL, OUT_NOTEXT, 2, st->load15_centi / 100.0);
+		out_list_end(o);
+		out_begin(o, "memory");
+		out_uint(o, "total", OUT_NOTEXT, st->mem_total_bytes);
+		out_uint(o, "used", OUT_NOTEXT, st->mem_used_bytes);
+		out_end(o);
 		out_text(o, " %6.1fG/%.1fG", st->mem_used_bytes / 1073741824.0,
 		    st->mem_total_bytes / 1073741824.0);
 	}
@@ -54,15 +58,22 @@ cmd_nodes_run(struct cmd_ctx *ctx, struct args *a)
 		if (!s.valid[i])
 			cmd_error("node %u: its entry holds an impossible state", i);
 	out_table(o, NULL, cols, 8);
-	for (unsigned i = 0; i < s.nodes; i++) {
-		if (!snapshots_attached(&s, i))
-			continue;	/* never attached */
-		nodes_row(o, i, &s.v[i], snapshots_state(&s, i), snapshots_dead_ms(&s, i),
-		    snapshots_status(&s, i));
-	}
+	cmd_nodes_rows(o, &s);
 	out_list_end(o);
 	snapshots_free(&s);
 	return 0;
+}
+
+/* Each node that ever attached, a row (top -b --json shares them). */
+void
+cmd_nodes_rows(struct out *o, const struct snapshots *s)
+{
+	for (unsigned i = 0; i < s->nodes; i++) {
+		if (!snapshots_attached(s, i))
+			continue;	/* never attached */
+		nodes_row(o, i, &s->v[i], snapshots_state(s, i), snapshots_dead_ms(s, i),
+		    snapshots_status(s, i));
+	}
 }
 
 static const struct args_template cmd_nodes_args = {

@@ -36,7 +36,7 @@ status_json(struct out *o, const Mint__NodeStatus *st, const struct node_view *v
 	out_uint(o, "epoch", 0, v->epoch);
 	out_uint(o, "heartbeat", 0, v->heartbeat);
 	out_str(o, "hostname", 0, st->hostname);
-	out_uint(o, "uptime_ms", 0, st->uptime_ms);
+	out_float(o, "uptime", 0, 3, st->uptime_ms / 1000.0);
 	out_list(o, "load");
 	out_float(o, NULL, 0, 2, st->load1_centi / 100.0);
 	out_float(o, NULL, 0, 2, st->load5_centi / 100.0);
@@ -50,16 +50,7 @@ status_json(struct out *o, const Mint__NodeStatus *st, const struct node_view *v
 	if (st->has_mem_assigned_bytes)
 		out_uint(o, "assigned", 0, st->mem_assigned_bytes);
 	out_end(o);
-	out_list(o, "cores");
-	for (size_t k = 0; k < st->n_cores; k++) {
-		out_begin(o, NULL);
-		out_uint(o, "cpu", 0, st->cores[k]->cpu);
-		out_bool(o, "online", 0, st->cores[k]->online);
-		if (st->cores[k]->has_busy_permille)
-			out_float(o, "busy", 0, 1, st->cores[k]->busy_permille / 10.0);
-		out_end(o);
-	}
-	out_list_end(o);
+	cmd_out_cores(o, st);
 	out_list(o, "devices");
 	for (size_t k = 0; k < st->n_devices; k++)
 		out_str(o, NULL, 0, st->devices[k]->name);

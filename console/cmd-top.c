@@ -4,6 +4,7 @@
 
 #include "common/clock.h"
 #include "console/cmd.h"
+#include "console/snapshot.h"
 #include "console/top.h"
 #include "shm/node.h"
 
@@ -36,6 +37,24 @@ print_batch(struct top_model *m)
 	fflush(stdout);
 }
 
+/* top -b --json: a sample a line (NDJSON), its nodes as nodes --json has them. */
+static void
+print_json(struct cmd_ctx *ctx)
+{
+	struct out *o = cmd_out(ctx, OUT_COMPACT);
+	struct snapshots s;
+
+	snapshots_read(&ctx->region, &s);
+	out_begin(o, NULL);
+	out_time_now(o, "time", 0);
+	out_list(o, "nodes");
+	cmd_nodes_rows(o, &s);
+	out_list_end(o);
+	out_end(o);
+	fflush(stdout);
+	snapshots_free(&s);
+}
+
 static int
 cmd_top_run(struct cmd_ctx *ctx, struct args *a)
 {
@@ -45,8 +64,8 @@ cmd_top_run(struct cmd_ctx *ctx, struct args *a)
 
 	if (args_has(a, "-o") && (sort = top_column_find(args_str(a, "-o", ""))) < 0)
 		return cmd_fail(CMD_USAGE, "top: no column '%s'", args_str(a, "-o", ""));
-	if (!batch && !isatty(STDOUT_FILENO))
-		batch = 1;	/* like top(1) in a pipe: plain text */
+	if (!batch && (!isatty(STDOUT_FILENO) || ctx->json))
+		batch = 1;	/* like top(1) in a pipe: plain text (or JSON) */
 	top_model_init(&m, &ctx->region);
 	m.sort = sort;
 	if (!batch) {
@@ -58,6 +77,10 @@ cmd_top_run(struct cmd_ctx *ctx, struct args *a)
 		struct timespec ts = { delay_ms / 1000, (long)(delay_ms % 1000) * 1000000 };
 		if (n > 0)
 			nanosleep(&ts, NULL);
+		if (ctx->json) {
+			print_json(ctx);
+			continue;
+		}
 		top_model_sample(&m, (int64_t)clock_mono_ns());
 		print_batch(&m);
 	}
@@ -80,12 +103,13 @@ static const struct args_template cmd_top_args = {
 
 const struct cmd_entry cmd_top_entry = {
 	.name = "top",
-	.usage = "[-b] [-n COUNT] [-d SECONDS] [-o COLUMN]",
+	.usage = "[-b] [-n COUNT] [-d SECONDS] [-o COLUMN] [--json]",
 	.help = "Live view of every node: state, epoch, heartbeat age, cores and their use, load, "
-	    "memory, guests. -b prints plain text (COUNT times, every SECONDS); keys: h for help.",
+	    "memory, guests. -b prints plain text (COUNT times, every SECONDS); --json a JSON "
+	    "object a line, each with the nodes as nodes --json has them; keys: h for help.",
 	.min_args = 0,
 	.max_args = 7,
-	.flags = 0,
+	.flags = CMD_JSON,
 	.args = &cmd_top_args,
 	.run = cmd_top_run,
 };

@@ -382,6 +382,22 @@ cmd_out_node(struct out *o, const char *key, int width, unsigned n, const char *
 		out_uint(o, key, width, n);
 }
 
+/* A node's cores in JSON, as nodes and status give them: [{cpu, online, busy}] (busy in %). */
+void
+cmd_out_cores(struct out *o, const Mint__NodeStatus *st)
+{
+	out_list(o, "cores");
+	for (size_t k = 0; k < st->n_cores; k++) {
+		out_begin(o, NULL);
+		out_uint(o, "cpu", OUT_NOTEXT, st->cores[k]->cpu);
+		out_bool(o, "online", OUT_NOTEXT, st->cores[k]->online);
+		if (st->cores[k]->has_busy_permille)
+			out_float(o, "busy", OUT_NOTEXT, 1, st->cores[k]->busy_permille / 10.0);
+		out_end(o);
+	}
+	out_list_end(o);
+}
+
 /* A node number from the command line: 0, or an error said and 1. */
 int
 cmd_node_arg(const char *arg, unsigned *n)

@@ -89,6 +89,8 @@ extern const struct cmd_entry cmd_tunnel_entry;
 extern const struct cmd_entry cmd_verbose_entry;
 
 int cmd_run(struct cmd_ctx *ctx, int argc, char **argv);
+struct snapshots;
+void cmd_nodes_rows(struct out *o, const struct snapshots *s);
 /* The table, NULL-terminated; an entry by name, alias or unambiguous prefix; a verb by name. */
 const struct cmd_entry *const *cmd_entries(void);
 const struct cmd_entry *cmd_find(const char *name, int *ambiguous);
@@ -107,6 +109,7 @@ int cmd_say(enum cmd_status status, const char *fmt, ...) __attribute__((format(
 int cmd_reply_fail(const Mint__Envelope *r);
 struct out *cmd_out(struct cmd_ctx *ctx, enum out_style style);
 void cmd_reply_text(struct out *o, const Mint__Envelope *r, const char *def);
+void cmd_out_cores(struct out *o, const Mint__NodeStatus *st);
 void cmd_out_node(struct out *o, const char *key, int width, unsigned n, const char *none);
 
 #endif

@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
+#include <time.h>
 
 #include "console/output.h"
 
@@ -60,8 +61,10 @@ out_member(struct out *o, const char *key)
 static void
 out_open(struct out *o, const char *key, int ch)
 {
-	if (!o->json)
+	if (!o->json) {
+		o->objs += ch == '{';
 		return;
+	}
 	out_member(o, key);
 	fputc(ch, o->f);
 	if (o->depth < OUT_DEPTH)
@@ -73,9 +76,11 @@ static void
 out_close(struct out *o, int ch)
 {
 	if (!o->json) {
-		/* the end of an object ends its line; a list may be inside one */
-		if (ch == '}' && (o->len > 0 || o->cells > 0))
+		/* the end of a row ends its line; lists and objects may be inside one */
+		if (ch == '}' && --o->objs <= 0 && (o->len > 0 || o->cells > 0))
 			out_line(o);
+		if (o->objs < 0)
+			o->objs = 0;
 		return;
 	}
 	if (o->style == OUT_LINES && o->depth == 1 && o->count[0] > 0)
@@ -213,6 +218,30 @@ void
 out_null(struct out *o, const char *key, int width, const char *text)
 {
 	out_raw(o, key, width, "null", text != NULL ? text : "");
+}
+
+/* Now: RFC 3339 with milliseconds and the zone in JSON, the local HH:MM:SS.mmm in text. */
+void
+out_time_now(struct out *o, const char *key, int width)
+{
+	char buf[64], zone[8];
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	if (!o->json) {
+		n = strftime(buf, sizeof(buf), "%H:%M:%S", &tm);
+		snprintf(buf + n, sizeof(buf) - n, ".%03ld", ts.tv_nsec / 1000000);
+		out_pad(o, width, buf);
+		return;
+	}
+	n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	strftime(zone, sizeof(zone), "%z", &tm);	/* +0100: RFC 3339 wants +01:00 */
+	snprintf(buf + n, sizeof(buf) - n, ".%03ld%.3s:%.2s", ts.tv_nsec / 1000000, zone,
+	    zone + 3);
+	out_str(o, key, width, buf);
 }
 
 void

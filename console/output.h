@@ -33,6 +33,7 @@ struct out {
 	char line[2048];	/* the text line being built */
 	size_t len;
 	int cells;		/* cells on it */
+	int objs;		/* text: objects open; the outermost one's end ends the line */
 };
 
 void out_init(struct out *o, FILE *f, int json, enum out_style style);
@@ -54,6 +55,9 @@ void out_str(struct out *o, const char *key, int width, const char *s);
 void out_bool(struct out *o, const char *key, int width, int v);
 /* A null in JSON, text in text ("-"), for what is not there. */
 void out_null(struct out *o, const char *key, int width, const char *text);
+
+/* Now: RFC 3339 with the zone in JSON, HH:MM:SS.mmm in text. */
+void out_time_now(struct out *o, const char *key, int width);
 
 /* Text only: a cell (with its separating space), raw text, the end of the line. */
 void out_cell(struct out *o, int width, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -92,7 +92,7 @@ ok 'until_nodes ".[] | select(.node == 2) | .state == \"dead\""' \
     "a killed agent's node is reported dead by the others"
 ok 'con status 2 --json | jq -e ".state == \"dead\"" >/dev/null && con status 2 | grep -q "^node 2 .*dead"' \
     "  status 2 says dead too, as nodes does"
-silent=$(con nodes --json | jq '.[] | select(.node == 2) | .silent_ms')
+silent=$(con nodes --json | jq '.[] | select(.node == 2) | .silent * 1000 | floor')
 echo "# node 2 silent for $silent ms when looked at; heartbeat period 20 ms, dead after 3"
 ok 'grep -q "node 2: heartbeat silent for [0-9]* ms: dead" "$d/agents.log"' "  and the agents log it"
 
