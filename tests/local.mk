@@ -166,6 +166,9 @@ EXTRA_DIST += tests/t-handover.sh agent/handover.pml
 TESTS += tests/t-move.sh tests/t-sysfs.sh tests/t-move-cpuset.sh
 EXTRA_DIST += tests/t-move.sh tests/t-sysfs.sh tests/t-move-cpuset.sh tests/vm/mkinitramfs.sh tests/vm/run-vm.sh \
     tests/vm/mint-hold.c
+# two cores out of one node at once: the backend's read-modify-writes of one node in order
+TESTS += tests/t-move-together.sh
+EXTRA_DIST += tests/t-move-together.sh
 
 # node lifecycle: boot, shutdown, reboot, death, events, reclaim, config check
 TESTS += tests/t-lifecycle.sh
