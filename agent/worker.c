@@ -27,13 +27,16 @@ struct worker_thread {
 	pthread_t t;
 	int started;		/* t is to be joined */
 	int ended;		/* it returned: join it before its slot is used again */
+	pthread_cond_t wake;	/* idle: a job for this thread, or stopping */
+	int woken;		/* taken off the idle stack for a job */
+	struct job *job;	/* handed to it, picked already */
+	struct worker_thread *next_idle;
 };
 
 struct worker {
 	struct ev_loop *loop;
 	ev_async async;		/* jobs on done_list */
 	pthread_mutex_t lock;	/* everything below */
-	pthread_cond_t wake;	/* a job for an idle thread, or stopping */
 	struct {
 		unsigned running, waiting;
 		struct job *head, **tail;
@@ -43,8 +46,12 @@ struct worker {
 	uint64_t busy;
 	struct worker_thread slot[WORKER_THREADS];
 	unsigned threads;	/* running a job or idle */
-	unsigned idle;		/* waiting on wake */
-	unsigned wakeups;	/* signals sent that no idle thread took yet */
+	/*
+	 * Idle threads, the last to go idle on top: the next job wakes that
+	 * one, so that a trickle of jobs keeps one thread and the rest end.
+	 */
+	struct worker_thread *idle_top;
+	unsigned idle;
 	int stopping;
 	struct job *done_list;
 };
@@ -114,6 +121,78 @@ pick(struct worker *w)
 	return NULL;
 }
 
+/*
+ * Undo pick: j goes back first in its lane. Whatever was before it there is
+ * of other nodes (pick took the first that could start), so order holds.
+ */
+static void
+unpick(struct worker *w, struct job *j)
+{
+	w->lanes[j->lane].running--;
+	if (j->lane == WORKER_BACKEND)
+		w->busy &= ~node_bit(j->node);
+	if ((j->next = w->lanes[j->lane].head) == NULL)
+		w->lanes[j->lane].tail = &j->next;
+	w->lanes[j->lane].head = j;
+	w->lanes[j->lane].waiting++;
+	j->queued = 1;
+}
+
+static void *worker_thread(void *arg);
+
+/* Give j, picked, to the idle thread on top, or to a new one: 0 or -errno. */
+static int
+hand(struct worker *w, struct job *j)
+{
+	struct worker_thread *s = NULL;
+	int rc;
+
+	if ((s = w->idle_top) != NULL) {
+		w->idle_top = s->next_idle;
+		w->idle--;
+		s->job = j;
+		s->woken = 1;
+		pthread_cond_signal(&s->wake);
+		return 0;
+	}
+	for (unsigned i = 0; i < WORKER_THREADS && s == NULL; i++) {
+		if (w->slot[i].started && w->slot[i].ended) {
+			/* it has given up the lock for good: the join does not wait long */
+			pthread_join(w->slot[i].t, NULL);
+			w->slot[i].started = 0;
+		}
+		if (!w->slot[i].started)
+			s = &w->slot[i];
+	}
+	if (s == NULL)
+		return -EAGAIN;
+	s->w = w;
+	s->ended = 0;
+	s->job = j;
+	if ((rc = pthread_create(&s->t, NULL, worker_thread, s)) != 0) {
+		s->job = NULL;
+		return -rc;
+	}
+	s->started = 1;
+	w->threads++;
+	return 0;
+}
+
+/* Start what may start while there is a thread for it. Under the lock. */
+static int
+dispatch(struct worker *w)
+{
+	struct job *j;
+	int rc;
+
+	while ((w->idle_top != NULL || w->threads < WORKER_THREADS) && (j = pick(w)) != NULL)
+		if ((rc = hand(w, j)) < 0) {
+			unpick(w, j);
+			return rc;
+		}
+	return 0;
+}
+
 /* A thread of the pool: jobs while there are any, then idle a while, then it ends. */
 static void *
 worker_thread(void *arg)
@@ -126,7 +205,8 @@ worker_thread(void *arg)
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
-		if ((j = pick(w)) != NULL) {
+		if ((j = s->job) != NULL || (j = pick(w)) != NULL) {
+			s->job = NULL;
 			pthread_mutex_unlock(&w->lock);
 			j->msg[0] = '\0';
 			j->rc = j->fn != NULL ? j->fn(j) : backend_apply(j->backend, &j->res, j->node,
@@ -146,51 +226,28 @@ worker_thread(void *arg)
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_sec += WORKER_IDLE_SECS;
+		s->woken = 0;
+		s->next_idle = w->idle_top;
+		w->idle_top = s;
 		w->idle++;
-		timed_out = pthread_cond_timedwait(&w->wake, &w->lock, &until) == ETIMEDOUT;
-		w->idle--;
-		if (w->wakeups > 0)
-			w->wakeups--;
+		while (!s->woken && !w->stopping)
+			if (pthread_cond_timedwait(&s->wake, &w->lock, &until) == ETIMEDOUT)
+				break;
+		if (!s->woken) {
+			/* nobody took us off the stack: we do */
+			for (struct worker_thread **pp = &w->idle_top; *pp != NULL; pp = &(*pp)->next_idle)
+				if (*pp == s) {
+					*pp = s->next_idle;
+					break;
+				}
+			w->idle--;
+			timed_out = 1;
+		}
 	}
 	w->threads--;
 	s->ended = 1;
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
-}
-
-/* A thread for a job that may start: an idle one woken, or a new one. Under the lock. */
-static int
-thread_for(struct worker *w)
-{
-	struct worker_thread *s = NULL;
-	int rc;
-
-	/* idle threads not yet claimed by an earlier signal */
-	if (w->idle > w->wakeups) {
-		w->wakeups++;
-		pthread_cond_signal(&w->wake);
-		return 0;
-	}
-	if (w->threads >= WORKER_THREADS)
-		return 0;	/* every thread runs a job; the first to finish takes it */
-	for (unsigned i = 0; i < WORKER_THREADS && s == NULL; i++) {
-		if (w->slot[i].started && w->slot[i].ended) {
-			/* it has given up the lock for good: the join does not wait long */
-			pthread_join(w->slot[i].t, NULL);
-			w->slot[i].started = 0;
-		}
-		if (!w->slot[i].started)
-			s = &w->slot[i];
-	}
-	if (s == NULL)
-		return 0;
-	s->w = w;
-	s->ended = 0;
-	if ((rc = pthread_create(&s->t, NULL, worker_thread, s)) != 0)
-		return -rc;
-	s->started = 1;
-	w->threads++;
-	return 0;
 }
 
 static void
@@ -217,23 +274,26 @@ worker_new(struct ev_loop *loop, struct worker **out)
 {
 	struct worker *w = calloc(1, sizeof(*w));
 	pthread_condattr_t ca;
+	unsigned i = 0;
 	int rc;
 
 	if (w == NULL)
 		return -ENOMEM;
 	w->loop = loop;
-	for (int i = 0; i < WORKER_LANES; i++)
-		w->lanes[i].tail = &w->lanes[i].head;
+	for (int l = 0; l < WORKER_LANES; l++)
+		w->lanes[l].tail = &w->lanes[l].head;
 	if ((rc = pthread_mutex_init(&w->lock, NULL)) != 0)
 		goto free_w;
 	if ((rc = pthread_condattr_init(&ca)) != 0)
-		goto destroy_lock;
+		goto destroy_conds;
 	/* idle timeouts on the monotonic clock: a clock set back does not keep threads */
 	if ((rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC)) == 0)
-		rc = pthread_cond_init(&w->wake, &ca);
+		for (; i < WORKER_THREADS; i++)
+			if ((rc = pthread_cond_init(&w->slot[i].wake, &ca)) != 0)
+				break;
 	pthread_condattr_destroy(&ca);
 	if (rc != 0)
-		goto destroy_lock;
+		goto destroy_conds;
 	ev_async_init(&w->async, worker_done_cb);
 	w->async.data = w;
 	ev_async_start(loop, &w->async);
@@ -241,7 +301,9 @@ worker_new(struct ev_loop *loop, struct worker **out)
 	*out = w;
 	return 0;
 
-destroy_lock:
+destroy_conds:
+	while (i-- > 0)
+		pthread_cond_destroy(&w->slot[i].wake);
 	pthread_mutex_destroy(&w->lock);
 free_w:
 	free(w);
@@ -260,14 +322,16 @@ worker_free(struct worker *w)
 			return -EBUSY;
 		}
 	w->stopping = 1;
-	pthread_cond_broadcast(&w->wake);
+	for (struct worker_thread *s = w->idle_top; s != NULL; s = s->next_idle)
+		pthread_cond_signal(&s->wake);
 	pthread_mutex_unlock(&w->lock);
 	for (unsigned i = 0; i < WORKER_THREADS; i++)
 		if (w->slot[i].started)
 			pthread_join(w->slot[i].t, NULL);
 	ev_ref(w->loop);
 	ev_async_stop(w->loop, &w->async);
-	pthread_cond_destroy(&w->wake);
+	for (unsigned i = 0; i < WORKER_THREADS; i++)
+		pthread_cond_destroy(&w->slot[i].wake);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
 	return 0;
@@ -282,8 +346,9 @@ worker_run(struct worker *w, struct job *j)
 	j->w = w;
 	j->lane = lane;
 	pthread_mutex_lock(&w->lock);
-	if (limits[lane].queue > 0 && w->lanes[lane].waiting >= limits[lane].queue &&
-	    !runnable(w, j)) {
+	/* running and waiting alike: jobs queued a moment ago may not have a thread yet */
+	if (limits[lane].queue > 0 && w->lanes[lane].running + w->lanes[lane].waiting >=
+	    limits[lane].threads + limits[lane].queue) {
 		pthread_mutex_unlock(&w->lock);
 		return -EBUSY;
 	}
@@ -292,18 +357,21 @@ worker_run(struct worker *w, struct job *j)
 	*w->lanes[lane].tail = j;
 	w->lanes[lane].tail = &j->next;
 	w->lanes[lane].waiting++;
-	/* else the job that holds its node, or its lane's last thread, takes it when done */
-	if (runnable(w, j) && (rc = thread_for(w)) < 0 && w->threads > 0)
-		rc = 0;		/* no new thread, but the others take it in turn */
-	if (rc < 0) {
+	/*
+	 * Left queued, the thread that holds its node or its lane's last thread
+	 * takes it when done. No thread at all, and none can be made: refused.
+	 */
+	if ((rc = dispatch(w)) < 0 && j->queued && w->threads == 0) {
 		struct job **pp = &w->lanes[lane].head;
 
 		while (*pp != j)
 			pp = &(*pp)->next;
 		dequeue(w, pp);
+		pthread_mutex_unlock(&w->lock);
+		return rc;
 	}
 	pthread_mutex_unlock(&w->lock);
-	return rc;
+	return 0;
 }
 
 static void

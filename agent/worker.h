@@ -28,7 +28,7 @@ enum worker_lane {
 #define WORKER_BACKEND_THREADS	4
 #define WORKER_LIBVIRT_THREADS	6	/* a listing, a migration and its steering, and some */
 #define WORKER_LIBVIRT_QUEUE	32	/* libvirt calls waiting beyond: refused, busy */
-#define WORKER_IDLE_SECS	5	/* a thread without a job for this long ends */
+#define WORKER_IDLE_SECS	2	/* a thread without a job for this long ends */
 
 struct worker;
 

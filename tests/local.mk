@@ -37,6 +37,12 @@ tests_test_sample_LDADD = agent/libmintagent.a
 TESTS += tests/test-sample
 EXTRA_DIST += tests/fixtures
 
+# the agent's worker: a node's backend jobs in order, lanes within their threads
+check_PROGRAMS += tests/test-worker
+tests_test_worker_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) $(LIBVIRT_CFLAGS) $(LIBXML_CFLAGS)
+tests_test_worker_LDADD = agent/libmintagent.a $(SHM_LIBS) $(EV_LIBS) -lpthread
+TESTS += tests/test-worker
+
 # the domain XML matcher behind "device in use by a running guest"
 check_PROGRAMS += tests/test-devuse
 tests_test_devuse_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) $(LIBVIRT_CFLAGS) $(LIBXML_CFLAGS)
