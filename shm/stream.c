@@ -72,6 +72,18 @@ stream_claim(const struct mint_region *r, unsigned ring)
 	return load_acquire(&region_ring_hdr(r, ring)->claim);
 }
 
+int
+stream_intact(const struct mint_region *r, unsigned ring, uint64_t claim)
+{
+	return (claim & 0xff) == STREAM_TAKEN && stream_claim(r, ring) == claim;
+}
+
+int
+stream_taken(const struct mint_region *r, unsigned ring)
+{
+	return (stream_claim(r, ring) & 0xff) == STREAM_TAKEN;
+}
+
 /*
  * Either end gives up on a ring it holds with the claim word it saw: the
  * other end sees the word change and stops. -ESTALE if it changed already.
