@@ -68,7 +68,7 @@ repair() {
 	echo $c4 >"$sim/node2/cpuset.cpus"
 }
 
-export MINT_TEST_SIM_RMW_MS=100
+export MINT_TEST_SIM_RMW_MS="${MINT_TEST_SIM_RMW_MS:-100}"
 ok '"$console" machine start "$d/m.conf" >"$d/start.out" 2>&1' "a three-node machine starts" ||
 	diag_files "$d/start.out"
 ok 'has 1 $c1 && has 1 $c2 && has 1 $c3 && [ "$(cpus 2)" = $c4 ]' "  node 1 has three cores ($(cpus 1))"
