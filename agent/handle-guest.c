@@ -720,7 +720,7 @@ mig_prepared(struct agent *a, void *arg, const Mint__Reply *r)
 	struct migration *m = arg;
 	char msg[512], base[64];
 	static unsigned seq;
-	unsigned need, nfree = 0;
+	unsigned need, nfree;
 
 	if (r == NULL || (r->has_error && r->error < 0)) {
 		snprintf(msg, sizeof(msg), "%s: not migrated: %s", m->name,
@@ -745,9 +745,7 @@ mig_prepared(struct agent *a, void *arg, const Mint__Reply *r)
 	}
 	/* each connection takes two stream rings: control, data, and post-copy's own channel */
 	need = 2 * (1 + !m->via_tcp + (m->opt.postcopy && !m->via_tcp));
-	for (unsigned i = 0; i < a->region.layout.stream_count; i++)
-		nfree += (stream_claim(&a->region, i) & 0xff) == STREAM_FREE;
-	if (nfree < need) {
+	if ((nfree = stream_free_count(&a->region)) < need) {
 		snprintf(msg, sizeof(msg), "%s: not migrated: it needs %u free stream rings and the "
 		    "region has %u free of %u (a region formatted with more: mint-console format "
 		    "streams=N)", m->name, need, nfree, a->region.layout.stream_count);

@@ -25,6 +25,8 @@ uint64_t stream_claim(const struct mint_region *r, unsigned ring);
 int stream_intact(const struct mint_region *r, unsigned ring, uint64_t claim);
 /* Is ring taken, and neither end gave up on it? */
 int stream_taken(const struct mint_region *r, unsigned ring);
+/* Stream rings free to take now. */
+unsigned stream_free_count(const struct mint_region *r);
 int stream_abort(const struct mint_region *r, unsigned ring, uint64_t claim);
 
 #endif

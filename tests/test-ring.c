@@ -347,7 +347,9 @@ test_polled(void)
 	unsigned ring;
 	uint64_t claim;
 
+	is(stream_free_count(&reg), 1, "the region's one stream ring is free");
 	ok(stream_take(&reg, 0, 1, &ring) == 0, "a stream ring is taken");
+	is(stream_free_count(&reg), 0, "  none is free then");
 	claim = stream_claim(&reg, ring);
 	ok(stream_taken(&reg, ring) && stream_intact(&reg, ring, claim), "  taken, and intact");
 	ok(ring_tx_open(&tx, &reg, ring, 1, NULL, cause, sizeof(cause)) == 0 &&
@@ -368,6 +370,7 @@ test_polled(void)
 	is(stream_abort(&reg, ring, claim), 0, "one end gives up");
 	ok(!stream_taken(&reg, ring) && !stream_intact(&reg, ring, claim), "  no longer taken, nor intact");
 	is(stream_put(&reg, ring, 0), 0, "  the producer returns it");
+	is(stream_free_count(&reg), 1, "  and it is free again");
 	ok(!stream_intact(&reg, ring, stream_claim(&reg, ring)), "  a free ring is never intact");
 }
 
