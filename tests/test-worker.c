@@ -51,7 +51,8 @@ tjob_run(struct job *j)
 	while (t->slot == 3 && !gate_open)
 		pthread_cond_wait(&opened, &lock);
 	pthread_mutex_unlock(&lock);
-	nap_ms(10);
+	/* long enough that the nodes' jobs overlap on a loaded host too */
+	nap_ms(t->slot < 3 ? 30 : 10);
 	pthread_mutex_lock(&lock);
 	inside[t->slot]--;
 	together--;
@@ -170,8 +171,13 @@ main(void)
 	worker_threads(w, &threads, &idle);
 	ok(threads > 0 && threads <= WORKER_BACKEND_THREADS + WORKER_LIBVIRT_THREADS && idle == threads,
 	    "the threads wait for more work (%u, %u idle)", threads, idle);
-	sleep(WORKER_IDLE_SECS + 1);
-	worker_threads(w, &threads, &idle);
+	sleep(WORKER_IDLE_SECS);
+	for (int i = 0; i < 100; i++) {
+		worker_threads(w, &threads, &idle);
+		if (threads == 0)
+			break;
+		nap_ms(100);
+	}
 	is(threads, 0, "  and end when idle for %d s", WORKER_IDLE_SECS);
 	tjob_init(&jobs[0], 0, 1);
 	done_n = 0;
