@@ -18,6 +18,7 @@
 #include "shm/ring.h"
 
 struct client;
+struct worker;
 
 /* Where the answer to a request goes: a console, or the node that asked. */
 struct reply_to {
@@ -61,6 +62,8 @@ struct agent {
 	uint64_t next_id;
 	struct chan_stats chan[MINT_MAX_NODES];	/* traffic with each node */
 	int request_ms;			/* how long a forwarded request may take */
+
+	struct worker *worker;		/* the threads off the loop: backend and libvirt calls */
 
 	/* moving resources (move.c): the backend, the moves in progress */
 	struct backend backend;

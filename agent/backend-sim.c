@@ -19,6 +19,21 @@
 #include "common/cpulist.h"
 #include "common/cause.h"
 
+/*
+ * Tests: MINT_TEST_SIM_RMW_MS=N holds every change of a cpuset.cpus for N ms
+ * between reading the file and writing it back, so that two changes of one
+ * node that overlap are sure to be seen doing so (t-move-together.sh).
+ */
+static void
+rmw_pause(void)
+{
+	const char *e = getenv("MINT_TEST_SIM_RMW_MS");
+	long ms = e != NULL ? strtol(e, NULL, 10) : 0;
+
+	if (ms > 0 && ms <= 10000)
+		usleep((useconds_t)ms * 1000);
+}
+
 static int
 sim_cpu(const struct backend *b, unsigned node, unsigned cpu, int up, char *msg, size_t len)
 {
@@ -40,6 +55,7 @@ sim_cpu(const struct backend *b, unsigned node, unsigned cpu, int up, char *msg,
 		return cause_fail(msg, len, -EBADMSG, "%s: '%s' is not a core list", path, text);
 	if (cpulist_has(bits, cpu) == up)
 		return 0;
+	rmw_pause();
 	if (up)
 		bits[cpu / 64] |= 1ULL << (cpu % 64);
 	else

@@ -283,7 +283,7 @@ gjob_expired(struct job *j, int ran)
 	unsigned running, waiting;
 	double s = a->libvirt_ms / 1000.0;
 
-	worker_load(WORKER_LIBVIRT, &running, &waiting);
+	worker_load(a->worker, WORKER_LIBVIRT, &running, &waiting);
 	if (ran)
 		j->rc = -ETIMEDOUT, snprintf(j->msg, sizeof(j->msg), "node %u: libvirt %s did not "
 		    "answer within %.1f s (is libvirtd hung?); what was asked may still happen when it "
@@ -339,12 +339,12 @@ gjob_start(struct agent *a, const struct reply_to *rt, const Mint__Command *cmd,
 		return -ENOMEM;
 	}
 	g->j.lane = WORKER_LIBVIRT;
-	if ((rc = worker_run_until(&g->j, a->libvirt_ms / 1000.0, gjob_expired)) < 0) {
+	if ((rc = worker_run_until(a->worker, &g->j, a->libvirt_ms / 1000.0, gjob_expired)) < 0) {
 		unsigned running, waiting;
 
 		free(g->xml);
 		free(g);
-		worker_load(WORKER_LIBVIRT, &running, &waiting);
+		worker_load(a->worker, WORKER_LIBVIRT, &running, &waiting);
 		if (rc == -EBUSY)
 			return snprintf(msg, len, "node %u is busy: %u libvirt calls under way and %u "
 			    "waiting; try again later", a->node, running, waiting), -EBUSY;
@@ -612,7 +612,7 @@ mig_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	m->steer_j.done = steer_done;
 	m->steer_j.arg = m;
 	m->steer_j.lane = WORKER_LIBVIRT;
-	if (worker_run(&m->steer_j) == 0)
+	if (worker_run(m->a->worker, &m->steer_j) == 0)
 		m->steering = 1;
 	(void)loop, (void)revents;
 }
@@ -720,7 +720,7 @@ mig_prepared(struct agent *a, void *arg, const Mint__Reply *r)
 	struct migration *m = arg;
 	char msg[512], base[64];
 	static unsigned seq;
-	unsigned need, nfree = 0;
+	unsigned need, nfree;
 
 	if (r == NULL || (r->has_error && r->error < 0)) {
 		snprintf(msg, sizeof(msg), "%s: not migrated: %s", m->name,
@@ -745,9 +745,7 @@ mig_prepared(struct agent *a, void *arg, const Mint__Reply *r)
 	}
 	/* each connection takes two stream rings: control, data, and post-copy's own channel */
 	need = 2 * (1 + !m->via_tcp + (m->opt.postcopy && !m->via_tcp));
-	for (unsigned i = 0; i < a->region.layout.stream_count; i++)
-		nfree += (stream_claim(&a->region, i) & 0xff) == STREAM_FREE;
-	if (nfree < need) {
+	if ((nfree = stream_free_count(&a->region)) < need) {
 		snprintf(msg, sizeof(msg), "%s: not migrated: it needs %u free stream rings and the "
 		    "region has %u free of %u (a region formatted with more: mint-console format "
 		    "streams=N)", m->name, need, nfree, a->region.layout.stream_count);
@@ -791,7 +789,7 @@ mig_prepared(struct agent *a, void *arg, const Mint__Reply *r)
 	log_info("%s: migrating to node %u (%s%s%s, data %s)", m->name, m->to,
 	    m->opt.live ? "live" : "paused", m->opt.auto_converge ? ", auto-converge" : "",
 	    m->opt.postcopy ? ", post-copy allowed" : "", m->miguri);
-	if (worker_run(&m->j) < 0) {
+	if (worker_run(a->worker, &m->j) < 0) {
 		mig_finish(m, -EAGAIN, "no worker thread for the migration");
 		return;
 	}
@@ -955,7 +953,7 @@ handle_migrate(struct agent *a, const struct reply_to *rt, const Mint__Command *
 	m->j.done = mig_inspected;
 	m->j.arg = m;
 	m->j.lane = WORKER_LIBVIRT;
-	if (worker_run(&m->j) < 0) {
+	if (worker_run(a->worker, &m->j) < 0) {
 		free(m);
 		return snprintf(msg, len, "node %u: no worker thread", a->node), -EAGAIN;
 	}

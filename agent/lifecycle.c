@@ -746,7 +746,7 @@ shutdown_listed(struct job *j)
 	s->j.done = shutdown_stop_done;
 	s->j.lane = WORKER_LIBVIRT;
 	/* guests_stop_all gives them 10 s to shut down */
-	if (worker_run_until(&s->j, a->libvirt_ms / 1000.0 + 10, shutdown_stop_expired) < 0) {
+	if (worker_run_until(a->worker, &s->j, a->libvirt_ms / 1000.0 + 10, shutdown_stop_expired) < 0) {
 		shutdown_refuse(a, -EBUSY, "node busy: no libvirt worker free to stop its guests; "
 		    "nothing was stopped");
 		free(s);
@@ -818,7 +818,7 @@ handle_shutdown(struct agent *a, const struct peer *who, const struct reply_to *
 	s->j.done = shutdown_listed;
 	s->j.lane = WORKER_LIBVIRT;
 	log_info("shutdown asked by uid %d%s", (int)who->uid, s->force ? " (--force)" : "");
-	if (worker_run_until(&s->j, a->libvirt_ms / 1000.0, shutdown_list_expired) < 0) {
+	if (worker_run_until(a->worker, &s->j, a->libvirt_ms / 1000.0, shutdown_list_expired) < 0) {
 		free(s);
 		snprintf(msg, len, "node %u is busy: no libvirt worker free; try again", a->node);
 		return -EBUSY;

@@ -188,7 +188,7 @@ agent_list_now(struct agent *a)
 	l->j.lane = WORKER_LIBVIRT;
 	l->j.done = list_done;
 	l->j.arg = l;
-	if (worker_run(&l->j) == 0) {
+	if (worker_run(a->worker, &l->j) == 0) {
 		a->listing = 1;
 	} else {
 		free(l);
@@ -581,8 +581,10 @@ main(int argc, char **argv)
 	if (peers_open(&a) < 0)
 		fatalx("node %u: cannot reach the other nodes", a.node);
 	a.backend.self = a.node;
+	if ((rc = worker_new(a.loop, &a.worker)) < 0)
+		fatalx("node %u: no worker: %s", a.node, strerror(-rc));
 	if (move_init(&a) < 0)
-		fatalx("node %u: no worker for moves", a.node);
+		fatalx("node %u: moves cannot start", a.node);
 	move_check_own(&a);
 	tunnel_init(&a);
 	a.started = ev_now(a.loop);
@@ -605,6 +607,7 @@ main(int argc, char **argv)
 	tunnel_shutdown(&a);
 	peers_close(&a);
 	ctl_close(&a);
+	(void)worker_free(a.worker);	/* -EBUSY: a call still hangs; the exit ends it */
 	if (!a.listing)
 		guests_close(&a.guests);
 	if (a.reexec) {

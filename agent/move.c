@@ -171,7 +171,7 @@ job_start(struct move *m, int up, void (*done)(struct job *))
 	m->job.up = up;
 	m->job.done = done;
 	m->job.arg = m;
-	if (worker_run(&m->job) < 0) {
+	if (worker_run(m->a->worker, &m->job) < 0) {
 		/* no thread: do it here, the loop waits */
 		m->job.rc = backend_apply(m->job.backend, &m->job.res, m->job.node, up, m->job.msg,
 		    sizeof(m->job.msg));
@@ -543,7 +543,7 @@ dev_check_expired(struct job *j, int ran)
 		    "whether a running guest uses it is unknown; nothing changed", m->what, c->uri, s);
 		return;
 	}
-	worker_load(WORKER_LIBVIRT, &running, &waiting);
+	worker_load(m->a->worker, WORKER_LIBVIRT, &running, &waiting);
 	move_end(m, -EBUSY, "%s not moved: node %u's libvirt calls (%u under way) left none free "
 	    "within %.1f s; nothing changed", m->what, m->a->node, running, s);
 	free(c);
@@ -569,9 +569,9 @@ dev_check(struct move *m, char *msg, size_t len)
 	c->j.done = dev_check_done;
 	c->j.arg = c;
 	c->j.lane = WORKER_LIBVIRT;
-	if ((rc = worker_run_until(&c->j, a->libvirt_ms / 1000.0, dev_check_expired)) < 0) {
+	if ((rc = worker_run_until(a->worker, &c->j, a->libvirt_ms / 1000.0, dev_check_expired)) < 0) {
 		free(c);
-		worker_load(WORKER_LIBVIRT, &running, &waiting);
+		worker_load(a->worker, WORKER_LIBVIRT, &running, &waiting);
 		snprintf(msg, len, "node %u is busy: %u libvirt calls under way and %u waiting; %s "
 		    "not moved, try again", a->node, running, waiting, m->what);
 		m->nrt = 0;	/* answered by the caller */
@@ -859,5 +859,5 @@ int
 move_init(struct agent *a)
 {
 	a->die_at = getenv("MINT_TEST_DIE_AT");
-	return worker_init(a->loop);
+	return 0;
 }

@@ -25,14 +25,16 @@
 
 #include "agent/agent.h"
 #include "agent/tunnel.h"
+#include "common/clock.h"
 #include "common/log.h"
-#include "shm/doorbell.h"
+#include "common/sock.h"
 #include "shm/node.h"
 #include "shm/stream.h"
 
 #define TUN_CHUNK	(256u << 10)	/* most bytes one record carries */
 #define TUN_NAP_MAX_NS	2000000		/* longest look-again sleep of an idle tunnel */
 #define TUN_DRAIN_MS	10000		/* how long the last records may wait for the peer */
+#define TUN_SUN_PATH	sizeof(((struct sockaddr_un *)NULL)->sun_path)
 
 struct tunnel {
 	struct tunnel *next;
@@ -44,8 +46,7 @@ struct tunnel {
 	unsigned tx_ring, rx_ring;
 	uint64_t tx_claim, rx_claim;	/* the rings' claim words: a change means the peer gave up */
 	struct ring_tx tx;
-	struct ring_rx rx;
-	struct doorbell db;	/* rings are polled here; this only satisfies the ring code */
+	struct ring_rx rx;	/* both rings polled: no doorbell */
 	pthread_t thread;
 	int running;		/* the thread was started */
 	int stop;		/* atomic: the loop asks the thread to end */
@@ -104,23 +105,23 @@ peer_gone(struct tunnel *t)
 static int
 rings_intact(const struct tunnel *t)
 {
-	return stream_claim(&t->a->region, t->tx_ring) == t->tx_claim &&
-	    stream_claim(&t->a->region, t->rx_ring) == t->rx_claim;
+	return stream_intact(&t->a->region, t->tx_ring, t->tx_claim) &&
+	    stream_intact(&t->a->region, t->rx_ring, t->rx_claim);
 }
 
 /* Wait (bounded) until the peer has read everything we wrote: 0, or -1. */
 static int
 tx_drain(struct tunnel *t)
 {
-	int64_t end = doorbell_now_ns() + (int64_t)TUN_DRAIN_MS * 1000000;
+	int64_t end = clock_mono_ms() + TUN_DRAIN_MS;
 	struct timespec ts = { 0, 200000 };
 
-	while (load_acquire(&t->tx.hdr->rx_pos) != t->tx.pos) {
+	while (ring_tx_unread(&t->tx) != 0) {
 		if (peer_gone(t) || !rings_intact(t))
 			return -1;
-		if (doorbell_now_ns() > end) {
+		if (clock_mono_ms() > end) {
 			log_warn("tunnel %u: node %u did not read the last %u bytes", t->id, t->peer,
-			    t->tx.pos - load_acquire(&t->tx.hdr->rx_pos));
+			    ring_tx_unread(&t->tx));
 			return -1;
 		}
 		nanosleep(&ts, NULL);
@@ -167,7 +168,7 @@ tunnel_pump(void *arg)
 	char buf[160];
 	sigset_t all;
 	/* a record takes at most half a ring: small stream rings carry smaller chunks */
-	uint32_t chunk = t->tx.max_len < TUN_CHUNK ? t->tx.max_len : TUN_CHUNK;
+	uint32_t chunk = ring_tx_max_len(&t->tx) < TUN_CHUNK ? ring_tx_max_len(&t->tx) : TUN_CHUNK;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
@@ -317,7 +318,6 @@ tunnel_new(struct agent *a, unsigned peer, int fd, const char *target)
 	t->fd = fd;
 	t->tx_ring = t->rx_ring = UINT32_MAX;
 	snprintf(t->target, sizeof(t->target), "%s", target);
-	doorbell_init(&t->db, DOORBELL_POLL);
 	if (node_read(&a->region, peer, &v) == 0)
 		t->peer_epoch = v.epoch;
 	t->next = a->tunnels;
@@ -344,11 +344,13 @@ tunnel_start(struct tunnel *t, char *msg, size_t len)
 	char cause[160];
 	int rc;
 
-	if ((rc = ring_rx_open(&t->rx, &t->a->region, t->rx_ring, &t->db, cause, sizeof(cause))) < 0) {
+	if ((rc = ring_rx_open(&t->rx, &t->a->region, t->rx_ring, NULL, cause, sizeof(cause))) < 0) {
 		snprintf(msg, len, "tunnel %u: %s", t->id, cause);
 		return rc;
 	}
-	t->tx.spin_ns = t->rx.spin_ns = 0;
+	/* the pump never waits in the ring code; should it, it sleeps at once */
+	ring_tx_set_spin(&t->tx, 0);
+	ring_rx_set_spin(&t->rx, 0);
 	if ((rc = pthread_create(&t->thread, NULL, tunnel_pump, t)) != 0) {
 		snprintf(msg, len, "tunnel %u: no thread: %s", t->id, strerror(rc));
 		return -rc;
@@ -372,7 +374,7 @@ tunnel_take(struct tunnel *t, char *msg, size_t len)
 		    t->peer, rc == -EBUSY ? " (all in use)" : "");
 		return rc == -EBUSY ? -EAGAIN : rc;
 	}
-	if ((rc = ring_tx_open(&t->tx, &t->a->region, t->tx_ring, t->a->epoch, &t->db, cause,
+	if ((rc = ring_tx_open(&t->tx, &t->a->region, t->tx_ring, t->a->epoch, NULL, cause,
 	    sizeof(cause))) < 0) {
 		stream_put(&t->a->region, t->tx_ring, t->a->node);
 		t->tx_ring = UINT32_MAX;
@@ -511,8 +513,7 @@ int
 tunnel_listen(struct agent *a, const char *path, unsigned peer, const char *target,
     const struct tunnel_caller *who, struct tlisten **out, char *msg, size_t len)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	char dir[sizeof(sun.sun_path)], real[PATH_MAX];
+	char dir[TUN_SUN_PATH], at[TUN_SUN_PATH], real[PATH_MAX];
 	const char *name, *slash;
 	uid_t uid = who != NULL ? who->uid : geteuid();
 	gid_t gid = who != NULL ? who->gid : getegid();
@@ -520,7 +521,7 @@ tunnel_listen(struct agent *a, const char *path, unsigned peer, const char *targ
 	struct stat st;
 	int fd = -1, dirfd, e, n;
 
-	if (strlen(path) >= sizeof(sun.sun_path) || strlen(path) >= sizeof(l->path))
+	if (strlen(path) >= TUN_SUN_PATH || strlen(path) >= sizeof(l->path))
 		return snprintf(msg, len, "socket path too long: %s", path), -ENAMETOOLONG;
 	if (!tunnel_target_ok(target))
 		return snprintf(msg, len, "'%s' is not a tunnel target (\"libvirt\" or a socket name "
@@ -559,13 +560,12 @@ tunnel_listen(struct agent *a, const char *path, unsigned peer, const char *targ
 		}
 	}
 	/* bind in the directory we checked, even if a path component is swapped meanwhile */
-	n = snprintf(sun.sun_path, sizeof(sun.sun_path), "/proc/self/fd/%d/%s", dirfd, name);
-	if (n >= (int)sizeof(sun.sun_path) || access("/proc/self/fd", X_OK) < 0)
-		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0 ||
-	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		e = -errno;
-		snprintf(msg, len, "cannot listen on %s: %s", path, strerror(errno));
+	n = snprintf(at, sizeof(at), "/proc/self/fd/%d/%s", dirfd, name);
+	if (n >= (int)sizeof(at) || access("/proc/self/fd", X_OK) < 0)
+		snprintf(at, sizeof(at), "%s", path);
+	if ((fd = sock_bind(at)) < 0) {
+		e = fd;
+		snprintf(msg, len, "cannot listen on %s: %s", path, strerror(-e));
 		goto fail_sock;
 	}
 	/* mode and owner before listen(): until then nobody can connect */
@@ -684,7 +684,7 @@ static int
 handle_tunnel_open(struct agent *a, const struct reply_to *rt, const Mint__Command *cmd,
     Mint__Reply *reply, char *msg, size_t len)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char path[TUN_SUN_PATH];
 	unsigned from, to, peer = rt->node;
 	struct tunnel *t;
 	int fd, rc;
@@ -693,24 +693,20 @@ handle_tunnel_open(struct agent *a, const struct reply_to *rt, const Mint__Comma
 		return snprintf(msg, len, "node %u: not a tunnel target", a->node), -EINVAL;
 	if (!cmd->has_resource || stream_owner(&a->region, cmd->resource, &from, &to) < 0 ||
 	    from != peer || to != a->node ||
-	    (stream_claim(&a->region, cmd->resource) & 0xff) != STREAM_TAKEN)
+	    !stream_taken(&a->region, cmd->resource))
 		return snprintf(msg, len, "node %u: ring %u is not a stream ring from node %u to us",
 		    a->node, cmd->has_resource ? cmd->resource : 0, peer), -EINVAL;
 	if (strcmp(cmd->target, TUN_TARGET_LIBVIRT) == 0)
-		rc = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", a->libvirt_sock);
+		rc = snprintf(path, sizeof(path), "%s", a->libvirt_sock);
 	else
-		rc = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s", a->tunnel_dir, cmd->target);
-	if (rc >= (int)sizeof(sun.sun_path))
+		rc = snprintf(path, sizeof(path), "%s/%s", a->tunnel_dir, cmd->target);
+	if (rc >= (int)sizeof(path))
 		return snprintf(msg, len, "node %u: socket path too long", a->node), -ENAMETOOLONG;
-	/* non-blocking: a listener with a full backlog must not stop our loop */
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
-		return snprintf(msg, len, "socket: %s", strerror(errno)), -errno;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		int e = errno;
-		close(fd);
-		snprintf(msg, len, "node %u: cannot connect to %s: %s", a->node, sun.sun_path,
-		    e == EAGAIN ? "its listener is busy" : strerror(e));
-		return -e;
+	/* no wait: a listener with a full backlog must not stop our loop */
+	if ((fd = sock_connect(path, 0)) < 0) {
+		snprintf(msg, len, "node %u: cannot connect to %s: %s", a->node, path,
+		    fd == -ETIMEDOUT ? "its listener is busy" : strerror(-fd));
+		return fd == -ETIMEDOUT ? -EAGAIN : fd;
 	}
 	if ((t = tunnel_new(a, peer, fd, cmd->target)) == NULL) {
 		close(fd);

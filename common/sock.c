@@ -19,7 +19,7 @@ sock_addr(const char *path, struct sockaddr_un *sun)
 }
 
 int
-sock_listen(const char *path, int backlog)
+sock_bind(const char *path)
 {
 	struct sockaddr_un sun;
 	int fd, rc;
@@ -28,13 +28,27 @@ sock_listen(const char *path, int backlog)
 		return rc;
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
 		return -errno;
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, backlog) < 0)
-		goto fail_close;
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
 	return fd;
-fail_close:
-	rc = -errno;
-	close(fd);
-	return rc;
+}
+
+int
+sock_listen(const char *path, int backlog)
+{
+	int fd, rc;
+
+	if ((fd = sock_bind(path)) < 0)
+		return fd;
+	if (listen(fd, backlog) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	return fd;
 }
 
 int

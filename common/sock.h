@@ -9,6 +9,12 @@
 int sock_addr(const char *path, struct sockaddr_un *sun);
 
 /*
+ * A non-blocking, close-on-exec stream socket bound to path, not listening
+ * yet, so that the caller may set its mode and owner first: fd, or -errno.
+ */
+int sock_bind(const char *path);
+
+/*
  * A non-blocking, close-on-exec stream socket listening on path (an old
  * socket there is replaced by the caller, not here): fd, or -errno.
  */

@@ -167,6 +167,8 @@ static const struct doorbell_ops poll_ops = { poll_wait, poll_ring };
 static const struct doorbell_ops sock_ops = { sock_wait, sock_ring };
 static const struct doorbell_ops dev_ops = { sock_wait, dev_ring };	/* waits alike: poll, drain */
 
+const struct doorbell doorbell_polled = { .ops = &poll_ops, .kind = DOORBELL_POLL, .fd = -1 };
+
 /*
  * The bell of node self on the machine whose region r is (a file: named
  * after the file itself, whatever path each agent used for it). Its token

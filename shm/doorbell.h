@@ -33,6 +33,12 @@ struct doorbell {
 	const void *region;	/* the region, whose node table says each node's bell */
 };
 
+/*
+ * The bell of a ring nobody sleeps on (both ends poll): ringing it does
+ * nothing, waiting on it looks again with back-off. What a NULL doorbell means.
+ */
+extern const struct doorbell doorbell_polled;
+
 int doorbell_init(struct doorbell *db, enum doorbell_kind kind);
 struct mint_region;
 int doorbell_open_region_sock(struct doorbell *db, const struct mint_region *r, unsigned self);

@@ -93,7 +93,7 @@ ring_tx_open(struct ring_tx *tx, const struct mint_region *r, unsigned index,
 	if ((rc = ring_locate(r, index, &tx->data, &size, cause, len)) < 0)
 		return rc;
 	tx->hdr = h;
-	tx->db = db;
+	tx->db = db != NULL ? db : &doorbell_polled;
 	tx->mask = size - 1;
 	tx->max_len = max_payload(size);
 	tx->len_lim = tx->max_len + 1;
@@ -140,7 +140,7 @@ ring_rx_open(struct ring_rx *rx, const struct mint_region *r, unsigned index,
 	if ((rc = ring_locate(r, index, &rx->data, &size, cause, len)) < 0)
 		return rc;
 	rx->hdr = h;
-	rx->db = db;
+	rx->db = db != NULL ? db : &doorbell_polled;
 	rx->mask = size - 1;
 	rx->lim = 0;		/* slow path until the first record is seen */
 	rx->max_len = max_payload(size);
@@ -162,6 +162,29 @@ ring_tx_set_batch(struct ring_tx *tx, uint32_t batch)
 {
 	ring_tx_publish(tx);
 	tx->batch = batch ? batch : 1;
+}
+
+void
+ring_tx_set_spin(struct ring_tx *tx, int64_t spin_ns)
+{
+	tx->spin_ns = spin_ns;
+}
+
+void
+ring_rx_set_spin(struct ring_rx *rx, int64_t spin_ns)
+{
+	rx->spin_ns = spin_ns;
+}
+
+uint32_t
+ring_tx_unread(const struct ring_tx *tx)
+{
+	/*
+	 * Acquire pairs with the consumer's release of rx_pos after its reads.
+	 * The peer's word, unchecked: a position past ours reads as a huge count,
+	 * which a caller waiting for 0 waits out with its deadline.
+	 */
+	return tx->pos - load_acquire(&tx->hdr->rx_pos);
 }
 
 /* Make every committed record visible and wake a sleeping consumer. */

@@ -80,11 +80,17 @@ struct ring_rec {
 int ring_locate(const struct mint_region *r, unsigned index, uint8_t **data,
 	    uint32_t *size, char *cause, size_t causelen);
 
+/* Open one side of ring index; db NULL: a polled ring (doorbell_polled), no wake-ups. */
 int ring_tx_open(struct ring_tx *tx, const struct mint_region *r, unsigned index,
 	    uint32_t epoch, const struct doorbell *db, char *cause, size_t causelen);
 int ring_rx_open(struct ring_rx *rx, const struct mint_region *r, unsigned index,
 	    const struct doorbell *db, char *cause, size_t causelen);
 void ring_tx_set_batch(struct ring_tx *tx, uint32_t batch);
+/* Busy-wait budget of the waits before they sleep; 0 sleeps at once (RING_SPIN_NS by default). */
+void ring_tx_set_spin(struct ring_tx *tx, int64_t spin_ns);
+void ring_rx_set_spin(struct ring_rx *rx, int64_t spin_ns);
+/* Bytes written that the consumer has not given back yet: 0 once it read them all. */
+uint32_t ring_tx_unread(const struct ring_tx *tx);
 
 int ring_reserve_slow(struct ring_tx *tx, uint32_t len, void **payload);
 int ring_send_slow(struct ring_tx *tx, uint8_t type, const void *buf, uint32_t len);
@@ -107,6 +113,13 @@ const char *ring_rx_error(const struct ring_rx *rx);
 /* A record header as one word: commit in the low half, tag in the high half. */
 #define RING_HDR(type, len, tag) \
 	((uint64_t)(tag) << 32 | (uint32_t)(type) << 24 | (uint32_t)(len))
+
+/* The largest payload one record of this ring may carry. */
+static inline uint32_t
+ring_tx_max_len(const struct ring_tx *tx)
+{
+	return tx->max_len;
+}
 
 /* Room for need bytes of record without leaving the fast path? */
 static inline int

@@ -72,6 +72,29 @@ stream_claim(const struct mint_region *r, unsigned ring)
 	return load_acquire(&region_ring_hdr(r, ring)->claim);
 }
 
+int
+stream_intact(const struct mint_region *r, unsigned ring, uint64_t claim)
+{
+	return (claim & 0xff) == STREAM_TAKEN && stream_claim(r, ring) == claim;
+}
+
+int
+stream_taken(const struct mint_region *r, unsigned ring)
+{
+	return (stream_claim(r, ring) & 0xff) == STREAM_TAKEN;
+}
+
+unsigned
+stream_free_count(const struct mint_region *r)
+{
+	const struct mint_layout *l = &r->layout;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < l->stream_count; i++)
+		n += (stream_claim(r, l->ring_count + i) & 0xff) == STREAM_FREE;
+	return n;
+}
+
 /*
  * Either end gives up on a ring it holds with the claim word it saw: the
  * other end sees the word change and stops. -ESTALE if it changed already.

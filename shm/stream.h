@@ -21,6 +21,12 @@ int stream_take(const struct mint_region *r, unsigned from, unsigned to, unsigne
 int stream_put(const struct mint_region *r, unsigned ring, unsigned from);
 int stream_owner(const struct mint_region *r, unsigned ring, unsigned *from, unsigned *to);
 uint64_t stream_claim(const struct mint_region *r, unsigned ring);
+/* Is ring still held as claim said: taken, the same generation, neither end gave up? */
+int stream_intact(const struct mint_region *r, unsigned ring, uint64_t claim);
+/* Is ring taken, and neither end gave up on it? */
+int stream_taken(const struct mint_region *r, unsigned ring);
+/* Stream rings free to take now. */
+unsigned stream_free_count(const struct mint_region *r);
 int stream_abort(const struct mint_region *r, unsigned ring, uint64_t claim);
 
 #endif

@@ -37,6 +37,12 @@ tests_test_sample_LDADD = agent/libmintagent.a
 TESTS += tests/test-sample
 EXTRA_DIST += tests/fixtures
 
+# the agent's worker: a node's backend jobs in order, lanes within their threads
+check_PROGRAMS += tests/test-worker
+tests_test_worker_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) $(LIBVIRT_CFLAGS) $(LIBXML_CFLAGS)
+tests_test_worker_LDADD = agent/libmintagent.a $(SHM_LIBS) $(EV_LIBS) -lpthread
+TESTS += tests/test-worker
+
 # the domain XML matcher behind "device in use by a running guest"
 check_PROGRAMS += tests/test-devuse
 tests_test_devuse_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) $(LIBVIRT_CFLAGS) $(LIBXML_CFLAGS)
@@ -166,6 +172,9 @@ EXTRA_DIST += tests/t-handover.sh agent/handover.pml
 TESTS += tests/t-move.sh tests/t-sysfs.sh tests/t-move-cpuset.sh
 EXTRA_DIST += tests/t-move.sh tests/t-sysfs.sh tests/t-move-cpuset.sh tests/vm/mkinitramfs.sh tests/vm/run-vm.sh \
     tests/vm/mint-hold.c
+# two cores out of one node at once: the backend's read-modify-writes of one node in order
+TESTS += tests/t-move-together.sh
+EXTRA_DIST += tests/t-move-together.sh
 
 # node lifecycle: boot, shutdown, reboot, death, events, reclaim, config check
 TESTS += tests/t-lifecycle.sh

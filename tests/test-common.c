@@ -100,5 +100,12 @@ main(void)
 	close(cfd);
 	close(lfd);
 	unlink(path);
+	lfd = sock_bind(path);
+	ok(lfd >= 0, "a socket bound, not listening yet");
+	is(sock_connect(path, 0), -ECONNREFUSED, "  refuses connections");
+	ok(listen(lfd, 1) == 0 && (cfd = sock_connect(path, 0)) >= 0, "  until it listens");
+	close(cfd);
+	close(lfd);
+	unlink(path);
 	return tap_done();
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "shm/ring.h"
+#include "shm/stream.h"
 #include "tests/tap.h"
 #include "tests/util.h"
 
@@ -336,6 +337,43 @@ test_large(void)
 	    n, RING_STREAM_MIN - 1, RING_STREAM_MIN + 40000, bad);
 }
 
+/* A stream ring as a tunnel uses it: taken, polled (no doorbell), watched through accessors. */
+static void
+test_polled(void)
+{
+	struct ring_tx tx;
+	struct ring_rx rx;
+	uint8_t buf[100] = { 0 };
+	unsigned ring;
+	uint64_t claim;
+
+	is(stream_free_count(&reg), 1, "the region's one stream ring is free");
+	ok(stream_take(&reg, 0, 1, &ring) == 0, "a stream ring is taken");
+	is(stream_free_count(&reg), 0, "  none is free then");
+	claim = stream_claim(&reg, ring);
+	ok(stream_taken(&reg, ring) && stream_intact(&reg, ring, claim), "  taken, and intact");
+	ok(ring_tx_open(&tx, &reg, ring, 1, NULL, cause, sizeof(cause)) == 0 &&
+	    ring_rx_open(&rx, &reg, ring, NULL, cause, sizeof(cause)) == 0,
+	    "  both ends open it without a doorbell");
+	ok(ring_tx_max_len(&tx) > 0 && ring_tx_max_len(&tx) < reg.layout.stream_data,
+	    "  its largest record: %u bytes", ring_tx_max_len(&tx));
+	is(ring_tx_unread(&tx), 0, "  nothing unread yet");
+	ring_tx_set_spin(&tx, 0);
+	ring_rx_set_spin(&rx, 0);
+	is(ring_rx_wait(&rx, 2000000), -ETIMEDOUT, "  an empty polled ring waits out its timeout");
+	ring_send(&tx, 1, buf, sizeof(buf));
+	is(ring_tx_unread(&tx), RING_ALIGN(sizeof(buf) + 8), "  a record sent is unread");
+	is(ring_rx_wait(&rx, 2000000), 0, "  and the polled wait sees it");
+	ring_recv(&rx, buf, sizeof(buf), NULL);
+	ring_rx_publish(&rx);
+	is(ring_tx_unread(&tx), 0, "  read and given back: nothing unread");
+	is(stream_abort(&reg, ring, claim), 0, "one end gives up");
+	ok(!stream_taken(&reg, ring) && !stream_intact(&reg, ring, claim), "  no longer taken, nor intact");
+	is(stream_put(&reg, ring, 0), 0, "  the producer returns it");
+	is(stream_free_count(&reg), 1, "  and it is free again");
+	ok(!stream_intact(&reg, ring, stream_claim(&reg, ring)), "  a free ring is never intact");
+}
+
 static uint8_t *
 buf_dummy(void)
 {
@@ -407,6 +445,7 @@ main(void)
 	test_restart();
 	test_damage();
 	test_large();
+	test_polled();
 	test_waiting(DOORBELL_FUTEX);
 	test_waiting(DOORBELL_POLL);
 	region_unmap(&reg);
