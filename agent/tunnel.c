@@ -458,6 +458,27 @@ listen_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
  * directory of the caller's own that nobody else may use (a socket there is
  * theirs alone; /etc or /tmp are neither). dirfd is dir, opened; 0 or -EACCES.
  */
+/*
+ * Whether a socket file is live: 1 when something accepts on it, 0 when
+ * nobody does (a stale file), else -errno.
+ */
+static int
+socket_answers(int dirfd, const char *name, const char *path)
+{
+	char at[TUN_SUN_PATH];
+	int fd;
+
+	if (snprintf(at, sizeof(at), "/proc/self/fd/%d/%s", dirfd, name) >= (int)sizeof(at) ||
+	    access("/proc/self/fd", X_OK) < 0)
+		snprintf(at, sizeof(at), "%s", path);
+	if ((fd = sock_connect(at, 0)) >= 0) {
+		close(fd);
+		return 1;
+	}
+	/* a full backlog is somebody listening too */
+	return fd == -ECONNREFUSED || fd == -ENOENT ? 0 : fd == -ETIMEDOUT ? 1 : fd;
+}
+
 static int
 listen_dir_ok(struct agent *a, int dirfd, const char *dir, uid_t uid, char *msg, size_t len)
 {
@@ -552,7 +573,14 @@ tunnel_listen(struct agent *a, const char *path, unsigned peer, const char *targ
 			e = -EEXIST;
 			goto fail_dir;
 		}
-		/* a socket a listener of ours left: replace it */
+		/* a socket a listener left: replace it, unless something still answers on it */
+		if ((e = socket_answers(dirfd, name, path)) != 0) {
+			if (e > 0)
+				e = -EADDRINUSE;
+			snprintf(msg, len, "tunnel listen: %s: %s", path, e == -EADDRINUSE ?
+			    "a live socket (something answers on it): not replaced" : strerror(-e));
+			goto fail_dir;
+		}
 		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT) {
 			e = -errno;
 			snprintf(msg, len, "tunnel listen: cannot replace %s: %s", path, strerror(errno));

@@ -17,7 +17,7 @@ node 1 cores=1 memory=512M
 node 2 cores=2 memory=512M
 EOF
 con machine start "$d/m.conf" >/dev/null || { echo "1..0 # SKIP the machine did not start"; exit 77; }
-echo "1..30"
+echo "1..32"
 t1="$d/run/node1-tunnels" t2="$d/run/node2-tunnels"
 
 # 1 GiB from node 1's socket to a program on node 2, and its answer back
@@ -112,6 +112,18 @@ ok '[ "$st" = "socket 600 $(id -u)" ]' \
 con tunnel listen --node 1 --to 2 --target a.sock "$t1/mine.sock" >/dev/null 2>&1
 st=$(stat -c "%a %u" "$t1/mine.sock" 2>&1)
 ok '[ "$st" = "600 $(id -u)" ]' "in the node's tunnel directory too ($st)"
+"$peer" sink "$d/priv/busy.sock" >"$d/busy.out" 2>&1 &
+busypid=$!
+wait_for "$d/busy.out" 50 listening
+ino=$(stat -c %i "$d/priv/busy.sock")
+con tunnel listen --node 1 --to 2 --target a.sock "$d/priv/busy.sock" 2>"$d/e9"; rc=$?
+ok '[ $rc -ne 0 ] && grep -q "a live socket (something answers on it): not replaced" "$d/e9" &&
+    [ "$(stat -c %i "$d/priv/busy.sock")" = "$ino" ]' \
+    "a live socket at the path is refused, and the socket its program listens on stays" ||
+    diag_files "$d/e9"
+kill "$busypid" 2>/dev/null; wait "$busypid" 2>/dev/null
+ok '[ -S "$d/priv/busy.sock" ] && con tunnel listen --node 1 --to 2 --target a.sock "$d/priv/busy.sock" >/dev/null 2>&1' \
+    "  once nothing answers on it, the stale socket is replaced"
 
 # the far agent dies mid-stream: both programs end, nothing hangs
 "$peer" sink "$t2/sink.sock" >"$d/sink4.out" 2>&1 &
