@@ -153,152 +153,173 @@ tunnel_end(struct tunnel *t, int clean, const char *why)
 	snprintf(t->why, sizeof(t->why), "%s", why);
 }
 
+/* Where one tunnel's copy loop is. */
+struct pump {
+	struct tunnel *t;
+	uint32_t chunk;		/* a record takes at most half a ring */
+	int sock_eof, peer_eof, ring_full, want_out, progress;
+	struct ring_rec rec;	/* the record being written to the socket */
+	int have_rec;
+	uint32_t woff;		/* how much of it is written */
+	const char *why;	/* why it ended */
+	char buf[160];
+};
+
+/* Socket to ring: one chunk if the ring has room. 0, or -1 with p->why. */
+static int
+pump_out(struct pump *p)
+{
+	struct tunnel *t = p->t;
+	void *at;
+	int rc = ring_reserve(&t->tx, p->chunk, &at);
+	ssize_t n;
+
+	p->ring_full = rc == -EAGAIN;
+	if (rc == -EAGAIN)
+		return 0;
+	if (rc < 0) {
+		snprintf(p->buf, sizeof(p->buf), "ring damaged (%s)", strerror(-rc));
+		p->why = p->buf;
+		return -1;
+	}
+	n = recv(t->fd, at, p->chunk, MSG_DONTWAIT);
+	if (n > 0) {
+		ring_commit(&t->tx, TUN_DATA, (uint32_t)n);
+		__atomic_fetch_add(&t->out, (uint64_t)n, __ATOMIC_RELAXED);
+		p->progress = 1;
+	} else if (n == 0) {
+		ring_commit(&t->tx, TUN_EOF, 0);
+		p->sock_eof = 1;
+		p->progress = 1;
+	} else if (errno != EAGAIN && errno != EINTR) {
+		snprintf(p->buf, sizeof(p->buf), "socket: %s", strerror(errno));
+		p->why = p->buf;
+		return -1;
+	}
+	return 0;
+}
+
+/* Ring to socket: records until the ring is empty or the socket full. 0, or -1 with p->why. */
+static int
+pump_in(struct pump *p)
+{
+	struct tunnel *t = p->t;
+
+	while (!p->peer_eof) {
+		if (!p->have_rec) {
+			int rc = ring_peek(&t->rx, &p->rec);
+
+			if (rc == -EAGAIN)
+				return 0;
+			if (rc < 0) {
+				snprintf(p->buf, sizeof(p->buf), "ring from node %u: %s", t->peer,
+				    ring_rx_error(&t->rx));
+				p->why = p->buf;
+				return -1;
+			}
+			p->have_rec = 1;
+			p->woff = 0;
+			p->progress = 1;
+		}
+		if (p->rec.type == TUN_EOF) {
+			ring_release(&t->rx);
+			p->have_rec = 0;
+			shutdown(t->fd, SHUT_WR);
+			p->peer_eof = 1;
+			return 0;
+		}
+		if (p->rec.type != TUN_DATA) {
+			ring_release(&t->rx);
+			p->why = p->rec.type == TUN_RESET ? "reset by the other end" :
+			    "unknown record in the ring";
+			return -1;
+		}
+		if (p->woff < p->rec.len) {
+			ssize_t n = send(t->fd, (const char *)p->rec.data + p->woff,
+			    p->rec.len - p->woff, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+			if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+				p->want_out = 1;
+				return 0;
+			}
+			if (n < 0) {
+				snprintf(p->buf, sizeof(p->buf), "socket: %s", strerror(errno));
+				p->why = p->buf;
+				return -1;
+			}
+			p->woff += (uint32_t)n;
+			__atomic_fetch_add(&t->in, (uint64_t)n, __ATOMIC_RELAXED);
+			p->progress = 1;
+		}
+		if (p->woff >= p->rec.len) {
+			ring_release(&t->rx);
+			p->have_rec = 0;
+		}
+	}
+	return 0;
+}
+
+/* Nothing moved: sleep on the socket, look at the rings after a nap that grows. */
+static void
+pump_nap(struct pump *p, int64_t *nap)
+{
+	struct pollfd pfd = { p->t->fd, 0, 0 };
+	struct timespec ts;
+
+	*nap = *nap == 0 ? 20000 : *nap * 2 > TUN_NAP_MAX_NS ? TUN_NAP_MAX_NS : *nap * 2;
+	ts.tv_sec = 0, ts.tv_nsec = *nap;
+	/* with the ring full, a readable socket must not wake us at once */
+	if (!p->sock_eof && !p->ring_full)
+		pfd.events |= POLLIN;
+	if (p->want_out)
+		pfd.events |= POLLOUT;
+	/* idle: give the peer all the space we have read */
+	ring_rx_publish(&p->t->rx);
+	ppoll(&pfd, 1, &ts, NULL);
+}
+
 /* The copy loop of one tunnel, in its own thread. */
 static void *
 tunnel_pump(void *arg)
 {
 	struct tunnel *t = arg;
-	int sock_eof = 0, peer_eof = 0, clean = 0, ring_full = 0;
-	uint32_t woff = 0;
-	struct ring_rec rec = { 0 };
-	int have_rec = 0;
+	struct pump p = { .t = t, .why = "closed" };
+	int clean = 0;
 	int64_t nap = 0;
 	unsigned idle = 0;
-	const char *why = "closed";
-	char buf[160];
 	sigset_t all;
-	/* a record takes at most half a ring: small stream rings carry smaller chunks */
-	uint32_t chunk = ring_tx_max_len(&t->tx) < TUN_CHUNK ? ring_tx_max_len(&t->tx) : TUN_CHUNK;
 
+	p.chunk = ring_tx_max_len(&t->tx) < TUN_CHUNK ? ring_tx_max_len(&t->tx) : TUN_CHUNK;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	for (;;) {
-		int progress = 0, want_out = 0;
-
+		p.progress = 0, p.want_out = 0;
 		if (__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE)) {
-			why = "closed by this agent";
+			p.why = "closed by this agent";
 			break;
 		}
 		if (!rings_intact(t)) {
-			why = "the other end gave up";
+			p.why = "the other end gave up";
 			break;
 		}
-		/* socket -> ring */
-		if (!sock_eof) {
-			void *p;
-			int rc = ring_reserve(&t->tx, chunk, &p);
-
-			ring_full = rc == -EAGAIN;
-			if (rc == 0) {
-				ssize_t n = recv(t->fd, p, chunk, MSG_DONTWAIT);
-
-				if (n > 0) {
-					ring_commit(&t->tx, TUN_DATA, (uint32_t)n);
-					__atomic_fetch_add(&t->out, (uint64_t)n, __ATOMIC_RELAXED);
-					progress = 1;
-				} else if (n == 0) {
-					ring_commit(&t->tx, TUN_EOF, 0);
-					sock_eof = 1;
-					progress = 1;
-				} else if (errno != EAGAIN && errno != EINTR) {
-					snprintf(buf, sizeof(buf), "socket: %s", strerror(errno));
-					why = buf;
-					break;
-				}
-			} else if (rc != -EAGAIN) {
-				snprintf(buf, sizeof(buf), "ring damaged (%s)", strerror(-rc));
-				why = buf;
-				break;
-			}
-		}
-		/* ring -> socket */
-		while (!peer_eof) {
-			if (!have_rec) {
-				int rc = ring_peek(&t->rx, &rec);
-
-				if (rc == -EAGAIN)
-					break;
-				if (rc < 0) {
-					snprintf(buf, sizeof(buf), "ring from node %u: %s", t->peer,
-					    ring_rx_error(&t->rx));
-					why = buf;
-					goto out;
-				}
-				have_rec = 1;
-				woff = 0;
-				progress = 1;
-			}
-			if (rec.type == TUN_EOF) {
-				ring_release(&t->rx);
-				have_rec = 0;
-				shutdown(t->fd, SHUT_WR);
-				peer_eof = 1;
-				break;
-			}
-			if (rec.type != TUN_DATA) {
-				ring_release(&t->rx);
-				why = rec.type == TUN_RESET ? "reset by the other end" :
-				    "unknown record in the ring";
-				goto out;
-			}
-			if (woff < rec.len) {
-				ssize_t n = send(t->fd, (const char *)rec.data + woff, rec.len - woff,
-				    MSG_DONTWAIT | MSG_NOSIGNAL);
-
-				if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-					want_out = 1;
-					break;
-				}
-				if (n < 0) {
-					snprintf(buf, sizeof(buf), "socket: %s", strerror(errno));
-					why = buf;
-					goto out;
-				}
-				woff += (uint32_t)n;
-				__atomic_fetch_add(&t->in, (uint64_t)n, __ATOMIC_RELAXED);
-				progress = 1;
-			}
-			if (woff >= rec.len) {
-				ring_release(&t->rx);
-				have_rec = 0;
-			}
-		}
-		if (sock_eof && peer_eof) {
+		if ((!p.sock_eof && pump_out(&p) < 0) || pump_in(&p) < 0)
+			break;
+		if (p.sock_eof && p.peer_eof) {
 			clean = 1;
-			why = "closed";
+			p.why = "closed";
 			break;
 		}
-		if (progress) {
+		/* a peer that restarted leaves its ring silent: look now and then */
+		if ((!p.progress || (++idle & 1023) == 0) && peer_gone(t)) {
+			p.why = "the other node's agent is gone";
+			break;
+		}
+		if (p.progress)
 			nap = 0;
-			/* a peer that restarted leaves its ring silent: look now and then */
-			if ((++idle & 1023) == 0 && peer_gone(t)) {
-				why = "the other node's agent is gone";
-				break;
-			}
-			continue;
-		}
-		if (peer_gone(t)) {
-			why = "the other node's agent is gone";
-			break;
-		}
-		/* nothing moved: sleep on the socket, look at the rings after a short nap */
-		nap = nap == 0 ? 20000 : nap * 2 > TUN_NAP_MAX_NS ? TUN_NAP_MAX_NS : nap * 2;
-		{
-			struct pollfd pfd = { t->fd, 0, 0 };
-			struct timespec ts = { 0, nap };
-
-			/* with the ring full, a readable socket must not wake us at once */
-			if (!sock_eof && !ring_full)
-				pfd.events |= POLLIN;
-			if (want_out)
-				pfd.events |= POLLOUT;
-			/* idle: give the peer all the space we have read */
-			ring_rx_publish(&t->rx);
-			ppoll(&pfd, 1, &ts, NULL);
-		}
+		else
+			pump_nap(&p, &nap);
 	}
-out:
-	tunnel_end(t, clean, why);
+	tunnel_end(t, clean, p.why);
 	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
 	ev_async_send(t->a->loop, &t->a->tunnel_wake);
 	return NULL;
