@@ -15,11 +15,11 @@ agent_mint_agent_LDADD = agent/libmintagent.a common/libmintcommon.a $(PROTO_LIB
 	$(LIBVIRT_LIBS) $(LIBXML_LIBS) $(EV_LIBS) -lpthread
 
 dist_man8_MANS = doc/mint-agent.8 doc/mint-console.8
-systemdunitdir = $(prefix)/lib/systemd/system
-systemdunit_DATA = agent/mint-agent@.service
+systemdsystemunit_DATA = agent/mint-agent@.service
 mintconfdir = $(sysconfdir)/mint
 dist_mintconf_DATA = agent/agent.conf
 CLEANFILES += agent/mint-agent@.service
 EXTRA_DIST += agent/mint-agent@.service.in
 agent/mint-agent@.service: $(top_srcdir)/agent/mint-agent@.service.in
-	$(AM_V_GEN)$(MKDIR_P) agent && $(SED) 's|@bindir[@]|$(bindir)|g' $< >$@
+	$(AM_V_GEN)$(MKDIR_P) agent && $(SED) -e 's|@bindir[@]|$(bindir)|g' \
+	    -e 's|@sysconfdir[@]|$(sysconfdir)|g' $< >$@
