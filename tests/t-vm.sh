@@ -1,6 +1,6 @@
 #!/bin/sh
 # Real kernels as nodes: two QEMU TCG VMs (Debian's kernel) share one region
-# through ivshmem-doorbell, served by tools/ivshmem-server. Inside each: the
+# through ivshmem-doorbell, served by tools/mint-ivshmem-server. Inside each: the
 # mint module loads and maps the region, node 0 formats it and node 1
 # attaches, the agents exchange status through the rings woken by doorbell
 # interrupts (the module's interrupt count moves; no polling), mint-console
@@ -26,7 +26,7 @@ command -v "$qemu" >/dev/null 2>&1 || skip "no $qemu (apt-get install qemu-syste
 ls /boot/vmlinuz-* >/dev/null 2>&1 || skip "no kernel /boot/vmlinuz-* to boot"
 [ -x /bin/busybox ] || skip "no /bin/busybox (apt-get install busybox-static)"
 [ -f "$b/kernel/mint.ko" ] || skip "no kernel/mint.ko: configure found no kernel headers (apt-get install linux-headers-amd64)"
-server="$b/tools/ivshmem-server"
+server="$b/tools/mint-ivshmem-server"
 qmp="$b/tests/helpers/qmp"
 console="$b/console/mint-console"
 [ -x "$server" ] || skip "no $server built"

@@ -1,5 +1,5 @@
 /*
- * tools/ivshmem-server against plain Unix-socket clients speaking QEMU's
+ * tools/mint-ivshmem-server against plain Unix-socket clients speaking QEMU's
  * ivshmem protocol: the greeting, the shared memory, eventfds that really
  * connect peers, peers leaving, ids reused, the 64-peer cap, a stale socket,
  * SIGTERM, and bad options.
@@ -457,7 +457,7 @@ bad_options(void)
 	const char *fail[] = { "-S", sock_path, "-m", nodir, "-l", "1M", NULL };
 
 	is(run(unknown, err, sizeof(err)), 2, "an unknown option exits 2");
-	has(err, "usage: ivshmem-server", "with the usage");
+	has(err, "usage: mint-ivshmem-server", "with the usage");
 	is(run(missing, err, sizeof(err)), 2, "no -S exits 2");
 	has(err, "-S, -m and -l are required", "saying what is missing");
 	is(run(size, err, sizeof(err)), 2, "a size of 3M exits 2");
@@ -476,11 +476,11 @@ main(int argc, char **argv)
 {
 	const char *top = getenv("top_builddir"), *tmp = getenv("TMPDIR");
 
-	snprintf(server, sizeof(server), "%s/tools/ivshmem-server", top ? top : ".");
+	snprintf(server, sizeof(server), "%s/tools/mint-ivshmem-server", top ? top : ".");
 	if (argc > 1)
 		snprintf(server, sizeof(server), "%s", argv[1]);
 	if (access(server, X_OK) != 0) {
-		printf("Bail out! %s: %s (make tools/ivshmem-server)\n", server, strerror(errno));
+		printf("Bail out! %s: %s (make tools/mint-ivshmem-server)\n", server, strerror(errno));
 		return 1;
 	}
 	snprintf(dir, sizeof(dir), "%s/mint-ivshmem-XXXXXX", tmp && *tmp ? tmp : "/tmp");

@@ -1,9 +1,9 @@
 # tools/: helpers around the programs: the ivshmem server QEMU's ivshmem-doorbell needs.
-bin_PROGRAMS += tools/ivshmem-server
-tools_ivshmem_server_SOURCES = tools/ivshmem-server.c
-tools_ivshmem_server_LDADD = common/libmintcommon.a
+bin_PROGRAMS += tools/mint-ivshmem-server
+tools_mint_ivshmem_server_SOURCES = tools/mint-ivshmem-server.c
+tools_mint_ivshmem_server_LDADD = common/libmintcommon.a
 
-# the test starts tools/ivshmem-server, so make check builds it first
+# the test starts tools/mint-ivshmem-server, so make check builds it first
 check_PROGRAMS += tests/test-ivshmem-server
 TESTS += tests/test-ivshmem-server
 

@@ -11,7 +11,7 @@ iters=${BENCH_VM_ITERS:-2000}
 fail() { echo "bench-vm: $*" >&2; exit 1; }
 command -v qemu-system-x86_64 >/dev/null 2>&1 || fail "no qemu-system-x86_64 (tools/install-deps)"
 [ -f "$b/kernel/mint.ko" ] || fail "no kernel/mint.ko (configure found no kernel headers)"
-[ -x "$b/tools/ivshmem-server" ] && [ -x "$b/tests/bench/bench-vm-side" ] || fail "build first (make)"
+[ -x "$b/tools/mint-ivshmem-server" ] && [ -x "$b/tests/bench/bench-vm-side" ] || fail "build first (make)"
 
 d=$(mktemp -d)
 spid= p0= p1=
@@ -30,7 +30,7 @@ INNER
 MINT_CONSOLE="$b/console/mint-console" MINT_AGENT="$b/agent/mint-agent" \
     sh "$vm/mkinitramfs.sh" "$d/initrd.gz" "$d/inner.sh" "$b/kernel/mint.ko" "$b/tests/bench/bench-vm-side" \
     >"$d/mk.log" 2>&1 || { cat "$d/mk.log"; fail "cannot build the initramfs"; }
-"$b/tools/ivshmem-server" -S "$d/iv.sock" -m /dev/shm/mint-bench-$$ -l 64M -n 2 >/dev/null 2>&1 &
+"$b/tools/mint-ivshmem-server" -S "$d/iv.sock" -m /dev/shm/mint-bench-$$ -l 64M -n 2 >/dev/null 2>&1 &
 spid=$!
 i=0; until [ -S "$d/iv.sock" ] || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
 for k in 0 1; do

@@ -1,5 +1,5 @@
 /*
- * ivshmem-server: the peer server behind QEMU's ivshmem-doorbell device, which
+ * mint-ivshmem-server: the peer server behind QEMU's ivshmem-doorbell device, which
  * Debian 12 does not ship. It hands every client the shared memory and, for
  * each peer, one eventfd per vector (QEMU docs/specs/ivshmem-spec.rst).
  */
@@ -56,7 +56,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: ivshmem-server -S SOCKET -m SHMFILE -l SIZE [-n VECTORS] [-F] [-v]\n"
+	    "usage: mint-ivshmem-server -S SOCKET -m SHMFILE -l SIZE [-n VECTORS] [-F] [-v]\n"
 	    "  -S SOCKET   Unix socket to listen on (QEMU: -chardev socket,path=SOCKET)\n"
 	    "  -m SHMFILE  shared memory file, created or resized (best under /dev/shm)\n"
 	    "  -l SIZE     its size, a power of two like 16M, 64M or 1G\n"
@@ -423,7 +423,7 @@ main(int argc, char **argv)
 	sigset_t sigs;
 	char *end;
 
-	log_open("ivshmem-server", 0, LOG_TO_STDERR);
+	log_open("mint-ivshmem-server", 0, LOG_TO_STDERR);
 	while ((c = getopt(argc, argv, "S:m:l:n:Fvh")) != -1) {
 		switch (c) {
 		case 'S': s.sock_path = optarg; break;
@@ -434,7 +434,7 @@ main(int argc, char **argv)
 			vectors = strtoul(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || *optarg < '0' || *optarg > '9' ||
 			    vectors < 1 || vectors > MAX_VECTORS) {
-				fprintf(stderr, "ivshmem-server: vectors '%s' is not a number from 1 to %d\n",
+				fprintf(stderr, "mint-ivshmem-server: vectors '%s' is not a number from 1 to %d\n",
 				    optarg, MAX_VECTORS);
 				return 2;
 			}
@@ -446,20 +446,20 @@ main(int argc, char **argv)
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "ivshmem-server: unexpected argument '%s'\n", argv[optind]);
+		fprintf(stderr, "mint-ivshmem-server: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
 		return 2;
 	}
 	if (s.sock_path == NULL || shm_path == NULL || size_arg == NULL) {
-		fprintf(stderr, "ivshmem-server: -S, -m and -l are required\n");
+		fprintf(stderr, "mint-ivshmem-server: -S, -m and -l are required\n");
 		usage(stderr);
 		return 2;
 	}
 	/* QEMU maps the memory as a PCI BAR, and BARs are powers of two */
 	if (parse_size(size_arg, &size) < 0 || size < 4096 || (size & (size - 1)) != 0 ||
 	    size > (uint64_t)INT64_MAX) {
-		fprintf(stderr, "ivshmem-server: size '%s' is not a power of two from 4K, like 16M, 64M or 1G\n",
-		    size_arg);
+		fprintf(stderr, "mint-ivshmem-server: size '%s' is not a power of two from 4K, like "
+		    "16M, 64M or 1G\n", size_arg);
 		return 2;
 	}
 	log_set_verbose(verbose);
