@@ -6,3 +6,4 @@ eval_libminteval_a_SOURCES = eval/chart.c eval/chart.h eval/tsc.c eval/tsc.h eva
 bin_PROGRAMS += eval/mint-bench
 eval_mint_bench_SOURCES = eval/mint-bench.c
 eval_mint_bench_LDADD = eval/libminteval.a common/libmintcommon.a
+dist_man1_MANS = doc/mint-bench.1

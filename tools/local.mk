@@ -17,3 +17,6 @@ install-data-hook:
 	    ! getent group mint >/dev/null 2>&1; then \
 		echo "groupadd --system mint"; groupadd --system mint || true; \
 	fi
+
+# its manual
+dist_man8_MANS += doc/mint-ivshmem-server.8
