@@ -5,12 +5,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/stat.h>
 
 #include "common/log.h"
 
 static const char *log_name = "mint";
 static int log_verbose;
 static int log_where = LOG_TO_STDERR;
+static int log_journal;		/* stderr is systemd's journal: lines carry their priority */
+
+/* systemd says in $JOURNAL_STREAM which stream it connected to the journal ("dev:ino"). */
+static int
+stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	return js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2 && fstat(2, &st) == 0 &&
+	    (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
 
 void
 log_open(const char *name, int verbose, int where)
@@ -18,6 +32,7 @@ log_open(const char *name, int verbose, int where)
 	log_name = name;
 	log_verbose = verbose;
 	log_where = where;
+	log_journal = where == LOG_TO_STDERR && stderr_is_journal();
 	if (where == LOG_TO_SYSLOG)
 		openlog(name, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
@@ -36,6 +51,8 @@ log_vwrite(int prio, const char *fmt, va_list ap, const char *suffix)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	if (log_where == LOG_TO_SYSLOG)
 		syslog(prio, "%s%s", line, suffix);
+	else if (log_journal)
+		fprintf(stderr, "<%d>%s%s\n", prio, line, suffix);	/* journald names the unit */
 	else
 		fprintf(stderr, "%s: %s%s\n", log_name, line, suffix);
 }

@@ -1,4 +1,8 @@
-/* Logging for the programs: stderr or syslog, with levels; fatal exits. */
+/*
+ * Logging for the programs: stderr or syslog, with levels; fatal exits. On
+ * stderr that systemd connected to the journal, lines start with their
+ * priority (<4>, as sd-daemon(3) says) for journald.
+ */
 #ifndef MINT_COMMON_LOG_H
 #define MINT_COMMON_LOG_H
 

@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/log.h"
 #include "common/parse.h"
 #include "common/sock.h"
 #include "tests/tap.h"
@@ -23,6 +25,44 @@ size_is(const char *s, int rc, uint64_t want)
 	else
 		ok(got == rc && v == 12345, "size '%s' refused with %s, nothing stored", s,
 		    strerror(-rc));
+}
+
+/* Log lines on a stderr that is (or is not) the journal's stream: what lands there. */
+static void
+test_log_journal(void)
+{
+	char path[] = "/tmp/mint-test-log-XXXXXX", buf[256] = "", js[64];
+	int fd = mkstemp(path), saved = dup(2);
+	struct stat st;
+	FILE *f;
+
+	if (fd < 0 || saved < 0 || fstat(fd, &st) < 0) {
+		ok(0, "a file for stderr: %s", strerror(errno));
+		return;
+	}
+	dup2(fd, 2);
+	snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
+	    (unsigned long long)st.st_ino);
+	setenv("JOURNAL_STREAM", js, 1);
+	log_open("t", 0, LOG_TO_STDERR);
+	log_warn("careful");
+	log_info("fine");
+	setenv("JOURNAL_STREAM", "1:2", 1);	/* another stream's: not ours */
+	log_open("t", 0, LOG_TO_STDERR);
+	log_warn("plain");
+	unsetenv("JOURNAL_STREAM");
+	dup2(saved, 2);
+	close(saved);
+	if ((f = fdopen(fd, "r")) != NULL) {
+		rewind(f);
+		buf[fread(buf, 1, sizeof(buf) - 1, f)] = '\0';
+		fclose(f);
+	}
+	unlink(path);
+	ok(strcmp(buf, "<4>careful\n<6>fine\nt: plain\n") == 0,
+	    "stderr that is the journal's stream: <priority> first; another stream: the name first");
+	if (strcmp(buf, "<4>careful\n<6>fine\nt: plain\n") != 0)
+		diag("got '%s'", buf);
 }
 
 int
@@ -107,5 +147,6 @@ main(void)
 	close(cfd);
 	close(lfd);
 	unlink(path);
+	test_log_journal();
 	return tap_done();
 }
