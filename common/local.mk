@@ -2,4 +2,5 @@
 # parsing, the clock, Unix sockets.
 noinst_LIBRARIES += common/libmintcommon.a
 common_libmintcommon_a_SOURCES = common/cause.h common/clock.h common/cpulist.c common/cpulist.h \
-	common/log.c common/log.h common/parse.c common/paths.h common/parse.h common/sock.c common/sock.h
+	common/log.c common/log.h common/notify.c common/notify.h common/parse.c common/paths.h \
+	common/parse.h common/sock.c common/sock.h

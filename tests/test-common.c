@@ -9,6 +9,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/notify.h"
 #include "common/parse.h"
 #include "common/sock.h"
 #include "tests/tap.h"
@@ -63,6 +64,44 @@ test_log_journal(void)
 	    "stderr that is the journal's stream: <priority> first; another stream: the name first");
 	if (strcmp(buf, "<4>careful\n<6>fine\nt: plain\n") != 0)
 		diag("got '%s'", buf);
+}
+
+/* sd_notify by hand: what a fake service manager's socket receives. */
+static void
+test_notify(void)
+{
+	char path[64], buf[128];
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	ssize_t n;
+	int fd;
+
+	unsetenv("NOTIFY_SOCKET");
+	ok(notify_send("READY=1") == 0, "notify: no NOTIFY_SOCKET, nothing to tell (0)");
+	snprintf(path, sizeof(path), "/tmp/mint-test-notify-%d", (int)getpid());
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	unlink(path);
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		ok(0, "notify: a datagram socket: %s", strerror(errno));
+		return;
+	}
+	setenv("NOTIFY_SOCKET", path, 1);
+	ok(notify_send("READY=1\nSTATUS=up") == 1, "notify: sent to $NOTIFY_SOCKET");
+	n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	buf[n > 0 ? n : 0] = '\0';
+	ok(strcmp(buf, "READY=1\nSTATUS=up") == 0, "  the manager receives it whole (%s)", buf);
+	setenv("NOTIFY_SOCKET", "relative", 1);
+	ok(notify_send("READY=1") == -EINVAL, "notify: a socket neither absolute nor abstract: -EINVAL");
+	unsetenv("NOTIFY_SOCKET");
+	close(fd);
+	unlink(path);
+	setenv("WATCHDOG_USEC", "2000000", 1);
+	unsetenv("WATCHDOG_PID");
+	ok(notify_watchdog_ns() == 2000000000ull, "the watchdog period from $WATCHDOG_USEC, in ns");
+	setenv("WATCHDOG_PID", "1", 1);
+	ok(notify_watchdog_ns() == 0, "  none when $WATCHDOG_PID is another process");
+	unsetenv("WATCHDOG_USEC");
+	unsetenv("WATCHDOG_PID");
 }
 
 int
@@ -148,5 +187,6 @@ main(void)
 	close(lfd);
 	unlink(path);
 	test_log_journal();
+	test_notify();
 	return tap_done();
 }
