@@ -147,6 +147,15 @@ struct list_wait;
 struct migration;
 
 
+struct agent_options;
+
+/* Start-up (agent.c): the region mapped and checked, before the agent becomes a daemon. */
+int agent_open(struct agent *a, const struct agent_options *o, char *cause, size_t len);
+/* Attach as the node, start heartbeating, open the socket and the rings, arm the timers. */
+int agent_start(struct agent *a, const struct agent_options *o, char *cause, size_t len);
+/* After the loop: everything agent_start made, undone; the node is left ABSENT unless reexec. */
+void agent_close(struct agent *a);
+
 /* A handler that returns HANDLE_LATER answers through agent_reply itself. */
 #define HANDLE_LATER	1
 
