@@ -60,15 +60,6 @@ problem(char *msg, size_t len, size_t *off, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
-where(const struct res_view *v, char *buf, size_t len)
-{
-	if (v->owner == MINT_NO_NODE)
-		snprintf(buf, len, "%s", res_state_name(v->state));
-	else
-		snprintf(buf, len, "%s by node %u", res_state_name(v->state), v->owner);
-}
-
 /* Release what a failed boot reserved; what the node took meanwhile stays its. */
 static void
 boot_release(struct boot *b)
@@ -267,7 +258,7 @@ want(struct agent *a, struct boot *b, int i, const char *what, char *msg, size_t
 		return;
 	}
 	if (v.state != MINT_RS_FREE) {
-		where(&v, w, sizeof(w));
+		res_where(&v, 0, w, sizeof(w));
 		problem(msg, len, off, "%s is %s", what, w);
 		return;
 	}
@@ -379,16 +370,224 @@ long_cmdline:
 	    "--append, or fewer memory ranges", sizeof(b->cmdline) - 1), -E2BIG;
 }
 
+static struct boot *
+boot_new(struct agent *a, const struct reply_to *rt, unsigned node)
+{
+	struct boot *b;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL ||
+	    (b->res = calloc(a->region.layout.res_count + 1u, sizeof(*b->res))) == NULL ||
+	    (b->word = calloc(a->region.layout.res_count + 1u, sizeof(*b->word))) == NULL) {
+		if (b != NULL)
+			boot_free(b);
+		return NULL;
+	}
+	b->cap = (int)a->region.layout.res_count;
+	b->a = a;
+	b->rt = *rt;
+	b->node = node;
+	return b;
+}
+
+/* The node to boot exists, is not this one, and is down. */
+static void
+boot_check_node(struct agent *a, struct boot *b, char *msg, size_t len, size_t *off)
+{
+	struct node_view nv;
+
+	if (b->node >= a->region.layout.nodes)
+		problem(msg, len, off, "node %u: the region has nodes 0 to %u", b->node,
+		    a->region.layout.nodes - 1);
+	else if (node_read(&a->region, b->node, &nv) == 0 && nv.state != MINT_NODE_ABSENT &&
+	    nv.state != MINT_NODE_DEAD && !a->watch.peer[b->node].dead && b->node != a->node)
+		problem(msg, len, off, "node %u is %s (epoch %" PRIu32 "): shut it down first", b->node,
+		    node_state_name(nv.state), nv.epoch);
+	else if (b->node == a->node)
+		problem(msg, len, off, "node %u is this node, running", b->node);
+	else
+		b->epoch0 = nv.epoch;
+}
+
+/* The kernel and the initrd are files, named so that kexec cannot take them for options. */
+static void
+boot_check_files(const Mint__Boot *req, char *msg, size_t len, size_t *off)
+{
+	struct stat st;
+
+	if (req->kernel == NULL || req->kernel[0] == '\0')
+		problem(msg, len, off, "no kernel (--kernel IMAGE)");
+	else if (req->kernel[0] == '-')
+		/* kexec would take it for an option */
+		problem(msg, len, off, "kernel %s: a path may not start with '-' (./%s)", req->kernel,
+		    req->kernel);
+	else if (stat(req->kernel, &st) < 0 || !S_ISREG(st.st_mode))
+		problem(msg, len, off, "kernel %s: %s", req->kernel,
+		    errno ? strerror(errno) : "not a file");
+	if (req->initrd != NULL && req->initrd[0] == '-')
+		problem(msg, len, off, "initrd %s: a path may not start with '-' (./%s)", req->initrd,
+		    req->initrd);
+	else if (req->initrd != NULL && req->initrd[0] != '\0' &&
+	    (stat(req->initrd, &st) < 0 || !S_ISREG(st.st_mode)))
+		problem(msg, len, off, "initrd %s: %s", req->initrd, errno ? strerror(errno) : "not a file");
+	if (req->append != NULL)
+		append_check(req->append, msg, len, off);
+}
+
+/* Each core asked for is a free entry of the table; bits collects them for the command line. */
+static void
+boot_want_cpus(struct agent *a, struct boot *b, const Mint__Boot *req, uint64_t *bits, char *msg,
+    size_t len, size_t *off)
+{
+	if (req->n_cpus == 0)
+		problem(msg, len, off, "no cores (--cpus LIST)");
+	for (size_t i = 0; i < req->n_cpus; i++) {
+		char what[32];
+		snprintf(what, sizeof(what), "cpu %" PRIu32, req->cpus[i]);
+		want(a, b, res_find(&a->region, MINT_RES_CPU, req->cpus[i]), what, msg, len, off);
+		if (req->cpus[i] < CPULIST_MAX)
+			bits[req->cpus[i] / 64] |= 1ULL << (req->cpus[i] % 64);
+	}
+}
+
+/* Every block of the range base+size must be a whole, free block of the table. */
+static void
+boot_want_range(struct agent *a, struct boot *b, uint64_t base, uint64_t size, char *msg,
+    size_t len, size_t *off)
+{
+	uint64_t covered = 0;
+
+	for (unsigned e = 0; e < a->region.layout.res_count; e++) {
+		struct res_view v;
+		char what[64], w[64];
+
+		if (res_read(&a->region, e, &v) < 0 || v.kind != MINT_RES_MEM ||
+		    v.base + v.size <= base || v.base >= base + size)
+			continue;
+		if (v.base < base || v.base + v.size > base + size) {
+			problem(msg, len, off, "memory 0x%" PRIx64 "+%" PRIu64 "M cuts block %u "
+			    "(0x%" PRIx64 "+%" PRIu64 "M): whole blocks only", base, size >> 20, v.index,
+			    v.base, v.size >> 20);
+			continue;
+		}
+		covered += v.size;
+		res_describe(&v, what, sizeof(what));
+		if (v.state != MINT_RS_FREE) {
+			res_where(&v, 0, w, sizeof(w));
+			problem(msg, len, off, "memory 0x%" PRIx64 ": %s is %s (it overlaps node "
+			    "%u's memory)", base, what, w, v.owner);
+		} else {
+			boot_add(b, e, v.word, msg, len, off);
+		}
+	}
+	if (covered < size)
+		problem(msg, len, off, "memory 0x%" PRIx64 "+%" PRIu64 "M is not all memory "
+		    "blocks of the machine", base, size >> 20);
+}
+
+/* The memory ranges: apart from each other and from the region, whole free blocks. */
+static void
+boot_want_mem(struct agent *a, struct boot *b, const Mint__Boot *req, char *msg, size_t len,
+    size_t *off)
+{
+	for (size_t i = 0; i < req->n_mem; i++) {
+		uint64_t base = req->mem[i]->addr, size = req->mem[i]->bytes;
+
+		for (size_t k = 0; k < i; k++)
+			if (base < req->mem[k]->addr + req->mem[k]->bytes &&
+			    req->mem[k]->addr < base + size)
+				problem(msg, len, off, "memory 0x%" PRIx64 " overlaps memory 0x%" PRIx64
+				    " of the same request", base, req->mem[k]->addr);
+		if (a->region_phys_size > 0 && base < a->region_phys + a->region_phys_size &&
+		    a->region_phys < base + size)
+			problem(msg, len, off, "memory 0x%" PRIx64 "+%" PRIu64 "M overlaps the shared "
+			    "region", base, size >> 20);
+		boot_want_range(a, b, base, size, msg, len, off);
+	}
+}
+
+/*
+ * Every check of a boot request, every problem at once as one message
+ * (nothing is reserved until all is well): 0, or -errno.
+ */
+static int
+boot_check(struct agent *a, struct boot *b, const Mint__Boot *req, uint64_t *bits, char *msg,
+    size_t len)
+{
+	size_t off = 0;
+	int rc;
+
+	msg[0] = '\0';
+	boot_check_node(a, b, msg, len, &off);
+	boot_check_files(req, msg, len, &off);
+	boot_want_cpus(a, b, req, bits, msg, len, &off);
+	boot_want_mem(a, b, req, msg, len, &off);
+	for (size_t i = 0; i < req->n_devices; i++) {
+		char what[64];
+		snprintf(what, sizeof(what), "device %s", req->devices[i]);
+		want(a, b, res_find_name(&a->region, MINT_RES_DEV, req->devices[i]), what, msg, len,
+		    &off);
+	}
+	if (a->start_hook == NULL && off == 0)
+		problem(msg, len, &off, "node %u has no start hook (mint-agent --start-hook): stock "
+		    "Linux cannot start a kernel on spare cores", a->node);
+	if (off > 0 || b->full)
+		return -EINVAL;
+	if ((rc = boot_strings(a, b, req, bits, msg, len)) < 0)
+		return rc;
+	return 0;
+}
+
+/* Reserve: every entry BOOTING for the node, or none (-EAGAIN, the reason in msg). */
+static int
+boot_reserve(struct agent *a, struct boot *b, char *msg, size_t len)
+{
+	for (int i = 0; i < b->nres; i++)
+		if (res_move(&a->region, b->res[i], &b->word[i], MINT_RS_BOOTING, b->node, MINT_NO_NODE,
+		    a->epoch, 0) < 0) {
+			struct res_view v;
+			char what[64];
+
+			res_read(&a->region, b->res[i], &v);
+			res_describe(&v, what, sizeof(what));
+			b->nres = i;
+			boot_release(b);
+			snprintf(msg, len, "%s was taken meanwhile: nothing is reserved", what);
+			return -EAGAIN;
+		}
+	return 0;
+}
+
+/* kexec --load, or the stand-in's checks; the boot goes on in boot_child_cb. */
+static void
+boot_load(struct agent *a, struct boot *b)
+{
+	char initrd[300], line[2100];
+	char *argv[6];
+	int n = 0, rc;
+
+	snprintf(initrd, sizeof(initrd), "--initrd=%s", b->initrd);
+	snprintf(line, sizeof(line), "--command-line=%s", b->cmdline);
+	argv[n++] = a->kexec;
+	argv[n++] = "--load";
+	argv[n++] = b->kernel;
+	if (b->initrd[0] != '\0')
+		argv[n++] = initrd;
+	argv[n++] = line;
+	argv[n] = NULL;
+	if (a->kexec_stand_in)
+		log_info("node %u: kexec stand-in: %s checked, nothing loaded (a simulated node)",
+		    b->node, b->kernel);
+	if ((rc = boot_spawn(b, a->kexec_stand_in ? NULL : argv)) < 0)
+		boot_end(b, rc, "node %u: cannot run %s: %s", b->node, a->kexec, strerror(-rc));
+}
+
 int
 handle_boot(struct agent *a, const struct peer *who, const struct reply_to *rt,
     const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t len)
 {
 	const Mint__Boot *req = cmd->boot;
 	uint64_t bits[CPULIST_WORDS] = { 0 };
-	struct node_view nv;
-	struct stat st;
 	struct boot *b;
-	size_t off = 0;
 	int rc;
 
 	if (req == NULL || !cmd->has_to_node) {
@@ -400,166 +599,33 @@ handle_boot(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		    a->booting->node);
 		return -EBUSY;
 	}
-	if ((b = calloc(1, sizeof(*b))) == NULL ||
-	    (b->res = calloc(a->region.layout.res_count + 1u, sizeof(*b->res))) == NULL ||
-	    (b->word = calloc(a->region.layout.res_count + 1u, sizeof(*b->word))) == NULL) {
-		if (b != NULL)
-			boot_free(b);
+	if ((b = boot_new(a, rt, cmd->to_node)) == NULL) {
 		snprintf(msg, len, "out of memory");
 		return -ENOMEM;
 	}
-	b->cap = (int)a->region.layout.res_count;
-	b->a = a;
-	b->rt = *rt;
-	b->node = cmd->to_node;
-	/* every problem at once, as one message; nothing is reserved until all is well */
-	msg[0] = '\0';
-	if (b->node >= a->region.layout.nodes)
-		problem(msg, len, &off, "node %u: the region has nodes 0 to %u", b->node,
-		    a->region.layout.nodes - 1);
-	else if (node_read(&a->region, b->node, &nv) == 0 && nv.state != MINT_NODE_ABSENT &&
-	    nv.state != MINT_NODE_DEAD && !a->watch.peer[b->node].dead && b->node != a->node)
-		problem(msg, len, &off, "node %u is %s (epoch %" PRIu32 "): shut it down first", b->node,
-		    node_state_name(nv.state), nv.epoch);
-	else if (b->node == a->node)
-		problem(msg, len, &off, "node %u is this node, running", b->node);
-	else
-		b->epoch0 = nv.epoch;
-	if (req->kernel == NULL || req->kernel[0] == '\0')
-		problem(msg, len, &off, "no kernel (--kernel IMAGE)");
-	else if (req->kernel[0] == '-')
-		/* kexec would take it for an option */
-		problem(msg, len, &off, "kernel %s: a path may not start with '-' (./%s)", req->kernel,
-		    req->kernel);
-	else if (stat(req->kernel, &st) < 0 || !S_ISREG(st.st_mode))
-		problem(msg, len, &off, "kernel %s: %s", req->kernel,
-		    errno ? strerror(errno) : "not a file");
-	if (req->initrd != NULL && req->initrd[0] == '-')
-		problem(msg, len, &off, "initrd %s: a path may not start with '-' (./%s)", req->initrd,
-		    req->initrd);
-	else if (req->initrd != NULL && req->initrd[0] != '\0' &&
-	    (stat(req->initrd, &st) < 0 || !S_ISREG(st.st_mode)))
-		problem(msg, len, &off, "initrd %s: %s", req->initrd, errno ? strerror(errno) : "not a file");
-	if (req->append != NULL)
-		append_check(req->append, msg, len, &off);
-	if (req->n_cpus == 0)
-		problem(msg, len, &off, "no cores (--cpus LIST)");
-	for (size_t i = 0; i < req->n_cpus; i++) {
-		char what[32];
-		snprintf(what, sizeof(what), "cpu %" PRIu32, req->cpus[i]);
-		want(a, b, res_find(&a->region, MINT_RES_CPU, req->cpus[i]), what, msg, len, &off);
-		if (req->cpus[i] < CPULIST_MAX)
-			bits[req->cpus[i] / 64] |= 1ULL << (req->cpus[i] % 64);
-	}
-	for (size_t i = 0; i < req->n_mem; i++) {
-		uint64_t base = req->mem[i]->addr, size = req->mem[i]->bytes, covered = 0;
-
-		for (size_t k = 0; k < i; k++)
-			if (base < req->mem[k]->addr + req->mem[k]->bytes &&
-			    req->mem[k]->addr < base + size)
-				problem(msg, len, &off, "memory 0x%" PRIx64 " overlaps memory 0x%" PRIx64
-				    " of the same request", base, req->mem[k]->addr);
-		if (a->region_phys_size > 0 && base < a->region_phys + a->region_phys_size &&
-		    a->region_phys < base + size)
-			problem(msg, len, &off, "memory 0x%" PRIx64 "+%" PRIu64 "M overlaps the shared "
-			    "region", base, size >> 20);
-		/* every block of the range must be a free block of the table */
-		for (unsigned e = 0; e < a->region.layout.res_count; e++) {
-			struct res_view v;
-			char what[64], w[64];
-
-			if (res_read(&a->region, e, &v) < 0 || v.kind != MINT_RES_MEM ||
-			    v.base + v.size <= base || v.base >= base + size)
-				continue;
-			if (v.base < base || v.base + v.size > base + size) {
-				problem(msg, len, &off, "memory 0x%" PRIx64 "+%" PRIu64 "M cuts block %u "
-				    "(0x%" PRIx64 "+%" PRIu64 "M): whole blocks only", base, size >> 20, v.index,
-				    v.base, v.size >> 20);
-				continue;
-			}
-			covered += v.size;
-			res_describe(&v, what, sizeof(what));
-			if (v.state != MINT_RS_FREE) {
-				where(&v, w, sizeof(w));
-				problem(msg, len, &off, "memory 0x%" PRIx64 ": %s is %s (it overlaps node "
-				    "%u's memory)", base, what, w, v.owner);
-			} else {
-				boot_add(b, e, v.word, msg, len, &off);
-			}
-		}
-		if (covered < size)
-			problem(msg, len, &off, "memory 0x%" PRIx64 "+%" PRIu64 "M is not all memory "
-			    "blocks of the machine", base, size >> 20);
-	}
-	for (size_t i = 0; i < req->n_devices; i++) {
-		char what[64];
-		snprintf(what, sizeof(what), "device %s", req->devices[i]);
-		want(a, b, res_find_name(&a->region, MINT_RES_DEV, req->devices[i]), what, msg, len,
-		    &off);
-	}
-	if (a->start_hook == NULL && off == 0)
-		problem(msg, len, &off, "node %u has no start hook (mint-agent --start-hook): stock "
-		    "Linux cannot start a kernel on spare cores", a->node);
-	if (off > 0 || b->full) {
-		boot_free(b);
+	if ((rc = boot_check(a, b, req, bits, msg, len)) < 0) {
 		log_info("boot refused: %s", msg);
-		return -EINVAL;
-	}
-	if ((rc = boot_strings(a, b, req, bits, msg, len)) < 0) {
-		boot_free(b);
-		log_info("boot refused: %s", msg);
-		return rc;
+		goto free_boot;
 	}
 	if (cmd->has_dry_run && cmd->dry_run) {
 		snprintf(msg, len, "dry run: node %u would boot, %d entries reserved for it: cpus %s%s%s%s%s; "
 		    "%s --load %s --command-line=%s; then the start hook. Nothing was done", b->node,
 		    b->nres, b->cpus, b->mem[0] ? ", memory " : "", b->mem, b->devices[0] ?
 		    ", devices " : "", b->devices, a->kexec, b->kernel, b->cmdline);
-		boot_free(b);
-		return 0;
+		rc = 0;
+		goto free_boot;
 	}
-	/* reserve: every entry BOOTING for the node, or none */
-	for (int i = 0; i < b->nres; i++)
-		if (res_move(&a->region, b->res[i], &b->word[i], MINT_RS_BOOTING, b->node, MINT_NO_NODE,
-		    a->epoch, 0) < 0) {
-			struct res_view v;
-			char what[64];
-
-			res_read(&a->region, b->res[i], &v);
-			res_describe(&v, what, sizeof(what));
-			b->nres = i;
-			boot_release(b);
-			boot_free(b);
-			snprintf(msg, len, "%s was taken meanwhile: nothing is reserved", what);
-			return -EAGAIN;
-		}
+	if ((rc = boot_reserve(a, b, msg, len)) < 0)
+		goto free_boot;
 	b->started = ev_now(a->loop);
 	a->booting = b;
 	log_info("booting node %u (asked by uid %d): %d entries reserved; %s --load %s: %s",
 	    b->node, (int)who->uid, b->nres, a->kexec, b->kernel, b->cmdline);
-	{
-		char initrd[300], line[2100];
-		char *argv[6];
-		int n = 0;
-
-		snprintf(initrd, sizeof(initrd), "--initrd=%s", b->initrd);
-		snprintf(line, sizeof(line), "--command-line=%s", b->cmdline);
-		argv[n++] = a->kexec;
-		argv[n++] = "--load";
-		argv[n++] = b->kernel;
-		if (b->initrd[0] != '\0')
-			argv[n++] = initrd;
-		argv[n++] = line;
-		argv[n] = NULL;
-		if (a->kexec_stand_in)
-			log_info("node %u: kexec stand-in: %s checked, nothing loaded (a simulated node)",
-			    b->node, b->kernel);
-		if ((rc = boot_spawn(b, a->kexec_stand_in ? NULL : argv)) < 0) {
-			boot_end(b, rc, "node %u: cannot run %s: %s", b->node, a->kexec, strerror(-rc));
-			return HANDLE_LATER;
-		}
-	}
+	boot_load(a, b);
 	return HANDLE_LATER;
+free_boot:
+	boot_free(b);
+	return rc;
 }
 
 /*

@@ -185,19 +185,6 @@ secs(const struct move *m)
 	return (double)(now_ns() - m->started_ns) / 1e9;
 }
 
-/* The state an entry is in, for messages: "owned by node 2", "claiming by node 1". */
-static void
-where(const struct res_view *v, char *buf, size_t len)
-{
-	if (v->state == MINT_RS_FREE)
-		snprintf(buf, len, "free");
-	else if (v->peer != MINT_NO_NODE && v->state != MINT_RS_OWNED)
-		snprintf(buf, len, "%s by node %u (with node %u)", res_state_name(v->state), v->owner,
-		    v->peer);
-	else
-		snprintf(buf, len, "%s by node %u", res_state_name(v->state), v->owner);
-}
-
 /* ---- the receiver ---- */
 
 static void receiver_done(struct job *j);
@@ -231,7 +218,7 @@ receiver_done(struct job *j)
 		if (v.state == MINT_RS_OWNED && v.owner == a->node)
 			return move_end(m, 0, "%s is on node %u", m->what, a->node);
 		/* the donor gave up on us (timeout, fence): we must not keep it */
-		where(&v, w, sizeof(w));
+		res_where(&v, 1, w, sizeof(w));
 		log_warn("%s: %s before the claim finished: taking it down again", m->what, w);
 		m->v.state = v.state;
 		return job_start(m, 0, receiver_undone);
@@ -283,7 +270,7 @@ handle_claim(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		return 0;
 	}
 	if (v.state != MINT_RS_CLAIMING || v.owner != a->node || m != NULL) {
-		where(&v, w, sizeof(w));
+		res_where(&v, 1, w, sizeof(w));
 		snprintf(msg, len, "%s is %s, not being handed to node %u", what, w, a->node);
 		return -ESTALE;
 	}
@@ -329,7 +316,7 @@ takeback(struct move *m, const char *why)
 		if (v.state == MINT_RS_OWNED && v.owner == m->receiver)
 			return move_end(m, 0, "%s moved from node %u to node %u in %.2f s", m->what,
 			    a->node, m->receiver, secs(m));
-		where(&v, w, sizeof(w));
+		res_where(&v, 1, w, sizeof(w));
 		return move_end(m, -ESTALE, "node %u could not take %s (%s); it is now %s", m->receiver,
 		    m->what, why, w);
 	}
@@ -361,7 +348,7 @@ donor_claimed(struct agent *a, void *arg, const Mint__Reply *r)
 	if (v.state == MINT_RS_OWNED && v.owner == m->receiver)
 		return move_end(m, 0, "%s moved from node %u to node %u in %.2f s (the answer was late)",
 		    m->what, a->node, m->receiver, secs(m));
-	where(&v, w, sizeof(w));
+	res_where(&v, 1, w, sizeof(w));
 	move_end(m, -ETIMEDOUT, "node %u did not answer within %d ms; %s is now %s", m->receiver,
 	    a->move_ms, m->what, w);
 }
@@ -380,7 +367,7 @@ donor_released(struct job *j)
 		/* refused or failed: the backend left it up; it stays here */
 		if (cas(m, MINT_RS_OWNED, a->node, MINT_NO_NODE) < 0) {
 			res_read(&a->region, m->res, &v);
-			where(&v, w, sizeof(w));
+			res_where(&v, 1, w, sizeof(w));
 			return move_end(m, j->rc, "node %u refused to release %s: %s; meanwhile it "
 			    "became %s", a->node, m->what, j->msg, w);
 		}
@@ -392,14 +379,14 @@ donor_released(struct job *j)
 	if (cas(m, MINT_RS_FREE, MINT_NO_NODE, m->receiver) < 0) {
 		/* fenced meanwhile (somebody thought us dead): it stays down */
 		res_read(&a->region, m->res, &v);
-		where(&v, w, sizeof(w));
+		res_where(&v, 1, w, sizeof(w));
 		return move_end(m, -ESTALE, "%s became %s while node %u released it; it is down here",
 		    m->what, w, a->node);
 	}
 	step(a, "free", m);
 	if (cas(m, MINT_RS_CLAIMING, m->receiver, a->node) < 0) {
 		res_read(&a->region, m->res, &v);
-		where(&v, w, sizeof(w));
+		res_where(&v, 1, w, sizeof(w));
 		return move_end(m, -ESTALE, "%s was taken while free: it is %s", m->what, w);
 	}
 	step(a, "claiming", m);
@@ -628,7 +615,7 @@ handle_move(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		return receiver_start(a, cmd->resource, &v, rt, 1);
 	}
 	if (v.state != MINT_RS_OWNED || v.owner != a->node) {
-		where(&v, w, sizeof(w));
+		res_where(&v, 1, w, sizeof(w));
 		snprintf(msg, len, "%s is %s, not owned by node %u", what, w, a->node);
 		return -EBUSY;
 	}
