@@ -202,12 +202,13 @@ int move_init(struct agent *a);
 void move_forget(struct agent *a, struct client *c);
 void move_node_dead(struct agent *a, unsigned node);
 void move_check_own(struct agent *a);
-int move_timeout_ms(const struct agent *a, const Mint__Command *cmd);
 
 /* A request handler fills the reply; it returns 0 or a negative errno for it. */
 typedef int (*handler_fn)(struct agent *a, const struct peer *who, const struct reply_to *rt,
     const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t msglen);
 
+/* How long a request may take when forwarded to another node (the table's timeout column). */
+int handle_timeout_ms(const struct agent *a, const Mint__Command *cmd);
 int handle_allowed(struct agent *a, const struct peer *who, const Mint__Command *cmd,
 	    char *msg, size_t msglen);
 /* Root or the admin group: may change the node. */

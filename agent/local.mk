@@ -13,8 +13,10 @@ agent_libmintagent_a_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) $(LIBVIRT_CF
 bin_PROGRAMS += agent/mint-agent
 agent_mint_agent_SOURCES = agent/main.c
 agent_mint_agent_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
-agent_mint_agent_LDADD = agent/libmintagent.a common/libmintcommon.a $(PROTO_LIBS) $(SHM_LIBS) \
+# what a program or a test that links the agent's library needs
+AGENT_LIBS = agent/libmintagent.a common/libmintcommon.a $(PROTO_LIBS) $(SHM_LIBS) \
 	$(LIBVIRT_LIBS) $(LIBXML_LIBS) $(EV_LIBS) -lpthread
+agent_mint_agent_LDADD = $(AGENT_LIBS)
 
 dist_man8_MANS = doc/mint-agent.8 doc/mint-console.8
 systemdunitdir = $(prefix)/lib/systemd/system

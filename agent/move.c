@@ -816,32 +816,6 @@ move_forget(struct agent *a, struct client *c)
 				m->rt[i].client = NULL, m->rt[i].node = MINT_NO_NODE;
 }
 
-/*
- * How long a request may take when forwarded: moves wait for a receiver;
- * a reboot loads a kernel first, a shutdown stops guests.
- */
-int
-move_timeout_ms(const struct agent *a, const Mint__Command *cmd)
-{
-	if (cmd->has_kind && (cmd->kind == MINT__COMMAND_KIND__CMD_CPU_MOVE ||
-	    cmd->kind == MINT__COMMAND_KIND__CMD_MEM_MOVE ||
-	    cmd->kind == MINT__COMMAND_KIND__CMD_DEV_MOVE ||
-	    cmd->kind == MINT__COMMAND_KIND__CMD_NODE_REBOOT ||
-	    cmd->kind == MINT__COMMAND_KIND__CMD_NODE_SHUTDOWN))
-		/* a device move, and a shutdown, ask libvirt first */
-		return 2 * a->move_ms + a->request_ms + (cmd->kind ==
-		    MINT__COMMAND_KIND__CMD_DEV_MOVE || cmd->kind ==
-		    MINT__COMMAND_KIND__CMD_NODE_SHUTDOWN ? a->libvirt_ms : 0);
-	/* a migration takes what it takes; the destination dying ends it */
-	if (cmd->has_kind && cmd->kind == MINT__COMMAND_KIND__CMD_GUEST_MIGRATE)
-		return 24 * 3600 * 1000;
-	if (cmd->has_kind && ((cmd->kind >= MINT__COMMAND_KIND__CMD_GUEST_START &&
-	    cmd->kind <= MINT__COMMAND_KIND__CMD_GUEST_DEFINE) ||
-	    cmd->kind == MINT__COMMAND_KIND__CMD_GUEST_UNDEFINE))
-		return 60000 + a->request_ms;
-	return a->request_ms;
-}
-
 int
 move_init(struct agent *a)
 {

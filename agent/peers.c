@@ -307,7 +307,7 @@ peers_forward(struct agent *a, struct client *c, uint64_t id, const Mint__Comman
 	}
 	p->client = c;
 	p->client_id = id;
-	return pending_start(a, cmd->node, cmd, move_timeout_ms(a, cmd), p, msg, len);
+	return pending_start(a, cmd->node, cmd, handle_timeout_ms(a, cmd), p, msg, len);
 }
 
 /* A request of this agent's own; cb(reply) or cb(NULL) on timeout, unless this fails. */

@@ -37,6 +37,12 @@ tests_test_sample_LDADD = agent/libmintagent.a
 TESTS += tests/test-sample
 EXTRA_DIST += tests/fixtures
 
+# handle_move and handle_claim: two agents in one process on a memfd region, a fake backend
+check_PROGRAMS += tests/test-move
+tests_test_move_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_test_move_LDADD = $(AGENT_LIBS)
+TESTS += tests/test-move
+
 # the domain XML matcher behind "device in use by a running guest"
 check_PROGRAMS += tests/test-devuse
 tests_test_devuse_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) $(LIBVIRT_CFLAGS) $(LIBXML_CFLAGS)
