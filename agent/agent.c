@@ -152,19 +152,22 @@ void
 agent_publish(struct agent *a)
 {
 	struct ev_loop *loop = a->loop;
-	size_t len;
-	int rc, n;
+	struct status_in in = {
+		.node = a->node, .epoch = a->epoch, .heartbeat_ms = a->heartbeat_ms,
+		.uptime_ms = (uint64_t)((ev_now(loop) - a->started) * 1000),
+		.watch = &a->watch, .chan = a->chan, .region = &a->region,
+		.now_ns = (int64_t)(ev_now(loop) * 1e9),
+	};
+	Mint__Tunnel **tunnels = NULL;
+	size_t len, ntunnels;
+	int rc;
 
-	n = a->guests_n;
 	move_check_own(a);
-	a->status.ntunnels = tunnel_status(a, &a->status.tunnels);
-	rc = status_snapshot(&a->status, a->node, a->epoch,
-	    (uint64_t)((ev_now(loop) - a->started) * 1000), a->heartbeat_ms, a->guest_list, n,
-	    &a->watch, a->chan, &a->region, (int64_t)(ev_now(loop) * 1e9), a->snapshot,
-	    sizeof(a->snapshot), &len);
-	tunnel_status_free(a->status.tunnels, a->status.ntunnels);
-	a->status.tunnels = NULL;
-	a->status.ntunnels = 0;
+	status_gather(&a->status, &in, &a->status_now);
+	ntunnels = tunnel_status(a, &tunnels);
+	rc = status_encode(&a->status_enc, &a->status_now, a->guest_list, a->guests_n,
+	    a->status.migrating, tunnels, ntunnels, a->snapshot, sizeof(a->snapshot), &len);
+	tunnel_status_free(tunnels, ntunnels);
 	if (rc == 0) {
 		a->snapshot_len = len;
 		rc = node_publish_status(&a->region, a->node, a->snapshot, (uint32_t)len);

@@ -37,6 +37,8 @@ struct agent {
 	ev_signal sigint;
 	ev_signal sigterm;
 	struct status_src status;
+	struct status status_now;	/* the last sample, gathered */
+	struct status_enc status_enc;	/* and packed */
 	struct watch watch;
 	uint32_t heartbeat_ms;
 	struct guests guests;		/* uri NULL: no hypervisor on this node (--connect none) */

@@ -37,6 +37,12 @@ tests_test_sample_LDADD = agent/libmintagent.a
 TESTS += tests/test-sample
 EXTRA_DIST += tests/fixtures
 
+# a node's status gathered on the /proc fixtures and a memfd region's table, then packed
+check_PROGRAMS += tests/test-status
+tests_test_status_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_test_status_LDADD = $(AGENT_LIBS)
+TESTS += tests/test-status
+
 # handle_move and handle_claim: two agents in one process on a memfd region, a fake backend
 check_PROGRAMS += tests/test-move
 tests_test_move_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
