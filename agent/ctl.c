@@ -17,7 +17,9 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "common/cause.h"
 #include "common/log.h"
+#include "common/sock.h"
 
 #define CLIENT_BUF	(WIRE_MAX + WIRE_FRAME_HDR)
 /*
@@ -470,26 +472,21 @@ ctl_over_cap(struct agent *a, const struct client *c, char *msg, size_t len)
 {
 	int mine = 0, reserve = a->ctl_max / 8 > 0 ? a->ctl_max / 8 : 1;
 
-	if (a->nclients >= a->ctl_max) {
-		snprintf(msg, len, "node %u's agent has %d connections, its limit: try again later",
+	if (a->nclients >= a->ctl_max)
+		return cause_fail(msg, len, -EBUSY,
+		    "node %u's agent has %d connections, its limit: try again later",
 		    a->node, a->nclients);
-		return -EBUSY;
-	}
 	if (c->privileged)
 		return 0;
 	/* the last connections are kept for root and the admin group */
-	if (a->nclients >= a->ctl_max - reserve) {
-		snprintf(msg, len, "node %u's agent has %d connections, all it takes from users "
-		    "other than root: try again later", a->node, a->nclients);
-		return -EBUSY;
-	}
+	if (a->nclients >= a->ctl_max - reserve)
+		return cause_fail(msg, len, -EBUSY, "node %u's agent has %d connections, all it "
+		    "takes from users other than root: try again later", a->node, a->nclients);
 	for (const struct client *o = a->clients; o != NULL; o = o->next)
 		mine += o->who.uid == c->who.uid;
-	if (mine >= a->ctl_max_uid) {
-		snprintf(msg, len, "too many connections from uid %d (%d, the limit of one user): "
-		    "close some", (int)c->who.uid, mine);
-		return -EUSERS;
-	}
+	if (mine >= a->ctl_max_uid)
+		return cause_fail(msg, len, -EUSERS, "too many connections from uid %d (%d, the "
+		    "limit of one user): close some", (int)c->who.uid, mine);
 	return 0;
 }
 
@@ -611,26 +608,26 @@ ctl_open(struct agent *a, const char *path, const char *group)
 	struct sockaddr_un sun;
 	struct group *gr;
 	char dir[sizeof(sun.sun_path)], *slash;
-	int fd;
+	int fd, rc;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
+	if ((rc = sock_addr(path, &sun)) < 0) {
+		errno = -rc;
 		return -1;
 	}
-	strcpy(sun.sun_path, path);
 	strcpy(dir, path);
 	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
 		*slash = '\0';
 		mkdir(dir, 0755);	/* /run/mint, on a fresh boot */
 	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
-		return -1;
 	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 128) < 0 ||
-	    chmod(path, 0660) < 0) {
+	if ((fd = sock_listen(path, 128)) < 0) {
+		errno = -fd;
+		return -1;
+	}
+	if (chmod(path, 0660) < 0) {
+		rc = errno;
 		close(fd);
+		errno = rc;
 		return -1;
 	}
 	if ((gr = getgrnam(group)) == NULL)

@@ -18,6 +18,7 @@
 #include "agent/guest-ops.h"
 #include "agent/tunnel.h"
 #include "agent/worker.h"
+#include "common/cause.h"
 #include "common/log.h"
 #include "shm/doorbell.h"
 #include "shm/node.h"
@@ -346,9 +347,9 @@ gjob_start(struct agent *a, const struct reply_to *rt, const Mint__Command *cmd,
 		free(g);
 		worker_load(WORKER_LIBVIRT, &running, &waiting);
 		if (rc == -EBUSY)
-			return snprintf(msg, len, "node %u is busy: %u libvirt calls under way and %u "
-			    "waiting; try again later", a->node, running, waiting), -EBUSY;
-		return snprintf(msg, len, "node %u: no worker thread", a->node), -EAGAIN;
+			return cause_fail(msg, len, -EBUSY, "node %u is busy: %u libvirt calls "
+			    "under way and %u waiting; try again later", a->node, running, waiting);
+		return cause_fail(msg, len, -EAGAIN, "node %u: no worker thread", a->node);
 	}
 	/* listed, so that a console that leaves is forgotten */
 	g->next = a->gjobs;
@@ -863,37 +864,40 @@ mig_options_ok(const Mint__Command *cmd, char *msg, size_t len)
 
 	if (cmd->has_mode && cmd->mode != MINT__MIGRATE_MODE__MIGRATE_LIVE &&
 	    cmd->mode != MINT__MIGRATE_MODE__MIGRATE_PAUSED)
-		return snprintf(msg, len, "migrate: unknown mode %d", (int)cmd->mode), -EINVAL;
+		return cause_fail(msg, len, -EINVAL, "migrate: unknown mode %d", (int)cmd->mode);
 	if (!live && ((cmd->has_auto_converge && cmd->auto_converge) || postcopy))
-		return snprintf(msg, len, "migrate: --auto-converge and --postcopy are for a live "
-		    "migration, not --paused"), -EINVAL;
+		return cause_fail(msg, len, -EINVAL, "migrate: --auto-converge and --postcopy are "
+		    "for a live migration, not --paused");
 	if ((cmd->has_auto_converge_initial && cmd->auto_converge_initial > 99) ||
 	    (cmd->has_auto_converge_increment && cmd->auto_converge_increment > 99))
-		return snprintf(msg, len, "migrate: auto-converge takes 1 to 99 percent"), -EINVAL;
+		return cause_fail(msg, len, -EINVAL,
+		    "migrate: auto-converge takes 1 to 99 percent");
 	if (((cmd->has_auto_converge_initial && cmd->auto_converge_initial) ||
 	    (cmd->has_auto_converge_increment && cmd->auto_converge_increment)) &&
 	    !(cmd->has_auto_converge && cmd->auto_converge))
-		return snprintf(msg, len, "migrate: auto-converge percentages need --auto-converge"),
-		    -EINVAL;
+		return cause_fail(msg, len, -EINVAL,
+		    "migrate: auto-converge percentages need --auto-converge");
 	if (cmd->has_postcopy_after_ms && cmd->postcopy_after_ms > 0 && !postcopy)
-		return snprintf(msg, len, "migrate: a post-copy delay needs --postcopy"), -EINVAL;
+		return cause_fail(msg, len, -EINVAL, "migrate: a post-copy delay needs --postcopy");
 	if ((cmd->has_postcopy_after_ms && cmd->postcopy_after_ms > MS_MAX) ||
 	    (cmd->has_timeout_ms && cmd->timeout_ms > MS_MAX))
-		return snprintf(msg, len, "migrate: a time limit of more than a week"), -EINVAL;
+		return cause_fail(msg, len, -EINVAL, "migrate: a time limit of more than a week");
 	if (cmd->has_max_downtime_ms && (cmd->max_downtime_ms == 0 ||
 	    cmd->max_downtime_ms > 3600000))
-		return snprintf(msg, len, "migrate: the maximum downtime is 1 ms to an hour"), -EINVAL;
+		return cause_fail(msg, len, -EINVAL,
+		    "migrate: the maximum downtime is 1 ms to an hour");
 	if (action < MINT__TIMEOUT_ACTION__TIMEOUT_ABORT ||
 	    action > MINT__TIMEOUT_ACTION__TIMEOUT_POSTCOPY)
-		return snprintf(msg, len, "migrate: unknown timeout action %d", action), -EINVAL;
+		return cause_fail(msg, len, -EINVAL, "migrate: unknown timeout action %d", action);
 	if (action != MINT__TIMEOUT_ACTION__TIMEOUT_ABORT && !(cmd->has_timeout_ms &&
 	    cmd->timeout_ms > 0))
-		return snprintf(msg, len, "migrate: a timeout action needs --timeout"), -EINVAL;
+		return cause_fail(msg, len, -EINVAL, "migrate: a timeout action needs --timeout");
 	if (action == MINT__TIMEOUT_ACTION__TIMEOUT_POSTCOPY && !postcopy)
-		return snprintf(msg, len, "migrate: switching to post-copy at the timeout needs "
-		    "--postcopy"), -EINVAL;
+		return cause_fail(msg, len, -EINVAL, "migrate: switching to post-copy at the "
+		    "timeout needs --postcopy");
 	if (action == MINT__TIMEOUT_ACTION__TIMEOUT_PAUSE && !live)
-		return snprintf(msg, len, "migrate: a --paused migration is paused already"), -EINVAL;
+		return cause_fail(msg, len, -EINVAL,
+		    "migrate: a --paused migration is paused already");
 	return 0;
 }
 
@@ -922,12 +926,13 @@ handle_migrate(struct agent *a, const struct reply_to *rt, const Mint__Command *
 	int rc;
 
 	if (!cmd->has_to_node || cmd->to_node >= a->region.layout.nodes || cmd->to_node == a->node)
-		return snprintf(msg, len, "migrate: give another node as the destination"), -EINVAL;
+		return cause_fail(msg, len, -EINVAL,
+		    "migrate: give another node as the destination");
 	if (node_read(&a->region, cmd->to_node, &v) < 0 || v.state != MINT_NODE_ONLINE)
-		return snprintf(msg, len, "node %u is not online", cmd->to_node), -EHOSTDOWN;
+		return cause_fail(msg, len, -EHOSTDOWN, "node %u is not online", cmd->to_node);
 	if (a->mig != NULL)
-		return snprintf(msg, len, "node %u is already migrating %s", a->node, a->mig->name),
-		    -EBUSY;
+		return cause_fail(msg, len, -EBUSY, "node %u is already migrating %s", a->node,
+		    a->mig->name);
 	if ((rc = mig_options_ok(cmd, msg, len)) < 0)
 		return rc;
 	if ((m = calloc(1, sizeof(*m))) == NULL)
@@ -957,7 +962,7 @@ handle_migrate(struct agent *a, const struct reply_to *rt, const Mint__Command *
 	m->j.lane = WORKER_LIBVIRT;
 	if (worker_run(&m->j) < 0) {
 		free(m);
-		return snprintf(msg, len, "node %u: no worker thread", a->node), -EAGAIN;
+		return cause_fail(msg, len, -EAGAIN, "node %u: no worker thread", a->node);
 	}
 	a->mig = m;
 	a->status.migrating = m->name;
@@ -974,18 +979,19 @@ handle_guest(struct agent *a, const struct peer *who, const struct reply_to *rt,
 
 	if (a->guests.uri == NULL && cmd->kind != MINT__COMMAND_KIND__CMD_GUEST_REFRESH &&
 	    cmd->kind != MINT__COMMAND_KIND__CMD_GUEST_JOB)
-		return snprintf(msg, len, "node %u runs no hypervisor (mint-agent --connect none)",
-		    a->node), -EOPNOTSUPP;
+		return cause_fail(msg, len, -EOPNOTSUPP,
+		    "node %u runs no hypervisor (mint-agent --connect none)",
+		    a->node);
 	if (cmd->kind == MINT__COMMAND_KIND__CMD_GUEST_DEFINE) {
 		if (!cmd->has_data || cmd->data.len == 0 || cmd->data.len > (1u << 20) ||
 		    memchr(cmd->data.data, '\0', cmd->data.len) != NULL)
-			return snprintf(msg, len, "define: the guest definition must be XML text of at most "
-			    "1 MiB"), -EINVAL;
+			return cause_fail(msg, len, -EINVAL, "define: the guest definition must be "
+			    "XML text of at most 1 MiB");
 		return gjob_start(a, rt, cmd, NULL, NULL, msg, len);
 	}
 	if (!gop_name_ok(cmd->name))
-		return snprintf(msg, len, "'%s' is not a guest name", cmd->name ? cmd->name : ""),
-		    -EINVAL;
+		return cause_fail(msg, len, -EINVAL, "'%s' is not a guest name",
+		    cmd->name ? cmd->name : "");
 	switch (cmd->kind) {
 	case MINT__COMMAND_KIND__CMD_GUEST_MIGRATE:
 		return handle_migrate(a, rt, cmd, msg, len);
@@ -994,8 +1000,8 @@ handle_guest(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		static Mint__Job mj;
 
 		if (a->mig == NULL || strcmp(a->mig->name, cmd->name) != 0)
-			return snprintf(msg, len, "node %u is not migrating %s", a->node, cmd->name),
-			    -ENOENT;
+			return cause_fail(msg, len, -ENOENT, "node %u is not migrating %s", a->node,
+			    cmd->name);
 		job_fill_mig(&mj, a->mig, a->mig->phase, &a->mig->last);
 		if (a->mig->warning[0] != '\0')
 			reply->text = a->mig->warning;
@@ -1005,26 +1011,31 @@ handle_guest(struct agent *a, const struct peer *who, const struct reply_to *rt,
 	}
 	case MINT__COMMAND_KIND__CMD_GUEST_POSTCOPY:
 		if (a->mig == NULL || strcmp(a->mig->name, cmd->name) != 0)
-			return snprintf(msg, len, "node %u is not migrating %s", a->node, cmd->name),
-			    -ENOENT;
+			return cause_fail(msg, len, -ENOENT, "node %u is not migrating %s", a->node,
+			    cmd->name);
 		if (!a->mig->opt.postcopy)
-			return snprintf(msg, len, "%s: its migration did not allow post-copy (start it "
-			    "with --postcopy)", cmd->name), -EINVAL;
-		if (a->mig->postcopy_on)
-			return snprintf(msg, len, "%s: post-copy already", cmd->name), 0;
+			return cause_fail(msg, len, -EINVAL, "%s: its migration did not allow "
+			    "post-copy (start it with --postcopy)", cmd->name);
+		if (a->mig->postcopy_on) {
+			snprintf(msg, len, "%s: post-copy already", cmd->name);
+			return 0;
+		}
 		a->mig->postcopy_now = 1;
-		return snprintf(msg, len, "%s: switching to post-copy", cmd->name), 0;
+		snprintf(msg, len, "%s: switching to post-copy", cmd->name);
+		return 0;
 	case MINT__COMMAND_KIND__CMD_GUEST_ABORT:
 		if (a->mig == NULL || strcmp(a->mig->name, cmd->name) != 0)
-			return snprintf(msg, len, "node %u is not migrating %s", a->node, cmd->name),
-			    -ENOENT;
+			return cause_fail(msg, len, -ENOENT, "node %u is not migrating %s", a->node,
+			    cmd->name);
 		if (a->mig->postcopy_on || a->mig->publishing)
-			return snprintf(msg, len, "%s runs on node %u already%s: its migration cannot be "
-			    "cancelled", cmd->name, a->mig->to, a->mig->postcopy_on ? " (post-copy)" : ""),
-			    -EBUSY;
+			return cause_fail(msg, len, -EBUSY, "%s runs on node %u already%s: its "
+			    "migration cannot be cancelled", cmd->name, a->mig->to,
+			    a->mig->postcopy_on ? " (post-copy)" : "");
 		a->mig->cancelled = 1;
-		if (strcmp(a->mig->phase, "migrating") != 0)
-			return snprintf(msg, len, "%s: migration cancelled", cmd->name), 0;
+		if (strcmp(a->mig->phase, "migrating") != 0) {
+			snprintf(msg, len, "%s: migration cancelled", cmd->name);
+			return 0;
+		}
 		return gjob_start(a, rt, cmd, cmd->name, NULL, msg, len);
 	case MINT__COMMAND_KIND__CMD_GUEST_REFRESH: {
 		struct reply_to *w;
@@ -1051,7 +1062,7 @@ handle_guest(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		return rc;
 	default:
 		if (a->mig != NULL && strcmp(a->mig->name, cmd->name) == 0)
-			return snprintf(msg, len, "%s is being migrated", cmd->name), -EBUSY;
+			return cause_fail(msg, len, -EBUSY, "%s is being migrated", cmd->name);
 		return gjob_start(a, rt, cmd, cmd->name, NULL, msg, len);
 	}
 }

@@ -4,6 +4,7 @@
 
 #include "agent/agent.h"
 #include "agent/tunnel.h"
+#include "common/cause.h"
 #include "common/log.h"
 
 /* How long a request may take when forwarded to another node (handle_timeout_ms). */
@@ -137,9 +138,8 @@ handle_command(struct agent *a, const struct peer *who, const struct reply_to *r
 		return rc;
 	if (i >= 0)
 		return handlers[i].fn(a, who, rt, cmd, reply, msg, len);
-	snprintf(msg, len, "node %u does not handle request %d", a->node,
+	return cause_fail(msg, len, -EOPNOTSUPP, "node %u does not handle request %d", a->node,
 	    cmd->has_kind ? (int)cmd->kind : 0);
-	return -EOPNOTSUPP;
 }
 
 /* Answer a request that was handled later (HANDLE_LATER). */

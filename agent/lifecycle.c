@@ -20,6 +20,7 @@
 
 #include "agent/agent.h"
 #include "agent/worker.h"
+#include "common/cause.h"
 #include "common/cpulist.h"
 #include "common/log.h"
 #include "shm/node.h"
@@ -131,10 +132,9 @@ stand_in_load(const char *kernel, const char *initrd, char *msg, size_t len)
 			snprintf(msg, len, "kexec stand-in: %s: %s", f[i], strerror(e));
 			return -e;
 		}
-		if (!S_ISREG(st.st_mode)) {
-			snprintf(msg, len, "kexec stand-in: %s: not a file", f[i]);
-			return -EINVAL;
-		}
+		if (!S_ISREG(st.st_mode))
+			return cause_fail(msg, len, -EINVAL, "kexec stand-in: %s: not a file",
+			    f[i]);
 	}
 	return 0;
 }
@@ -184,12 +184,13 @@ boot_wait_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	    v.epoch != b->epoch0) {
 		/* its agent took what was reserved for it (BOOTING -> OWNED) */
 		b->nres = 0;
-		return boot_end(b, 0, "node %u booted: epoch %" PRIu32 ", cpus %s%s%s%s%s, in %.1f s",
+		boot_end(b, 0, "node %u booted: epoch %" PRIu32 ", cpus %s%s%s%s%s, in %.1f s",
 		    b->node, v.epoch, b->cpus, b->mem[0] ? ", memory " : "", b->mem,
 		    b->devices[0] ? ", devices " : "", b->devices, ev_now(loop) - b->started);
+		return;
 	}
 	if (ev_now(loop) - b->started > b->a->boot_ms / 1000.0)
-		return boot_end(b, -ETIMEDOUT, "node %u did not heartbeat within %d ms: what was "
+		boot_end(b, -ETIMEDOUT, "node %u did not heartbeat within %d ms: what was "
 		    "reserved for it is free again", b->node, b->a->boot_ms);
 }
 
@@ -201,11 +202,13 @@ boot_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	int st = w->rstatus;
 
 	ev_child_stop(loop, w);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		return boot_end(b, -EIO, "node %u: %s failed (%s %d): nothing was started, the "
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		boot_end(b, -EIO, "node %u: %s failed (%s %d): nothing was started, the "
 		    "reservation is released", b->node, b->phase == 0 ? "kexec --load" : "the start hook",
 		    WIFEXITED(st) ? "exit status" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) :
 		    WTERMSIG(st));
+		return;
+	}
 	if (b->phase == 0) {
 		char *argv[] = { "/bin/sh", "-c", a->start_hook, NULL };
 		int rc;
@@ -330,26 +333,27 @@ boot_strings(struct agent *a, struct boot *b, const Mint__Boot *req, const uint6
 	size_t o = 0;
 
 	if (cpulist_format(bits, b->cpus, sizeof(b->cpus)) < 0)
-		return snprintf(msg, len, "the core list does not fit in %zu bytes: boot ranges of "
-		    "cores", sizeof(b->cpus)), -E2BIG;
+		return cause_fail(msg, len, -E2BIG, "the core list does not fit in %zu bytes: boot "
+		    "ranges of cores", sizeof(b->cpus));
 	for (size_t i = 0; i < req->n_mem; i++)
 		if (put(b->mem, sizeof(b->mem), &o, "%s%" PRIu64 "M@0x%" PRIx64, i ? "," : "",
 		    req->mem[i]->bytes >> 20, req->mem[i]->addr) < 0)
-			return snprintf(msg, len, "the memory list does not fit in %zu bytes: give "
-			    "fewer, larger ranges", sizeof(b->mem)), -E2BIG;
+			return cause_fail(msg, len, -E2BIG, "the memory list does not fit in %zu "
+			    "bytes: give fewer, larger ranges", sizeof(b->mem));
 	o = 0;
 	for (size_t i = 0; i < req->n_devices; i++)
 		if (put(b->devices, sizeof(b->devices), &o, "%s%s", i ? "," : "", req->devices[i]) < 0)
-			return snprintf(msg, len, "the device list does not fit in %zu bytes",
-			    sizeof(b->devices)), -E2BIG;
+			return cause_fail(msg, len, -E2BIG,
+			    "the device list does not fit in %zu bytes",
+			    sizeof(b->devices));
 	o = 0;
 	if (put(b->kernel, sizeof(b->kernel), &o, "%s", req->kernel) < 0)
-		return snprintf(msg, len, "the kernel's path is longer than %zu bytes",
-		    sizeof(b->kernel) - 1), -E2BIG;
+		return cause_fail(msg, len, -E2BIG, "the kernel's path is longer than %zu bytes",
+		    sizeof(b->kernel) - 1);
 	o = 0;
 	if (put(b->initrd, sizeof(b->initrd), &o, "%s", req->initrd ? req->initrd : "") < 0)
-		return snprintf(msg, len, "the initrd's path is longer than %zu bytes",
-		    sizeof(b->initrd) - 1), -E2BIG;
+		return cause_fail(msg, len, -E2BIG, "the initrd's path is longer than %zu bytes",
+		    sizeof(b->initrd) - 1);
 	o = 0;
 	if (put(b->cmdline, sizeof(b->cmdline), &o, "mint.node=%u mint.region=%s mint.cpus=%s",
 	    b->node, a->region_spec, b->cpus) < 0)
@@ -366,8 +370,8 @@ boot_strings(struct agent *a, struct boot *b, const Mint__Boot *req, const uint6
 		goto long_cmdline;
 	return 0;
 long_cmdline:
-	return snprintf(msg, len, "the kernel command line does not fit in %zu bytes: a shorter "
-	    "--append, or fewer memory ranges", sizeof(b->cmdline) - 1), -E2BIG;
+	return cause_fail(msg, len, -E2BIG, "the kernel command line does not fit in %zu bytes: a "
+	    "shorter --append, or fewer memory ranges", sizeof(b->cmdline) - 1);
 }
 
 static struct boot *
@@ -551,8 +555,8 @@ boot_reserve(struct agent *a, struct boot *b, char *msg, size_t len)
 			res_describe(&v, what, sizeof(what));
 			b->nres = i;
 			boot_release(b);
-			snprintf(msg, len, "%s was taken meanwhile: nothing is reserved", what);
-			return -EAGAIN;
+			return cause_fail(msg, len, -EAGAIN,
+			    "%s was taken meanwhile: nothing is reserved", what);
 		}
 	return 0;
 }
@@ -590,19 +594,15 @@ handle_boot(struct agent *a, const struct peer *who, const struct reply_to *rt,
 	struct boot *b;
 	int rc;
 
-	if (req == NULL || !cmd->has_to_node) {
-		snprintf(msg, len, "boot which node, with what? (node boot NODE --kernel ... --cpus ...)");
-		return -EINVAL;
-	}
-	if (a->booting != NULL) {
-		snprintf(msg, len, "node %u is booting node %u: one boot at a time", a->node,
+	if (req == NULL || !cmd->has_to_node)
+		return cause_fail(msg, len, -EINVAL,
+		    "boot which node, with what? (node boot NODE --kernel ... --cpus ...)");
+	if (a->booting != NULL)
+		return cause_fail(msg, len, -EBUSY,
+		    "node %u is booting node %u: one boot at a time", a->node,
 		    a->booting->node);
-		return -EBUSY;
-	}
-	if ((b = boot_new(a, rt, cmd->to_node)) == NULL) {
-		snprintf(msg, len, "out of memory");
-		return -ENOMEM;
-	}
+	if ((b = boot_new(a, rt, cmd->to_node)) == NULL)
+		return cause_fail(msg, len, -ENOMEM, "out of memory");
 	if ((rc = boot_check(a, b, req, bits, msg, len)) < 0) {
 		log_info("boot refused: %s", msg);
 		goto free_boot;
@@ -869,15 +869,12 @@ handle_shutdown(struct agent *a, const struct peer *who, const struct reply_to *
 {
 	struct shut *s;
 
-	if (a->stopping || a->moves != NULL || a->booting != NULL) {
-		snprintf(msg, len, "node %u is busy (%s): try again when it is done", a->node,
+	if (a->stopping || a->moves != NULL || a->booting != NULL)
+		return cause_fail(msg, len, -EBUSY,
+		    "node %u is busy (%s): try again when it is done", a->node,
 		    a->stopping ? "stopping" : a->moves ? "moving resources" : "booting a node");
-		return -EBUSY;
-	}
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		snprintf(msg, len, "out of memory");
-		return -ENOMEM;
-	}
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return cause_fail(msg, len, -ENOMEM, "out of memory");
 	s->a = a;
 	s->force = cmd->has_force && cmd->force;
 	s->j.fn = shutdown_list_run;
@@ -886,8 +883,8 @@ handle_shutdown(struct agent *a, const struct peer *who, const struct reply_to *
 	log_info("shutdown asked by uid %d%s", (int)who->uid, s->force ? " (--force)" : "");
 	if (worker_run_until(&s->j, a->libvirt_ms / 1000.0, shutdown_list_expired) < 0) {
 		free(s);
-		snprintf(msg, len, "node %u is busy: no libvirt worker free; try again", a->node);
-		return -EBUSY;
+		return cause_fail(msg, len, -EBUSY,
+		    "node %u is busy: no libvirt worker free; try again", a->node);
 	}
 	/* busy meanwhile: no second shutdown or reboot */
 	a->shutdown_rt = *rt;
@@ -914,9 +911,9 @@ run_wait(char *const argv[], char *msg, size_t len)
 			return -errno;
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
-	snprintf(msg, len, "%s %s failed (%s %d)", argv[0], argv[1], WIFEXITED(st) ? "exit status" :
+	return cause_fail(msg, len, -EIO,
+	    "%s %s failed (%s %d)", argv[0], argv[1], WIFEXITED(st) ? "exit status" :
 	    "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
-	return -EIO;
 }
 
 /* kexec -e: on a real node it does not return; where it does, the agent starts again. */
@@ -983,14 +980,12 @@ handle_reboot(struct agent *a, const struct peer *who, const struct reply_to *rt
 	int n = 0;
 	pid_t pid;
 
-	if (a->stopping || a->moves != NULL || a->booting != NULL) {
-		snprintf(msg, len, "node %u is busy: try again when it is done", a->node);
-		return -EBUSY;
-	}
-	if (a->reboot_kernel == NULL) {
-		snprintf(msg, len, "node %u has no kernel to reboot into (mint-agent --kernel)", a->node);
-		return -ENOENT;
-	}
+	if (a->stopping || a->moves != NULL || a->booting != NULL)
+		return cause_fail(msg, len, -EBUSY, "node %u is busy: try again when it is done",
+		    a->node);
+	if (a->reboot_kernel == NULL)
+		return cause_fail(msg, len, -ENOENT,
+		    "node %u has no kernel to reboot into (mint-agent --kernel)", a->node);
 	if (a->kexec_stand_in && stand_in_load(a->reboot_kernel, a->reboot_initrd, msg, len) < 0) {
 		log_info("reboot refused: %s", msg);
 		return -ENOENT;

@@ -29,6 +29,7 @@
 #include "agent/agent.h"
 #include "agent/guests.h"
 #include "agent/worker.h"
+#include "common/cause.h"
 #include "common/log.h"
 #include "shm/node.h"
 
@@ -209,19 +210,23 @@ receiver_done(struct job *j)
 		/* nothing is used; with no donor to take it back, it goes free */
 		if (m->alone && cas(m, MINT_RS_FREE, MINT_NO_NODE, a->node) == 0)
 			step(a, "free", m);
-		return move_end(m, j->rc, "node %u could not bring %s up: %s", a->node, m->what, j->msg);
+		move_end(m, j->rc, "node %u could not bring %s up: %s", a->node, m->what, j->msg);
+		return;
 	}
 	step(a, "online", m);
 	if (cas(m, MINT_RS_OWNED, a->node, m->donor) < 0) {
 		struct res_view v;
 		res_read(&a->region, m->res, &v);
-		if (v.state == MINT_RS_OWNED && v.owner == a->node)
-			return move_end(m, 0, "%s is on node %u", m->what, a->node);
+		if (v.state == MINT_RS_OWNED && v.owner == a->node) {
+			move_end(m, 0, "%s is on node %u", m->what, a->node);
+			return;
+		}
 		/* the donor gave up on us (timeout, fence): we must not keep it */
 		res_where(&v, 1, w, sizeof(w));
 		log_warn("%s: %s before the claim finished: taking it down again", m->what, w);
 		m->v.state = v.state;
-		return job_start(m, 0, receiver_undone);
+		job_start(m, 0, receiver_undone);
+		return;
 	}
 	step(a, "owned", m);
 	if (m->donor == MINT_NO_NODE)
@@ -256,10 +261,8 @@ handle_claim(struct agent *a, const struct peer *who, const struct reply_to *rt,
 	struct move *m;
 	char what[64], w[96];
 
-	if (!cmd->has_resource || res_read(&a->region, cmd->resource, &v) < 0) {
-		snprintf(msg, len, "claim of an entry the table does not have");
-		return -EINVAL;
-	}
+	if (!cmd->has_resource || res_read(&a->region, cmd->resource, &v) < 0)
+		return cause_fail(msg, len, -EINVAL, "claim of an entry the table does not have");
 	res_describe(&v, what, sizeof(what));
 	if ((m = move_of(a, cmd->resource)) != NULL && m->role == ROLE_RECEIVER && m->nrt < 2) {
 		m->rt[m->nrt++] = *rt;	/* already on it: answer both at the end */
@@ -271,8 +274,8 @@ handle_claim(struct agent *a, const struct peer *who, const struct reply_to *rt,
 	}
 	if (v.state != MINT_RS_CLAIMING || v.owner != a->node || m != NULL) {
 		res_where(&v, 1, w, sizeof(w));
-		snprintf(msg, len, "%s is %s, not being handed to node %u", what, w, a->node);
-		return -ESTALE;
+		return cause_fail(msg, len, -ESTALE, "%s is %s, not being handed to node %u", what,
+		    w, a->node);
 	}
 	return receiver_start(a, cmd->resource, &v, rt, 0);
 }
@@ -289,13 +292,16 @@ takeback_done(struct job *j)
 
 	if (j->rc < 0) {
 		cas(m, MINT_RS_FENCED, a->node, m->receiver);
-		return move_end(m, j->rc, "node %u could not take %s (%s), and node %u could not bring "
+		move_end(m, j->rc, "node %u could not take %s (%s), and node %u could not bring "
 		    "it back (%s): it is fenced until `mint-console node reclaim`", m->receiver, m->what,
 		    m->why, a->node, j->msg);
+		return;
 	}
-	if (cas(m, MINT_RS_OWNED, a->node, MINT_NO_NODE) < 0)
-		return move_end(m, -ESTALE, "%s: the table changed while node %u took it back",
+	if (cas(m, MINT_RS_OWNED, a->node, MINT_NO_NODE) < 0) {
+		move_end(m, -ESTALE, "%s: the table changed while node %u took it back",
 		    m->what, a->node);
+		return;
+	}
 	step(a, "taken-back", m);
 	move_end(m, -EIO, "node %u could not take %s: %s; it is back on node %u", m->receiver,
 	    m->what, m->why, a->node);
@@ -313,12 +319,15 @@ takeback(struct move *m, const char *why)
 		char w[96];
 
 		res_read(&a->region, m->res, &v);
-		if (v.state == MINT_RS_OWNED && v.owner == m->receiver)
-			return move_end(m, 0, "%s moved from node %u to node %u in %.2f s", m->what,
+		if (v.state == MINT_RS_OWNED && v.owner == m->receiver) {
+			move_end(m, 0, "%s moved from node %u to node %u in %.2f s", m->what,
 			    a->node, m->receiver, secs(m));
+			return;
+		}
 		res_where(&v, 1, w, sizeof(w));
-		return move_end(m, -ESTALE, "node %u could not take %s (%s); it is now %s", m->receiver,
+		move_end(m, -ESTALE, "node %u could not take %s (%s); it is now %s", m->receiver,
 		    m->what, why, w);
+		return;
 	}
 	m->role = ROLE_TAKEBACK;
 	step(a, "taking-back", m);
@@ -332,22 +341,29 @@ donor_claimed(struct agent *a, void *arg, const Mint__Reply *r)
 	struct res_view v;
 	char w[96];
 
-	if (r != NULL && (!r->has_error || r->error == 0))
-		return move_end(m, 0, "%s moved from node %u to node %u in %.2f s", m->what, a->node,
+	if (r != NULL && (!r->has_error || r->error == 0)) {
+		move_end(m, 0, "%s moved from node %u to node %u in %.2f s", m->what, a->node,
 		    m->receiver, secs(m));
-	if (r != NULL)	/* it says it did not bring it up: safe to take back */
-		return takeback(m, r->message != NULL ? r->message : strerror(-r->error));
+		return;
+	}
+	if (r != NULL) {	/* it says it did not bring it up: safe to take back */
+		takeback(m, r->message != NULL ? r->message : strerror(-r->error));
+		return;
+	}
 	/* no answer: it may be using it, or not; nobody else may until an operator decides */
 	if (cas(m, MINT_RS_FENCED, m->receiver, a->node) == 0) {
 		step(a, "fenced", m);
-		return move_end(m, -ETIMEDOUT, "node %u did not answer within %d ms: %s is fenced until "
+		move_end(m, -ETIMEDOUT, "node %u did not answer within %d ms: %s is fenced until "
 		    "`mint-console node reclaim %u` (or until that node's agent comes back)",
 		    m->receiver, a->move_ms, m->what, m->receiver);
+		return;
 	}
 	res_read(&a->region, m->res, &v);
-	if (v.state == MINT_RS_OWNED && v.owner == m->receiver)
-		return move_end(m, 0, "%s moved from node %u to node %u in %.2f s (the answer was late)",
+	if (v.state == MINT_RS_OWNED && v.owner == m->receiver) {
+		move_end(m, 0, "%s moved from node %u to node %u in %.2f s (the answer was late)",
 		    m->what, a->node, m->receiver, secs(m));
+		return;
+	}
 	res_where(&v, 1, w, sizeof(w));
 	move_end(m, -ETIMEDOUT, "node %u did not answer within %d ms; %s is now %s", m->receiver,
 	    a->move_ms, m->what, w);
@@ -368,26 +384,30 @@ donor_released(struct job *j)
 		if (cas(m, MINT_RS_OWNED, a->node, MINT_NO_NODE) < 0) {
 			res_read(&a->region, m->res, &v);
 			res_where(&v, 1, w, sizeof(w));
-			return move_end(m, j->rc, "node %u refused to release %s: %s; meanwhile it "
+			move_end(m, j->rc, "node %u refused to release %s: %s; meanwhile it "
 			    "became %s", a->node, m->what, j->msg, w);
+			return;
 		}
 		step(a, "refused", m);
-		return move_end(m, j->rc, "node %u refused to release %s: %s; it stays on node %u",
+		move_end(m, j->rc, "node %u refused to release %s: %s; it stays on node %u",
 		    a->node, m->what, j->msg, a->node);
+		return;
 	}
 	step(a, "offline", m);
 	if (cas(m, MINT_RS_FREE, MINT_NO_NODE, m->receiver) < 0) {
 		/* fenced meanwhile (somebody thought us dead): it stays down */
 		res_read(&a->region, m->res, &v);
 		res_where(&v, 1, w, sizeof(w));
-		return move_end(m, -ESTALE, "%s became %s while node %u released it; it is down here",
+		move_end(m, -ESTALE, "%s became %s while node %u released it; it is down here",
 		    m->what, w, a->node);
+		return;
 	}
 	step(a, "free", m);
 	if (cas(m, MINT_RS_CLAIMING, m->receiver, a->node) < 0) {
 		res_read(&a->region, m->res, &v);
 		res_where(&v, 1, w, sizeof(w));
-		return move_end(m, -ESTALE, "%s was taken while free: it is %s", m->what, w);
+		move_end(m, -ESTALE, "%s was taken while free: it is %s", m->what, w);
+		return;
 	}
 	step(a, "claiming", m);
 	mint__command__init(&c);
@@ -433,25 +453,22 @@ move_rules(struct agent *a, const struct res_view *v, uint64_t gone, const char 
 	mem = mem > gone ? mem - gone : 0;	/* a dry run's earlier blocks, as if gone */
 	switch (v->kind) {
 	case MINT_RES_CPU:
-		if (v->index == 0) {
-			snprintf(msg, len, "cpu 0 is the boot CPU: it never moves");
-			return -EPERM;
-		}
+		if (v->index == 0)
+			return cause_fail(msg, len, -EPERM,
+			    "cpu 0 is the boot CPU: it never moves");
 		/* a kernel may run on cores the table does not list (a VM's boot cores) */
 		if (cores < 2 && (a->backend.ops->cores_up == NULL ||
-		    a->backend.ops->cores_up(&a->backend) < 2)) {
-			snprintf(msg, len, "node %u would have no core left: a node keeps at least one",
+		    a->backend.ops->cores_up(&a->backend) < 2))
+			return cause_fail(msg, len, -EPERM,
+			    "node %u would have no core left: a node keeps at least one",
 			    a->node);
-			return -EPERM;
-		}
 		break;
 	case MINT_RES_MEM:
-		if (mem < v->size || mem - v->size < a->mem_floor) {
-			snprintf(msg, len, "node %u keeps at least %" PRIu64 " MiB of memory: it has %"
+		if (mem < v->size || mem - v->size < a->mem_floor)
+			return cause_fail(msg, len, -EPERM,
+			    "node %u keeps at least %" PRIu64 " MiB of memory: it has %"
 			    PRIu64 " MiB, %s is %" PRIu64 " MiB", a->node, a->mem_floor >> 20, mem >> 20,
 			    what, v->size >> 20);
-			return -EPERM;
-		}
 		break;
 	case MINT_RES_DEV:
 		break;		/* whether a guest uses it: libvirt is asked in a worker (dev_check) */
@@ -547,7 +564,7 @@ dev_check(struct move *m, char *msg, size_t len)
 	if (c == NULL) {
 		m->nrt = 0;
 		move_end(m, -ENOMEM, "%s: out of memory", m->what);
-		return snprintf(msg, len, "out of memory"), -ENOMEM;
+		return cause_fail(msg, len, -ENOMEM, "out of memory");
 	}
 	c->m = m;
 	c->uri = a->guests.uri;
@@ -581,25 +598,19 @@ handle_move(struct agent *a, const struct peer *who, const struct reply_to *rt,
 	int rc, dry = cmd->has_dry_run && cmd->dry_run;
 
 	if (!cmd->has_resource || res_read(&a->region, cmd->resource, &v) < 0 ||
-	    v.kind != kind_of_cmd[cmd->kind]) {
-		snprintf(msg, len, "no such %s in the resource table",
+	    v.kind != kind_of_cmd[cmd->kind])
+		return cause_fail(msg, len, -ENOENT, "no such %s in the resource table",
 		    res_kind_name(kind_of_cmd[cmd->kind]));
-		return -ENOENT;
-	}
 	res_describe(&v, what, sizeof(what));
-	if (!cmd->has_to_node || to >= a->region.layout.nodes) {
-		snprintf(msg, len, "move %s to which node? (the machine has nodes 0 to %u)", what,
+	if (!cmd->has_to_node || to >= a->region.layout.nodes)
+		return cause_fail(msg, len, -EINVAL,
+		    "move %s to which node? (the machine has nodes 0 to %u)", what,
 		    a->region.layout.nodes - 1);
-		return -EINVAL;
-	}
-	if (move_of(a, cmd->resource) != NULL) {
-		snprintf(msg, len, "%s is already being moved", what);
-		return -EBUSY;
-	}
-	if (a->stopping) {
-		snprintf(msg, len, "node %u is shutting down or rebooting: %s stays", a->node, what);
-		return -EBUSY;
-	}
+	if (move_of(a, cmd->resource) != NULL)
+		return cause_fail(msg, len, -EBUSY, "%s is already being moved", what);
+	if (a->stopping)
+		return cause_fail(msg, len, -EBUSY,
+		    "node %u is shutting down or rebooting: %s stays", a->node, what);
 	if (v.state == MINT_RS_FREE && to == a->node) {
 		if (dry) {
 			snprintf(msg, len, "dry run: free %s would be given to node %u; nothing was done",
@@ -608,27 +619,23 @@ handle_move(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		}
 		/* nobody has it (reclaimed, or never given): just claim it */
 		if ((rc = res_move(&a->region, cmd->resource, &v.word, MINT_RS_CLAIMING, a->node,
-		    MINT_NO_NODE, a->epoch, 0)) < 0) {
-			snprintf(msg, len, "%s changed meanwhile: try again", what);
-			return -EAGAIN;
-		}
+		    MINT_NO_NODE, a->epoch, 0)) < 0)
+			return cause_fail(msg, len, -EAGAIN, "%s changed meanwhile: try again",
+			    what);
 		return receiver_start(a, cmd->resource, &v, rt, 1);
 	}
 	if (v.state != MINT_RS_OWNED || v.owner != a->node) {
 		res_where(&v, 1, w, sizeof(w));
-		snprintf(msg, len, "%s is %s, not owned by node %u", what, w, a->node);
-		return -EBUSY;
+		return cause_fail(msg, len, -EBUSY, "%s is %s, not owned by node %u", what, w,
+		    a->node);
 	}
-	if (to == a->node) {
-		snprintf(msg, len, "%s is on node %u already", what, to);
-		return -EALREADY;
-	}
+	if (to == a->node)
+		return cause_fail(msg, len, -EALREADY, "%s is on node %u already", what, to);
 	if (node_read(&a->region, to, &nv) < 0 || nv.state != MINT_NODE_ONLINE ||
-	    a->watch.peer[to].dead) {
-		snprintf(msg, len, "node %u cannot receive %s: it is %s", to, what,
+	    a->watch.peer[to].dead)
+		return cause_fail(msg, len, -EHOSTDOWN,
+		    "node %u cannot receive %s: it is %s", to, what,
 		    a->watch.peer[to].dead ? "dead" : node_state_name(nv.state));
-		return -EHOSTDOWN;
-	}
 	if ((rc = move_rules(a, &v, dry && cmd->has_dry_run_gone ? cmd->dry_run_gone : 0, what, msg,
 	    len)) < 0) {
 		log_info("move of %s to node %u refused: %s", what, to, msg);
@@ -640,10 +647,8 @@ handle_move(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		    what, a->node, to);
 		return 0;
 	}
-	if ((m = move_new(a, ROLE_DONOR, cmd->resource, &v, rt)) == NULL) {
-		snprintf(msg, len, "out of memory");
-		return -ENOMEM;
-	}
+	if ((m = move_new(a, ROLE_DONOR, cmd->resource, &v, rt)) == NULL)
+		return cause_fail(msg, len, -ENOMEM, "out of memory");
 	m->donor = a->node;
 	m->receiver = to;
 	m->dry = dry;
@@ -652,8 +657,7 @@ handle_move(struct agent *a, const struct peer *who, const struct reply_to *rt,
 	if (cas(m, MINT_RS_RELEASING, a->node, to) < 0) {
 		m->nrt = 0;	/* answered below */
 		move_end(m, 0, "%s: changed meanwhile", what);
-		snprintf(msg, len, "%s changed meanwhile: try again", what);
-		return -EAGAIN;
+		return cause_fail(msg, len, -EAGAIN, "%s changed meanwhile: try again", what);
 	}
 	step(a, "releasing", m);
 	job_start(m, 0, donor_released);
@@ -757,21 +761,17 @@ handle_reclaim(struct agent *a, const struct peer *who, const struct reply_to *r
 	size_t off;
 	int rc;
 
-	if (!cmd->has_to_node || node >= a->region.layout.nodes) {
-		snprintf(msg, len, "reclaim which node? (the machine has nodes 0 to %u)",
+	if (!cmd->has_to_node || node >= a->region.layout.nodes)
+		return cause_fail(msg, len, -EINVAL,
+		    "reclaim which node? (the machine has nodes 0 to %u)",
 		    a->region.layout.nodes - 1);
-		return -EINVAL;
-	}
-	if (node == a->node) {
-		snprintf(msg, len, "node %u is this node, alive: ask another node to reclaim it", node);
-		return -EBUSY;
-	}
+	if (node == a->node)
+		return cause_fail(msg, len, -EBUSY,
+		    "node %u is this node, alive: ask another node to reclaim it", node);
 	if (node_read(&a->region, node, &nv) == 0 && nv.state != MINT_NODE_ABSENT &&
-	    nv.state != MINT_NODE_DEAD && !a->watch.peer[node].dead) {
-		snprintf(msg, len, "node %u still heartbeats (epoch %" PRIu32 "): reclaim is for dead "
-		    "nodes", node, nv.epoch);
-		return -EBUSY;
-	}
+	    nv.state != MINT_NODE_DEAD && !a->watch.peer[node].dead)
+		return cause_fail(msg, len, -EBUSY, "node %u still heartbeats (epoch %" PRIu32 "): "
+		    "reclaim is for dead nodes", node, nv.epoch);
 	off = (size_t)snprintf(msg, len, "node %u:", node);
 	for (unsigned i = 0; i < a->region.layout.res_count && off < len; i++) {
 		struct res_view v;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "agent/agent.h"
+#include "common/cause.h"
 #include "common/log.h"
 #include "shm/node.h"
 #include "proto/wire.h"
@@ -271,20 +272,17 @@ peer_reachable(struct agent *a, unsigned node, char *msg, size_t len)
 {
 	struct node_view v;
 
-	if (node >= a->region.layout.nodes) {
-		snprintf(msg, len, "no node %u (the machine has nodes 0 to %u)", node,
+	if (node >= a->region.layout.nodes)
+		return cause_fail(msg, len, -ENOENT,
+		    "no node %u (the machine has nodes 0 to %u)", node,
 		    a->region.layout.nodes - 1);
-		return -ENOENT;
-	}
-	if (node_read(&a->region, node, &v) < 0 || v.state != MINT_NODE_ONLINE) {
-		snprintf(msg, len, "node %u is %s", node, node_state_name(v.state));
-		return -EHOSTDOWN;
-	}
-	if (a->watch.peer[node].dead) {
-		snprintf(msg, len, "node %u is dead: its heartbeat has not moved for %" PRId64 " ms",
+	if (node_read(&a->region, node, &v) < 0 || v.state != MINT_NODE_ONLINE)
+		return cause_fail(msg, len, -EHOSTDOWN, "node %u is %s", node,
+		    node_state_name(v.state));
+	if (a->watch.peer[node].dead)
+		return cause_fail(msg, len, -EHOSTDOWN,
+		    "node %u is dead: its heartbeat has not moved for %" PRId64 " ms",
 		    node, ((int64_t)(ev_now(a->loop) * 1e9) - a->watch.peer[node].moved_ns) / 1000000);
-		return -EHOSTDOWN;
-	}
 	return 0;
 }
 
@@ -301,10 +299,8 @@ peers_forward(struct agent *a, struct client *c, uint64_t id, const Mint__Comman
 
 	if ((rc = peer_reachable(a, cmd->node, msg, len)) < 0)
 		return rc;
-	if ((p = calloc(1, sizeof(*p))) == NULL) {
-		snprintf(msg, len, "out of memory");
-		return -ENOMEM;
-	}
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return cause_fail(msg, len, -ENOMEM, "out of memory");
 	p->client = c;
 	p->client_id = id;
 	return pending_start(a, cmd->node, cmd, handle_timeout_ms(a, cmd), p, msg, len);
