@@ -192,13 +192,13 @@ reboot_files(struct agent *a)
 	static char kernel[300], initrd[300];
 	struct utsname u;
 
-	if (a->reboot_kernel != NULL || uname(&u) < 0)
+	if (a->life.reboot_kernel != NULL || uname(&u) < 0)
 		return;
 	snprintf(kernel, sizeof(kernel), "/boot/vmlinuz-%s", u.release);
-	a->reboot_kernel = kernel;
+	a->life.reboot_kernel = kernel;
 	snprintf(initrd, sizeof(initrd), "/boot/initrd.img-%s", u.release);
-	if (a->reboot_initrd == NULL && access(initrd, R_OK) == 0)
-		a->reboot_initrd = initrd;
+	if (a->life.reboot_initrd == NULL && access(initrd, R_OK) == 0)
+		a->life.reboot_initrd = initrd;
 }
 
 /* The seam: a real node's sysfs, or the simulated machine's partitions. */
@@ -223,7 +223,7 @@ backend_setup(struct agent *a, const struct agent_options *o)
 	if (a->status.mode == MINT__CORE_MODE__CORES_REAL) {
 		b->ops = &backend_sysfs;
 		/* a block handed to us may need a moment to appear; the donor waits move_ms */
-		b->appear_ms = a->move_ms / 2;
+		b->appear_ms = a->move.timeout_ms / 2;
 		/* the module knows each present cpu's hardware id, offline ones too */
 		if (b->coremap[0] == '\0' && strncmp(a->region_spec, "dev:", 4) == 0) {
 			const char *name = strrchr(a->region_spec, '/');
@@ -259,29 +259,29 @@ agent_configure(struct agent *a, const struct agent_options *o)
 	a->status.mode = o->mode;
 	a->status.have_cores = o->have_cores;
 	memcpy(a->status.cores, o->cores, sizeof(a->status.cores));
-	a->ctl_fd = -1;
+	a->ctl.fd = -1;
 	a->request_ms = o->request_ms;
-	a->move_ms = o->move_ms;
+	a->move.timeout_ms = o->move_ms;
 	a->libvirt_ms = o->libvirt_ms;
-	a->boot_ms = o->boot_ms;
-	a->mem_floor = o->mem_floor;
-	a->ctl_max = o->ctl_max;
-	a->ctl_max_uid = o->ctl_max_uid;
-	a->ctl_timeout_ms = o->ctl_timeout_ms;
-	a->allow_host_kexec = o->allow_host_kexec;
-	a->start_hook = (char *)o->start_hook;
-	a->stop_hook = o->stop_hook;
-	a->reboot_kernel = (char *)o->kernel;
-	a->reboot_initrd = (char *)o->initrd;
-	a->region_phys = o->region_phys;
-	a->region_phys_size = o->region_phys_size;
+	a->life.boot_ms = o->boot_ms;
+	a->move.mem_floor = o->mem_floor;
+	a->ctl.max = o->ctl_max;
+	a->ctl.max_uid = o->ctl_max_uid;
+	a->ctl.timeout_ms = o->ctl_timeout_ms;
+	a->life.allow_host_kexec = o->allow_host_kexec;
+	a->life.start_hook = (char *)o->start_hook;
+	a->life.stop_hook = o->stop_hook;
+	a->life.reboot_kernel = (char *)o->kernel;
+	a->life.reboot_initrd = (char *)o->initrd;
+	a->life.region_phys = o->region_phys;
+	a->life.region_phys_size = o->region_phys_size;
 	a->tunnel_dir = o->tunnel_dir;
 	a->libvirt_sock = o->libvirt_socket;
 	a->region_spec = o->region;
 	/* a simulated node runs no kexec-tools unless named: its kernel is the host's */
-	a->kexec = (char *)(o->kexec != NULL ? o->kexec :
+	a->life.kexec = (char *)(o->kexec != NULL ? o->kexec :
 	    lifecycle_real_node(o->region) ? "kexec" : "stand-in");
-	a->kexec_stand_in = strcmp(a->kexec, "stand-in") == 0;
+	a->life.kexec_stand_in = strcmp(a->life.kexec, "stand-in") == 0;
 	reboot_files(a);
 	backend_setup(a, o);
 }
@@ -304,8 +304,8 @@ agent_open(struct agent *a, const struct agent_options *o, char *cause, size_t l
 		if (gr == NULL)
 			return cause_fail(cause, len, -ENOENT, "admin group '%s' does not exist",
 			    o->admin_group);
-		a->admin_gid = gr->gr_gid;
-		a->have_admin_gid = 1;
+		a->ctl.admin_gid = gr->gr_gid;
+		a->ctl.have_admin_gid = 1;
 	}
 	return 0;
 }
@@ -385,7 +385,7 @@ agent_close(struct agent *a)
 	if (!a->listing)
 		guests_close(&a->guests);
 	/* a kexec that returned: the agent comes back as a new kernel's would, with a new epoch */
-	if (!a->reexec)
+	if (!a->life.reexec)
 		node_set_state(&a->region, a->node, MINT_NODE_ABSENT);
 	region_unmap(&a->region);
 }

@@ -26,6 +26,56 @@ struct reply_to {
 	uint64_t id;		/* the request's id */
 };
 
+/* The control socket's state (ctl.c's alone). */
+struct ctl {
+	const char *path;
+	int fd;
+	ev_io io;
+	ev_timer resume;		/* accepting paused: no descriptor left */
+	ev_prepare prepare;		/* a new loop pass: a new budget */
+	ev_check check;			/* clients with frames left get their turn */
+	ev_idle idle;			/* ... without the loop blocking in between */
+	struct client *clients;		/* every connected console */
+	struct client *ready, *ready_tail;	/* frames buffered, waiting for a turn */
+	int nclients;
+	int budget;			/* frames this loop pass may still handle */
+	int spare_fd;			/* given up to refuse a client at EMFILE */
+	int max;			/* connections in all (root and the admin group) */
+	int max_uid;			/* connections of one other user */
+	int timeout_ms;			/* idle, or half a frame, for this long: dropped */
+	uint64_t refused;		/* connections refused (over a cap, no descriptor) */
+	gid_t admin_gid;		/* besides root, members of this group may change things */
+	int have_admin_gid;
+};
+
+/* Moving resources (move.c's): the moves in progress and their rules. */
+struct moves {
+	struct move *list;
+	int timeout_ms;			/* how long the receiver of a resource may take */
+	uint64_t mem_floor;		/* memory this node keeps whatever moves */
+	const char *die_at;		/* tests: the step at which to SIGKILL ourselves */
+	int epoch_checked;		/* the backend was made to agree with the table */
+};
+
+/* Boot, shutdown, reboot (lifecycle.c's). */
+struct lifecycle {
+	uint64_t region_phys, region_phys_size;	/* where the region is in memory, if known */
+	struct boot *booting;		/* a boot of another node under way */
+	char *kexec;			/* kexec-tools, or another program named by --kexec */
+	int kexec_stand_in;		/* no program: check the files, load nothing (simulated) */
+	int allow_host_kexec;		/* a simulated node may still run kexec -e (the host's) */
+	char *start_hook;		/* starts a loaded kernel on its cores (Mint's step) */
+	const char *stop_hook;		/* run when this node has shut down (poweroff, ...) */
+	char *reboot_kernel;		/* what node reboot loads */
+	char *reboot_initrd;
+	int boot_ms;			/* how long a booted node may take to heartbeat */
+	struct reply_to shutdown_rt;
+	int stopping;			/* shutting down or rebooting */
+	int reexec;			/* rebooted through a kexec that returned: start again */
+	ev_timer exit_timer;
+	ev_child reboot_child;		/* kexec --load of a reboot */
+};
+
 struct agent {
 	struct ev_loop *loop;
 	struct mint_region region;
@@ -64,32 +114,13 @@ struct agent {
 	struct chan_stats chan[MINT_MAX_NODES];	/* traffic with each node */
 	int request_ms;			/* how long a forwarded request may take */
 
-	/* moving resources (move.c): the backend, the moves in progress */
+	/* the seam to the machine: hotplug on a real node, the simulated partitions */
 	struct backend backend;
-	struct move *moves;
-	int move_ms;			/* how long the receiver of a resource may take */
-	uint64_t mem_floor;		/* memory this node keeps whatever moves */
-	const char *die_at;		/* tests: the step at which to SIGKILL ourselves */
-	int epoch_checked;		/* the backend was made to agree with the table */
+	struct moves move;		/* move.c's */
 	int republish;			/* a move ended: publish the status before the next sample */
-
-	/* lifecycle (lifecycle.c) */
 	const char *region_spec;
-	uint64_t region_phys, region_phys_size;	/* where the region is in memory, if known */
-	struct boot *booting;		/* a boot of another node under way */
-	char *kexec;			/* kexec-tools, or another program named by --kexec */
-	int kexec_stand_in;		/* no program: check the files, load nothing (simulated) */
-	int allow_host_kexec;		/* a simulated node may still run kexec -e (the host's) */
-	char *start_hook;		/* starts a loaded kernel on its cores (Mint's step) */
-	const char *stop_hook;		/* run when this node has shut down (poweroff, ...) */
-	char *reboot_kernel;		/* what node reboot loads */
-	char *reboot_initrd;
-	int boot_ms;			/* how long a booted node may take to heartbeat */
-	struct reply_to shutdown_rt;
-	int stopping;			/* shutting down or rebooting */
-	int reexec;			/* rebooted through a kexec that returned: start again */
-	ev_timer exit_timer;
-	ev_child reboot_child;		/* kexec --load of a reboot */
+
+	struct lifecycle life;		/* lifecycle.c's */
 
 	/* stream tunnels (tunnel.c) */
 	struct tunnel *tunnels;
@@ -107,25 +138,7 @@ struct agent {
 	uint64_t list_seq;		/* listings begun */
 	struct migration *mig;		/* a guest leaving this node */
 
-	/* control socket (ctl.c) */
-	const char *ctl_path;
-	int ctl_fd;
-	ev_io ctl_io;
-	ev_timer ctl_resume;		/* accepting paused: no descriptor left */
-	ev_prepare ctl_prepare;		/* a new loop pass: a new budget */
-	ev_check ctl_check;		/* clients with frames left get their turn */
-	ev_idle ctl_idle;		/* ... without the loop blocking in between */
-	struct client *clients;		/* every connected console */
-	struct client *ready, *ready_tail;	/* frames buffered, waiting for a turn */
-	int nclients;
-	int ctl_budget;			/* frames this loop pass may still handle */
-	int ctl_spare_fd;		/* given up to refuse a client at EMFILE */
-	int ctl_max;			/* connections in all (root and the admin group) */
-	int ctl_max_uid;		/* connections of one other user */
-	int ctl_timeout_ms;		/* idle, or half a frame, for this long: dropped */
-	uint64_t ctl_refused;		/* connections refused (over a cap, no descriptor) */
-	gid_t admin_gid;	/* besides root, members of this group may change things */
-	int have_admin_gid;
+	struct ctl ctl;			/* ctl.c's */
 };
 
 /* Who is asking, from the socket's peer credentials. */

@@ -69,9 +69,9 @@ handle_timeout_ms(const struct agent *a, const Mint__Command *cmd)
 
 	switch (i < 0 ? T_REQUEST : handlers[i].timeout) {
 	case T_MOVE:
-		return 2 * a->move_ms + a->request_ms;
+		return 2 * a->move.timeout_ms + a->request_ms;
 	case T_MOVE_LIBVIRT:
-		return 2 * a->move_ms + a->request_ms + a->libvirt_ms;
+		return 2 * a->move.timeout_ms + a->request_ms + a->libvirt_ms;
 	case T_GUEST:
 		return 60000 + a->request_ms;
 	case T_UNBOUNDED:
@@ -87,8 +87,8 @@ handle_may_change(const struct agent *a, const struct peer *who)
 {
 	if (who->uid == 0 || who->agent)
 		return 1;
-	for (int i = 0; a->have_admin_gid && i < who->ngroups; i++)
-		if (who->groups[i] == a->admin_gid)
+	for (int i = 0; a->ctl.have_admin_gid && i < who->ngroups; i++)
+		if (who->groups[i] == a->ctl.admin_gid)
 			return 1;
 	return 0;
 }
@@ -103,7 +103,7 @@ handle_allowed(struct agent *a, const struct peer *who, const Mint__Command *cmd
 	if (i < 0 || !handlers[i].changes || handle_may_change(a, who))
 		return 0;
 	snprintf(msg, len, "permission denied: changing a node needs root%s",
-	    a->have_admin_gid ? " or the admin group" : "");
+	    a->ctl.have_admin_gid ? " or the admin group" : "");
 	log_info("client pid %d uid %d: refused a change", (int)who->pid, (int)who->uid);
 	return -EACCES;
 }

@@ -101,8 +101,8 @@ boot_end(struct boot *b, int rc, const char *fmt, ...)
 	ev_child_stop(b->a->loop, &b->child);
 	ev_timer_stop(b->a->loop, &b->timer);
 	agent_reply(b->a, &b->rt, rc, msg);
-	if (b->a->booting == b)
-		b->a->booting = NULL;
+	if (b->a->life.booting == b)
+		b->a->life.booting = NULL;
 	boot_free(b);
 }
 
@@ -189,9 +189,9 @@ boot_wait_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		    b->devices[0] ? ", devices " : "", b->devices, ev_now(loop) - b->started);
 		return;
 	}
-	if (ev_now(loop) - b->started > b->a->boot_ms / 1000.0)
+	if (ev_now(loop) - b->started > b->a->life.boot_ms / 1000.0)
 		boot_end(b, -ETIMEDOUT, "node %u did not heartbeat within %d ms: what was "
-		    "reserved for it is free again", b->node, b->a->boot_ms);
+		    "reserved for it is free again", b->node, b->a->life.boot_ms);
 }
 
 static void
@@ -210,7 +210,7 @@ boot_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 		return;
 	}
 	if (b->phase == 0) {
-		char *argv[] = { "/bin/sh", "-c", a->start_hook, NULL };
+		char *argv[] = { "/bin/sh", "-c", a->life.start_hook, NULL };
 		int rc;
 
 		log_info("node %u: kernel loaded; starting it with the start hook", b->node);
@@ -501,8 +501,8 @@ boot_want_mem(struct agent *a, struct boot *b, const Mint__Boot *req, char *msg,
 			    req->mem[k]->addr < base + size)
 				problem(msg, len, off, "memory 0x%" PRIx64 " overlaps memory 0x%" PRIx64
 				    " of the same request", base, req->mem[k]->addr);
-		if (a->region_phys_size > 0 && base < a->region_phys + a->region_phys_size &&
-		    a->region_phys < base + size)
+		if (a->life.region_phys_size > 0 && base < a->life.region_phys + a->life.region_phys_size &&
+		    a->life.region_phys < base + size)
 			problem(msg, len, off, "memory 0x%" PRIx64 "+%" PRIu64 "M overlaps the shared "
 			    "region", base, size >> 20);
 		boot_want_range(a, b, base, size, msg, len, off);
@@ -531,7 +531,7 @@ boot_check(struct agent *a, struct boot *b, const Mint__Boot *req, uint64_t *bit
 		want(a, b, res_find_name(&a->region, MINT_RES_DEV, req->devices[i]), what, msg, len,
 		    &off);
 	}
-	if (a->start_hook == NULL && off == 0)
+	if (a->life.start_hook == NULL && off == 0)
 		problem(msg, len, &off, "node %u has no start hook (mint-agent --start-hook): stock "
 		    "Linux cannot start a kernel on spare cores", a->node);
 	if (off > 0 || b->full)
@@ -571,18 +571,18 @@ boot_load(struct agent *a, struct boot *b)
 
 	snprintf(initrd, sizeof(initrd), "--initrd=%s", b->initrd);
 	snprintf(line, sizeof(line), "--command-line=%s", b->cmdline);
-	argv[n++] = a->kexec;
+	argv[n++] = a->life.kexec;
 	argv[n++] = "--load";
 	argv[n++] = b->kernel;
 	if (b->initrd[0] != '\0')
 		argv[n++] = initrd;
 	argv[n++] = line;
 	argv[n] = NULL;
-	if (a->kexec_stand_in)
+	if (a->life.kexec_stand_in)
 		log_info("node %u: kexec stand-in: %s checked, nothing loaded (a simulated node)",
 		    b->node, b->kernel);
-	if ((rc = boot_spawn(b, a->kexec_stand_in ? NULL : argv)) < 0)
-		boot_end(b, rc, "node %u: cannot run %s: %s", b->node, a->kexec, strerror(-rc));
+	if ((rc = boot_spawn(b, a->life.kexec_stand_in ? NULL : argv)) < 0)
+		boot_end(b, rc, "node %u: cannot run %s: %s", b->node, a->life.kexec, strerror(-rc));
 }
 
 int
@@ -597,10 +597,10 @@ handle_boot(struct agent *a, const struct peer *who, const struct reply_to *rt,
 	if (req == NULL || !cmd->has_to_node)
 		return cause_fail(msg, len, -EINVAL,
 		    "boot which node, with what? (node boot NODE --kernel ... --cpus ...)");
-	if (a->booting != NULL)
+	if (a->life.booting != NULL)
 		return cause_fail(msg, len, -EBUSY,
 		    "node %u is booting node %u: one boot at a time", a->node,
-		    a->booting->node);
+		    a->life.booting->node);
 	if ((b = boot_new(a, rt, cmd->to_node)) == NULL)
 		return cause_fail(msg, len, -ENOMEM, "out of memory");
 	if ((rc = boot_check(a, b, req, bits, msg, len)) < 0) {
@@ -611,16 +611,16 @@ handle_boot(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		snprintf(msg, len, "dry run: node %u would boot, %d entries reserved for it: cpus %s%s%s%s%s; "
 		    "%s --load %s --command-line=%s; then the start hook. Nothing was done", b->node,
 		    b->nres, b->cpus, b->mem[0] ? ", memory " : "", b->mem, b->devices[0] ?
-		    ", devices " : "", b->devices, a->kexec, b->kernel, b->cmdline);
+		    ", devices " : "", b->devices, a->life.kexec, b->kernel, b->cmdline);
 		rc = 0;
 		goto free_boot;
 	}
 	if ((rc = boot_reserve(a, b, msg, len)) < 0)
 		goto free_boot;
 	b->started = ev_now(a->loop);
-	a->booting = b;
+	a->life.booting = b;
 	log_info("booting node %u (asked by uid %d): %d entries reserved; %s --load %s: %s",
-	    b->node, (int)who->uid, b->nres, a->kexec, b->kernel, b->cmdline);
+	    b->node, (int)who->uid, b->nres, a->life.kexec, b->kernel, b->cmdline);
 	boot_load(a, b);
 	return HANDLE_LATER;
 free_boot:
@@ -635,10 +635,10 @@ free_boot:
 void
 lifecycle_forget(struct agent *a, struct client *c)
 {
-	if (a->booting != NULL && a->booting->rt.client == c)
-		a->booting->rt.client = NULL, a->booting->rt.node = MINT_NO_NODE;
-	if (a->shutdown_rt.client == c)
-		a->shutdown_rt.client = NULL, a->shutdown_rt.node = MINT_NO_NODE;
+	if (a->life.booting != NULL && a->life.booting->rt.client == c)
+		a->life.booting->rt.client = NULL, a->life.booting->rt.node = MINT_NO_NODE;
+	if (a->life.shutdown_rt.client == c)
+		a->life.shutdown_rt.client = NULL, a->life.shutdown_rt.node = MINT_NO_NODE;
 }
 
 /* ---- shutdown ---- */
@@ -716,11 +716,11 @@ shutdown_release(struct job *j)
 	if (freed == 0 && off < sizeof(msg))
 		snprintf(msg + off, sizeof(msg) - off, " nothing");
 	log_info("%s", msg);
-	agent_reply(a, &a->shutdown_rt, 0, msg);
-	a->stopping = 1;
+	agent_reply(a, &a->life.shutdown_rt, 0, msg);
+	a->life.stopping = 1;
 	/* a moment for the answer to reach the asker's ring, then out */
-	ev_timer_init(&a->exit_timer, shutdown_exit_cb, 0.2, 0);
-	ev_timer_start(a->loop, &a->exit_timer);
+	ev_timer_init(&a->life.exit_timer, shutdown_exit_cb, 0.2, 0);
+	ev_timer_start(a->loop, &a->life.exit_timer);
 	free(j);
 }
 
@@ -745,9 +745,9 @@ static void
 shutdown_refuse(struct agent *a, int rc, const char *msg)
 {
 	log_info("shutdown refused: %s", msg);
-	a->stopping = 0;
-	agent_reply(a, &a->shutdown_rt, rc, msg);
-	a->shutdown_rt.client = NULL, a->shutdown_rt.node = MINT_NO_NODE;
+	a->life.stopping = 0;
+	agent_reply(a, &a->life.shutdown_rt, rc, msg);
+	a->life.shutdown_rt.client = NULL, a->life.shutdown_rt.node = MINT_NO_NODE;
 }
 
 static int
@@ -778,8 +778,8 @@ shutdown_listed(struct job *j)
 		free(s);	/* refused at the deadline already */
 		return;
 	}
-	if (a->moves != NULL || a->booting != NULL) {
-		shutdown_refuse(a, -EBUSY, a->moves ? "node busy moving resources: try again when it is "
+	if (a->move.list != NULL || a->life.booting != NULL) {
+		shutdown_refuse(a, -EBUSY, a->move.list ? "node busy moving resources: try again when it is "
 		    "done" : "node busy booting a node: try again when it is done");
 		free(s);
 		return;
@@ -869,10 +869,10 @@ handle_shutdown(struct agent *a, const struct peer *who, const struct reply_to *
 {
 	struct shut *s;
 
-	if (a->stopping || a->moves != NULL || a->booting != NULL)
+	if (a->life.stopping || a->move.list != NULL || a->life.booting != NULL)
 		return cause_fail(msg, len, -EBUSY,
 		    "node %u is busy (%s): try again when it is done", a->node,
-		    a->stopping ? "stopping" : a->moves ? "moving resources" : "booting a node");
+		    a->life.stopping ? "stopping" : a->move.list ? "moving resources" : "booting a node");
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return cause_fail(msg, len, -ENOMEM, "out of memory");
 	s->a = a;
@@ -887,8 +887,8 @@ handle_shutdown(struct agent *a, const struct peer *who, const struct reply_to *
 		    "node %u is busy: no libvirt worker free; try again", a->node);
 	}
 	/* busy meanwhile: no second shutdown or reboot */
-	a->shutdown_rt = *rt;
-	a->stopping = 1;
+	a->life.shutdown_rt = *rt;
+	a->life.stopping = 1;
 	return HANDLE_LATER;
 }
 
@@ -921,27 +921,27 @@ static void
 reboot_exec_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct agent *a = w->data;
-	char *argv[] = { a->kexec, "-e", NULL };
+	char *argv[] = { a->life.kexec, "-e", NULL };
 	char msg[256];
 
-	if (a->kexec_stand_in || (!lifecycle_real_node(a->region_spec) && !a->allow_host_kexec)) {
+	if (a->life.kexec_stand_in || (!lifecycle_real_node(a->region_spec) && !a->life.allow_host_kexec)) {
 		/* on a simulated node kexec -e would reboot the host: never, unless told */
 		log_info("node %u: %s, no kexec -e (it would reboot the host; --allow-host-kexec "
 		    "runs it): starting again as the new kernel would", a->node,
-		    a->kexec_stand_in ? "kexec stand-in" : "a simulated node");
-		a->reexec = 1;
+		    a->life.kexec_stand_in ? "kexec stand-in" : "a simulated node");
+		a->life.reexec = 1;
 		ev_break(loop, EVBREAK_ALL);
 		return;
 	}
 	log_info("node %u: kexec -e", a->node);
 	if (run_wait(argv, msg, sizeof(msg)) < 0) {
 		log_warn("reboot: %s: staying up", msg);
-		a->stopping = 0;
+		a->life.stopping = 0;
 		node_set_state(&a->region, a->node, MINT_NODE_ONLINE);
 		return;
 	}
 	/* still here (a stand-in kexec): what the new kernel would do, the agent starting */
-	a->reexec = 1;
+	a->life.reexec = 1;
 	ev_break(loop, EVBREAK_ALL);
 }
 
@@ -955,21 +955,21 @@ reboot_loaded_cb(struct ev_loop *loop, ev_child *w, int revents)
 
 	ev_child_stop(loop, w);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		snprintf(msg, sizeof(msg), "kexec --load %s failed (%s %d)", a->reboot_kernel,
+		snprintf(msg, sizeof(msg), "kexec --load %s failed (%s %d)", a->life.reboot_kernel,
 		    WIFEXITED(st) ? "exit status" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 		log_warn("reboot: %s", msg);
-		a->stopping = 0;
-		agent_reply(a, &a->shutdown_rt, -EIO, msg);
+		a->life.stopping = 0;
+		agent_reply(a, &a->life.shutdown_rt, -EIO, msg);
 		return;
 	}
 	log_info("node %u: rebooting through kexec, epoch %" PRIu32, a->node, a->epoch);
 	node_set_state(&a->region, a->node, MINT_NODE_STOPPING);
 	snprintf(msg, sizeof(msg), "node %u: %s loaded, rebooting (epoch %" PRIu32 ")", a->node,
-	    a->reboot_kernel, a->epoch);
-	agent_reply(a, &a->shutdown_rt, 0, msg);
-	ev_timer_init(&a->exit_timer, reboot_exec_cb, 0.2, 0);
-	a->exit_timer.data = a;
-	ev_timer_start(loop, &a->exit_timer);
+	    a->life.reboot_kernel, a->epoch);
+	agent_reply(a, &a->life.shutdown_rt, 0, msg);
+	ev_timer_init(&a->life.exit_timer, reboot_exec_cb, 0.2, 0);
+	a->life.exit_timer.data = a;
+	ev_timer_start(loop, &a->life.exit_timer);
 }
 
 int
@@ -980,21 +980,21 @@ handle_reboot(struct agent *a, const struct peer *who, const struct reply_to *rt
 	int n = 0;
 	pid_t pid;
 
-	if (a->stopping || a->moves != NULL || a->booting != NULL)
+	if (a->life.stopping || a->move.list != NULL || a->life.booting != NULL)
 		return cause_fail(msg, len, -EBUSY, "node %u is busy: try again when it is done",
 		    a->node);
-	if (a->reboot_kernel == NULL)
+	if (a->life.reboot_kernel == NULL)
 		return cause_fail(msg, len, -ENOENT,
 		    "node %u has no kernel to reboot into (mint-agent --kernel)", a->node);
-	if (a->kexec_stand_in && stand_in_load(a->reboot_kernel, a->reboot_initrd, msg, len) < 0) {
+	if (a->life.kexec_stand_in && stand_in_load(a->life.reboot_kernel, a->life.reboot_initrd, msg, len) < 0) {
 		log_info("reboot refused: %s", msg);
 		return -ENOENT;
 	}
-	snprintf(initrd, sizeof(initrd), "--initrd=%s", a->reboot_initrd ? a->reboot_initrd : "");
-	argv[n++] = a->kexec;
+	snprintf(initrd, sizeof(initrd), "--initrd=%s", a->life.reboot_initrd ? a->life.reboot_initrd : "");
+	argv[n++] = a->life.kexec;
 	argv[n++] = "--load";
-	argv[n++] = a->reboot_kernel;
-	if (a->reboot_initrd != NULL)
+	argv[n++] = a->life.reboot_kernel;
+	if (a->life.reboot_initrd != NULL)
 		argv[n++] = initrd;
 	argv[n++] = "--reuse-cmdline";
 	argv[n] = NULL;
@@ -1004,17 +1004,17 @@ handle_reboot(struct agent *a, const struct peer *who, const struct reply_to *rt
 		return -errno;
 	}
 	if (pid == 0) {
-		if (a->kexec_stand_in)
+		if (a->life.kexec_stand_in)
 			_exit(0);
 		execvp(argv[0], argv);
 		_exit(127);
 	}
-	log_info("node %u: reboot asked by uid %d: %s --load %s%s", a->node, (int)who->uid, a->kexec,
-	    a->reboot_kernel, a->kexec_stand_in ? ": checked, nothing loaded (a simulated node)" : "");
-	a->stopping = 1;
-	a->shutdown_rt = *rt;
-	ev_child_init(&a->reboot_child, reboot_loaded_cb, pid, 0);
-	a->reboot_child.data = a;
-	ev_child_start(a->loop, &a->reboot_child);
+	log_info("node %u: reboot asked by uid %d: %s --load %s%s", a->node, (int)who->uid, a->life.kexec,
+	    a->life.reboot_kernel, a->life.kexec_stand_in ? ": checked, nothing loaded (a simulated node)" : "");
+	a->life.stopping = 1;
+	a->life.shutdown_rt = *rt;
+	ev_child_init(&a->life.reboot_child, reboot_loaded_cb, pid, 0);
+	a->life.reboot_child.data = a;
+	ev_child_start(a->loop, &a->life.reboot_child);
 	return HANDLE_LATER;
 }

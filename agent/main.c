@@ -40,14 +40,14 @@ main(int argc, char **argv)
 	ev_run(a.loop, 0);
 
 	agent_close(&a);
-	if (a.reexec) {
+	if (a.life.reexec) {
 		log_info("node %u: starting again after kexec", a.node);
 		execv("/proc/self/exe", o.argv);
 		fatal("execv");
 	}
-	if (a.stopping && a.stop_hook != NULL) {
-		log_info("node %u: shut down; %s", a.node, a.stop_hook);
-		execl("/bin/sh", "sh", "-c", a.stop_hook, (char *)NULL);
+	if (a.life.stopping && a.life.stop_hook != NULL) {
+		log_info("node %u: shut down; %s", a.node, a.life.stop_hook);
+		execl("/bin/sh", "sh", "-c", a.life.stop_hook, (char *)NULL);
 		fatal("stop hook");
 	}
 	options_free(&o);

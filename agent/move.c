@@ -30,6 +30,7 @@
 #include "agent/guests.h"
 #include "agent/worker.h"
 #include "common/cause.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "shm/node.h"
 
@@ -57,12 +58,6 @@ struct move {
 	int dry;		/* --dry-run: every check, then answer; nothing changes */
 };
 
-static int64_t
-now_ns(void)
-{
-	return (int64_t)(ev_time() * 1e9);
-}
-
 /*
  * Every step goes to the log with the epochs the entry now records. Tests:
  * MINT_TEST_DIE_AT=NODE:STEP makes node NODE's agent die right there, like a crash.
@@ -76,7 +71,7 @@ step(struct agent *a, const char *name, const struct move *m)
 	if (res_read(&a->region, m->res, &v) == 0)
 		log_info("%s: %s (node %u epoch %" PRIu32 ", node %u epoch %" PRIu32 ", gen %" PRIu32 ")",
 		    m->what, name, m->donor, v.owner_epoch, m->receiver, v.peer_epoch, v.gen);
-	if (a->die_at != NULL && strtoul(a->die_at, &end, 10) == a->node && *end == ':' &&
+	if (a->move.die_at != NULL && strtoul(a->move.die_at, &end, 10) == a->node && *end == ':' &&
 	    strcmp(end + 1, name) == 0) {
 		log_warn("dying at step '%s' as MINT_TEST_DIE_AT asks", name);
 		raise(SIGKILL);
@@ -116,19 +111,19 @@ move_new(struct agent *a, enum move_role role, unsigned res, const struct res_vi
 	m->res = res;
 	m->v = *v;
 	m->word = v->word;
-	m->started_ns = now_ns();
+	m->started_ns = (int64_t)clock_mono_ns();
 	res_describe(v, m->what, sizeof(m->what));
 	if (rt != NULL)
 		m->rt[m->nrt++] = *rt;
-	m->next = a->moves;
-	a->moves = m;
+	m->next = a->move.list;
+	a->move.list = m;
 	return m;
 }
 
 static struct move *
 move_of(struct agent *a, unsigned res)
 {
-	for (struct move *m = a->moves; m != NULL; m = m->next)
+	for (struct move *m = a->move.list; m != NULL; m = m->next)
 		if (m->res == res)
 			return m;
 	return NULL;
@@ -155,7 +150,7 @@ move_end(struct move *m, int rc, const char *fmt, ...)
 	for (int i = 0; i < m->nrt; i++)
 		agent_reply(a, &m->rt[i], rc, msg);
 	a->republish = 1;	/* the node's status shows it at the next heartbeat */
-	for (struct move **pp = &a->moves; *pp != NULL; pp = &(*pp)->next)
+	for (struct move **pp = &a->move.list; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == m) {
 			*pp = m->next;
 			break;
@@ -183,7 +178,7 @@ job_start(struct move *m, int up, void (*done)(struct job *))
 static double
 secs(const struct move *m)
 {
-	return (double)(now_ns() - m->started_ns) / 1e9;
+	return (double)((int64_t)clock_mono_ns() - m->started_ns) / 1e9;
 }
 
 /* ---- the receiver ---- */
@@ -355,7 +350,7 @@ donor_claimed(struct agent *a, void *arg, const Mint__Reply *r)
 		step(a, "fenced", m);
 		move_end(m, -ETIMEDOUT, "node %u did not answer within %d ms: %s is fenced until "
 		    "`mint-console node reclaim %u` (or until that node's agent comes back)",
-		    m->receiver, a->move_ms, m->what, m->receiver);
+		    m->receiver, a->move.timeout_ms, m->what, m->receiver);
 		return;
 	}
 	res_read(&a->region, m->res, &v);
@@ -366,7 +361,7 @@ donor_claimed(struct agent *a, void *arg, const Mint__Reply *r)
 	}
 	res_where(&v, 1, w, sizeof(w));
 	move_end(m, -ETIMEDOUT, "node %u did not answer within %d ms; %s is now %s", m->receiver,
-	    a->move_ms, m->what, w);
+	    a->move.timeout_ms, m->what, w);
 }
 
 static void
@@ -414,7 +409,7 @@ donor_released(struct job *j)
 	c.has_kind = 1, c.kind = MINT__COMMAND_KIND__CMD_RES_CLAIM;
 	c.has_resource = 1, c.resource = m->res;
 	c.has_epoch = 1, c.epoch = a->epoch;
-	if ((rc = peers_request(a, m->receiver, &c, a->move_ms, donor_claimed, m)) < 0)
+	if ((rc = peers_request(a, m->receiver, &c, a->move.timeout_ms, donor_claimed, m)) < 0)
 		takeback(m, rc == -EHOSTDOWN ? "it went down" : strerror(-rc));
 }
 
@@ -464,10 +459,10 @@ move_rules(struct agent *a, const struct res_view *v, uint64_t gone, const char 
 			    a->node);
 		break;
 	case MINT_RES_MEM:
-		if (mem < v->size || mem - v->size < a->mem_floor)
+		if (mem < v->size || mem - v->size < a->move.mem_floor)
 			return cause_fail(msg, len, -EPERM,
 			    "node %u keeps at least %" PRIu64 " MiB of memory: it has %"
-			    PRIu64 " MiB, %s is %" PRIu64 " MiB", a->node, a->mem_floor >> 20, mem >> 20,
+			    PRIu64 " MiB, %s is %" PRIu64 " MiB", a->node, a->move.mem_floor >> 20, mem >> 20,
 			    what, v->size >> 20);
 		break;
 	case MINT_RES_DEV:
@@ -608,7 +603,7 @@ handle_move(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		    a->region.layout.nodes - 1);
 	if (move_of(a, cmd->resource) != NULL)
 		return cause_fail(msg, len, -EBUSY, "%s is already being moved", what);
-	if (a->stopping)
+	if (a->life.stopping)
 		return cause_fail(msg, len, -EBUSY,
 		    "node %u is shutting down or rebooting: %s stays", a->node, what);
 	if (v.state == MINT_RS_FREE && to == a->node) {
@@ -737,14 +732,14 @@ move_check_own(struct agent *a)
 			log_info("%s: %s by this node before: taking it back", what,
 			    res_state_name(v.state));
 			job_start(m, 1, own_done);
-		} else if (v.owner == a->node && v.state == MINT_RS_OWNED && a->epoch_checked == 0) {
+		} else if (v.owner == a->node && v.state == MINT_RS_OWNED && a->move.epoch_checked == 0) {
 			/* up only: taking down what the table gives others is for a move to do */
 			if ((rc = backend_apply(&a->backend, &v, a->node, 1, msg, sizeof(msg))) < 0 &&
 			    rc != -ENOTSUP)
 				log_warn("%s: the table gives it to node %u, but: %s", what, a->node, msg);
 		}
 	}
-	a->epoch_checked = 1;
+	a->move.epoch_checked = 1;
 }
 
 /*
@@ -810,7 +805,7 @@ handle_reclaim(struct agent *a, const struct peer *who, const struct reply_to *r
 void
 move_forget(struct agent *a, struct client *c)
 {
-	for (struct move *m = a->moves; m != NULL; m = m->next)
+	for (struct move *m = a->move.list; m != NULL; m = m->next)
 		for (int i = 0; i < m->nrt; i++)
 			if (m->rt[i].client == c)
 				m->rt[i].client = NULL, m->rt[i].node = MINT_NO_NODE;
@@ -819,6 +814,6 @@ move_forget(struct agent *a, struct client *c)
 int
 move_init(struct agent *a)
 {
-	a->die_at = getenv("MINT_TEST_DIE_AT");
+	a->move.die_at = getenv("MINT_TEST_DIE_AT");
 	return worker_init(a->loop);
 }

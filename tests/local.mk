@@ -128,10 +128,13 @@ bench: tests/bench/bench-ring$(EXEEXT) tests/bench/bench-tunnel$(EXEEXT) agent/m
 .PHONY: bench
 
 # make check-valgrind: the single-process tests under memcheck (CI runs it).
-check-valgrind: tests/test-region$(EXEEXT) tests/test-ring$(EXEEXT) tests/fuzz/fuzz-region-run$(EXEEXT)
+check-valgrind: tests/test-region$(EXEEXT) tests/test-ring$(EXEEXT) tests/fuzz/fuzz-region-run$(EXEEXT) \
+    tests/test-status$(EXEEXT) tests/test-move$(EXEEXT)
 	@test -n "$(VALGRIND)" || { echo "valgrind not found (Debian package: valgrind)"; exit 1; }
-	for t in tests/test-region tests/test-ring "tests/fuzz/fuzz-region-run -runs 2000"; do \
-		$(VALGRIND) -q --error-exitcode=1 --leak-check=full $(top_builddir)/$$t >/dev/null || exit 1; \
+	for t in tests/test-region tests/test-ring "tests/fuzz/fuzz-region-run -runs 2000" \
+	    tests/test-status tests/test-move; do \
+		top_srcdir=$(top_srcdir) $(VALGRIND) -q --error-exitcode=1 --leak-check=full \
+		    $(top_builddir)/$$t >/dev/null || exit 1; \
 		echo "valgrind: $$t: clean"; \
 	done
 .PHONY: check-valgrind

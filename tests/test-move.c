@@ -132,9 +132,9 @@ setup_agent(struct agent *a, unsigned node)
 	a->loop = EV_DEFAULT;
 	a->region = reg;
 	a->node = node;
-	a->ctl_fd = -1;
-	a->request_ms = a->move_ms = a->libvirt_ms = 5000;
-	a->mem_floor = 256 * MiB;
+	a->ctl.fd = -1;
+	a->request_ms = a->move.timeout_ms = a->libvirt_ms = 5000;
+	a->move.mem_floor = 256 * MiB;
 	a->backend.ops = &fake_ops;
 	a->backend.self = node;
 	if (node_attach(&a->region, node, MINT_NODE_ONLINE, (uint32_t)getpid(), &a->epoch) < 0 ||
@@ -159,10 +159,10 @@ settle(void)
 
 	ev_timer_init(&tick, tick_cb, 0.01, 0.01);
 	ev_timer_start(A.loop, &tick);
-	while ((A.moves != NULL || B.moves != NULL) && ev_time() < end)
+	while ((A.move.list != NULL || B.move.list != NULL) && ev_time() < end)
 		ev_run(A.loop, EVRUN_ONCE);
 	ev_timer_stop(A.loop, &tick);
-	return A.moves == NULL && B.moves == NULL;
+	return A.move.list == NULL && B.move.list == NULL;
 }
 
 static int
@@ -266,10 +266,10 @@ test_refusals(void)
 	has(msg, "keeps at least 256 MiB", "  the floor named");
 	is(move(&A, MINT__COMMAND_KIND__CMD_MEM_MOVE, 1, 1, 0, msg, sizeof(msg)), -ENOENT,
 	    "entry 1 is no memory block");
-	A.stopping = 1;
+	A.life.stopping = 1;
 	is(move(&A, MINT__COMMAND_KIND__CMD_CPU_MOVE, 1, 1, 0, msg, sizeof(msg)), -EBUSY,
 	    "a node shutting down gives nothing");
-	A.stopping = 0;
+	A.life.stopping = 0;
 	node_set_state(&reg, 1, MINT_NODE_ABSENT);
 	is(move(&A, MINT__COMMAND_KIND__CMD_CPU_MOVE, 1, 1, 0, msg, sizeof(msg)), -EHOSTDOWN,
 	    "an absent node receives nothing");
@@ -289,7 +289,7 @@ test_fence(void)
 	int mark;
 
 	peers_close(&B);	/* node 1 stops reading its rings */
-	A.move_ms = 300;
+	A.move.timeout_ms = 300;
 	is(move(&A, MINT__COMMAND_KIND__CMD_CPU_MOVE, 1, 1, 0, msg, sizeof(msg)), HANDLE_LATER,
 	    "cpu 1 to node 1, which no longer reads its rings");
 	ok(settle() && owner_of(1, &st) == 1 && st == MINT_RS_FENCED, "  fenced, node 1's");
@@ -307,7 +307,7 @@ test_fence(void)
 	has(msg, "node 1: cpu 1 cpu 3 2 free now", "  its cores named");
 	ok(owner_of(1, &st) == MINT_NO_NODE && st == MINT_RS_FREE && called(mark, 0,
 	    "node 1 cpu 1 down"), "  cpu 1 free, taken from node 1's partition");
-	A.move_ms = 5000;
+	A.move.timeout_ms = 5000;
 }
 
 static void
@@ -334,10 +334,10 @@ test_claims(void)
 	cmd.kind = MINT__COMMAND_KIND__CMD_CPU_MOVE;
 	is(handle_command(&A, &user, &rt, &cmd, &reply, msg, sizeof(msg)), -EACCES,
 	    "a user who is not root may not move (the table's changes column)");
-	is(handle_timeout_ms(&A, &cmd), 2 * A.move_ms + A.request_ms,
+	is(handle_timeout_ms(&A, &cmd), 2 * A.move.timeout_ms + A.request_ms,
 	    "a move forwarded may take two move timeouts and a request's");
 	cmd.kind = MINT__COMMAND_KIND__CMD_DEV_MOVE;
-	is(handle_timeout_ms(&A, &cmd), 2 * A.move_ms + A.request_ms + A.libvirt_ms,
+	is(handle_timeout_ms(&A, &cmd), 2 * A.move.timeout_ms + A.request_ms + A.libvirt_ms,
 	    "  a device move a libvirt call more");
 	cmd.kind = MINT__COMMAND_KIND__CMD_PING;
 	is(handle_timeout_ms(&A, &cmd), A.request_ms, "a ping a request's");
