@@ -86,23 +86,23 @@ list_done(struct job *j)
 	struct list_job *l = j->arg;
 	struct agent *a = l->a;
 
-	if (j->rc < 0 && !a->guests_failing)
+	if (j->rc < 0 && !a->guest.failing)
 		log_warn("guests unknown: %s", l->cause);
-	else if (j->rc == 0 && a->guests_failing)
+	else if (j->rc == 0 && a->guest.failing)
 		log_info("guests listed again through %s", a->guests.uri);
-	a->guests_failing = j->rc < 0;
+	a->guest.failing = j->rc < 0;
 	/* a change is published at the next heartbeat, not a sample later */
-	if (a->guests_n != (j->rc < 0 ? 0 : l->n))
+	if (a->guest.n != (j->rc < 0 ? 0 : l->n))
 		a->republish = 1;
-	for (int i = 0; j->rc == 0 && i < l->n && i < a->guests_n; i++)
-		if (strcmp(a->guest_list[i].name, l->out[i].name) != 0 ||
-		    a->guest_list[i].state != l->out[i].state)
+	for (int i = 0; j->rc == 0 && i < l->n && i < a->guest.n; i++)
+		if (strcmp(a->guest.list[i].name, l->out[i].name) != 0 ||
+		    a->guest.list[i].state != l->out[i].state)
 			a->republish = 1;
-	a->guests_n = j->rc < 0 ? 0 : l->n;
+	a->guest.n = j->rc < 0 ? 0 : l->n;
 	if (j->rc == 0)
-		memcpy(a->guest_list, l->out, sizeof(l->out[0]) * (size_t)l->n);
-	a->listing = 0;
-	if (a->list_waits != NULL) {
+		memcpy(a->guest.list, l->out, sizeof(l->out[0]) * (size_t)l->n);
+	a->guest.listing = 0;
+	if (a->guest.waits != NULL) {
 		/* someone waits for this listing: publish it now, not at the next heartbeat */
 		a->republish = 0;
 		agent_publish(a);
@@ -117,25 +117,25 @@ agent_list_now(struct agent *a)
 	struct list_job *l;
 
 	/* one runs: the one after it began after the caller's change */
-	if (a->listing)
-		return a->list_seq + 1;
+	if (a->guest.listing)
+		return a->guest.seq + 1;
 	if ((l = calloc(1, sizeof(*l))) == NULL)
-		return a->list_seq + 1;
+		return a->guest.seq + 1;
 	l->a = a;
 	l->now_ns = (uint64_t)(ev_time() * 1e9);
-	l->seq = ++a->list_seq;
-	l->retry = a->guests_failing;
+	l->seq = ++a->guest.seq;
+	l->retry = a->guest.failing;
 	l->j.fn = list_run;
 	l->j.lane = WORKER_LIBVIRT;
 	l->j.done = list_done;
 	l->j.arg = l;
 	if (worker_run(&l->j) == 0) {
-		a->listing = 1;
+		a->guest.listing = 1;
 	} else {
 		free(l);
-		a->list_seq--;
+		a->guest.seq--;
 	}
-	return a->list_seq + !a->listing;
+	return a->guest.seq + !a->guest.listing;
 }
 
 static void
@@ -165,7 +165,7 @@ agent_publish(struct agent *a)
 	move_check_own(a);
 	status_gather(&a->status, &in, &a->status_now);
 	ntunnels = tunnel_status(a, &tunnels);
-	rc = status_encode(&a->status_enc, &a->status_now, a->guest_list, a->guests_n,
+	rc = status_encode(&a->status_enc, &a->status_now, a->guest.list, a->guest.n,
 	    a->status.migrating, tunnels, ntunnels, a->snapshot, sizeof(a->snapshot), &len);
 	tunnel_status_free(tunnels, ntunnels);
 	if (rc == 0) {
@@ -382,7 +382,7 @@ agent_close(struct agent *a)
 	tunnel_shutdown(a);
 	peers_close(a);
 	ctl_close(a);
-	if (!a->listing)
+	if (!a->guest.listing)
 		guests_close(&a->guests);
 	/* a kexec that returned: the agent comes back as a new kernel's would, with a new epoch */
 	if (!a->life.reexec)

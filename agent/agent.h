@@ -57,6 +57,18 @@ struct moves {
 	int epoch_checked;		/* the backend was made to agree with the table */
 };
 
+/* The guests as last listed, and the requests about them (handle-guest.c). */
+struct guest_state {
+	struct guest_info list[GUESTS_MAX];
+	int n;				/* entries of list */
+	int failing;			/* the last listing failed (warned once) */
+	int listing;			/* a listing runs in a worker */
+	uint64_t seq;			/* listings begun */
+	struct list_wait *waits;	/* waiting for a listing that began after them */
+	struct gjob *jobs;		/* libvirt calls under way */
+	struct migration *mig;		/* a guest leaving this node */
+};
+
 /* Boot, shutdown, reboot (lifecycle.c's). */
 struct lifecycle {
 	uint64_t region_phys, region_phys_size;	/* where the region is in memory, if known */
@@ -93,8 +105,6 @@ struct agent {
 	uint32_t heartbeat_ms;
 	struct guests guests;		/* uri NULL: no hypervisor on this node (--connect none) */
 	int libvirt_ms;			/* a libvirt call that takes longer fails its request */
-	int guests_failing;	/* the last listing failed (warned once) */
-	struct guest_info guest_list[GUESTS_MAX];
 	ev_tstamp started;
 	uint8_t snapshot[65536];
 	size_t snapshot_len;
@@ -130,13 +140,7 @@ struct agent {
 	const char *tunnel_dir;		/* sockets peers may ask us to connect to */
 	const char *libvirt_sock;	/* the target "libvirt" */
 
-	/* guests (handle-guest.c) */
-	int guests_n;			/* entries of guest_list */
-	int listing;			/* a listing runs in a worker */
-	struct gjob *gjobs;		/* libvirt calls under way */
-	struct list_wait *list_waits;	/* waiting for a listing that began after them */
-	uint64_t list_seq;		/* listings begun */
-	struct migration *mig;		/* a guest leaving this node */
+	struct guest_state guest;	/* the listing (agent.c) and handle-guest.c's */
 
 	struct ctl ctl;			/* ctl.c's */
 };

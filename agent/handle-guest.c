@@ -29,7 +29,7 @@
 
 struct gjob {
 	struct job j;
-	struct gjob *next;	/* in a->gjobs */
+	struct gjob *next;	/* in a->guest.jobs */
 	struct agent *a;
 	struct reply_to rt;
 	Mint__CommandKind kind;
@@ -110,8 +110,8 @@ guest_refresh(struct agent *a, void (*fn)(struct agent *, void *), void *arg)
 	w->arg = arg;
 	w->want = agent_list_now(a);
 	w->since_ns = doorbell_now_ns();
-	w->next = a->list_waits;
-	a->list_waits = w;
+	w->next = a->guest.waits;
+	a->guest.waits = w;
 	return 0;
 }
 
@@ -121,7 +121,7 @@ guest_refresh(struct agent *a, void (*fn)(struct agent *, void *), void *arg)
 void
 guest_listed(struct agent *a, uint64_t seq, int ok)
 {
-	struct list_wait **pp = &a->list_waits, *w;
+	struct list_wait **pp = &a->guest.waits, *w;
 	int64_t now = doorbell_now_ns();
 
 	while ((w = *pp) != NULL) {
@@ -133,7 +133,7 @@ guest_listed(struct agent *a, uint64_t seq, int ok)
 		w->fn(a, w->arg);
 		free(w);
 	}
-	if (a->list_waits != NULL)
+	if (a->guest.waits != NULL)
 		agent_list_now(a);
 }
 
@@ -225,7 +225,7 @@ static void prepare_done(struct gjob *g);
 static void
 gjob_free(struct agent *a, struct gjob *g)
 {
-	for (struct gjob **pp = &a->gjobs; *pp != NULL; pp = &(*pp)->next)
+	for (struct gjob **pp = &a->guest.jobs; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == g) {
 			*pp = g->next;
 			break;
@@ -294,8 +294,8 @@ gjob_expired(struct job *j, int ran)
 		    "free within %.1f s (%u calls under way, %u waiting); nothing was done", a->node, s,
 		    running, waiting);
 	log_warn("guest %s: %s", g->name, j->msg);
-	/* out of a->gjobs now; a call still running keeps g until it returns */
-	for (struct gjob **pp = &a->gjobs; *pp != NULL; pp = &(*pp)->next)
+	/* out of a->guest.jobs now; a call still running keeps g until it returns */
+	for (struct gjob **pp = &a->guest.jobs; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == g) {
 			*pp = g->next;
 			break;
@@ -352,8 +352,8 @@ gjob_start(struct agent *a, const struct reply_to *rt, const Mint__Command *cmd,
 		return cause_fail(msg, len, -EAGAIN, "node %u: no worker thread", a->node);
 	}
 	/* listed, so that a console that leaves is forgotten */
-	g->next = a->gjobs;
-	a->gjobs = g;
+	g->next = a->guest.jobs;
+	a->guest.jobs = g;
 	return HANDLE_LATER;
 }
 
@@ -411,10 +411,10 @@ prepare_done(struct gjob *g)
 		goto out;
 	}
 	node_share(a, &mem, &cores);
-	for (int i = 0; i < GUESTS_MAX && a->guests_n > 0 && i < a->guests_n; i++)
-		if (a->guest_list[i].state == MINT__GUEST_STATE__GUEST_RUNNING ||
-		    a->guest_list[i].state == MINT__GUEST_STATE__GUEST_PAUSED)
-			used += a->guest_list[i].memory_bytes;
+	for (int i = 0; i < GUESTS_MAX && a->guest.n > 0 && i < a->guest.n; i++)
+		if (a->guest.list[i].state == MINT__GUEST_STATE__GUEST_RUNNING ||
+		    a->guest.list[i].state == MINT__GUEST_STATE__GUEST_PAUSED)
+			used += a->guest.list[i].memory_bytes;
 	if (used + g->memory > mem) {
 		rc = -ENOMEM;
 		snprintf(msg, sizeof(msg), "node %u has %" PRIu64 " MiB for guests and %" PRIu64
@@ -487,7 +487,7 @@ mig_finish(struct migration *m, int rc, const char *msg)
 	else
 		log_info("%s", msg);
 	reply_to(a, &m->rt, &r);
-	a->mig = NULL;
+	a->guest.mig = NULL;
 	a->status.migrating = NULL;
 	a->republish = 1;
 	m->finished = 1;
@@ -930,9 +930,9 @@ handle_migrate(struct agent *a, const struct reply_to *rt, const Mint__Command *
 		    "migrate: give another node as the destination");
 	if (node_read(&a->region, cmd->to_node, &v) < 0 || v.state != MINT_NODE_ONLINE)
 		return cause_fail(msg, len, -EHOSTDOWN, "node %u is not online", cmd->to_node);
-	if (a->mig != NULL)
+	if (a->guest.mig != NULL)
 		return cause_fail(msg, len, -EBUSY, "node %u is already migrating %s", a->node,
-		    a->mig->name);
+		    a->guest.mig->name);
 	if ((rc = mig_options_ok(cmd, msg, len)) < 0)
 		return rc;
 	if ((m = calloc(1, sizeof(*m))) == NULL)
@@ -964,7 +964,7 @@ handle_migrate(struct agent *a, const struct reply_to *rt, const Mint__Command *
 		free(m);
 		return cause_fail(msg, len, -EAGAIN, "node %u: no worker thread", a->node);
 	}
-	a->mig = m;
+	a->guest.mig = m;
 	a->status.migrating = m->name;
 	a->republish = 1;
 	return HANDLE_LATER;
@@ -999,40 +999,40 @@ handle_guest(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		/* from what the migration's own tick read last: no libvirt call per console */
 		static Mint__Job mj;
 
-		if (a->mig == NULL || strcmp(a->mig->name, cmd->name) != 0)
+		if (a->guest.mig == NULL || strcmp(a->guest.mig->name, cmd->name) != 0)
 			return cause_fail(msg, len, -ENOENT, "node %u is not migrating %s", a->node,
 			    cmd->name);
-		job_fill_mig(&mj, a->mig, a->mig->phase, &a->mig->last);
-		if (a->mig->warning[0] != '\0')
-			reply->text = a->mig->warning;
+		job_fill_mig(&mj, a->guest.mig, a->guest.mig->phase, &a->guest.mig->last);
+		if (a->guest.mig->warning[0] != '\0')
+			reply->text = a->guest.mig->warning;
 		reply->job = &mj;
-		snprintf(msg, len, "%s: %s", cmd->name, a->mig->phase);
+		snprintf(msg, len, "%s: %s", cmd->name, a->guest.mig->phase);
 		return 0;
 	}
 	case MINT__COMMAND_KIND__CMD_GUEST_POSTCOPY:
-		if (a->mig == NULL || strcmp(a->mig->name, cmd->name) != 0)
+		if (a->guest.mig == NULL || strcmp(a->guest.mig->name, cmd->name) != 0)
 			return cause_fail(msg, len, -ENOENT, "node %u is not migrating %s", a->node,
 			    cmd->name);
-		if (!a->mig->opt.postcopy)
+		if (!a->guest.mig->opt.postcopy)
 			return cause_fail(msg, len, -EINVAL, "%s: its migration did not allow "
 			    "post-copy (start it with --postcopy)", cmd->name);
-		if (a->mig->postcopy_on) {
+		if (a->guest.mig->postcopy_on) {
 			snprintf(msg, len, "%s: post-copy already", cmd->name);
 			return 0;
 		}
-		a->mig->postcopy_now = 1;
+		a->guest.mig->postcopy_now = 1;
 		snprintf(msg, len, "%s: switching to post-copy", cmd->name);
 		return 0;
 	case MINT__COMMAND_KIND__CMD_GUEST_ABORT:
-		if (a->mig == NULL || strcmp(a->mig->name, cmd->name) != 0)
+		if (a->guest.mig == NULL || strcmp(a->guest.mig->name, cmd->name) != 0)
 			return cause_fail(msg, len, -ENOENT, "node %u is not migrating %s", a->node,
 			    cmd->name);
-		if (a->mig->postcopy_on || a->mig->publishing)
+		if (a->guest.mig->postcopy_on || a->guest.mig->publishing)
 			return cause_fail(msg, len, -EBUSY, "%s runs on node %u already%s: its "
-			    "migration cannot be cancelled", cmd->name, a->mig->to,
-			    a->mig->postcopy_on ? " (post-copy)" : "");
-		a->mig->cancelled = 1;
-		if (strcmp(a->mig->phase, "migrating") != 0) {
+			    "migration cannot be cancelled", cmd->name, a->guest.mig->to,
+			    a->guest.mig->postcopy_on ? " (post-copy)" : "");
+		a->guest.mig->cancelled = 1;
+		if (strcmp(a->guest.mig->phase, "migrating") != 0) {
 			snprintf(msg, len, "%s: migration cancelled", cmd->name);
 			return 0;
 		}
@@ -1061,7 +1061,7 @@ handle_guest(struct agent *a, const struct peer *who, const struct reply_to *rt,
 			g->emulator[0] = '\0';
 		return rc;
 	default:
-		if (a->mig != NULL && strcmp(a->mig->name, cmd->name) == 0)
+		if (a->guest.mig != NULL && strcmp(a->guest.mig->name, cmd->name) == 0)
 			return cause_fail(msg, len, -EBUSY, "%s is being migrated", cmd->name);
 		return gjob_start(a, rt, cmd, cmd->name, NULL, msg, len);
 	}
@@ -1071,9 +1071,9 @@ handle_guest(struct agent *a, const struct peer *who, const struct reply_to *rt,
 void
 guest_forget(struct agent *a, struct client *c)
 {
-	for (struct gjob *g = a->gjobs; g != NULL; g = g->next)
+	for (struct gjob *g = a->guest.jobs; g != NULL; g = g->next)
 		if (g->rt.client == c)
 			g->rt.client = NULL, g->rt.node = MINT_NO_NODE;
-	if (a->mig != NULL && a->mig->rt.client == c)
-		a->mig->rt.client = NULL, a->mig->rt.node = MINT_NO_NODE;
+	if (a->guest.mig != NULL && a->guest.mig->rt.client == c)
+		a->guest.mig->rt.client = NULL, a->guest.mig->rt.node = MINT_NO_NODE;
 }
