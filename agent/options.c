@@ -357,7 +357,7 @@ options_parse(struct agent_options *o, int argc, char **argv, char *cause, size_
 		argc = o->conf_argc + argc - 1;
 		argv = o->conf_argv;
 	}
-	optind = 1;
+	optind = 0;	/* glibc: start afresh, so that a second parse (tests) sees its own argv */
 	while ((c = getopt_long(argc, argv, "r:n:H:s:p:c:S:g:a:T:D:F:fvh", long_opts, NULL)) != -1)
 		if ((rc = options_one(o, c, optarg, cause, len)) != 0)
 			return rc;

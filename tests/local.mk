@@ -37,6 +37,12 @@ tests_test_sample_LDADD = agent/libmintagent.a
 TESTS += tests/test-sample
 EXTRA_DIST += tests/fixtures
 
+# mint-agent's options: config file and command line
+check_PROGRAMS += tests/test-options
+tests_test_options_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_test_options_LDADD = $(AGENT_LIBS)
+TESTS += tests/test-options
+
 # a node's status gathered on the /proc fixtures and a memfd region's table, then packed
 check_PROGRAMS += tests/test-status
 tests_test_status_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
