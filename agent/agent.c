@@ -39,7 +39,7 @@ agent_peer_report(void *arg, unsigned node, const struct watch_peer *p, int64_t 
 
 		log_info("node %u: heartbeat again (epoch %" PRIu32 ")", node, p->epoch);
 		/* its ring was fenced while it was dead: take what came meanwhile */
-		ev_feed_event(a->loop, &a->bell_io, EV_READ);
+		ev_feed_event(a->loop, &a->peers.bell_io, EV_READ);
 	}
 }
 
@@ -155,7 +155,7 @@ agent_publish(struct agent *a)
 	struct status_in in = {
 		.node = a->node, .epoch = a->epoch, .heartbeat_ms = a->heartbeat_ms,
 		.uptime_ms = (uint64_t)((ev_now(loop) - a->started) * 1000),
-		.watch = &a->watch, .chan = a->chan, .region = &a->region,
+		.watch = &a->watch, .chan = a->peers.chan, .region = &a->region,
 		.now_ns = (int64_t)(ev_now(loop) * 1e9),
 	};
 	Mint__Tunnel **tunnels = NULL;

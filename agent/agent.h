@@ -26,6 +26,22 @@ struct reply_to {
 	uint64_t id;		/* the request's id */
 };
 
+/* The rings to and from every other node, woken through this node's bell (peers.c's). */
+struct peers {
+	struct doorbell bell;
+	ev_io bell_io;
+	ev_timer bell_poll;		/* without a doorbell: drain the rings now and then */
+	ev_timer bell_more;		/* records left after a pass's share: the next pass */
+	struct ring_tx tx[MINT_MAX_NODES];
+	struct ring_rx rx[MINT_MAX_NODES];
+	int rx_broken[MINT_MAX_NODES];	/* damage reported once */
+	uint8_t *rx_copy;		/* a record copied out of the region to be decoded */
+	uint32_t rx_copy_len;		/* the rings' largest record */
+	struct pending *pending;	/* requests forwarded to other nodes */
+	uint64_t next_id;
+	struct chan_stats chan[MINT_MAX_NODES];	/* traffic with each node */
+};
+
 /* The control socket's state (ctl.c's alone). */
 struct ctl {
 	const char *path;
@@ -109,19 +125,7 @@ struct agent {
 	uint8_t snapshot[65536];
 	size_t snapshot_len;
 
-	/* rings to and from every other node, woken through the node's bell */
-	struct doorbell bell;
-	ev_io bell_io;
-	ev_timer bell_poll;		/* without a doorbell: drain the rings now and then */
-	ev_timer bell_more;		/* records left after a pass's share: the next pass */
-	struct ring_tx tx[MINT_MAX_NODES];
-	struct ring_rx rx[MINT_MAX_NODES];
-	int rx_broken[MINT_MAX_NODES];	/* damage reported once */
-	uint8_t *rx_copy;		/* a record copied out of the region to be decoded */
-	uint32_t rx_copy_len;		/* the rings' largest record */
-	struct pending *pending;	/* requests forwarded to other nodes */
-	uint64_t next_id;
-	struct chan_stats chan[MINT_MAX_NODES];	/* traffic with each node */
+	struct peers peers;		/* peers.c's */
 	int request_ms;			/* how long a forwarded request may take */
 
 	/* the seam to the machine: hotplug on a real node, the simulated partitions */
