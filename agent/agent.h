@@ -27,28 +27,8 @@ struct reply_to {
 	uint64_t id;		/* the request's id */
 };
 
-struct agent {
-	struct ev_loop *loop;
-	struct mint_region region;
-	unsigned node;
-	uint32_t epoch;
-	ev_timer heartbeat;		/* the loop's part: watching, publishing; beat.c beats */
-	struct beat beat;
-	ev_timer sample;
-	ev_signal sigint;
-	ev_signal sigterm;
-	struct status_src status;
-	struct watch watch;
-	uint32_t heartbeat_ms;
-	struct guests guests;		/* uri NULL: no hypervisor on this node (--connect none) */
-	int libvirt_ms;			/* a libvirt call that takes longer fails its request */
-	int guests_failing;	/* the last listing failed (warned once) */
-	struct guest_info guest_list[GUESTS_MAX];
-	ev_tstamp started;
-	uint8_t snapshot[65536];
-	size_t snapshot_len;
-
-	/* rings to and from every other node, woken through the node's bell */
+/* The rings to and from every other node, woken through this node's bell (peers.c's). */
+struct peers {
 	struct doorbell bell;
 	ev_io bell_io;
 	ev_timer bell_poll;		/* without a doorbell: drain the rings now and then */
@@ -61,21 +41,53 @@ struct agent {
 	struct pending *pending;	/* requests forwarded to other nodes */
 	uint64_t next_id;
 	struct chan_stats chan[MINT_MAX_NODES];	/* traffic with each node */
-	int request_ms;			/* how long a forwarded request may take */
+};
 
-	struct worker *worker;		/* the threads off the loop: backend and libvirt calls */
+/* The control socket's state (ctl.c's alone). */
+struct ctl {
+	const char *path;
+	int fd;
+	ev_io io;
+	ev_timer resume;		/* accepting paused: no descriptor left */
+	ev_prepare prepare;		/* a new loop pass: a new budget */
+	ev_check check;			/* clients with frames left get their turn */
+	ev_idle idle;			/* ... without the loop blocking in between */
+	struct client *clients;		/* every connected console */
+	struct client *ready, *ready_tail;	/* frames buffered, waiting for a turn */
+	int nclients;
+	int budget;			/* frames this loop pass may still handle */
+	int spare_fd;			/* given up to refuse a client at EMFILE */
+	int max;			/* connections in all (root and the admin group) */
+	int max_uid;			/* connections of one other user */
+	int timeout_ms;			/* idle, or half a frame, for this long: dropped */
+	uint64_t refused;		/* connections refused (over a cap, no descriptor) */
+	gid_t admin_gid;		/* besides root, members of this group may change things */
+	int have_admin_gid;
+};
 
-	/* moving resources (move.c): the backend, the moves in progress */
-	struct backend backend;
-	struct move *moves;
-	int move_ms;			/* how long the receiver of a resource may take */
+/* Moving resources (move.c's): the moves in progress and their rules. */
+struct moves {
+	struct move *list;
+	int timeout_ms;			/* how long the receiver of a resource may take */
 	uint64_t mem_floor;		/* memory this node keeps whatever moves */
 	const char *die_at;		/* tests: the step at which to SIGKILL ourselves */
 	int epoch_checked;		/* the backend was made to agree with the table */
-	int republish;			/* a move ended: publish the status before the next sample */
+};
 
-	/* lifecycle (lifecycle.c) */
-	const char *region_spec;
+/* The guests as last listed, and the requests about them (handle-guest.c). */
+struct guest_state {
+	struct guest_info list[GUESTS_MAX];
+	int n;				/* entries of list */
+	int failing;			/* the last listing failed (warned once) */
+	int listing;			/* a listing runs in a worker */
+	uint64_t seq;			/* listings begun */
+	struct list_wait *waits;	/* waiting for a listing that began after them */
+	struct gjob *jobs;		/* libvirt calls under way */
+	struct migration *mig;		/* a guest leaving this node */
+};
+
+/* Boot, shutdown, reboot (lifecycle.c's). */
+struct lifecycle {
 	uint64_t region_phys, region_phys_size;	/* where the region is in memory, if known */
 	struct boot *booting;		/* a boot of another node under way */
 	char *kexec;			/* kexec-tools, or another program named by --kexec */
@@ -91,6 +103,41 @@ struct agent {
 	int reexec;			/* rebooted through a kexec that returned: start again */
 	ev_timer exit_timer;
 	ev_child reboot_child;		/* kexec --load of a reboot */
+};
+
+struct agent {
+	struct ev_loop *loop;
+	struct mint_region region;
+	unsigned node;
+	uint32_t epoch;
+	ev_timer heartbeat;		/* the loop's part: watching, publishing; beat.c beats */
+	struct beat beat;
+	ev_timer sample;
+	ev_signal sigint;
+	ev_signal sigterm;
+	struct status_src status;
+	struct status status_now;	/* the last sample, gathered */
+	struct status_enc status_enc;	/* and packed */
+	struct watch watch;
+	uint32_t heartbeat_ms;
+	struct guests guests;		/* uri NULL: no hypervisor on this node (--connect none) */
+	int libvirt_ms;			/* a libvirt call that takes longer fails its request */
+	ev_tstamp started;
+	uint8_t snapshot[65536];
+	size_t snapshot_len;
+
+	struct peers peers;		/* peers.c's */
+	int request_ms;			/* how long a forwarded request may take */
+
+	struct worker *worker;		/* the threads off the loop: backend and libvirt calls */
+
+	/* the seam to the machine: hotplug on a real node, the simulated partitions */
+	struct backend backend;
+	struct moves move;		/* move.c's */
+	int republish;			/* a move ended: publish the status before the next sample */
+	const char *region_spec;
+
+	struct lifecycle life;		/* lifecycle.c's */
 
 	/* stream tunnels (tunnel.c) */
 	struct tunnel *tunnels;
@@ -100,33 +147,9 @@ struct agent {
 	const char *tunnel_dir;		/* sockets peers may ask us to connect to */
 	const char *libvirt_sock;	/* the target "libvirt" */
 
-	/* guests (handle-guest.c) */
-	int guests_n;			/* entries of guest_list */
-	int listing;			/* a listing runs in a worker */
-	struct gjob *gjobs;		/* libvirt calls under way */
-	struct list_wait *list_waits;	/* waiting for a listing that began after them */
-	uint64_t list_seq;		/* listings begun */
-	struct migration *mig;		/* a guest leaving this node */
+	struct guest_state guest;	/* the listing (agent.c) and handle-guest.c's */
 
-	/* control socket (ctl.c) */
-	const char *ctl_path;
-	int ctl_fd;
-	ev_io ctl_io;
-	ev_timer ctl_resume;		/* accepting paused: no descriptor left */
-	ev_prepare ctl_prepare;		/* a new loop pass: a new budget */
-	ev_check ctl_check;		/* clients with frames left get their turn */
-	ev_idle ctl_idle;		/* ... without the loop blocking in between */
-	struct client *clients;		/* every connected console */
-	struct client *ready, *ready_tail;	/* frames buffered, waiting for a turn */
-	int nclients;
-	int ctl_budget;			/* frames this loop pass may still handle */
-	int ctl_spare_fd;		/* given up to refuse a client at EMFILE */
-	int ctl_max;			/* connections in all (root and the admin group) */
-	int ctl_max_uid;		/* connections of one other user */
-	int ctl_timeout_ms;		/* idle, or half a frame, for this long: dropped */
-	uint64_t ctl_refused;		/* connections refused (over a cap, no descriptor) */
-	gid_t admin_gid;	/* besides root, members of this group may change things */
-	int have_admin_gid;
+	struct ctl ctl;			/* ctl.c's */
 };
 
 /* Who is asking, from the socket's peer credentials. */
@@ -149,6 +172,15 @@ struct gjob;
 struct list_wait;
 struct migration;
 
+
+struct agent_options;
+
+/* Start-up (agent.c): the region mapped and checked, before the agent becomes a daemon. */
+int agent_open(struct agent *a, const struct agent_options *o, char *cause, size_t len);
+/* Attach as the node, start heartbeating, open the socket and the rings, arm the timers. */
+int agent_start(struct agent *a, const struct agent_options *o, char *cause, size_t len);
+/* After the loop: everything agent_start made, undone; the node is left ABSENT unless reexec. */
+void agent_close(struct agent *a);
 
 /* A handler that returns HANDLE_LATER answers through agent_reply itself. */
 #define HANDLE_LATER	1
@@ -196,12 +228,13 @@ int move_init(struct agent *a);
 void move_forget(struct agent *a, struct client *c);
 void move_node_dead(struct agent *a, unsigned node);
 void move_check_own(struct agent *a);
-int move_timeout_ms(const struct agent *a, const Mint__Command *cmd);
 
 /* A request handler fills the reply; it returns 0 or a negative errno for it. */
 typedef int (*handler_fn)(struct agent *a, const struct peer *who, const struct reply_to *rt,
     const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t msglen);
 
+/* How long a request may take when forwarded to another node (the table's timeout column). */
+int handle_timeout_ms(const struct agent *a, const Mint__Command *cmd);
 int handle_allowed(struct agent *a, const struct peer *who, const Mint__Command *cmd,
 	    char *msg, size_t msglen);
 /* Root or the admin group: may change the node. */

@@ -5,15 +5,14 @@
 #include <time.h>
 
 #include "agent/beat.h"
+#include "common/clock.h"
 #include "shm/node.h"
 
+/* The clock the loop's stamps and the thread's checks share. */
 static int64_t
 mono_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	return (int64_t)clock_mono_ns();
 }
 
 static void *

@@ -17,7 +17,9 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "common/cause.h"
 #include "common/log.h"
+#include "common/sock.h"
 
 #define CLIENT_BUF	(WIRE_MAX + WIRE_FRAME_HDR)
 /*
@@ -37,11 +39,11 @@ struct client {
 	ev_io wio;		/* writable, while replies wait in out */
 	ev_timer timer;		/* idle, or half a frame, too long */
 	struct agent *a;
-	struct client *next;	/* a->clients */
-	struct client *rnext;	/* a->ready */
+	struct client *next;	/* a->ctl.clients */
+	struct client *rnext;	/* a->ctl.ready */
 	struct peer who;
 	int privileged;		/* root or the admin group: not held by others' load */
-	int ready;		/* on a->ready (freed from there once dead) */
+	int ready;		/* on a->ctl.ready (freed from there once dead) */
 	int dead;		/* closed, or to be closed: nothing more is sent */
 	int waiting;		/* requests answered later (forwarded, HANDLE_LATER) */
 	uint8_t *out;		/* framed replies not yet sent: out[off, len) */
@@ -61,25 +63,25 @@ ready_push(struct client *c)
 		return;
 	c->ready = 1;
 	c->rnext = NULL;
-	if (a->ready_tail != NULL)
-		a->ready_tail->rnext = c;
+	if (a->ctl.ready_tail != NULL)
+		a->ctl.ready_tail->rnext = c;
 	else
-		a->ready = c;
-	a->ready_tail = c;
-	ev_check_start(a->loop, &a->ctl_check);
+		a->ctl.ready = c;
+	a->ctl.ready_tail = c;
+	ev_check_start(a->loop, &a->ctl.check);
 	/* the loop must not block in poll while frames wait */
-	ev_idle_start(a->loop, &a->ctl_idle);
+	ev_idle_start(a->loop, &a->ctl.idle);
 }
 
 static struct client *
 ready_pop(struct agent *a)
 {
-	struct client *c = a->ready;
+	struct client *c = a->ctl.ready;
 
 	if (c == NULL)
 		return NULL;
-	if ((a->ready = c->rnext) == NULL)
-		a->ready_tail = NULL;
+	if ((a->ctl.ready = c->rnext) == NULL)
+		a->ctl.ready_tail = NULL;
 	c->ready = 0;
 	return c;
 }
@@ -103,10 +105,10 @@ client_close(struct client *c)
 		ev_timer_stop(a->loop, &c->timer);
 		close(c->io.fd);
 		c->io.fd = -1;
-		for (struct client **pp = &a->clients; *pp != NULL; pp = &(*pp)->next)
+		for (struct client **pp = &a->ctl.clients; *pp != NULL; pp = &(*pp)->next)
 			if (*pp == c) {
 				*pp = c->next;
-				a->nclients--;
+				a->ctl.nclients--;
 				break;
 			}
 	}
@@ -327,13 +329,13 @@ client_work(struct client *c)
 	while (!c->dead && (rc = client_has_frame(c, &len)) == 1) {
 		if (c->out_len > 0 || c->waiting >= CTL_WAITING_MAX)
 			break;	/* resumed when the replies are taken, or come */
-		if (turn == CTL_FRAMES_PER_TURN || (!c->privileged && a->ctl_budget <= 0)) {
+		if (turn == CTL_FRAMES_PER_TURN || (!c->privileged && a->ctl.budget <= 0)) {
 			ready_push(c);
 			break;
 		}
 		turn++;
 		if (!c->privileged)
-			a->ctl_budget--;
+			a->ctl.budget--;
 		rc = client_request(c, c->in + WIRE_FRAME_HDR, len);
 		memmove(c->in, c->in + WIRE_FRAME_HDR + len, c->len - WIRE_FRAME_HDR - len);
 		c->len -= WIRE_FRAME_HDR + len;
@@ -400,7 +402,7 @@ client_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	else
 		why = "asked nothing";
 	log_info("client pid %d uid %d: %s for %d ms: disconnected", (int)c->who.pid,
-	    (int)c->who.uid, why, c->a->ctl_timeout_ms);
+	    (int)c->who.uid, why, c->a->ctl.timeout_ms);
 	client_close(c);
 }
 
@@ -408,14 +410,14 @@ client_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static void
 ctl_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 {
-	((struct agent *)w->data)->ctl_budget = CTL_PASS_BUDGET;
+	((struct agent *)w->data)->ctl.budget = CTL_PASS_BUDGET;
 }
 
 static void
 ctl_check_cb(struct ev_loop *loop, ev_check *w, int revents)
 {
 	struct agent *a = w->data;
-	struct client *c, *last = a->ready_tail;
+	struct client *c, *last = a->ctl.ready_tail;
 
 	/* the ones queued now wait for the next pass */
 	while ((c = ready_pop(a)) != NULL) {
@@ -425,12 +427,12 @@ ctl_check_cb(struct ev_loop *loop, ev_check *w, int revents)
 			client_close(c);
 		else
 			client_work(c);
-		if (was_last || (a->ready != NULL && a->ctl_budget <= 0 && !a->ready->privileged))
+		if (was_last || (a->ctl.ready != NULL && a->ctl.budget <= 0 && !a->ctl.ready->privileged))
 			break;
 	}
-	if (a->ready == NULL) {
-		ev_check_stop(loop, &a->ctl_check);
-		ev_idle_stop(loop, &a->ctl_idle);
+	if (a->ctl.ready == NULL) {
+		ev_check_stop(loop, &a->ctl.check);
+		ev_idle_stop(loop, &a->ctl.idle);
 	}
 }
 
@@ -448,7 +450,7 @@ ctl_refuse(struct agent *a, int fd, int err, const char *msg)
 	uint8_t buf[512];
 	size_t len;
 
-	a->ctl_refused++;
+	a->ctl.refused++;
 	mint__reply__init(&r);
 	r.has_error = 1, r.error = err;
 	r.message = (char *)msg;
@@ -468,28 +470,23 @@ ctl_refuse(struct agent *a, int fd, int err, const char *msg)
 static int
 ctl_over_cap(struct agent *a, const struct client *c, char *msg, size_t len)
 {
-	int mine = 0, reserve = a->ctl_max / 8 > 0 ? a->ctl_max / 8 : 1;
+	int mine = 0, reserve = a->ctl.max / 8 > 0 ? a->ctl.max / 8 : 1;
 
-	if (a->nclients >= a->ctl_max) {
-		snprintf(msg, len, "node %u's agent has %d connections, its limit: try again later",
-		    a->node, a->nclients);
-		return -EBUSY;
-	}
+	if (a->ctl.nclients >= a->ctl.max)
+		return cause_fail(msg, len, -EBUSY,
+		    "node %u's agent has %d connections, its limit: try again later",
+		    a->node, a->ctl.nclients);
 	if (c->privileged)
 		return 0;
 	/* the last connections are kept for root and the admin group */
-	if (a->nclients >= a->ctl_max - reserve) {
-		snprintf(msg, len, "node %u's agent has %d connections, all it takes from users "
-		    "other than root: try again later", a->node, a->nclients);
-		return -EBUSY;
-	}
-	for (const struct client *o = a->clients; o != NULL; o = o->next)
+	if (a->ctl.nclients >= a->ctl.max - reserve)
+		return cause_fail(msg, len, -EBUSY, "node %u's agent has %d connections, all it "
+		    "takes from users other than root: try again later", a->node, a->ctl.nclients);
+	for (const struct client *o = a->ctl.clients; o != NULL; o = o->next)
 		mine += o->who.uid == c->who.uid;
-	if (mine >= a->ctl_max_uid) {
-		snprintf(msg, len, "too many connections from uid %d (%d, the limit of one user): "
-		    "close some", (int)c->who.uid, mine);
-		return -EUSERS;
-	}
+	if (mine >= a->ctl.max_uid)
+		return cause_fail(msg, len, -EUSERS, "too many connections from uid %d (%d, the "
+		    "limit of one user): close some", (int)c->who.uid, mine);
 	return 0;
 }
 
@@ -498,9 +495,9 @@ ctl_resume_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct agent *a = w->data;
 
-	if (a->ctl_spare_fd < 0)
-		a->ctl_spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	ev_io_start(loop, &a->ctl_io);
+	if (a->ctl.spare_fd < 0)
+		a->ctl.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ev_io_start(loop, &a->ctl.io);
 }
 
 /*
@@ -513,21 +510,21 @@ ctl_out_of_fds(struct agent *a, int err)
 {
 	int fd = -1;
 
-	if (a->ctl_spare_fd >= 0) {
-		close(a->ctl_spare_fd);
-		a->ctl_spare_fd = -1;
-		fd = accept4(a->ctl_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (a->ctl.spare_fd >= 0) {
+		close(a->ctl.spare_fd);
+		a->ctl.spare_fd = -1;
+		fd = accept4(a->ctl.fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	}
 	if (fd >= 0) {
-		if (a->ctl_refused == 0 || a->ctl_refused % 1000 == 0)
+		if (a->ctl.refused == 0 || a->ctl.refused % 1000 == 0)
 			log_warn("out of file descriptors (%s): connections refused", strerror(err));
 		ctl_refuse(a, fd, -EMFILE, "the agent is out of file descriptors: try again later");
-		if ((a->ctl_spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+		if ((a->ctl.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
 			return;
 	}
-	ev_io_stop(a->loop, &a->ctl_io);
-	ev_timer_set(&a->ctl_resume, CTL_RESUME_S, 0);
-	ev_timer_start(a->loop, &a->ctl_resume);
+	ev_io_stop(a->loop, &a->ctl.io);
+	ev_timer_set(&a->ctl.resume, CTL_RESUME_S, 0);
+	ev_timer_start(a->loop, &a->ctl.resume);
 }
 
 static void
@@ -553,20 +550,20 @@ ctl_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		ev_io_init(&c->io, client_read_cb, fd, EV_READ);
 		ev_io_init(&c->wio, client_write_cb, fd, EV_WRITE);
 		ev_init(&c->timer, client_timer_cb);
-		c->timer.repeat = a->ctl_timeout_ms / 1000.0;
+		c->timer.repeat = a->ctl.timeout_ms / 1000.0;
 		client_peer(c);
 		c->privileged = handle_may_change(a, &c->who);
 		if ((rc = ctl_over_cap(a, c, msg, sizeof(msg))) < 0) {
-			if (a->ctl_refused % 100 == 0)
+			if (a->ctl.refused % 100 == 0)
 				log_warn("client pid %d uid %d refused: %s (%" PRIu64 " refused so far)",
-				    (int)c->who.pid, (int)c->who.uid, msg, a->ctl_refused + 1);
+				    (int)c->who.pid, (int)c->who.uid, msg, a->ctl.refused + 1);
 			ctl_refuse(a, fd, rc, msg);
 			free(c);
 			continue;
 		}
-		c->next = a->clients;
-		a->clients = c;
-		a->nclients++;
+		c->next = a->ctl.clients;
+		a->ctl.clients = c;
+		a->ctl.nclients++;
 		log_debug("client pid %d uid %d connected", (int)c->who.pid, (int)c->who.uid);
 		ev_io_start(loop, &c->io);
 		ev_timer_again(loop, &c->timer);
@@ -585,19 +582,19 @@ ctl_limits(struct agent *a)
 	/* the region, bells, libvirt, tunnels, workers: room for them besides */
 	const int others = 64;
 
-	if (a->ctl_timeout_ms <= 0)
-		a->ctl_timeout_ms = CTL_TIMEOUT_MS;
-	if (a->ctl_max_uid <= 0)
-		a->ctl_max_uid = CTL_MAX_PER_UID;
+	if (a->ctl.timeout_ms <= 0)
+		a->ctl.timeout_ms = CTL_TIMEOUT_MS;
+	if (a->ctl.max_uid <= 0)
+		a->ctl.max_uid = CTL_MAX_PER_UID;
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
 		rl.rlim_cur = 1 << 20;
-	if (a->ctl_max <= 0) {
-		a->ctl_max = CTL_MAX_CLIENTS;
-		if ((rlim_t)a->ctl_max + others > rl.rlim_cur)
-			a->ctl_max = rl.rlim_cur > (rlim_t)others + 8 ? (int)(rl.rlim_cur - others) : 8;
-	} else if ((rlim_t)a->ctl_max + others > rl.rlim_cur) {
+	if (a->ctl.max <= 0) {
+		a->ctl.max = CTL_MAX_CLIENTS;
+		if ((rlim_t)a->ctl.max + others > rl.rlim_cur)
+			a->ctl.max = rl.rlim_cur > (rlim_t)others + 8 ? (int)(rl.rlim_cur - others) : 8;
+	} else if ((rlim_t)a->ctl.max + others > rl.rlim_cur) {
 		log_warn("%d connections and the agent's own descriptors may not fit in its %llu: "
-		    "past them, connections are refused", a->ctl_max, (unsigned long long)rl.rlim_cur);
+		    "past them, connections are refused", a->ctl.max, (unsigned long long)rl.rlim_cur);
 	}
 }
 
@@ -611,49 +608,49 @@ ctl_open(struct agent *a, const char *path, const char *group)
 	struct sockaddr_un sun;
 	struct group *gr;
 	char dir[sizeof(sun.sun_path)], *slash;
-	int fd;
+	int fd, rc;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
+	if ((rc = sock_addr(path, &sun)) < 0) {
+		errno = -rc;
 		return -1;
 	}
-	strcpy(sun.sun_path, path);
 	strcpy(dir, path);
 	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
 		*slash = '\0';
 		mkdir(dir, 0755);	/* /run/mint, on a fresh boot */
 	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
-		return -1;
 	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 128) < 0 ||
-	    chmod(path, 0660) < 0) {
+	if ((fd = sock_listen(path, 128)) < 0) {
+		errno = -fd;
+		return -1;
+	}
+	if (chmod(path, 0660) < 0) {
+		rc = errno;
 		close(fd);
+		errno = rc;
 		return -1;
 	}
 	if ((gr = getgrnam(group)) == NULL)
 		log_warn("group '%s' does not exist: only root can use %s", group, path);
 	else if (chown(path, (uid_t)-1, gr->gr_gid) < 0)
 		log_warn("%s: cannot give it to group %s: %s", path, group, strerror(errno));
-	a->ctl_path = path;
-	a->ctl_fd = fd;
+	a->ctl.path = path;
+	a->ctl.fd = fd;
 	ctl_limits(a);
-	a->ctl_spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	ev_io_init(&a->ctl_io, ctl_accept_cb, fd, EV_READ);
-	a->ctl_io.data = a;
-	ev_io_start(a->loop, &a->ctl_io);
-	ev_init(&a->ctl_resume, ctl_resume_cb);
-	a->ctl_resume.data = a;
-	ev_prepare_init(&a->ctl_prepare, ctl_prepare_cb);
-	a->ctl_prepare.data = a;
-	ev_prepare_start(a->loop, &a->ctl_prepare);
+	a->ctl.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ev_io_init(&a->ctl.io, ctl_accept_cb, fd, EV_READ);
+	a->ctl.io.data = a;
+	ev_io_start(a->loop, &a->ctl.io);
+	ev_init(&a->ctl.resume, ctl_resume_cb);
+	a->ctl.resume.data = a;
+	ev_prepare_init(&a->ctl.prepare, ctl_prepare_cb);
+	a->ctl.prepare.data = a;
+	ev_prepare_start(a->loop, &a->ctl.prepare);
 	/* a pass's budget does not hold the loop alive on its own */
 	ev_unref(a->loop);
-	ev_check_init(&a->ctl_check, ctl_check_cb);
-	a->ctl_check.data = a;
-	ev_idle_init(&a->ctl_idle, ctl_idle_cb);
+	ev_check_init(&a->ctl.check, ctl_check_cb);
+	a->ctl.check.data = a;
+	ev_idle_init(&a->ctl.idle, ctl_idle_cb);
 	return 0;
 }
 
@@ -662,22 +659,22 @@ ctl_close(struct agent *a)
 {
 	struct client *c;
 
-	if (a->ctl_fd < 0)
+	if (a->ctl.fd < 0)
 		return;
-	while (a->clients != NULL)
-		client_close(a->clients);
+	while (a->ctl.clients != NULL)
+		client_close(a->ctl.clients);
 	while ((c = ready_pop(a)) != NULL)
 		client_close(c);
-	ev_check_stop(a->loop, &a->ctl_check);
-	ev_idle_stop(a->loop, &a->ctl_idle);
+	ev_check_stop(a->loop, &a->ctl.check);
+	ev_idle_stop(a->loop, &a->ctl.idle);
 	ev_ref(a->loop);
-	ev_prepare_stop(a->loop, &a->ctl_prepare);
-	ev_timer_stop(a->loop, &a->ctl_resume);
-	if (a->ctl_spare_fd >= 0)
-		close(a->ctl_spare_fd);
-	a->ctl_spare_fd = -1;
-	ev_io_stop(a->loop, &a->ctl_io);
-	close(a->ctl_fd);
-	unlink(a->ctl_path);
-	a->ctl_fd = -1;
+	ev_prepare_stop(a->loop, &a->ctl.prepare);
+	ev_timer_stop(a->loop, &a->ctl.resume);
+	if (a->ctl.spare_fd >= 0)
+		close(a->ctl.spare_fd);
+	a->ctl.spare_fd = -1;
+	ev_io_stop(a->loop, &a->ctl.io);
+	close(a->ctl.fd);
+	unlink(a->ctl.path);
+	a->ctl.fd = -1;
 }

@@ -18,6 +18,7 @@
 #include "agent/guest-ops.h"
 #include "agent/tunnel.h"
 #include "agent/worker.h"
+#include "common/cause.h"
 #include "common/log.h"
 #include "shm/doorbell.h"
 #include "shm/node.h"
@@ -28,7 +29,7 @@
 
 struct gjob {
 	struct job j;
-	struct gjob *next;	/* in a->gjobs */
+	struct gjob *next;	/* in a->guest.jobs */
 	struct agent *a;
 	struct reply_to rt;
 	Mint__CommandKind kind;
@@ -109,8 +110,8 @@ guest_refresh(struct agent *a, void (*fn)(struct agent *, void *), void *arg)
 	w->arg = arg;
 	w->want = agent_list_now(a);
 	w->since_ns = doorbell_now_ns();
-	w->next = a->list_waits;
-	a->list_waits = w;
+	w->next = a->guest.waits;
+	a->guest.waits = w;
 	return 0;
 }
 
@@ -120,7 +121,7 @@ guest_refresh(struct agent *a, void (*fn)(struct agent *, void *), void *arg)
 void
 guest_listed(struct agent *a, uint64_t seq, int ok)
 {
-	struct list_wait **pp = &a->list_waits, *w;
+	struct list_wait **pp = &a->guest.waits, *w;
 	int64_t now = doorbell_now_ns();
 
 	while ((w = *pp) != NULL) {
@@ -132,7 +133,7 @@ guest_listed(struct agent *a, uint64_t seq, int ok)
 		w->fn(a, w->arg);
 		free(w);
 	}
-	if (a->list_waits != NULL)
+	if (a->guest.waits != NULL)
 		agent_list_now(a);
 }
 
@@ -224,7 +225,7 @@ static void prepare_done(struct gjob *g);
 static void
 gjob_free(struct agent *a, struct gjob *g)
 {
-	for (struct gjob **pp = &a->gjobs; *pp != NULL; pp = &(*pp)->next)
+	for (struct gjob **pp = &a->guest.jobs; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == g) {
 			*pp = g->next;
 			break;
@@ -293,8 +294,8 @@ gjob_expired(struct job *j, int ran)
 		    "free within %.1f s (%u calls under way, %u waiting); nothing was done", a->node, s,
 		    running, waiting);
 	log_warn("guest %s: %s", g->name, j->msg);
-	/* out of a->gjobs now; a call still running keeps g until it returns */
-	for (struct gjob **pp = &a->gjobs; *pp != NULL; pp = &(*pp)->next)
+	/* out of a->guest.jobs now; a call still running keeps g until it returns */
+	for (struct gjob **pp = &a->guest.jobs; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == g) {
 			*pp = g->next;
 			break;
@@ -346,13 +347,13 @@ gjob_start(struct agent *a, const struct reply_to *rt, const Mint__Command *cmd,
 		free(g);
 		worker_load(a->worker, WORKER_LIBVIRT, &running, &waiting);
 		if (rc == -EBUSY)
-			return snprintf(msg, len, "node %u is busy: %u libvirt calls under way and %u "
-			    "waiting; try again later", a->node, running, waiting), -EBUSY;
-		return snprintf(msg, len, "node %u: no worker thread", a->node), -EAGAIN;
+			return cause_fail(msg, len, -EBUSY, "node %u is busy: %u libvirt calls "
+			    "under way and %u waiting; try again later", a->node, running, waiting);
+		return cause_fail(msg, len, -EAGAIN, "node %u: no worker thread", a->node);
 	}
 	/* listed, so that a console that leaves is forgotten */
-	g->next = a->gjobs;
-	a->gjobs = g;
+	g->next = a->guest.jobs;
+	a->guest.jobs = g;
 	return HANDLE_LATER;
 }
 
@@ -410,10 +411,10 @@ prepare_done(struct gjob *g)
 		goto out;
 	}
 	node_share(a, &mem, &cores);
-	for (int i = 0; i < GUESTS_MAX && a->guests_n > 0 && i < a->guests_n; i++)
-		if (a->guest_list[i].state == MINT__GUEST_STATE__GUEST_RUNNING ||
-		    a->guest_list[i].state == MINT__GUEST_STATE__GUEST_PAUSED)
-			used += a->guest_list[i].memory_bytes;
+	for (int i = 0; i < GUESTS_MAX && a->guest.n > 0 && i < a->guest.n; i++)
+		if (a->guest.list[i].state == MINT__GUEST_STATE__GUEST_RUNNING ||
+		    a->guest.list[i].state == MINT__GUEST_STATE__GUEST_PAUSED)
+			used += a->guest.list[i].memory_bytes;
 	if (used + g->memory > mem) {
 		rc = -ENOMEM;
 		snprintf(msg, sizeof(msg), "node %u has %" PRIu64 " MiB for guests and %" PRIu64
@@ -486,7 +487,7 @@ mig_finish(struct migration *m, int rc, const char *msg)
 	else
 		log_info("%s", msg);
 	reply_to(a, &m->rt, &r);
-	a->mig = NULL;
+	a->guest.mig = NULL;
 	a->status.migrating = NULL;
 	a->republish = 1;
 	m->finished = 1;
@@ -861,37 +862,40 @@ mig_options_ok(const Mint__Command *cmd, char *msg, size_t len)
 
 	if (cmd->has_mode && cmd->mode != MINT__MIGRATE_MODE__MIGRATE_LIVE &&
 	    cmd->mode != MINT__MIGRATE_MODE__MIGRATE_PAUSED)
-		return snprintf(msg, len, "migrate: unknown mode %d", (int)cmd->mode), -EINVAL;
+		return cause_fail(msg, len, -EINVAL, "migrate: unknown mode %d", (int)cmd->mode);
 	if (!live && ((cmd->has_auto_converge && cmd->auto_converge) || postcopy))
-		return snprintf(msg, len, "migrate: --auto-converge and --postcopy are for a live "
-		    "migration, not --paused"), -EINVAL;
+		return cause_fail(msg, len, -EINVAL, "migrate: --auto-converge and --postcopy are "
+		    "for a live migration, not --paused");
 	if ((cmd->has_auto_converge_initial && cmd->auto_converge_initial > 99) ||
 	    (cmd->has_auto_converge_increment && cmd->auto_converge_increment > 99))
-		return snprintf(msg, len, "migrate: auto-converge takes 1 to 99 percent"), -EINVAL;
+		return cause_fail(msg, len, -EINVAL,
+		    "migrate: auto-converge takes 1 to 99 percent");
 	if (((cmd->has_auto_converge_initial && cmd->auto_converge_initial) ||
 	    (cmd->has_auto_converge_increment && cmd->auto_converge_increment)) &&
 	    !(cmd->has_auto_converge && cmd->auto_converge))
-		return snprintf(msg, len, "migrate: auto-converge percentages need --auto-converge"),
-		    -EINVAL;
+		return cause_fail(msg, len, -EINVAL,
+		    "migrate: auto-converge percentages need --auto-converge");
 	if (cmd->has_postcopy_after_ms && cmd->postcopy_after_ms > 0 && !postcopy)
-		return snprintf(msg, len, "migrate: a post-copy delay needs --postcopy"), -EINVAL;
+		return cause_fail(msg, len, -EINVAL, "migrate: a post-copy delay needs --postcopy");
 	if ((cmd->has_postcopy_after_ms && cmd->postcopy_after_ms > MS_MAX) ||
 	    (cmd->has_timeout_ms && cmd->timeout_ms > MS_MAX))
-		return snprintf(msg, len, "migrate: a time limit of more than a week"), -EINVAL;
+		return cause_fail(msg, len, -EINVAL, "migrate: a time limit of more than a week");
 	if (cmd->has_max_downtime_ms && (cmd->max_downtime_ms == 0 ||
 	    cmd->max_downtime_ms > 3600000))
-		return snprintf(msg, len, "migrate: the maximum downtime is 1 ms to an hour"), -EINVAL;
+		return cause_fail(msg, len, -EINVAL,
+		    "migrate: the maximum downtime is 1 ms to an hour");
 	if (action < MINT__TIMEOUT_ACTION__TIMEOUT_ABORT ||
 	    action > MINT__TIMEOUT_ACTION__TIMEOUT_POSTCOPY)
-		return snprintf(msg, len, "migrate: unknown timeout action %d", action), -EINVAL;
+		return cause_fail(msg, len, -EINVAL, "migrate: unknown timeout action %d", action);
 	if (action != MINT__TIMEOUT_ACTION__TIMEOUT_ABORT && !(cmd->has_timeout_ms &&
 	    cmd->timeout_ms > 0))
-		return snprintf(msg, len, "migrate: a timeout action needs --timeout"), -EINVAL;
+		return cause_fail(msg, len, -EINVAL, "migrate: a timeout action needs --timeout");
 	if (action == MINT__TIMEOUT_ACTION__TIMEOUT_POSTCOPY && !postcopy)
-		return snprintf(msg, len, "migrate: switching to post-copy at the timeout needs "
-		    "--postcopy"), -EINVAL;
+		return cause_fail(msg, len, -EINVAL, "migrate: switching to post-copy at the "
+		    "timeout needs --postcopy");
 	if (action == MINT__TIMEOUT_ACTION__TIMEOUT_PAUSE && !live)
-		return snprintf(msg, len, "migrate: a --paused migration is paused already"), -EINVAL;
+		return cause_fail(msg, len, -EINVAL,
+		    "migrate: a --paused migration is paused already");
 	return 0;
 }
 
@@ -920,12 +924,13 @@ handle_migrate(struct agent *a, const struct reply_to *rt, const Mint__Command *
 	int rc;
 
 	if (!cmd->has_to_node || cmd->to_node >= a->region.layout.nodes || cmd->to_node == a->node)
-		return snprintf(msg, len, "migrate: give another node as the destination"), -EINVAL;
+		return cause_fail(msg, len, -EINVAL,
+		    "migrate: give another node as the destination");
 	if (node_read(&a->region, cmd->to_node, &v) < 0 || v.state != MINT_NODE_ONLINE)
-		return snprintf(msg, len, "node %u is not online", cmd->to_node), -EHOSTDOWN;
-	if (a->mig != NULL)
-		return snprintf(msg, len, "node %u is already migrating %s", a->node, a->mig->name),
-		    -EBUSY;
+		return cause_fail(msg, len, -EHOSTDOWN, "node %u is not online", cmd->to_node);
+	if (a->guest.mig != NULL)
+		return cause_fail(msg, len, -EBUSY, "node %u is already migrating %s", a->node,
+		    a->guest.mig->name);
 	if ((rc = mig_options_ok(cmd, msg, len)) < 0)
 		return rc;
 	if ((m = calloc(1, sizeof(*m))) == NULL)
@@ -955,9 +960,9 @@ handle_migrate(struct agent *a, const struct reply_to *rt, const Mint__Command *
 	m->j.lane = WORKER_LIBVIRT;
 	if (worker_run(a->worker, &m->j) < 0) {
 		free(m);
-		return snprintf(msg, len, "node %u: no worker thread", a->node), -EAGAIN;
+		return cause_fail(msg, len, -EAGAIN, "node %u: no worker thread", a->node);
 	}
-	a->mig = m;
+	a->guest.mig = m;
 	a->status.migrating = m->name;
 	a->republish = 1;
 	return HANDLE_LATER;
@@ -972,18 +977,19 @@ handle_guest(struct agent *a, const struct peer *who, const struct reply_to *rt,
 
 	if (a->guests.uri == NULL && cmd->kind != MINT__COMMAND_KIND__CMD_GUEST_REFRESH &&
 	    cmd->kind != MINT__COMMAND_KIND__CMD_GUEST_JOB)
-		return snprintf(msg, len, "node %u runs no hypervisor (mint-agent --connect none)",
-		    a->node), -EOPNOTSUPP;
+		return cause_fail(msg, len, -EOPNOTSUPP,
+		    "node %u runs no hypervisor (mint-agent --connect none)",
+		    a->node);
 	if (cmd->kind == MINT__COMMAND_KIND__CMD_GUEST_DEFINE) {
 		if (!cmd->has_data || cmd->data.len == 0 || cmd->data.len > (1u << 20) ||
 		    memchr(cmd->data.data, '\0', cmd->data.len) != NULL)
-			return snprintf(msg, len, "define: the guest definition must be XML text of at most "
-			    "1 MiB"), -EINVAL;
+			return cause_fail(msg, len, -EINVAL, "define: the guest definition must be "
+			    "XML text of at most 1 MiB");
 		return gjob_start(a, rt, cmd, NULL, NULL, msg, len);
 	}
 	if (!gop_name_ok(cmd->name))
-		return snprintf(msg, len, "'%s' is not a guest name", cmd->name ? cmd->name : ""),
-		    -EINVAL;
+		return cause_fail(msg, len, -EINVAL, "'%s' is not a guest name",
+		    cmd->name ? cmd->name : "");
 	switch (cmd->kind) {
 	case MINT__COMMAND_KIND__CMD_GUEST_MIGRATE:
 		return handle_migrate(a, rt, cmd, msg, len);
@@ -991,38 +997,43 @@ handle_guest(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		/* from what the migration's own tick read last: no libvirt call per console */
 		static Mint__Job mj;
 
-		if (a->mig == NULL || strcmp(a->mig->name, cmd->name) != 0)
-			return snprintf(msg, len, "node %u is not migrating %s", a->node, cmd->name),
-			    -ENOENT;
-		job_fill_mig(&mj, a->mig, a->mig->phase, &a->mig->last);
-		if (a->mig->warning[0] != '\0')
-			reply->text = a->mig->warning;
+		if (a->guest.mig == NULL || strcmp(a->guest.mig->name, cmd->name) != 0)
+			return cause_fail(msg, len, -ENOENT, "node %u is not migrating %s", a->node,
+			    cmd->name);
+		job_fill_mig(&mj, a->guest.mig, a->guest.mig->phase, &a->guest.mig->last);
+		if (a->guest.mig->warning[0] != '\0')
+			reply->text = a->guest.mig->warning;
 		reply->job = &mj;
-		snprintf(msg, len, "%s: %s", cmd->name, a->mig->phase);
+		snprintf(msg, len, "%s: %s", cmd->name, a->guest.mig->phase);
 		return 0;
 	}
 	case MINT__COMMAND_KIND__CMD_GUEST_POSTCOPY:
-		if (a->mig == NULL || strcmp(a->mig->name, cmd->name) != 0)
-			return snprintf(msg, len, "node %u is not migrating %s", a->node, cmd->name),
-			    -ENOENT;
-		if (!a->mig->opt.postcopy)
-			return snprintf(msg, len, "%s: its migration did not allow post-copy (start it "
-			    "with --postcopy)", cmd->name), -EINVAL;
-		if (a->mig->postcopy_on)
-			return snprintf(msg, len, "%s: post-copy already", cmd->name), 0;
-		a->mig->postcopy_now = 1;
-		return snprintf(msg, len, "%s: switching to post-copy", cmd->name), 0;
+		if (a->guest.mig == NULL || strcmp(a->guest.mig->name, cmd->name) != 0)
+			return cause_fail(msg, len, -ENOENT, "node %u is not migrating %s", a->node,
+			    cmd->name);
+		if (!a->guest.mig->opt.postcopy)
+			return cause_fail(msg, len, -EINVAL, "%s: its migration did not allow "
+			    "post-copy (start it with --postcopy)", cmd->name);
+		if (a->guest.mig->postcopy_on) {
+			snprintf(msg, len, "%s: post-copy already", cmd->name);
+			return 0;
+		}
+		a->guest.mig->postcopy_now = 1;
+		snprintf(msg, len, "%s: switching to post-copy", cmd->name);
+		return 0;
 	case MINT__COMMAND_KIND__CMD_GUEST_ABORT:
-		if (a->mig == NULL || strcmp(a->mig->name, cmd->name) != 0)
-			return snprintf(msg, len, "node %u is not migrating %s", a->node, cmd->name),
-			    -ENOENT;
-		if (a->mig->postcopy_on || a->mig->publishing)
-			return snprintf(msg, len, "%s runs on node %u already%s: its migration cannot be "
-			    "cancelled", cmd->name, a->mig->to, a->mig->postcopy_on ? " (post-copy)" : ""),
-			    -EBUSY;
-		a->mig->cancelled = 1;
-		if (strcmp(a->mig->phase, "migrating") != 0)
-			return snprintf(msg, len, "%s: migration cancelled", cmd->name), 0;
+		if (a->guest.mig == NULL || strcmp(a->guest.mig->name, cmd->name) != 0)
+			return cause_fail(msg, len, -ENOENT, "node %u is not migrating %s", a->node,
+			    cmd->name);
+		if (a->guest.mig->postcopy_on || a->guest.mig->publishing)
+			return cause_fail(msg, len, -EBUSY, "%s runs on node %u already%s: its "
+			    "migration cannot be cancelled", cmd->name, a->guest.mig->to,
+			    a->guest.mig->postcopy_on ? " (post-copy)" : "");
+		a->guest.mig->cancelled = 1;
+		if (strcmp(a->guest.mig->phase, "migrating") != 0) {
+			snprintf(msg, len, "%s: migration cancelled", cmd->name);
+			return 0;
+		}
 		return gjob_start(a, rt, cmd, cmd->name, NULL, msg, len);
 	case MINT__COMMAND_KIND__CMD_GUEST_REFRESH: {
 		struct reply_to *w;
@@ -1048,8 +1059,8 @@ handle_guest(struct agent *a, const struct peer *who, const struct reply_to *rt,
 			g->emulator[0] = '\0';
 		return rc;
 	default:
-		if (a->mig != NULL && strcmp(a->mig->name, cmd->name) == 0)
-			return snprintf(msg, len, "%s is being migrated", cmd->name), -EBUSY;
+		if (a->guest.mig != NULL && strcmp(a->guest.mig->name, cmd->name) == 0)
+			return cause_fail(msg, len, -EBUSY, "%s is being migrated", cmd->name);
 		return gjob_start(a, rt, cmd, cmd->name, NULL, msg, len);
 	}
 }
@@ -1058,9 +1069,9 @@ handle_guest(struct agent *a, const struct peer *who, const struct reply_to *rt,
 void
 guest_forget(struct agent *a, struct client *c)
 {
-	for (struct gjob *g = a->gjobs; g != NULL; g = g->next)
+	for (struct gjob *g = a->guest.jobs; g != NULL; g = g->next)
 		if (g->rt.client == c)
 			g->rt.client = NULL, g->rt.node = MINT_NO_NODE;
-	if (a->mig != NULL && a->mig->rt.client == c)
-		a->mig->rt.client = NULL, a->mig->rt.node = MINT_NO_NODE;
+	if (a->guest.mig != NULL && a->guest.mig->rt.client == c)
+		a->guest.mig->rt.client = NULL, a->guest.mig->rt.node = MINT_NO_NODE;
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "agent/agent.h"
+#include "common/cause.h"
 
 int
 handle_status(struct agent *a, const struct peer *who, const struct reply_to *rt,
@@ -14,10 +15,8 @@ handle_status(struct agent *a, const struct peer *who, const struct reply_to *rt
 
 	wire_free(last);
 	last = NULL;
-	if (a->snapshot_len == 0) {
-		snprintf(msg, len, "node %u has no status yet", a->node);
-		return -EAGAIN;
-	}
+	if (a->snapshot_len == 0)
+		return cause_fail(msg, len, -EAGAIN, "node %u has no status yet", a->node);
 	if (wire_unpack(a->snapshot, a->snapshot_len, &last, msg, len) < 0)
 		return -EIO;
 	reply->status = last->status;

@@ -20,6 +20,7 @@
 
 #include "agent/agent.h"
 #include "agent/worker.h"
+#include "common/cause.h"
 #include "common/cpulist.h"
 #include "common/log.h"
 #include "shm/node.h"
@@ -58,15 +59,6 @@ problem(char *msg, size_t len, size_t *off, const char *fmt, ...)
 	va_start(ap, fmt);
 	*off += (size_t)vsnprintf(msg + *off, len - *off, fmt, ap);
 	va_end(ap);
-}
-
-static void
-where(const struct res_view *v, char *buf, size_t len)
-{
-	if (v->owner == MINT_NO_NODE)
-		snprintf(buf, len, "%s", res_state_name(v->state));
-	else
-		snprintf(buf, len, "%s by node %u", res_state_name(v->state), v->owner);
 }
 
 /* Release what a failed boot reserved; what the node took meanwhile stays its. */
@@ -109,8 +101,8 @@ boot_end(struct boot *b, int rc, const char *fmt, ...)
 	ev_child_stop(b->a->loop, &b->child);
 	ev_timer_stop(b->a->loop, &b->timer);
 	agent_reply(b->a, &b->rt, rc, msg);
-	if (b->a->booting == b)
-		b->a->booting = NULL;
+	if (b->a->life.booting == b)
+		b->a->life.booting = NULL;
 	boot_free(b);
 }
 
@@ -140,10 +132,9 @@ stand_in_load(const char *kernel, const char *initrd, char *msg, size_t len)
 			snprintf(msg, len, "kexec stand-in: %s: %s", f[i], strerror(e));
 			return -e;
 		}
-		if (!S_ISREG(st.st_mode)) {
-			snprintf(msg, len, "kexec stand-in: %s: not a file", f[i]);
-			return -EINVAL;
-		}
+		if (!S_ISREG(st.st_mode))
+			return cause_fail(msg, len, -EINVAL, "kexec stand-in: %s: not a file",
+			    f[i]);
 	}
 	return 0;
 }
@@ -193,13 +184,14 @@ boot_wait_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	    v.epoch != b->epoch0) {
 		/* its agent took what was reserved for it (BOOTING -> OWNED) */
 		b->nres = 0;
-		return boot_end(b, 0, "node %u booted: epoch %" PRIu32 ", cpus %s%s%s%s%s, in %.1f s",
+		boot_end(b, 0, "node %u booted: epoch %" PRIu32 ", cpus %s%s%s%s%s, in %.1f s",
 		    b->node, v.epoch, b->cpus, b->mem[0] ? ", memory " : "", b->mem,
 		    b->devices[0] ? ", devices " : "", b->devices, ev_now(loop) - b->started);
+		return;
 	}
-	if (ev_now(loop) - b->started > b->a->boot_ms / 1000.0)
-		return boot_end(b, -ETIMEDOUT, "node %u did not heartbeat within %d ms: what was "
-		    "reserved for it is free again", b->node, b->a->boot_ms);
+	if (ev_now(loop) - b->started > b->a->life.boot_ms / 1000.0)
+		boot_end(b, -ETIMEDOUT, "node %u did not heartbeat within %d ms: what was "
+		    "reserved for it is free again", b->node, b->a->life.boot_ms);
 }
 
 static void
@@ -210,13 +202,15 @@ boot_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	int st = w->rstatus;
 
 	ev_child_stop(loop, w);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		return boot_end(b, -EIO, "node %u: %s failed (%s %d): nothing was started, the "
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		boot_end(b, -EIO, "node %u: %s failed (%s %d): nothing was started, the "
 		    "reservation is released", b->node, b->phase == 0 ? "kexec --load" : "the start hook",
 		    WIFEXITED(st) ? "exit status" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) :
 		    WTERMSIG(st));
+		return;
+	}
 	if (b->phase == 0) {
-		char *argv[] = { "/bin/sh", "-c", a->start_hook, NULL };
+		char *argv[] = { "/bin/sh", "-c", a->life.start_hook, NULL };
 		int rc;
 
 		log_info("node %u: kernel loaded; starting it with the start hook", b->node);
@@ -267,7 +261,7 @@ want(struct agent *a, struct boot *b, int i, const char *what, char *msg, size_t
 		return;
 	}
 	if (v.state != MINT_RS_FREE) {
-		where(&v, w, sizeof(w));
+		res_where(&v, 0, w, sizeof(w));
 		problem(msg, len, off, "%s is %s", what, w);
 		return;
 	}
@@ -339,26 +333,27 @@ boot_strings(struct agent *a, struct boot *b, const Mint__Boot *req, const uint6
 	size_t o = 0;
 
 	if (cpulist_format(bits, b->cpus, sizeof(b->cpus)) < 0)
-		return snprintf(msg, len, "the core list does not fit in %zu bytes: boot ranges of "
-		    "cores", sizeof(b->cpus)), -E2BIG;
+		return cause_fail(msg, len, -E2BIG, "the core list does not fit in %zu bytes: boot "
+		    "ranges of cores", sizeof(b->cpus));
 	for (size_t i = 0; i < req->n_mem; i++)
 		if (put(b->mem, sizeof(b->mem), &o, "%s%" PRIu64 "M@0x%" PRIx64, i ? "," : "",
 		    req->mem[i]->bytes >> 20, req->mem[i]->addr) < 0)
-			return snprintf(msg, len, "the memory list does not fit in %zu bytes: give "
-			    "fewer, larger ranges", sizeof(b->mem)), -E2BIG;
+			return cause_fail(msg, len, -E2BIG, "the memory list does not fit in %zu "
+			    "bytes: give fewer, larger ranges", sizeof(b->mem));
 	o = 0;
 	for (size_t i = 0; i < req->n_devices; i++)
 		if (put(b->devices, sizeof(b->devices), &o, "%s%s", i ? "," : "", req->devices[i]) < 0)
-			return snprintf(msg, len, "the device list does not fit in %zu bytes",
-			    sizeof(b->devices)), -E2BIG;
+			return cause_fail(msg, len, -E2BIG,
+			    "the device list does not fit in %zu bytes",
+			    sizeof(b->devices));
 	o = 0;
 	if (put(b->kernel, sizeof(b->kernel), &o, "%s", req->kernel) < 0)
-		return snprintf(msg, len, "the kernel's path is longer than %zu bytes",
-		    sizeof(b->kernel) - 1), -E2BIG;
+		return cause_fail(msg, len, -E2BIG, "the kernel's path is longer than %zu bytes",
+		    sizeof(b->kernel) - 1);
 	o = 0;
 	if (put(b->initrd, sizeof(b->initrd), &o, "%s", req->initrd ? req->initrd : "") < 0)
-		return snprintf(msg, len, "the initrd's path is longer than %zu bytes",
-		    sizeof(b->initrd) - 1), -E2BIG;
+		return cause_fail(msg, len, -E2BIG, "the initrd's path is longer than %zu bytes",
+		    sizeof(b->initrd) - 1);
 	o = 0;
 	if (put(b->cmdline, sizeof(b->cmdline), &o, "mint.node=%u mint.region=%s mint.cpus=%s",
 	    b->node, a->region_spec, b->cpus) < 0)
@@ -375,150 +370,181 @@ boot_strings(struct agent *a, struct boot *b, const Mint__Boot *req, const uint6
 		goto long_cmdline;
 	return 0;
 long_cmdline:
-	return snprintf(msg, len, "the kernel command line does not fit in %zu bytes: a shorter "
-	    "--append, or fewer memory ranges", sizeof(b->cmdline) - 1), -E2BIG;
+	return cause_fail(msg, len, -E2BIG, "the kernel command line does not fit in %zu bytes: a "
+	    "shorter --append, or fewer memory ranges", sizeof(b->cmdline) - 1);
 }
 
-int
-handle_boot(struct agent *a, const struct peer *who, const struct reply_to *rt,
-    const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t len)
+static struct boot *
+boot_new(struct agent *a, const struct reply_to *rt, unsigned node)
 {
-	const Mint__Boot *req = cmd->boot;
-	uint64_t bits[CPULIST_WORDS] = { 0 };
-	struct node_view nv;
-	struct stat st;
 	struct boot *b;
-	size_t off = 0;
-	int rc;
 
-	if (req == NULL || !cmd->has_to_node) {
-		snprintf(msg, len, "boot which node, with what? (node boot NODE --kernel ... --cpus ...)");
-		return -EINVAL;
-	}
-	if (a->booting != NULL) {
-		snprintf(msg, len, "node %u is booting node %u: one boot at a time", a->node,
-		    a->booting->node);
-		return -EBUSY;
-	}
 	if ((b = calloc(1, sizeof(*b))) == NULL ||
 	    (b->res = calloc(a->region.layout.res_count + 1u, sizeof(*b->res))) == NULL ||
 	    (b->word = calloc(a->region.layout.res_count + 1u, sizeof(*b->word))) == NULL) {
 		if (b != NULL)
 			boot_free(b);
-		snprintf(msg, len, "out of memory");
-		return -ENOMEM;
+		return NULL;
 	}
 	b->cap = (int)a->region.layout.res_count;
 	b->a = a;
 	b->rt = *rt;
-	b->node = cmd->to_node;
-	/* every problem at once, as one message; nothing is reserved until all is well */
-	msg[0] = '\0';
+	b->node = node;
+	return b;
+}
+
+/* The node to boot exists, is not this one, and is down. */
+static void
+boot_check_node(struct agent *a, struct boot *b, char *msg, size_t len, size_t *off)
+{
+	struct node_view nv;
+
 	if (b->node >= a->region.layout.nodes)
-		problem(msg, len, &off, "node %u: the region has nodes 0 to %u", b->node,
+		problem(msg, len, off, "node %u: the region has nodes 0 to %u", b->node,
 		    a->region.layout.nodes - 1);
 	else if (node_read(&a->region, b->node, &nv) == 0 && nv.state != MINT_NODE_ABSENT &&
 	    nv.state != MINT_NODE_DEAD && !a->watch.peer[b->node].dead && b->node != a->node)
-		problem(msg, len, &off, "node %u is %s (epoch %" PRIu32 "): shut it down first", b->node,
+		problem(msg, len, off, "node %u is %s (epoch %" PRIu32 "): shut it down first", b->node,
 		    node_state_name(nv.state), nv.epoch);
 	else if (b->node == a->node)
-		problem(msg, len, &off, "node %u is this node, running", b->node);
+		problem(msg, len, off, "node %u is this node, running", b->node);
 	else
 		b->epoch0 = nv.epoch;
+}
+
+/* The kernel and the initrd are files, named so that kexec cannot take them for options. */
+static void
+boot_check_files(const Mint__Boot *req, char *msg, size_t len, size_t *off)
+{
+	struct stat st;
+
 	if (req->kernel == NULL || req->kernel[0] == '\0')
-		problem(msg, len, &off, "no kernel (--kernel IMAGE)");
+		problem(msg, len, off, "no kernel (--kernel IMAGE)");
 	else if (req->kernel[0] == '-')
 		/* kexec would take it for an option */
-		problem(msg, len, &off, "kernel %s: a path may not start with '-' (./%s)", req->kernel,
+		problem(msg, len, off, "kernel %s: a path may not start with '-' (./%s)", req->kernel,
 		    req->kernel);
 	else if (stat(req->kernel, &st) < 0 || !S_ISREG(st.st_mode))
-		problem(msg, len, &off, "kernel %s: %s", req->kernel,
+		problem(msg, len, off, "kernel %s: %s", req->kernel,
 		    errno ? strerror(errno) : "not a file");
 	if (req->initrd != NULL && req->initrd[0] == '-')
-		problem(msg, len, &off, "initrd %s: a path may not start with '-' (./%s)", req->initrd,
+		problem(msg, len, off, "initrd %s: a path may not start with '-' (./%s)", req->initrd,
 		    req->initrd);
 	else if (req->initrd != NULL && req->initrd[0] != '\0' &&
 	    (stat(req->initrd, &st) < 0 || !S_ISREG(st.st_mode)))
-		problem(msg, len, &off, "initrd %s: %s", req->initrd, errno ? strerror(errno) : "not a file");
+		problem(msg, len, off, "initrd %s: %s", req->initrd, errno ? strerror(errno) : "not a file");
 	if (req->append != NULL)
-		append_check(req->append, msg, len, &off);
+		append_check(req->append, msg, len, off);
+}
+
+/* Each core asked for is a free entry of the table; bits collects them for the command line. */
+static void
+boot_want_cpus(struct agent *a, struct boot *b, const Mint__Boot *req, uint64_t *bits, char *msg,
+    size_t len, size_t *off)
+{
 	if (req->n_cpus == 0)
-		problem(msg, len, &off, "no cores (--cpus LIST)");
+		problem(msg, len, off, "no cores (--cpus LIST)");
 	for (size_t i = 0; i < req->n_cpus; i++) {
 		char what[32];
 		snprintf(what, sizeof(what), "cpu %" PRIu32, req->cpus[i]);
-		want(a, b, res_find(&a->region, MINT_RES_CPU, req->cpus[i]), what, msg, len, &off);
+		want(a, b, res_find(&a->region, MINT_RES_CPU, req->cpus[i]), what, msg, len, off);
 		if (req->cpus[i] < CPULIST_MAX)
 			bits[req->cpus[i] / 64] |= 1ULL << (req->cpus[i] % 64);
 	}
+}
+
+/* Every block of the range base+size must be a whole, free block of the table. */
+static void
+boot_want_range(struct agent *a, struct boot *b, uint64_t base, uint64_t size, char *msg,
+    size_t len, size_t *off)
+{
+	uint64_t covered = 0;
+
+	for (unsigned e = 0; e < a->region.layout.res_count; e++) {
+		struct res_view v;
+		char what[64], w[64];
+
+		if (res_read(&a->region, e, &v) < 0 || v.kind != MINT_RES_MEM ||
+		    v.base + v.size <= base || v.base >= base + size)
+			continue;
+		if (v.base < base || v.base + v.size > base + size) {
+			problem(msg, len, off, "memory 0x%" PRIx64 "+%" PRIu64 "M cuts block %u "
+			    "(0x%" PRIx64 "+%" PRIu64 "M): whole blocks only", base, size >> 20, v.index,
+			    v.base, v.size >> 20);
+			continue;
+		}
+		covered += v.size;
+		res_describe(&v, what, sizeof(what));
+		if (v.state != MINT_RS_FREE) {
+			res_where(&v, 0, w, sizeof(w));
+			problem(msg, len, off, "memory 0x%" PRIx64 ": %s is %s (it overlaps node "
+			    "%u's memory)", base, what, w, v.owner);
+		} else {
+			boot_add(b, e, v.word, msg, len, off);
+		}
+	}
+	if (covered < size)
+		problem(msg, len, off, "memory 0x%" PRIx64 "+%" PRIu64 "M is not all memory "
+		    "blocks of the machine", base, size >> 20);
+}
+
+/* The memory ranges: apart from each other and from the region, whole free blocks. */
+static void
+boot_want_mem(struct agent *a, struct boot *b, const Mint__Boot *req, char *msg, size_t len,
+    size_t *off)
+{
 	for (size_t i = 0; i < req->n_mem; i++) {
-		uint64_t base = req->mem[i]->addr, size = req->mem[i]->bytes, covered = 0;
+		uint64_t base = req->mem[i]->addr, size = req->mem[i]->bytes;
 
 		for (size_t k = 0; k < i; k++)
 			if (base < req->mem[k]->addr + req->mem[k]->bytes &&
 			    req->mem[k]->addr < base + size)
-				problem(msg, len, &off, "memory 0x%" PRIx64 " overlaps memory 0x%" PRIx64
+				problem(msg, len, off, "memory 0x%" PRIx64 " overlaps memory 0x%" PRIx64
 				    " of the same request", base, req->mem[k]->addr);
-		if (a->region_phys_size > 0 && base < a->region_phys + a->region_phys_size &&
-		    a->region_phys < base + size)
-			problem(msg, len, &off, "memory 0x%" PRIx64 "+%" PRIu64 "M overlaps the shared "
+		if (a->life.region_phys_size > 0 && base < a->life.region_phys + a->life.region_phys_size &&
+		    a->life.region_phys < base + size)
+			problem(msg, len, off, "memory 0x%" PRIx64 "+%" PRIu64 "M overlaps the shared "
 			    "region", base, size >> 20);
-		/* every block of the range must be a free block of the table */
-		for (unsigned e = 0; e < a->region.layout.res_count; e++) {
-			struct res_view v;
-			char what[64], w[64];
-
-			if (res_read(&a->region, e, &v) < 0 || v.kind != MINT_RES_MEM ||
-			    v.base + v.size <= base || v.base >= base + size)
-				continue;
-			if (v.base < base || v.base + v.size > base + size) {
-				problem(msg, len, &off, "memory 0x%" PRIx64 "+%" PRIu64 "M cuts block %u "
-				    "(0x%" PRIx64 "+%" PRIu64 "M): whole blocks only", base, size >> 20, v.index,
-				    v.base, v.size >> 20);
-				continue;
-			}
-			covered += v.size;
-			res_describe(&v, what, sizeof(what));
-			if (v.state != MINT_RS_FREE) {
-				where(&v, w, sizeof(w));
-				problem(msg, len, &off, "memory 0x%" PRIx64 ": %s is %s (it overlaps node "
-				    "%u's memory)", base, what, w, v.owner);
-			} else {
-				boot_add(b, e, v.word, msg, len, &off);
-			}
-		}
-		if (covered < size)
-			problem(msg, len, &off, "memory 0x%" PRIx64 "+%" PRIu64 "M is not all memory "
-			    "blocks of the machine", base, size >> 20);
+		boot_want_range(a, b, base, size, msg, len, off);
 	}
+}
+
+/*
+ * Every check of a boot request, every problem at once as one message
+ * (nothing is reserved until all is well): 0, or -errno.
+ */
+static int
+boot_check(struct agent *a, struct boot *b, const Mint__Boot *req, uint64_t *bits, char *msg,
+    size_t len)
+{
+	size_t off = 0;
+	int rc;
+
+	msg[0] = '\0';
+	boot_check_node(a, b, msg, len, &off);
+	boot_check_files(req, msg, len, &off);
+	boot_want_cpus(a, b, req, bits, msg, len, &off);
+	boot_want_mem(a, b, req, msg, len, &off);
 	for (size_t i = 0; i < req->n_devices; i++) {
 		char what[64];
 		snprintf(what, sizeof(what), "device %s", req->devices[i]);
 		want(a, b, res_find_name(&a->region, MINT_RES_DEV, req->devices[i]), what, msg, len,
 		    &off);
 	}
-	if (a->start_hook == NULL && off == 0)
+	if (a->life.start_hook == NULL && off == 0)
 		problem(msg, len, &off, "node %u has no start hook (mint-agent --start-hook): stock "
 		    "Linux cannot start a kernel on spare cores", a->node);
-	if (off > 0 || b->full) {
-		boot_free(b);
-		log_info("boot refused: %s", msg);
+	if (off > 0 || b->full)
 		return -EINVAL;
-	}
-	if ((rc = boot_strings(a, b, req, bits, msg, len)) < 0) {
-		boot_free(b);
-		log_info("boot refused: %s", msg);
+	if ((rc = boot_strings(a, b, req, bits, msg, len)) < 0)
 		return rc;
-	}
-	if (cmd->has_dry_run && cmd->dry_run) {
-		snprintf(msg, len, "dry run: node %u would boot, %d entries reserved for it: cpus %s%s%s%s%s; "
-		    "%s --load %s --command-line=%s; then the start hook. Nothing was done", b->node,
-		    b->nres, b->cpus, b->mem[0] ? ", memory " : "", b->mem, b->devices[0] ?
-		    ", devices " : "", b->devices, a->kexec, b->kernel, b->cmdline);
-		boot_free(b);
-		return 0;
-	}
-	/* reserve: every entry BOOTING for the node, or none */
+	return 0;
+}
+
+/* Reserve: every entry BOOTING for the node, or none (-EAGAIN, the reason in msg). */
+static int
+boot_reserve(struct agent *a, struct boot *b, char *msg, size_t len)
+{
 	for (int i = 0; i < b->nres; i++)
 		if (res_move(&a->region, b->res[i], &b->word[i], MINT_RS_BOOTING, b->node, MINT_NO_NODE,
 		    a->epoch, 0) < 0) {
@@ -529,37 +555,77 @@ handle_boot(struct agent *a, const struct peer *who, const struct reply_to *rt,
 			res_describe(&v, what, sizeof(what));
 			b->nres = i;
 			boot_release(b);
-			boot_free(b);
-			snprintf(msg, len, "%s was taken meanwhile: nothing is reserved", what);
-			return -EAGAIN;
+			return cause_fail(msg, len, -EAGAIN,
+			    "%s was taken meanwhile: nothing is reserved", what);
 		}
-	b->started = ev_now(a->loop);
-	a->booting = b;
-	log_info("booting node %u (asked by uid %d): %d entries reserved; %s --load %s: %s",
-	    b->node, (int)who->uid, b->nres, a->kexec, b->kernel, b->cmdline);
-	{
-		char initrd[300], line[2100];
-		char *argv[6];
-		int n = 0;
+	return 0;
+}
 
-		snprintf(initrd, sizeof(initrd), "--initrd=%s", b->initrd);
-		snprintf(line, sizeof(line), "--command-line=%s", b->cmdline);
-		argv[n++] = a->kexec;
-		argv[n++] = "--load";
-		argv[n++] = b->kernel;
-		if (b->initrd[0] != '\0')
-			argv[n++] = initrd;
-		argv[n++] = line;
-		argv[n] = NULL;
-		if (a->kexec_stand_in)
-			log_info("node %u: kexec stand-in: %s checked, nothing loaded (a simulated node)",
-			    b->node, b->kernel);
-		if ((rc = boot_spawn(b, a->kexec_stand_in ? NULL : argv)) < 0) {
-			boot_end(b, rc, "node %u: cannot run %s: %s", b->node, a->kexec, strerror(-rc));
-			return HANDLE_LATER;
-		}
+/* kexec --load, or the stand-in's checks; the boot goes on in boot_child_cb. */
+static void
+boot_load(struct agent *a, struct boot *b)
+{
+	char initrd[300], line[2100];
+	char *argv[6];
+	int n = 0, rc;
+
+	snprintf(initrd, sizeof(initrd), "--initrd=%s", b->initrd);
+	snprintf(line, sizeof(line), "--command-line=%s", b->cmdline);
+	argv[n++] = a->life.kexec;
+	argv[n++] = "--load";
+	argv[n++] = b->kernel;
+	if (b->initrd[0] != '\0')
+		argv[n++] = initrd;
+	argv[n++] = line;
+	argv[n] = NULL;
+	if (a->life.kexec_stand_in)
+		log_info("node %u: kexec stand-in: %s checked, nothing loaded (a simulated node)",
+		    b->node, b->kernel);
+	if ((rc = boot_spawn(b, a->life.kexec_stand_in ? NULL : argv)) < 0)
+		boot_end(b, rc, "node %u: cannot run %s: %s", b->node, a->life.kexec, strerror(-rc));
+}
+
+int
+handle_boot(struct agent *a, const struct peer *who, const struct reply_to *rt,
+    const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t len)
+{
+	const Mint__Boot *req = cmd->boot;
+	uint64_t bits[CPULIST_WORDS] = { 0 };
+	struct boot *b;
+	int rc;
+
+	if (req == NULL || !cmd->has_to_node)
+		return cause_fail(msg, len, -EINVAL,
+		    "boot which node, with what? (node boot NODE --kernel ... --cpus ...)");
+	if (a->life.booting != NULL)
+		return cause_fail(msg, len, -EBUSY,
+		    "node %u is booting node %u: one boot at a time", a->node,
+		    a->life.booting->node);
+	if ((b = boot_new(a, rt, cmd->to_node)) == NULL)
+		return cause_fail(msg, len, -ENOMEM, "out of memory");
+	if ((rc = boot_check(a, b, req, bits, msg, len)) < 0) {
+		log_info("boot refused: %s", msg);
+		goto free_boot;
 	}
+	if (cmd->has_dry_run && cmd->dry_run) {
+		snprintf(msg, len, "dry run: node %u would boot, %d entries reserved for it: cpus %s%s%s%s%s; "
+		    "%s --load %s --command-line=%s; then the start hook. Nothing was done", b->node,
+		    b->nres, b->cpus, b->mem[0] ? ", memory " : "", b->mem, b->devices[0] ?
+		    ", devices " : "", b->devices, a->life.kexec, b->kernel, b->cmdline);
+		rc = 0;
+		goto free_boot;
+	}
+	if ((rc = boot_reserve(a, b, msg, len)) < 0)
+		goto free_boot;
+	b->started = ev_now(a->loop);
+	a->life.booting = b;
+	log_info("booting node %u (asked by uid %d): %d entries reserved; %s --load %s: %s",
+	    b->node, (int)who->uid, b->nres, a->life.kexec, b->kernel, b->cmdline);
+	boot_load(a, b);
 	return HANDLE_LATER;
+free_boot:
+	boot_free(b);
+	return rc;
 }
 
 /*
@@ -569,10 +635,10 @@ handle_boot(struct agent *a, const struct peer *who, const struct reply_to *rt,
 void
 lifecycle_forget(struct agent *a, struct client *c)
 {
-	if (a->booting != NULL && a->booting->rt.client == c)
-		a->booting->rt.client = NULL, a->booting->rt.node = MINT_NO_NODE;
-	if (a->shutdown_rt.client == c)
-		a->shutdown_rt.client = NULL, a->shutdown_rt.node = MINT_NO_NODE;
+	if (a->life.booting != NULL && a->life.booting->rt.client == c)
+		a->life.booting->rt.client = NULL, a->life.booting->rt.node = MINT_NO_NODE;
+	if (a->life.shutdown_rt.client == c)
+		a->life.shutdown_rt.client = NULL, a->life.shutdown_rt.node = MINT_NO_NODE;
 }
 
 /* ---- shutdown ---- */
@@ -650,11 +716,11 @@ shutdown_release(struct job *j)
 	if (freed == 0 && off < sizeof(msg))
 		snprintf(msg + off, sizeof(msg) - off, " nothing");
 	log_info("%s", msg);
-	agent_reply(a, &a->shutdown_rt, 0, msg);
-	a->stopping = 1;
+	agent_reply(a, &a->life.shutdown_rt, 0, msg);
+	a->life.stopping = 1;
 	/* a moment for the answer to reach the asker's ring, then out */
-	ev_timer_init(&a->exit_timer, shutdown_exit_cb, 0.2, 0);
-	ev_timer_start(a->loop, &a->exit_timer);
+	ev_timer_init(&a->life.exit_timer, shutdown_exit_cb, 0.2, 0);
+	ev_timer_start(a->loop, &a->life.exit_timer);
 	free(j);
 }
 
@@ -679,9 +745,9 @@ static void
 shutdown_refuse(struct agent *a, int rc, const char *msg)
 {
 	log_info("shutdown refused: %s", msg);
-	a->stopping = 0;
-	agent_reply(a, &a->shutdown_rt, rc, msg);
-	a->shutdown_rt.client = NULL, a->shutdown_rt.node = MINT_NO_NODE;
+	a->life.stopping = 0;
+	agent_reply(a, &a->life.shutdown_rt, rc, msg);
+	a->life.shutdown_rt.client = NULL, a->life.shutdown_rt.node = MINT_NO_NODE;
 }
 
 static int
@@ -712,8 +778,8 @@ shutdown_listed(struct job *j)
 		free(s);	/* refused at the deadline already */
 		return;
 	}
-	if (a->moves != NULL || a->booting != NULL) {
-		shutdown_refuse(a, -EBUSY, a->moves ? "node busy moving resources: try again when it is "
+	if (a->move.list != NULL || a->life.booting != NULL) {
+		shutdown_refuse(a, -EBUSY, a->move.list ? "node busy moving resources: try again when it is "
 		    "done" : "node busy booting a node: try again when it is done");
 		free(s);
 		return;
@@ -803,15 +869,12 @@ handle_shutdown(struct agent *a, const struct peer *who, const struct reply_to *
 {
 	struct shut *s;
 
-	if (a->stopping || a->moves != NULL || a->booting != NULL) {
-		snprintf(msg, len, "node %u is busy (%s): try again when it is done", a->node,
-		    a->stopping ? "stopping" : a->moves ? "moving resources" : "booting a node");
-		return -EBUSY;
-	}
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		snprintf(msg, len, "out of memory");
-		return -ENOMEM;
-	}
+	if (a->life.stopping || a->move.list != NULL || a->life.booting != NULL)
+		return cause_fail(msg, len, -EBUSY,
+		    "node %u is busy (%s): try again when it is done", a->node,
+		    a->life.stopping ? "stopping" : a->move.list ? "moving resources" : "booting a node");
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return cause_fail(msg, len, -ENOMEM, "out of memory");
 	s->a = a;
 	s->force = cmd->has_force && cmd->force;
 	s->j.fn = shutdown_list_run;
@@ -820,12 +883,12 @@ handle_shutdown(struct agent *a, const struct peer *who, const struct reply_to *
 	log_info("shutdown asked by uid %d%s", (int)who->uid, s->force ? " (--force)" : "");
 	if (worker_run_until(a->worker, &s->j, a->libvirt_ms / 1000.0, shutdown_list_expired) < 0) {
 		free(s);
-		snprintf(msg, len, "node %u is busy: no libvirt worker free; try again", a->node);
-		return -EBUSY;
+		return cause_fail(msg, len, -EBUSY,
+		    "node %u is busy: no libvirt worker free; try again", a->node);
 	}
 	/* busy meanwhile: no second shutdown or reboot */
-	a->shutdown_rt = *rt;
-	a->stopping = 1;
+	a->life.shutdown_rt = *rt;
+	a->life.stopping = 1;
 	return HANDLE_LATER;
 }
 
@@ -848,9 +911,9 @@ run_wait(char *const argv[], char *msg, size_t len)
 			return -errno;
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
-	snprintf(msg, len, "%s %s failed (%s %d)", argv[0], argv[1], WIFEXITED(st) ? "exit status" :
+	return cause_fail(msg, len, -EIO,
+	    "%s %s failed (%s %d)", argv[0], argv[1], WIFEXITED(st) ? "exit status" :
 	    "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
-	return -EIO;
 }
 
 /* kexec -e: on a real node it does not return; where it does, the agent starts again. */
@@ -858,27 +921,27 @@ static void
 reboot_exec_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct agent *a = w->data;
-	char *argv[] = { a->kexec, "-e", NULL };
+	char *argv[] = { a->life.kexec, "-e", NULL };
 	char msg[256];
 
-	if (a->kexec_stand_in || (!lifecycle_real_node(a->region_spec) && !a->allow_host_kexec)) {
+	if (a->life.kexec_stand_in || (!lifecycle_real_node(a->region_spec) && !a->life.allow_host_kexec)) {
 		/* on a simulated node kexec -e would reboot the host: never, unless told */
 		log_info("node %u: %s, no kexec -e (it would reboot the host; --allow-host-kexec "
 		    "runs it): starting again as the new kernel would", a->node,
-		    a->kexec_stand_in ? "kexec stand-in" : "a simulated node");
-		a->reexec = 1;
+		    a->life.kexec_stand_in ? "kexec stand-in" : "a simulated node");
+		a->life.reexec = 1;
 		ev_break(loop, EVBREAK_ALL);
 		return;
 	}
 	log_info("node %u: kexec -e", a->node);
 	if (run_wait(argv, msg, sizeof(msg)) < 0) {
 		log_warn("reboot: %s: staying up", msg);
-		a->stopping = 0;
+		a->life.stopping = 0;
 		node_set_state(&a->region, a->node, MINT_NODE_ONLINE);
 		return;
 	}
 	/* still here (a stand-in kexec): what the new kernel would do, the agent starting */
-	a->reexec = 1;
+	a->life.reexec = 1;
 	ev_break(loop, EVBREAK_ALL);
 }
 
@@ -892,21 +955,21 @@ reboot_loaded_cb(struct ev_loop *loop, ev_child *w, int revents)
 
 	ev_child_stop(loop, w);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		snprintf(msg, sizeof(msg), "kexec --load %s failed (%s %d)", a->reboot_kernel,
+		snprintf(msg, sizeof(msg), "kexec --load %s failed (%s %d)", a->life.reboot_kernel,
 		    WIFEXITED(st) ? "exit status" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 		log_warn("reboot: %s", msg);
-		a->stopping = 0;
-		agent_reply(a, &a->shutdown_rt, -EIO, msg);
+		a->life.stopping = 0;
+		agent_reply(a, &a->life.shutdown_rt, -EIO, msg);
 		return;
 	}
 	log_info("node %u: rebooting through kexec, epoch %" PRIu32, a->node, a->epoch);
 	node_set_state(&a->region, a->node, MINT_NODE_STOPPING);
 	snprintf(msg, sizeof(msg), "node %u: %s loaded, rebooting (epoch %" PRIu32 ")", a->node,
-	    a->reboot_kernel, a->epoch);
-	agent_reply(a, &a->shutdown_rt, 0, msg);
-	ev_timer_init(&a->exit_timer, reboot_exec_cb, 0.2, 0);
-	a->exit_timer.data = a;
-	ev_timer_start(loop, &a->exit_timer);
+	    a->life.reboot_kernel, a->epoch);
+	agent_reply(a, &a->life.shutdown_rt, 0, msg);
+	ev_timer_init(&a->life.exit_timer, reboot_exec_cb, 0.2, 0);
+	a->life.exit_timer.data = a;
+	ev_timer_start(loop, &a->life.exit_timer);
 }
 
 int
@@ -917,23 +980,21 @@ handle_reboot(struct agent *a, const struct peer *who, const struct reply_to *rt
 	int n = 0;
 	pid_t pid;
 
-	if (a->stopping || a->moves != NULL || a->booting != NULL) {
-		snprintf(msg, len, "node %u is busy: try again when it is done", a->node);
-		return -EBUSY;
-	}
-	if (a->reboot_kernel == NULL) {
-		snprintf(msg, len, "node %u has no kernel to reboot into (mint-agent --kernel)", a->node);
-		return -ENOENT;
-	}
-	if (a->kexec_stand_in && stand_in_load(a->reboot_kernel, a->reboot_initrd, msg, len) < 0) {
+	if (a->life.stopping || a->move.list != NULL || a->life.booting != NULL)
+		return cause_fail(msg, len, -EBUSY, "node %u is busy: try again when it is done",
+		    a->node);
+	if (a->life.reboot_kernel == NULL)
+		return cause_fail(msg, len, -ENOENT,
+		    "node %u has no kernel to reboot into (mint-agent --kernel)", a->node);
+	if (a->life.kexec_stand_in && stand_in_load(a->life.reboot_kernel, a->life.reboot_initrd, msg, len) < 0) {
 		log_info("reboot refused: %s", msg);
 		return -ENOENT;
 	}
-	snprintf(initrd, sizeof(initrd), "--initrd=%s", a->reboot_initrd ? a->reboot_initrd : "");
-	argv[n++] = a->kexec;
+	snprintf(initrd, sizeof(initrd), "--initrd=%s", a->life.reboot_initrd ? a->life.reboot_initrd : "");
+	argv[n++] = a->life.kexec;
 	argv[n++] = "--load";
-	argv[n++] = a->reboot_kernel;
-	if (a->reboot_initrd != NULL)
+	argv[n++] = a->life.reboot_kernel;
+	if (a->life.reboot_initrd != NULL)
 		argv[n++] = initrd;
 	argv[n++] = "--reuse-cmdline";
 	argv[n] = NULL;
@@ -943,17 +1004,17 @@ handle_reboot(struct agent *a, const struct peer *who, const struct reply_to *rt
 		return -errno;
 	}
 	if (pid == 0) {
-		if (a->kexec_stand_in)
+		if (a->life.kexec_stand_in)
 			_exit(0);
 		execvp(argv[0], argv);
 		_exit(127);
 	}
-	log_info("node %u: reboot asked by uid %d: %s --load %s%s", a->node, (int)who->uid, a->kexec,
-	    a->reboot_kernel, a->kexec_stand_in ? ": checked, nothing loaded (a simulated node)" : "");
-	a->stopping = 1;
-	a->shutdown_rt = *rt;
-	ev_child_init(&a->reboot_child, reboot_loaded_cb, pid, 0);
-	a->reboot_child.data = a;
-	ev_child_start(a->loop, &a->reboot_child);
+	log_info("node %u: reboot asked by uid %d: %s --load %s%s", a->node, (int)who->uid, a->life.kexec,
+	    a->life.reboot_kernel, a->life.kexec_stand_in ? ": checked, nothing loaded (a simulated node)" : "");
+	a->life.stopping = 1;
+	a->life.shutdown_rt = *rt;
+	ev_child_init(&a->life.reboot_child, reboot_loaded_cb, pid, 0);
+	a->life.reboot_child.data = a;
+	ev_child_start(a->loop, &a->life.reboot_child);
 	return HANDLE_LATER;
 }

@@ -29,6 +29,8 @@
 #include "agent/agent.h"
 #include "agent/guests.h"
 #include "agent/worker.h"
+#include "common/cause.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "shm/node.h"
 
@@ -56,12 +58,6 @@ struct move {
 	int dry;		/* --dry-run: every check, then answer; nothing changes */
 };
 
-static int64_t
-now_ns(void)
-{
-	return (int64_t)(ev_time() * 1e9);
-}
-
 /*
  * Every step goes to the log with the epochs the entry now records. Tests:
  * MINT_TEST_DIE_AT=NODE:STEP makes node NODE's agent die right there, like a crash.
@@ -75,7 +71,7 @@ step(struct agent *a, const char *name, const struct move *m)
 	if (res_read(&a->region, m->res, &v) == 0)
 		log_info("%s: %s (node %u epoch %" PRIu32 ", node %u epoch %" PRIu32 ", gen %" PRIu32 ")",
 		    m->what, name, m->donor, v.owner_epoch, m->receiver, v.peer_epoch, v.gen);
-	if (a->die_at != NULL && strtoul(a->die_at, &end, 10) == a->node && *end == ':' &&
+	if (a->move.die_at != NULL && strtoul(a->move.die_at, &end, 10) == a->node && *end == ':' &&
 	    strcmp(end + 1, name) == 0) {
 		log_warn("dying at step '%s' as MINT_TEST_DIE_AT asks", name);
 		raise(SIGKILL);
@@ -115,19 +111,19 @@ move_new(struct agent *a, enum move_role role, unsigned res, const struct res_vi
 	m->res = res;
 	m->v = *v;
 	m->word = v->word;
-	m->started_ns = now_ns();
+	m->started_ns = (int64_t)clock_mono_ns();
 	res_describe(v, m->what, sizeof(m->what));
 	if (rt != NULL)
 		m->rt[m->nrt++] = *rt;
-	m->next = a->moves;
-	a->moves = m;
+	m->next = a->move.list;
+	a->move.list = m;
 	return m;
 }
 
 static struct move *
 move_of(struct agent *a, unsigned res)
 {
-	for (struct move *m = a->moves; m != NULL; m = m->next)
+	for (struct move *m = a->move.list; m != NULL; m = m->next)
 		if (m->res == res)
 			return m;
 	return NULL;
@@ -154,7 +150,7 @@ move_end(struct move *m, int rc, const char *fmt, ...)
 	for (int i = 0; i < m->nrt; i++)
 		agent_reply(a, &m->rt[i], rc, msg);
 	a->republish = 1;	/* the node's status shows it at the next heartbeat */
-	for (struct move **pp = &a->moves; *pp != NULL; pp = &(*pp)->next)
+	for (struct move **pp = &a->move.list; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == m) {
 			*pp = m->next;
 			break;
@@ -182,20 +178,7 @@ job_start(struct move *m, int up, void (*done)(struct job *))
 static double
 secs(const struct move *m)
 {
-	return (double)(now_ns() - m->started_ns) / 1e9;
-}
-
-/* The state an entry is in, for messages: "owned by node 2", "claiming by node 1". */
-static void
-where(const struct res_view *v, char *buf, size_t len)
-{
-	if (v->state == MINT_RS_FREE)
-		snprintf(buf, len, "free");
-	else if (v->peer != MINT_NO_NODE && v->state != MINT_RS_OWNED)
-		snprintf(buf, len, "%s by node %u (with node %u)", res_state_name(v->state), v->owner,
-		    v->peer);
-	else
-		snprintf(buf, len, "%s by node %u", res_state_name(v->state), v->owner);
+	return (double)((int64_t)clock_mono_ns() - m->started_ns) / 1e9;
 }
 
 /* ---- the receiver ---- */
@@ -222,19 +205,23 @@ receiver_done(struct job *j)
 		/* nothing is used; with no donor to take it back, it goes free */
 		if (m->alone && cas(m, MINT_RS_FREE, MINT_NO_NODE, a->node) == 0)
 			step(a, "free", m);
-		return move_end(m, j->rc, "node %u could not bring %s up: %s", a->node, m->what, j->msg);
+		move_end(m, j->rc, "node %u could not bring %s up: %s", a->node, m->what, j->msg);
+		return;
 	}
 	step(a, "online", m);
 	if (cas(m, MINT_RS_OWNED, a->node, m->donor) < 0) {
 		struct res_view v;
 		res_read(&a->region, m->res, &v);
-		if (v.state == MINT_RS_OWNED && v.owner == a->node)
-			return move_end(m, 0, "%s is on node %u", m->what, a->node);
+		if (v.state == MINT_RS_OWNED && v.owner == a->node) {
+			move_end(m, 0, "%s is on node %u", m->what, a->node);
+			return;
+		}
 		/* the donor gave up on us (timeout, fence): we must not keep it */
-		where(&v, w, sizeof(w));
+		res_where(&v, 1, w, sizeof(w));
 		log_warn("%s: %s before the claim finished: taking it down again", m->what, w);
 		m->v.state = v.state;
-		return job_start(m, 0, receiver_undone);
+		job_start(m, 0, receiver_undone);
+		return;
 	}
 	step(a, "owned", m);
 	if (m->donor == MINT_NO_NODE)
@@ -269,10 +256,8 @@ handle_claim(struct agent *a, const struct peer *who, const struct reply_to *rt,
 	struct move *m;
 	char what[64], w[96];
 
-	if (!cmd->has_resource || res_read(&a->region, cmd->resource, &v) < 0) {
-		snprintf(msg, len, "claim of an entry the table does not have");
-		return -EINVAL;
-	}
+	if (!cmd->has_resource || res_read(&a->region, cmd->resource, &v) < 0)
+		return cause_fail(msg, len, -EINVAL, "claim of an entry the table does not have");
 	res_describe(&v, what, sizeof(what));
 	if ((m = move_of(a, cmd->resource)) != NULL && m->role == ROLE_RECEIVER && m->nrt < 2) {
 		m->rt[m->nrt++] = *rt;	/* already on it: answer both at the end */
@@ -283,9 +268,9 @@ handle_claim(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		return 0;
 	}
 	if (v.state != MINT_RS_CLAIMING || v.owner != a->node || m != NULL) {
-		where(&v, w, sizeof(w));
-		snprintf(msg, len, "%s is %s, not being handed to node %u", what, w, a->node);
-		return -ESTALE;
+		res_where(&v, 1, w, sizeof(w));
+		return cause_fail(msg, len, -ESTALE, "%s is %s, not being handed to node %u", what,
+		    w, a->node);
 	}
 	return receiver_start(a, cmd->resource, &v, rt, 0);
 }
@@ -302,13 +287,16 @@ takeback_done(struct job *j)
 
 	if (j->rc < 0) {
 		cas(m, MINT_RS_FENCED, a->node, m->receiver);
-		return move_end(m, j->rc, "node %u could not take %s (%s), and node %u could not bring "
+		move_end(m, j->rc, "node %u could not take %s (%s), and node %u could not bring "
 		    "it back (%s): it is fenced until `mint-console node reclaim`", m->receiver, m->what,
 		    m->why, a->node, j->msg);
+		return;
 	}
-	if (cas(m, MINT_RS_OWNED, a->node, MINT_NO_NODE) < 0)
-		return move_end(m, -ESTALE, "%s: the table changed while node %u took it back",
+	if (cas(m, MINT_RS_OWNED, a->node, MINT_NO_NODE) < 0) {
+		move_end(m, -ESTALE, "%s: the table changed while node %u took it back",
 		    m->what, a->node);
+		return;
+	}
 	step(a, "taken-back", m);
 	move_end(m, -EIO, "node %u could not take %s: %s; it is back on node %u", m->receiver,
 	    m->what, m->why, a->node);
@@ -326,12 +314,15 @@ takeback(struct move *m, const char *why)
 		char w[96];
 
 		res_read(&a->region, m->res, &v);
-		if (v.state == MINT_RS_OWNED && v.owner == m->receiver)
-			return move_end(m, 0, "%s moved from node %u to node %u in %.2f s", m->what,
+		if (v.state == MINT_RS_OWNED && v.owner == m->receiver) {
+			move_end(m, 0, "%s moved from node %u to node %u in %.2f s", m->what,
 			    a->node, m->receiver, secs(m));
-		where(&v, w, sizeof(w));
-		return move_end(m, -ESTALE, "node %u could not take %s (%s); it is now %s", m->receiver,
+			return;
+		}
+		res_where(&v, 1, w, sizeof(w));
+		move_end(m, -ESTALE, "node %u could not take %s (%s); it is now %s", m->receiver,
 		    m->what, why, w);
+		return;
 	}
 	m->role = ROLE_TAKEBACK;
 	step(a, "taking-back", m);
@@ -345,25 +336,32 @@ donor_claimed(struct agent *a, void *arg, const Mint__Reply *r)
 	struct res_view v;
 	char w[96];
 
-	if (r != NULL && (!r->has_error || r->error == 0))
-		return move_end(m, 0, "%s moved from node %u to node %u in %.2f s", m->what, a->node,
+	if (r != NULL && (!r->has_error || r->error == 0)) {
+		move_end(m, 0, "%s moved from node %u to node %u in %.2f s", m->what, a->node,
 		    m->receiver, secs(m));
-	if (r != NULL)	/* it says it did not bring it up: safe to take back */
-		return takeback(m, r->message != NULL ? r->message : strerror(-r->error));
+		return;
+	}
+	if (r != NULL) {	/* it says it did not bring it up: safe to take back */
+		takeback(m, r->message != NULL ? r->message : strerror(-r->error));
+		return;
+	}
 	/* no answer: it may be using it, or not; nobody else may until an operator decides */
 	if (cas(m, MINT_RS_FENCED, m->receiver, a->node) == 0) {
 		step(a, "fenced", m);
-		return move_end(m, -ETIMEDOUT, "node %u did not answer within %d ms: %s is fenced until "
+		move_end(m, -ETIMEDOUT, "node %u did not answer within %d ms: %s is fenced until "
 		    "`mint-console node reclaim %u` (or until that node's agent comes back)",
-		    m->receiver, a->move_ms, m->what, m->receiver);
+		    m->receiver, a->move.timeout_ms, m->what, m->receiver);
+		return;
 	}
 	res_read(&a->region, m->res, &v);
-	if (v.state == MINT_RS_OWNED && v.owner == m->receiver)
-		return move_end(m, 0, "%s moved from node %u to node %u in %.2f s (the answer was late)",
+	if (v.state == MINT_RS_OWNED && v.owner == m->receiver) {
+		move_end(m, 0, "%s moved from node %u to node %u in %.2f s (the answer was late)",
 		    m->what, a->node, m->receiver, secs(m));
-	where(&v, w, sizeof(w));
+		return;
+	}
+	res_where(&v, 1, w, sizeof(w));
 	move_end(m, -ETIMEDOUT, "node %u did not answer within %d ms; %s is now %s", m->receiver,
-	    a->move_ms, m->what, w);
+	    a->move.timeout_ms, m->what, w);
 }
 
 static void
@@ -380,34 +378,38 @@ donor_released(struct job *j)
 		/* refused or failed: the backend left it up; it stays here */
 		if (cas(m, MINT_RS_OWNED, a->node, MINT_NO_NODE) < 0) {
 			res_read(&a->region, m->res, &v);
-			where(&v, w, sizeof(w));
-			return move_end(m, j->rc, "node %u refused to release %s: %s; meanwhile it "
+			res_where(&v, 1, w, sizeof(w));
+			move_end(m, j->rc, "node %u refused to release %s: %s; meanwhile it "
 			    "became %s", a->node, m->what, j->msg, w);
+			return;
 		}
 		step(a, "refused", m);
-		return move_end(m, j->rc, "node %u refused to release %s: %s; it stays on node %u",
+		move_end(m, j->rc, "node %u refused to release %s: %s; it stays on node %u",
 		    a->node, m->what, j->msg, a->node);
+		return;
 	}
 	step(a, "offline", m);
 	if (cas(m, MINT_RS_FREE, MINT_NO_NODE, m->receiver) < 0) {
 		/* fenced meanwhile (somebody thought us dead): it stays down */
 		res_read(&a->region, m->res, &v);
-		where(&v, w, sizeof(w));
-		return move_end(m, -ESTALE, "%s became %s while node %u released it; it is down here",
+		res_where(&v, 1, w, sizeof(w));
+		move_end(m, -ESTALE, "%s became %s while node %u released it; it is down here",
 		    m->what, w, a->node);
+		return;
 	}
 	step(a, "free", m);
 	if (cas(m, MINT_RS_CLAIMING, m->receiver, a->node) < 0) {
 		res_read(&a->region, m->res, &v);
-		where(&v, w, sizeof(w));
-		return move_end(m, -ESTALE, "%s was taken while free: it is %s", m->what, w);
+		res_where(&v, 1, w, sizeof(w));
+		move_end(m, -ESTALE, "%s was taken while free: it is %s", m->what, w);
+		return;
 	}
 	step(a, "claiming", m);
 	mint__command__init(&c);
 	c.has_kind = 1, c.kind = MINT__COMMAND_KIND__CMD_RES_CLAIM;
 	c.has_resource = 1, c.resource = m->res;
 	c.has_epoch = 1, c.epoch = a->epoch;
-	if ((rc = peers_request(a, m->receiver, &c, a->move_ms, donor_claimed, m)) < 0)
+	if ((rc = peers_request(a, m->receiver, &c, a->move.timeout_ms, donor_claimed, m)) < 0)
 		takeback(m, rc == -EHOSTDOWN ? "it went down" : strerror(-rc));
 }
 
@@ -446,25 +448,22 @@ move_rules(struct agent *a, const struct res_view *v, uint64_t gone, const char 
 	mem = mem > gone ? mem - gone : 0;	/* a dry run's earlier blocks, as if gone */
 	switch (v->kind) {
 	case MINT_RES_CPU:
-		if (v->index == 0) {
-			snprintf(msg, len, "cpu 0 is the boot CPU: it never moves");
-			return -EPERM;
-		}
+		if (v->index == 0)
+			return cause_fail(msg, len, -EPERM,
+			    "cpu 0 is the boot CPU: it never moves");
 		/* a kernel may run on cores the table does not list (a VM's boot cores) */
 		if (cores < 2 && (a->backend.ops->cores_up == NULL ||
-		    a->backend.ops->cores_up(&a->backend) < 2)) {
-			snprintf(msg, len, "node %u would have no core left: a node keeps at least one",
+		    a->backend.ops->cores_up(&a->backend) < 2))
+			return cause_fail(msg, len, -EPERM,
+			    "node %u would have no core left: a node keeps at least one",
 			    a->node);
-			return -EPERM;
-		}
 		break;
 	case MINT_RES_MEM:
-		if (mem < v->size || mem - v->size < a->mem_floor) {
-			snprintf(msg, len, "node %u keeps at least %" PRIu64 " MiB of memory: it has %"
-			    PRIu64 " MiB, %s is %" PRIu64 " MiB", a->node, a->mem_floor >> 20, mem >> 20,
+		if (mem < v->size || mem - v->size < a->move.mem_floor)
+			return cause_fail(msg, len, -EPERM,
+			    "node %u keeps at least %" PRIu64 " MiB of memory: it has %"
+			    PRIu64 " MiB, %s is %" PRIu64 " MiB", a->node, a->move.mem_floor >> 20, mem >> 20,
 			    what, v->size >> 20);
-			return -EPERM;
-		}
 		break;
 	case MINT_RES_DEV:
 		break;		/* whether a guest uses it: libvirt is asked in a worker (dev_check) */
@@ -560,7 +559,7 @@ dev_check(struct move *m, char *msg, size_t len)
 	if (c == NULL) {
 		m->nrt = 0;
 		move_end(m, -ENOMEM, "%s: out of memory", m->what);
-		return snprintf(msg, len, "out of memory"), -ENOMEM;
+		return cause_fail(msg, len, -ENOMEM, "out of memory");
 	}
 	c->m = m;
 	c->uri = a->guests.uri;
@@ -594,25 +593,19 @@ handle_move(struct agent *a, const struct peer *who, const struct reply_to *rt,
 	int rc, dry = cmd->has_dry_run && cmd->dry_run;
 
 	if (!cmd->has_resource || res_read(&a->region, cmd->resource, &v) < 0 ||
-	    v.kind != kind_of_cmd[cmd->kind]) {
-		snprintf(msg, len, "no such %s in the resource table",
+	    v.kind != kind_of_cmd[cmd->kind])
+		return cause_fail(msg, len, -ENOENT, "no such %s in the resource table",
 		    res_kind_name(kind_of_cmd[cmd->kind]));
-		return -ENOENT;
-	}
 	res_describe(&v, what, sizeof(what));
-	if (!cmd->has_to_node || to >= a->region.layout.nodes) {
-		snprintf(msg, len, "move %s to which node? (the machine has nodes 0 to %u)", what,
+	if (!cmd->has_to_node || to >= a->region.layout.nodes)
+		return cause_fail(msg, len, -EINVAL,
+		    "move %s to which node? (the machine has nodes 0 to %u)", what,
 		    a->region.layout.nodes - 1);
-		return -EINVAL;
-	}
-	if (move_of(a, cmd->resource) != NULL) {
-		snprintf(msg, len, "%s is already being moved", what);
-		return -EBUSY;
-	}
-	if (a->stopping) {
-		snprintf(msg, len, "node %u is shutting down or rebooting: %s stays", a->node, what);
-		return -EBUSY;
-	}
+	if (move_of(a, cmd->resource) != NULL)
+		return cause_fail(msg, len, -EBUSY, "%s is already being moved", what);
+	if (a->life.stopping)
+		return cause_fail(msg, len, -EBUSY,
+		    "node %u is shutting down or rebooting: %s stays", a->node, what);
 	if (v.state == MINT_RS_FREE && to == a->node) {
 		if (dry) {
 			snprintf(msg, len, "dry run: free %s would be given to node %u; nothing was done",
@@ -621,27 +614,23 @@ handle_move(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		}
 		/* nobody has it (reclaimed, or never given): just claim it */
 		if ((rc = res_move(&a->region, cmd->resource, &v.word, MINT_RS_CLAIMING, a->node,
-		    MINT_NO_NODE, a->epoch, 0)) < 0) {
-			snprintf(msg, len, "%s changed meanwhile: try again", what);
-			return -EAGAIN;
-		}
+		    MINT_NO_NODE, a->epoch, 0)) < 0)
+			return cause_fail(msg, len, -EAGAIN, "%s changed meanwhile: try again",
+			    what);
 		return receiver_start(a, cmd->resource, &v, rt, 1);
 	}
 	if (v.state != MINT_RS_OWNED || v.owner != a->node) {
-		where(&v, w, sizeof(w));
-		snprintf(msg, len, "%s is %s, not owned by node %u", what, w, a->node);
-		return -EBUSY;
+		res_where(&v, 1, w, sizeof(w));
+		return cause_fail(msg, len, -EBUSY, "%s is %s, not owned by node %u", what, w,
+		    a->node);
 	}
-	if (to == a->node) {
-		snprintf(msg, len, "%s is on node %u already", what, to);
-		return -EALREADY;
-	}
+	if (to == a->node)
+		return cause_fail(msg, len, -EALREADY, "%s is on node %u already", what, to);
 	if (node_read(&a->region, to, &nv) < 0 || nv.state != MINT_NODE_ONLINE ||
-	    a->watch.peer[to].dead) {
-		snprintf(msg, len, "node %u cannot receive %s: it is %s", to, what,
+	    a->watch.peer[to].dead)
+		return cause_fail(msg, len, -EHOSTDOWN,
+		    "node %u cannot receive %s: it is %s", to, what,
 		    a->watch.peer[to].dead ? "dead" : node_state_name(nv.state));
-		return -EHOSTDOWN;
-	}
 	if ((rc = move_rules(a, &v, dry && cmd->has_dry_run_gone ? cmd->dry_run_gone : 0, what, msg,
 	    len)) < 0) {
 		log_info("move of %s to node %u refused: %s", what, to, msg);
@@ -653,10 +642,8 @@ handle_move(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		    what, a->node, to);
 		return 0;
 	}
-	if ((m = move_new(a, ROLE_DONOR, cmd->resource, &v, rt)) == NULL) {
-		snprintf(msg, len, "out of memory");
-		return -ENOMEM;
-	}
+	if ((m = move_new(a, ROLE_DONOR, cmd->resource, &v, rt)) == NULL)
+		return cause_fail(msg, len, -ENOMEM, "out of memory");
 	m->donor = a->node;
 	m->receiver = to;
 	m->dry = dry;
@@ -665,8 +652,7 @@ handle_move(struct agent *a, const struct peer *who, const struct reply_to *rt,
 	if (cas(m, MINT_RS_RELEASING, a->node, to) < 0) {
 		m->nrt = 0;	/* answered below */
 		move_end(m, 0, "%s: changed meanwhile", what);
-		snprintf(msg, len, "%s changed meanwhile: try again", what);
-		return -EAGAIN;
+		return cause_fail(msg, len, -EAGAIN, "%s changed meanwhile: try again", what);
 	}
 	step(a, "releasing", m);
 	job_start(m, 0, donor_released);
@@ -746,14 +732,14 @@ move_check_own(struct agent *a)
 			log_info("%s: %s by this node before: taking it back", what,
 			    res_state_name(v.state));
 			job_start(m, 1, own_done);
-		} else if (v.owner == a->node && v.state == MINT_RS_OWNED && a->epoch_checked == 0) {
+		} else if (v.owner == a->node && v.state == MINT_RS_OWNED && a->move.epoch_checked == 0) {
 			/* up only: taking down what the table gives others is for a move to do */
 			if ((rc = backend_apply(&a->backend, &v, a->node, 1, msg, sizeof(msg))) < 0 &&
 			    rc != -ENOTSUP)
 				log_warn("%s: the table gives it to node %u, but: %s", what, a->node, msg);
 		}
 	}
-	a->epoch_checked = 1;
+	a->move.epoch_checked = 1;
 }
 
 /*
@@ -770,21 +756,17 @@ handle_reclaim(struct agent *a, const struct peer *who, const struct reply_to *r
 	size_t off;
 	int rc;
 
-	if (!cmd->has_to_node || node >= a->region.layout.nodes) {
-		snprintf(msg, len, "reclaim which node? (the machine has nodes 0 to %u)",
+	if (!cmd->has_to_node || node >= a->region.layout.nodes)
+		return cause_fail(msg, len, -EINVAL,
+		    "reclaim which node? (the machine has nodes 0 to %u)",
 		    a->region.layout.nodes - 1);
-		return -EINVAL;
-	}
-	if (node == a->node) {
-		snprintf(msg, len, "node %u is this node, alive: ask another node to reclaim it", node);
-		return -EBUSY;
-	}
+	if (node == a->node)
+		return cause_fail(msg, len, -EBUSY,
+		    "node %u is this node, alive: ask another node to reclaim it", node);
 	if (node_read(&a->region, node, &nv) == 0 && nv.state != MINT_NODE_ABSENT &&
-	    nv.state != MINT_NODE_DEAD && !a->watch.peer[node].dead) {
-		snprintf(msg, len, "node %u still heartbeats (epoch %" PRIu32 "): reclaim is for dead "
-		    "nodes", node, nv.epoch);
-		return -EBUSY;
-	}
+	    nv.state != MINT_NODE_DEAD && !a->watch.peer[node].dead)
+		return cause_fail(msg, len, -EBUSY, "node %u still heartbeats (epoch %" PRIu32 "): "
+		    "reclaim is for dead nodes", node, nv.epoch);
 	off = (size_t)snprintf(msg, len, "node %u:", node);
 	for (unsigned i = 0; i < a->region.layout.res_count && off < len; i++) {
 		struct res_view v;
@@ -823,41 +805,15 @@ handle_reclaim(struct agent *a, const struct peer *who, const struct reply_to *r
 void
 move_forget(struct agent *a, struct client *c)
 {
-	for (struct move *m = a->moves; m != NULL; m = m->next)
+	for (struct move *m = a->move.list; m != NULL; m = m->next)
 		for (int i = 0; i < m->nrt; i++)
 			if (m->rt[i].client == c)
 				m->rt[i].client = NULL, m->rt[i].node = MINT_NO_NODE;
 }
 
-/*
- * How long a request may take when forwarded: moves wait for a receiver;
- * a reboot loads a kernel first, a shutdown stops guests.
- */
-int
-move_timeout_ms(const struct agent *a, const Mint__Command *cmd)
-{
-	if (cmd->has_kind && (cmd->kind == MINT__COMMAND_KIND__CMD_CPU_MOVE ||
-	    cmd->kind == MINT__COMMAND_KIND__CMD_MEM_MOVE ||
-	    cmd->kind == MINT__COMMAND_KIND__CMD_DEV_MOVE ||
-	    cmd->kind == MINT__COMMAND_KIND__CMD_NODE_REBOOT ||
-	    cmd->kind == MINT__COMMAND_KIND__CMD_NODE_SHUTDOWN))
-		/* a device move, and a shutdown, ask libvirt first */
-		return 2 * a->move_ms + a->request_ms + (cmd->kind ==
-		    MINT__COMMAND_KIND__CMD_DEV_MOVE || cmd->kind ==
-		    MINT__COMMAND_KIND__CMD_NODE_SHUTDOWN ? a->libvirt_ms : 0);
-	/* a migration takes what it takes; the destination dying ends it */
-	if (cmd->has_kind && cmd->kind == MINT__COMMAND_KIND__CMD_GUEST_MIGRATE)
-		return 24 * 3600 * 1000;
-	if (cmd->has_kind && ((cmd->kind >= MINT__COMMAND_KIND__CMD_GUEST_START &&
-	    cmd->kind <= MINT__COMMAND_KIND__CMD_GUEST_DEFINE) ||
-	    cmd->kind == MINT__COMMAND_KIND__CMD_GUEST_UNDEFINE))
-		return 60000 + a->request_ms;
-	return a->request_ms;
-}
-
 int
 move_init(struct agent *a)
 {
-	a->die_at = getenv("MINT_TEST_DIE_AT");
+	a->move.die_at = getenv("MINT_TEST_DIE_AT");
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "agent/agent.h"
+#include "common/cause.h"
 #include "common/log.h"
 #include "shm/node.h"
 #include "proto/wire.h"
@@ -38,7 +39,7 @@ struct pending {
 static void
 pending_drop(struct agent *a, struct pending *p)
 {
-	for (struct pending **pp = &a->pending; *pp != NULL; pp = &(*pp)->next)
+	for (struct pending **pp = &a->peers.pending; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == p) {
 			*pp = p->next;
 			break;
@@ -57,10 +58,10 @@ peer_send(struct agent *a, unsigned node, Mint__Envelope *e)
 	/* packed first: reserving the largest record would find a half-full ring full */
 	if ((rc = wire_pack(e, buf, sizeof(buf), &len)) < 0)
 		return rc;
-	if ((rc = ring_send(&a->tx[node], PEER_REC_ENVELOPE, buf, (uint32_t)len)) < 0)
+	if ((rc = ring_send(&a->peers.tx[node], PEER_REC_ENVELOPE, buf, (uint32_t)len)) < 0)
 		return rc;
-	a->chan[node].tx_messages++;
-	a->chan[node].tx_bytes += len;
+	a->peers.chan[node].tx_messages++;
+	a->peers.chan[node].tx_bytes += len;
 	return 0;
 }
 
@@ -106,7 +107,7 @@ peers_reply(struct agent *a, unsigned node, uint64_t id, Mint__Reply *r)
 static void
 peer_reply(struct agent *a, unsigned from, Mint__Envelope *e)
 {
-	for (struct pending *p = a->pending; p != NULL; p = p->next)
+	for (struct pending *p = a->peers.pending; p != NULL; p = p->next)
 		if (p->id == e->request_id && p->node == from) {
 			if (p->cb != NULL)
 				p->cb(a, p->arg, e->reply);
@@ -122,7 +123,7 @@ peer_reply(struct agent *a, unsigned from, Mint__Envelope *e)
 static int
 peer_drain(struct agent *a, unsigned j)
 {
-	struct ring_rx *rx = &a->rx[j];
+	struct ring_rx *rx = &a->peers.rx[j];
 	struct ring_rec rec;
 	char cause[256];
 	int rc, taken = 0;
@@ -134,14 +135,14 @@ peer_drain(struct agent *a, unsigned j)
 			if (taken++ == PEER_DRAIN_MAX)
 				return 1;
 
-			a->chan[j].rx_messages++;
-			a->chan[j].rx_bytes += rec.len;
+			a->peers.chan[j].rx_messages++;
+			a->peers.chan[j].rx_bytes += rec.len;
 			if (rec.type != PEER_REC_ENVELOPE) {
-				a->chan[j].errors++;
+				a->peers.chan[j].errors++;
 				log_warn("node %u: record of type %u: dropped", j, rec.type);
-			} else if (wire_unpack_shared(rec.data, rec.len, a->rx_copy, a->rx_copy_len, &e,
+			} else if (wire_unpack_shared(rec.data, rec.len, a->peers.rx_copy, a->peers.rx_copy_len, &e,
 			    cause, sizeof(cause)) < 0) {
-				a->chan[j].errors++;
+				a->peers.chan[j].errors++;
 				log_warn("node %u: %s: dropped", j, cause);
 			} else {
 				if (e->src != j || e->dst != a->node)
@@ -158,10 +159,10 @@ peer_drain(struct agent *a, unsigned j)
 			ring_release(rx);
 		}
 		if (rc != -EAGAIN) {
-			a->chan[j].errors++;
-			if (!a->rx_broken[j])
+			a->peers.chan[j].errors++;
+			if (!a->peers.rx_broken[j])
 				log_warn("channel from node %u is damaged: %s", j, ring_rx_error(rx));
-			a->rx_broken[j] = 1;
+			a->peers.rx_broken[j] = 1;
 			return 0;
 		}
 	} while (ring_rx_arm(rx) == 1);
@@ -174,27 +175,27 @@ peers_bell_cb(struct ev_loop *loop, ev_io *w, int revents)
 	struct agent *a = w->data;
 	int more = 0;
 
-	doorbell_drain(&a->bell);
+	doorbell_drain(&a->peers.bell);
 	/* a dead node's ring is fenced: nothing from it until it comes back, new epoch */
 	for (unsigned j = 0; j < a->region.layout.nodes; j++)
-		if (j != a->node && !a->rx_broken[j] && !a->watch.peer[j].dead)
+		if (j != a->node && !a->peers.rx_broken[j] && !a->watch.peer[j].dead)
 			more |= peer_drain(a, j);
 	/* the rest in the next pass, after the timers and the consoles */
-	if (more && !ev_is_active(&a->bell_more))
-		ev_timer_start(loop, &a->bell_more);
+	if (more && !ev_is_active(&a->peers.bell_more))
+		ev_timer_start(loop, &a->peers.bell_more);
 }
 
 static void
 peers_more_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	ev_feed_event(loop, &((struct agent *)w->data)->bell_io, EV_READ);
+	ev_feed_event(loop, &((struct agent *)w->data)->peers.bell_io, EV_READ);
 }
 
 /* No doorbell: look at every ring now and then. */
 static void
 peers_poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	ev_feed_event(loop, &((struct agent *)w->data)->bell_io, EV_READ);
+	ev_feed_event(loop, &((struct agent *)w->data)->peers.bell_io, EV_READ);
 }
 
 static void
@@ -228,7 +229,7 @@ pending_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 void
 peers_node_dead(struct agent *a, unsigned node)
 {
-	struct pending *p = a->pending, *next;
+	struct pending *p = a->peers.pending, *next;
 
 	for (; p != NULL; p = next) {
 		next = p->next;
@@ -247,7 +248,7 @@ pending_start(struct agent *a, unsigned node, const Mint__Command *cmd, int time
 
 	p->a = a;
 	p->node = node;
-	p->id = ++a->next_id;
+	p->id = ++a->peers.next_id;
 	p->timeout_ms = timeout_ms;
 	wire_init(&e, a->node, node, p->id);
 	e.body_case = MINT__ENVELOPE__BODY_COMMAND;
@@ -260,8 +261,8 @@ pending_start(struct agent *a, unsigned node, const Mint__Command *cmd, int time
 	}
 	ev_timer_init(&p->timer, pending_timeout_cb, timeout_ms / 1000.0, 0);
 	ev_timer_start(a->loop, &p->timer);
-	p->next = a->pending;
-	a->pending = p;
+	p->next = a->peers.pending;
+	a->peers.pending = p;
 	return 0;
 }
 
@@ -271,20 +272,17 @@ peer_reachable(struct agent *a, unsigned node, char *msg, size_t len)
 {
 	struct node_view v;
 
-	if (node >= a->region.layout.nodes) {
-		snprintf(msg, len, "no node %u (the machine has nodes 0 to %u)", node,
+	if (node >= a->region.layout.nodes)
+		return cause_fail(msg, len, -ENOENT,
+		    "no node %u (the machine has nodes 0 to %u)", node,
 		    a->region.layout.nodes - 1);
-		return -ENOENT;
-	}
-	if (node_read(&a->region, node, &v) < 0 || v.state != MINT_NODE_ONLINE) {
-		snprintf(msg, len, "node %u is %s", node, node_state_name(v.state));
-		return -EHOSTDOWN;
-	}
-	if (a->watch.peer[node].dead) {
-		snprintf(msg, len, "node %u is dead: its heartbeat has not moved for %" PRId64 " ms",
+	if (node_read(&a->region, node, &v) < 0 || v.state != MINT_NODE_ONLINE)
+		return cause_fail(msg, len, -EHOSTDOWN, "node %u is %s", node,
+		    node_state_name(v.state));
+	if (a->watch.peer[node].dead)
+		return cause_fail(msg, len, -EHOSTDOWN,
+		    "node %u is dead: its heartbeat has not moved for %" PRId64 " ms",
 		    node, ((int64_t)(ev_now(a->loop) * 1e9) - a->watch.peer[node].moved_ns) / 1000000);
-		return -EHOSTDOWN;
-	}
 	return 0;
 }
 
@@ -301,13 +299,11 @@ peers_forward(struct agent *a, struct client *c, uint64_t id, const Mint__Comman
 
 	if ((rc = peer_reachable(a, cmd->node, msg, len)) < 0)
 		return rc;
-	if ((p = calloc(1, sizeof(*p))) == NULL) {
-		snprintf(msg, len, "out of memory");
-		return -ENOMEM;
-	}
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return cause_fail(msg, len, -ENOMEM, "out of memory");
 	p->client = c;
 	p->client_id = id;
-	return pending_start(a, cmd->node, cmd, move_timeout_ms(a, cmd), p, msg, len);
+	return pending_start(a, cmd->node, cmd, handle_timeout_ms(a, cmd), p, msg, len);
 }
 
 /* A request of this agent's own; cb(reply) or cb(NULL) on timeout, unless this fails. */
@@ -332,7 +328,7 @@ peers_request(struct agent *a, unsigned node, const Mint__Command *cmd, int time
 void
 peers_forget(struct agent *a, struct client *c)
 {
-	struct pending *p = a->pending, *next;
+	struct pending *p = a->peers.pending, *next;
 
 	for (; p != NULL; p = next) {
 		next = p->next;
@@ -352,65 +348,65 @@ peers_open(struct agent *a)
 		/* kernels of a Mint machine: the module's doorbell, or polling without one */
 		uint32_t bell = 0;
 
-		if ((rc = doorbell_open_dev(&a->bell, a->region.fd, &a->region, &bell)) == 0) {
+		if ((rc = doorbell_open_dev(&a->peers.bell, a->region.fd, &a->region, &bell)) == 0) {
 			node_set_bell(&a->region, a->node, bell);
 			log_info("node %u: doorbell %u (interrupts)", a->node, bell - 1);
 		} else {
 			log_warn("node %u: no doorbell (%s): polling the rings every %d ms", a->node,
 			    strerror(-rc), PEERS_POLL_MS);
-			a->bell.fd = -1;
+			a->peers.bell.fd = -1;
 		}
-	} else if ((rc = doorbell_open_region_sock(&a->bell, &a->region, a->node)) < 0) {
+	} else if ((rc = doorbell_open_region_sock(&a->peers.bell, &a->region, a->node)) < 0) {
 		log_warn("node %u: bell: %s", a->node, strerror(-rc));
 		return rc;
 	}
 	for (unsigned j = 0; j < a->region.layout.nodes; j++) {
 		if (j == a->node)
 			continue;
-		if ((rc = ring_tx_open(&a->tx[j], &a->region, region_ring_index(&a->region, a->node, j),
-		    a->epoch, &a->bell, cause, sizeof(cause))) < 0 ||
-		    (rc = ring_rx_open(&a->rx[j], &a->region, region_ring_index(&a->region, j, a->node),
-		    &a->bell, cause, sizeof(cause))) < 0) {
+		if ((rc = ring_tx_open(&a->peers.tx[j], &a->region, region_ring_index(&a->region, a->node, j),
+		    a->epoch, &a->peers.bell, cause, sizeof(cause))) < 0 ||
+		    (rc = ring_rx_open(&a->peers.rx[j], &a->region, region_ring_index(&a->region, j, a->node),
+		    &a->peers.bell, cause, sizeof(cause))) < 0) {
 			log_warn("channel with node %u: %s", j, cause);
-			a->rx_broken[j] = 1;
+			a->peers.rx_broken[j] = 1;
 		}
 	}
 	/* records are decoded from a private copy: the sender can still write the ring */
 	for (unsigned j = 0; j < a->region.layout.nodes; j++)
-		if (j != a->node && !a->rx_broken[j] && a->rx[j].max_len > a->rx_copy_len)
-			a->rx_copy_len = a->rx[j].max_len;
-	if (a->rx_copy_len > WIRE_MAX)
-		a->rx_copy_len = WIRE_MAX;
-	if ((a->rx_copy = malloc(a->rx_copy_len + 1)) == NULL) {
-		doorbell_close(&a->bell);
+		if (j != a->node && !a->peers.rx_broken[j] && a->peers.rx[j].max_len > a->peers.rx_copy_len)
+			a->peers.rx_copy_len = a->peers.rx[j].max_len;
+	if (a->peers.rx_copy_len > WIRE_MAX)
+		a->peers.rx_copy_len = WIRE_MAX;
+	if ((a->peers.rx_copy = malloc(a->peers.rx_copy_len + 1)) == NULL) {
+		doorbell_close(&a->peers.bell);
 		return -ENOMEM;
 	}
-	ev_io_init(&a->bell_io, peers_bell_cb, a->bell.fd, EV_READ);
-	a->bell_io.data = a;
-	ev_timer_init(&a->bell_more, peers_more_cb, 0, 0);
-	a->bell_more.data = a;
-	if (a->bell.fd >= 0) {
-		ev_io_start(a->loop, &a->bell_io);
+	ev_io_init(&a->peers.bell_io, peers_bell_cb, a->peers.bell.fd, EV_READ);
+	a->peers.bell_io.data = a;
+	ev_timer_init(&a->peers.bell_more, peers_more_cb, 0, 0);
+	a->peers.bell_more.data = a;
+	if (a->peers.bell.fd >= 0) {
+		ev_io_start(a->loop, &a->peers.bell_io);
 	} else {
-		ev_timer_init(&a->bell_poll, peers_poll_cb, PEERS_POLL_MS / 1000.0, PEERS_POLL_MS / 1000.0);
-		a->bell_poll.data = a;
-		ev_timer_start(a->loop, &a->bell_poll);
+		ev_timer_init(&a->peers.bell_poll, peers_poll_cb, PEERS_POLL_MS / 1000.0, PEERS_POLL_MS / 1000.0);
+		a->peers.bell_poll.data = a;
+		ev_timer_start(a->loop, &a->peers.bell_poll);
 	}
 	/* records may have come while no agent was here */
-	ev_feed_event(a->loop, &a->bell_io, EV_READ);
+	ev_feed_event(a->loop, &a->peers.bell_io, EV_READ);
 	return 0;
 }
 
 void
 peers_close(struct agent *a)
 {
-	while (a->pending != NULL)
-		pending_drop(a, a->pending);
-	ev_io_stop(a->loop, &a->bell_io);
-	ev_timer_stop(a->loop, &a->bell_poll);
-	ev_timer_stop(a->loop, &a->bell_more);
-	doorbell_close(&a->bell);
-	free(a->rx_copy);
-	a->rx_copy = NULL;
-	a->rx_copy_len = 0;
+	while (a->peers.pending != NULL)
+		pending_drop(a, a->peers.pending);
+	ev_io_stop(a->loop, &a->peers.bell_io);
+	ev_timer_stop(a->loop, &a->peers.bell_poll);
+	ev_timer_stop(a->loop, &a->peers.bell_more);
+	doorbell_close(&a->peers.bell);
+	free(a->peers.rx_copy);
+	a->peers.rx_copy = NULL;
+	a->peers.rx_copy_len = 0;
 }

@@ -1,4 +1,4 @@
-/* Sample /proc and pack a NodeStatus for the node table. */
+/* Sample /proc and the tables into a struct status; pack it as a NodeStatus for the node table. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include "agent/status.h"
-#include "agent/coremap.h"
 #include "proto/wire.h"
 #include "shm/layout.h"
 #include "shm/resource.h"
@@ -30,187 +29,264 @@ read_text(const char *dir, const char *name, char *buf, size_t cap)
 	return (int)got;
 }
 
-/*
- * Take a sample and pack it into buf. Cores get their use since the last
- * call (0 the first time). Files that cannot be read leave their fields out.
- */
-int
-status_snapshot(struct status_src *src, unsigned node, uint32_t epoch, uint64_t uptime_ms,
-    uint32_t heartbeat_ms, const struct guest_info *guests, int nguests, const struct watch *watch,
-    const struct chan_stats *chan, const struct mint_region *region, int64_t now_ns,
-    uint8_t *buf, size_t cap, size_t *len)
+/* The other nodes as this node's watch last saw them. */
+static void
+gather_peers(const struct status_in *in, struct status *st)
 {
-	static Mint__Device ds[64], *dsp[64];
-	static char dnames[64][33];
-	size_t nd = 0;
-	static Mint__Channel cs[MINT_MAX_NODES], *csp[MINT_MAX_NODES];
-	size_t nch = 0;
-	static Mint__Guest gs[GUESTS_MAX], *gp[GUESTS_MAX];
-	static Mint__Peer ps[MINT_MAX_NODES], *pp[MINT_MAX_NODES];
-	size_t np = 0, nc = 0;
-	static char text[65536];
-	static struct coremap map;
-	struct cpu_times cur[SAMPLE_MAX_CPUS];
-	Mint__Core cores[SAMPLE_MAX_CPUS], *cp[SAMPLE_MAX_CPUS];
-	Mint__NodeStatus st;
-	Mint__Envelope e;
-	char host[64];
-	uint64_t total, avail, tcores[CPULIST_WORDS], tonline[CPULIST_WORDS], assigned = 0;
-	int n = 0, rc, table_cores = 0, have_mem = 0, have_map;
+	for (unsigned i = 0; in->watch != NULL && i < MINT_MAX_NODES; i++) {
+		const struct watch_peer *p = &in->watch->peer[i];
+		struct status_peer *sp = &st->peers[st->npeers];
 
-	mint__node_status__init(&st);
-	st.has_node = 1, st.node = node;
-	st.has_epoch = 1, st.epoch = epoch;
-	st.has_state = 1, st.state = MINT__NODE_STATE__NODE_ONLINE;
-	st.has_mode = 1;
-	st.has_uptime_ms = 1, st.uptime_ms = uptime_ms;
-	st.has_heartbeat_ms = 1, st.heartbeat_ms = heartbeat_ms;
-	for (unsigned i = 0; watch != NULL && i < MINT_MAX_NODES; i++) {
-		const struct watch_peer *p = &watch->peer[i];
-		if (i == node || p->moved_ns == 0 || p->state == MINT_NODE_ABSENT)
+		if (i == in->node || p->moved_ns == 0 || p->state == MINT_NODE_ABSENT)
 			continue;
-		mint__peer__init(&ps[np]);
-		ps[np].has_node = 1, ps[np].node = i;
-		ps[np].has_state = 1;
-		ps[np].state = p->dead ? MINT__NODE_STATE__NODE_DEAD : (Mint__NodeState)p->state;
-		ps[np].has_epoch = 1, ps[np].epoch = p->epoch;
-		ps[np].has_silent_ms = 1, ps[np].silent_ms = (uint64_t)((now_ns - p->moved_ns) / 1000000);
-		pp[np] = &ps[np];
-		np++;
+		sp->node = i;
+		sp->state = p->dead ? MINT__NODE_STATE__NODE_DEAD : p->state;
+		sp->epoch = p->epoch;
+		sp->silent_ms = (uint64_t)((in->now_ns - p->moved_ns) / 1000000);
+		st->npeers++;
 	}
-	st.n_peers = np;
-	st.peers = pp;
-	for (unsigned i = 0; chan != NULL && i < MINT_MAX_NODES; i++) {
-		const struct chan_stats *s = &chan[i];
+}
+
+static void
+gather_channels(const struct status_in *in, struct status *st)
+{
+	for (unsigned i = 0; in->chan != NULL && i < MINT_MAX_NODES; i++) {
+		const struct chan_stats *s = &in->chan[i];
+
 		if (s->tx_messages == 0 && s->rx_messages == 0 && s->errors == 0)
 			continue;
-		mint__channel__init(&cs[nch]);
-		cs[nch].has_peer = 1, cs[nch].peer = i;
-		cs[nch].has_tx_messages = 1, cs[nch].tx_messages = s->tx_messages;
-		cs[nch].has_rx_messages = 1, cs[nch].rx_messages = s->rx_messages;
-		cs[nch].has_tx_bytes = 1, cs[nch].tx_bytes = s->tx_bytes;
-		cs[nch].has_rx_bytes = 1, cs[nch].rx_bytes = s->rx_bytes;
-		cs[nch].has_errors = 1, cs[nch].errors = s->errors;
-		csp[nch] = &cs[nch];
-		nch++;
+		st->channels[st->nchannels].peer = i;
+		st->channels[st->nchannels].s = *s;
+		st->nchannels++;
 	}
-	st.n_channels = nch;
-	st.channels = csp;
-	/* the devices the resource table says this node owns */
-	for (unsigned i = 0; region != NULL && i < region->layout.res_count && nd < 64; i++) {
-		struct res_view v;
-		if (res_read(region, i, &v) < 0 || v.kind != MINT_RES_DEV || v.owner != node ||
-		    v.state != MINT_RS_OWNED)
-			continue;
-		mint__device__init(&ds[nd]);
-		memcpy(dnames[nd], v.name, sizeof(dnames[nd]));
-		ds[nd].name = dnames[nd];
-		dsp[nd] = &ds[nd];
-		nd++;
-	}
-	st.n_devices = nd;
-	st.devices = dsp;
-	if (gethostname(host, sizeof(host)) == 0) {
-		host[sizeof(host) - 1] = '\0';
-		st.hostname = host;
-	}
+}
 
-	/* the cores the table gives this node, once it has any: moves change them */
-	for (unsigned i = 0; region != NULL && i < region->layout.res_count; i++) {
+/*
+ * From the resource table: the devices this node owns, the memory it is
+ * given, and its cores (tcores, online in tonline) once the table has any
+ * core at all: 1 then, else 0.
+ */
+static int
+gather_table(const struct status_in *in, struct status *st, uint64_t *tcores, uint64_t *tonline)
+{
+	const struct mint_region *r = in->region;
+	int table_cores = 0, have_mem = 0;
+
+	memset(tcores, 0, CPULIST_WORDS * sizeof(*tcores));
+	memset(tonline, 0, CPULIST_WORDS * sizeof(*tonline));
+	for (unsigned i = 0; r != NULL && i < r->layout.res_count; i++) {
 		struct res_view v;
-		if (res_read(region, i, &v) < 0 || v.kind != MINT_RES_CPU || v.index >= CPULIST_MAX)
+
+		if (res_read(r, i, &v) < 0)
 			continue;
-		if (!table_cores) {
-			memset(tcores, 0, sizeof(tcores));
-			memset(tonline, 0, sizeof(tonline));
-			table_cores = 1;
-		}
-		if (v.owner == node && v.state != MINT_RS_FREE) {
+		if (v.kind == MINT_RES_DEV && v.owner == in->node && v.state == MINT_RS_OWNED &&
+		    st->ndevices < STATUS_DEVICES_MAX)
+			memcpy(st->devices[st->ndevices++], v.name, sizeof(st->devices[0]));
+		have_mem |= v.kind == MINT_RES_MEM;
+		if (v.kind == MINT_RES_MEM && v.owner == in->node && v.state == MINT_RS_OWNED)
+			st->mem_assigned += v.size;
+		if (v.kind != MINT_RES_CPU || v.index >= CPULIST_MAX)
+			continue;
+		/* the cores the table gives this node, once it has any: moves change them */
+		table_cores = 1;
+		if (v.owner == in->node && v.state != MINT_RS_FREE) {
 			tcores[v.index / 64] |= 1ULL << (v.index % 64);
 			if (v.state == MINT_RS_OWNED)
 				tonline[v.index / 64] |= 1ULL << (v.index % 64);
 		}
 	}
-	for (unsigned i = 0; region != NULL && i < region->layout.res_count; i++) {
-		struct res_view v;
-		if (res_read(region, i, &v) == 0 && v.kind == MINT_RES_MEM && v.owner == node &&
-		    v.state == MINT_RS_OWNED)
-			assigned += v.size;
-		have_mem |= v.kind == MINT_RES_MEM;
-	}
-	if (have_mem)
-		st.has_mem_assigned_bytes = 1, st.mem_assigned_bytes = assigned;
+	st->has_assigned = have_mem;
+	return table_cores;
+}
 
-	st.mode = (Mint__CoreMode)src->mode;
-	if (read_text(src->proc, "stat", text, sizeof(text)) <= 0 ||
-	    sample_parse_stat(text, cur, SAMPLE_MAX_CPUS, &n) < 0)
+/* Each core's use since the last sample, from /proc/stat. */
+static void
+gather_cores(struct status_src *src, struct status *st, int table_cores, const uint64_t *tcores,
+    const uint64_t *tonline)
+{
+	struct cpu_times cur[SAMPLE_MAX_CPUS];
+	int n = 0, have_map;
+
+	if (read_text(src->proc, "stat", src->text, sizeof(src->text)) <= 0 ||
+	    sample_parse_stat(src->text, cur, SAMPLE_MAX_CPUS, &n) < 0)
 		n = 0;
 	/* core ids are hardware ids where the module lists them; /proc counts cpus */
-	have_map = src->coremap != NULL && coremap_load(src->coremap, &map) == 0;
-	for (unsigned c = 0; c < CPULIST_MAX && nc < SAMPLE_MAX_CPUS; c++) {
+	have_map = src->coremap != NULL && coremap_load(src->coremap, &src->map) == 0;
+	for (unsigned c = 0; c < CPULIST_MAX && st->ncores < SAMPLE_MAX_CPUS; c++) {
 		const struct cpu_times *now = NULL, *then = NULL;
+		struct status_core *sc = &st->cores[st->ncores];
 		/* a list that does not read names no cpu: no load rather than a wrong one */
-		int kc = src->coremap == NULL ? (int)c : have_map ? coremap_cpu(&map, c) : -1;
-		/* the node's own cores, or every core its kernel shows */
+		int kc = src->coremap == NULL ? (int)c : have_map ? coremap_cpu(&src->map, c) : -1;
+
 		for (int i = 0; kc >= 0 && i < n; i++)
 			if (cur[i].cpu == kc)
 				now = &cur[i];
+		/* the node's own cores, or every core its kernel shows */
 		if (table_cores ? !cpulist_has(tcores, c) :
 		    src->have_cores ? !cpulist_has(src->cores, c) : now == NULL)
 			continue;
-		mint__core__init(&cores[nc]);
-		cores[nc].has_cpu = 1, cores[nc].cpu = c;
-		cores[nc].has_online = 1, cores[nc].online = table_cores ? cpulist_has(tonline, c) : 1;
+		sc->cpu = c;
+		sc->online = table_cores ? cpulist_has(tonline, c) : 1;
 		for (int k = 0; now != NULL && k < src->nprev; k++)
 			if (src->prev[k].cpu == kc)
 				then = &src->prev[k];
-		/* a synthetic core that is no host core has no use to show */
-		if (now != NULL) {
-			cores[nc].has_busy_permille = 1;
-			cores[nc].busy_permille = then != NULL ? sample_busy_permille(then, now) : 0;
-		}
-		cp[nc] = &cores[nc];
-		nc++;
+		sc->has_busy = now != NULL;
+		sc->busy_permille = now != NULL && then != NULL ? sample_busy_permille(then, now) : 0;
+		st->ncores++;
 	}
 	memcpy(src->prev, cur, sizeof(cur[0]) * (size_t)n);
 	src->nprev = n;
-	st.n_cores = nc;
-	st.cores = cp;
-	if (read_text(src->proc, "loadavg", text, sizeof(text)) > 0 &&
-	    sample_parse_loadavg(text, &st.load1_centi, &st.load5_centi, &st.load15_centi) == 0)
-		st.has_load1_centi = st.has_load5_centi = st.has_load15_centi = 1;
-	if (read_text(src->proc, "meminfo", text, sizeof(text)) > 0 &&
-	    sample_parse_meminfo(text, &total, &avail) == 0) {
-		st.has_mem_total_bytes = 1, st.mem_total_bytes = total;
-		st.has_mem_used_bytes = 1, st.mem_used_bytes = total - (avail < total ? avail : total);
-	}
-	if (read_text(src->proc, "zoneinfo", text, sizeof(text)) > 0) {
-		st.has_mem_movable_bytes = 1;
-		st.mem_movable_bytes = sample_parse_movable(text, (uint64_t)sysconf(_SC_PAGESIZE));
-	}
+}
 
-	for (int i = 0; i < nguests && i < GUESTS_MAX; i++) {
-		mint__guest__init(&gs[i]);
-		gs[i].name = (char *)guests[i].name;
-		gs[i].uuid = (char *)guests[i].uuid;
-		gs[i].has_state = 1, gs[i].state = (Mint__GuestState)guests[i].state;
-		gs[i].has_vcpus = 1, gs[i].vcpus = guests[i].vcpus;
-		gs[i].has_memory_bytes = 1, gs[i].memory_bytes = guests[i].memory_bytes;
-		gs[i].has_cpu_time_ns = 1, gs[i].cpu_time_ns = guests[i].cpu_time_ns;
-		gs[i].has_cpu_permille = 1, gs[i].cpu_permille = guests[i].cpu_permille;
-		gp[i] = &gs[i];
-	}
-	st.n_guests = (size_t)(nguests < GUESTS_MAX ? nguests : GUESTS_MAX);
-	st.guests = gp;
-	for (size_t i = 0; src->migrating != NULL && i < st.n_guests; i++)
-		if (strcmp(gs[i].name, src->migrating) == 0)
-			gs[i].state = MINT__GUEST_STATE__GUEST_MIGRATING;
-	st.n_tunnels = src->ntunnels;
-	st.tunnels = src->tunnels;
+static void
+gather_memory(struct status_src *src, struct status *st)
+{
+	uint64_t total, avail;
 
-	wire_init(&e, node, node, 0);
+	if (read_text(src->proc, "loadavg", src->text, sizeof(src->text)) > 0 &&
+	    sample_parse_loadavg(src->text, &st->load1_centi, &st->load5_centi,
+	    &st->load15_centi) == 0)
+		st->has_load = 1;
+	if (read_text(src->proc, "meminfo", src->text, sizeof(src->text)) > 0 &&
+	    sample_parse_meminfo(src->text, &total, &avail) == 0) {
+		st->has_mem = 1;
+		st->mem_total = total;
+		st->mem_used = total - (avail < total ? avail : total);
+	}
+	if (read_text(src->proc, "zoneinfo", src->text, sizeof(src->text)) > 0) {
+		st->has_movable = 1;
+		st->mem_movable = sample_parse_movable(src->text, (uint64_t)sysconf(_SC_PAGESIZE));
+	}
+}
+
+void
+status_gather(struct status_src *src, const struct status_in *in, struct status *st)
+{
+	uint64_t tcores[CPULIST_WORDS], tonline[CPULIST_WORDS];
+	int table_cores;
+
+	memset(st, 0, sizeof(*st));
+	st->node = in->node;
+	st->epoch = in->epoch;
+	st->mode = src->mode;
+	st->uptime_ms = in->uptime_ms;
+	st->heartbeat_ms = in->heartbeat_ms;
+	if (gethostname(st->hostname, sizeof(st->hostname)) < 0)
+		st->hostname[0] = '\0';
+	st->hostname[sizeof(st->hostname) - 1] = '\0';
+	gather_peers(in, st);
+	gather_channels(in, st);
+	table_cores = gather_table(in, st, tcores, tonline);
+	gather_cores(src, st, table_cores, tcores, tonline);
+	gather_memory(src, st);
+}
+
+/* The lists of a snapshot: peers, channels, devices, cores. */
+static void
+encode_lists(struct status_enc *enc, const struct status *st)
+{
+	Mint__NodeStatus *m = &enc->st;
+
+	for (size_t i = 0; i < st->npeers; i++) {
+		Mint__Peer *p = &enc->peers[i];
+		mint__peer__init(p);
+		p->has_node = 1, p->node = st->peers[i].node;
+		p->has_state = 1, p->state = (Mint__NodeState)st->peers[i].state;
+		p->has_epoch = 1, p->epoch = st->peers[i].epoch;
+		p->has_silent_ms = 1, p->silent_ms = st->peers[i].silent_ms;
+		enc->peerp[i] = p;
+	}
+	m->n_peers = st->npeers, m->peers = enc->peerp;
+	for (size_t i = 0; i < st->nchannels; i++) {
+		const struct chan_stats *s = &st->channels[i].s;
+		Mint__Channel *c = &enc->chans[i];
+		mint__channel__init(c);
+		c->has_peer = 1, c->peer = st->channels[i].peer;
+		c->has_tx_messages = 1, c->tx_messages = s->tx_messages;
+		c->has_rx_messages = 1, c->rx_messages = s->rx_messages;
+		c->has_tx_bytes = 1, c->tx_bytes = s->tx_bytes;
+		c->has_rx_bytes = 1, c->rx_bytes = s->rx_bytes;
+		c->has_errors = 1, c->errors = s->errors;
+		enc->chanp[i] = c;
+	}
+	m->n_channels = st->nchannels, m->channels = enc->chanp;
+	for (size_t i = 0; i < st->ndevices; i++) {
+		mint__device__init(&enc->devs[i]);
+		enc->devs[i].name = (char *)st->devices[i];
+		enc->devp[i] = &enc->devs[i];
+	}
+	m->n_devices = st->ndevices, m->devices = enc->devp;
+	for (size_t i = 0; i < st->ncores; i++) {
+		Mint__Core *c = &enc->cores[i];
+		mint__core__init(c);
+		c->has_cpu = 1, c->cpu = st->cores[i].cpu;
+		c->has_online = 1, c->online = st->cores[i].online;
+		c->has_busy_permille = st->cores[i].has_busy;
+		c->busy_permille = st->cores[i].busy_permille;
+		enc->corep[i] = c;
+	}
+	m->n_cores = st->ncores, m->cores = enc->corep;
+}
+
+static void
+encode_guests(struct status_enc *enc, const struct guest_info *guests, int nguests,
+    const char *migrating)
+{
+	size_t n = (size_t)(nguests < 0 ? 0 : nguests < GUESTS_MAX ? nguests : GUESTS_MAX);
+
+	for (size_t i = 0; i < n; i++) {
+		Mint__Guest *g = &enc->guests[i];
+		mint__guest__init(g);
+		g->name = (char *)guests[i].name;
+		g->uuid = (char *)guests[i].uuid;
+		g->has_state = 1, g->state = (Mint__GuestState)guests[i].state;
+		if (migrating != NULL && strcmp(guests[i].name, migrating) == 0)
+			g->state = MINT__GUEST_STATE__GUEST_MIGRATING;
+		g->has_vcpus = 1, g->vcpus = guests[i].vcpus;
+		g->has_memory_bytes = 1, g->memory_bytes = guests[i].memory_bytes;
+		g->has_cpu_time_ns = 1, g->cpu_time_ns = guests[i].cpu_time_ns;
+		g->has_cpu_permille = 1, g->cpu_permille = guests[i].cpu_permille;
+		enc->guestp[i] = g;
+	}
+	enc->st.n_guests = n, enc->st.guests = enc->guestp;
+}
+
+int
+status_encode(struct status_enc *enc, const struct status *st, const struct guest_info *guests,
+    int nguests, const char *migrating, Mint__Tunnel **tunnels, size_t ntunnels, uint8_t *buf,
+    size_t cap, size_t *len)
+{
+	Mint__NodeStatus *m = &enc->st;
+	Mint__Envelope e;
+
+	mint__node_status__init(m);
+	m->has_node = 1, m->node = st->node;
+	m->has_epoch = 1, m->epoch = st->epoch;
+	m->has_state = 1, m->state = MINT__NODE_STATE__NODE_ONLINE;
+	m->has_mode = 1, m->mode = (Mint__CoreMode)st->mode;
+	m->has_uptime_ms = 1, m->uptime_ms = st->uptime_ms;
+	m->has_heartbeat_ms = 1, m->heartbeat_ms = st->heartbeat_ms;
+	if (st->hostname[0] != '\0')
+		m->hostname = (char *)st->hostname;
+	encode_lists(enc, st);
+	if (st->has_assigned)
+		m->has_mem_assigned_bytes = 1, m->mem_assigned_bytes = st->mem_assigned;
+	if (st->has_load) {
+		m->has_load1_centi = m->has_load5_centi = m->has_load15_centi = 1;
+		m->load1_centi = st->load1_centi;
+		m->load5_centi = st->load5_centi;
+		m->load15_centi = st->load15_centi;
+	}
+	if (st->has_mem) {
+		m->has_mem_total_bytes = 1, m->mem_total_bytes = st->mem_total;
+		m->has_mem_used_bytes = 1, m->mem_used_bytes = st->mem_used;
+	}
+	if (st->has_movable)
+		m->has_mem_movable_bytes = 1, m->mem_movable_bytes = st->mem_movable;
+	encode_guests(enc, guests, nguests, migrating);
+	m->n_tunnels = ntunnels, m->tunnels = tunnels;
+	wire_init(&e, st->node, st->node, 0);
 	e.body_case = MINT__ENVELOPE__BODY_STATUS;
-	e.status = &st;
-	rc = wire_pack(&e, buf, cap, len);
-	return rc;
+	e.status = m;
+	return wire_pack(&e, buf, cap, len);
 }

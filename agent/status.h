@@ -1,6 +1,8 @@
 /*
- * A node's status snapshot: sampled from /proc (or a tree standing in for
- * it), packed as a NodeStatus message for the node table.
+ * A node's status: gathered from /proc (or a tree standing in for it), the
+ * node and resource tables and the agent's own counters into a plain struct
+ * (status_gather), then packed as a NodeStatus message for the node table
+ * (status_encode, whose buffers the encoder owns).
  */
 #ifndef MINT_AGENT_STATUS_H
 #define MINT_AGENT_STATUS_H
@@ -8,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agent/coremap.h"
 #include "agent/guests.h"
 #include "common/cpulist.h"
 #include "proto/mint.pb-c.h"
@@ -20,6 +23,7 @@ struct chan_stats {
 	uint64_t tx_messages, rx_messages, tx_bytes, rx_bytes, errors;
 };
 
+/* Where the status comes from, and what it keeps between samples. */
 struct status_src {
 	const char *proc;			/* "/proc", or a test tree */
 	int mode;				/* Mint__CoreMode */
@@ -28,14 +32,87 @@ struct status_src {
 	const char *coremap;			/* the table's core ids in this kernel (coremap.h) */
 	struct cpu_times prev[SAMPLE_MAX_CPUS];	/* the last sample, for deltas */
 	int nprev;
-	Mint__Tunnel **tunnels;			/* set by the caller for each snapshot */
-	size_t ntunnels;
 	const char *migrating;			/* a guest leaving this node, if any */
+	struct coremap map;			/* read anew for each sample */
+	char text[65536];			/* a /proc file as read */
 };
 
-int status_snapshot(struct status_src *src, unsigned node, uint32_t epoch,
-	    uint64_t uptime_ms, uint32_t heartbeat_ms, const struct guest_info *guests,
-	    int nguests, const struct watch *watch, const struct chan_stats *chan,
-	    const struct mint_region *region, int64_t now_ns, uint8_t *buf, size_t cap, size_t *len);
+/* What the agent itself knows, for status_gather. */
+struct status_in {
+	unsigned node;
+	uint32_t epoch;
+	uint64_t uptime_ms;
+	uint32_t heartbeat_ms;
+	const struct watch *watch;		/* the peers' verdicts, or NULL */
+	const struct chan_stats *chan;		/* MINT_MAX_NODES of them, or NULL */
+	const struct mint_region *region;	/* the tables, or NULL */
+	int64_t now_ns;
+};
+
+#define STATUS_DEVICES_MAX	64
+
+struct status_peer {
+	unsigned node;
+	uint32_t state;				/* Mint__NodeState */
+	uint32_t epoch;
+	uint64_t silent_ms;
+};
+
+struct status_core {
+	unsigned cpu;				/* the table's core id */
+	int online;
+	int has_busy;				/* a synthetic core that is no host core has none */
+	uint32_t busy_permille;
+};
+
+/* A snapshot, gathered: plain data, nothing of the wire. has_* 0: unknown, left out. */
+struct status {
+	unsigned node;
+	uint32_t epoch;
+	int mode;
+	uint64_t uptime_ms;
+	uint32_t heartbeat_ms;
+	char hostname[64];			/* "" when unknown */
+	struct status_peer peers[MINT_MAX_NODES];
+	size_t npeers;
+	struct { unsigned peer; struct chan_stats s; } channels[MINT_MAX_NODES];
+	size_t nchannels;
+	char devices[STATUS_DEVICES_MAX][33];	/* the devices the table gives this node */
+	size_t ndevices;
+	struct status_core cores[SAMPLE_MAX_CPUS];
+	size_t ncores;
+	int has_load;
+	uint32_t load1_centi, load5_centi, load15_centi;
+	int has_mem;
+	uint64_t mem_total, mem_used;
+	int has_movable;
+	uint64_t mem_movable;
+	int has_assigned;
+	uint64_t mem_assigned;			/* what the table gives this node */
+};
+
+/*
+ * Take a sample into st. Cores get their use since the last call (0 the
+ * first time). Files that cannot be read leave their fields unknown.
+ */
+void status_gather(struct status_src *src, const struct status_in *in, struct status *st);
+
+/* The protobuf side of a snapshot: the encoder owns every array the message points into. */
+struct status_enc {
+	Mint__NodeStatus st;
+	Mint__Peer peers[MINT_MAX_NODES], *peerp[MINT_MAX_NODES];
+	Mint__Channel chans[MINT_MAX_NODES], *chanp[MINT_MAX_NODES];
+	Mint__Device devs[STATUS_DEVICES_MAX], *devp[STATUS_DEVICES_MAX];
+	Mint__Core cores[SAMPLE_MAX_CPUS], *corep[SAMPLE_MAX_CPUS];
+	Mint__Guest guests[GUESTS_MAX], *guestp[GUESTS_MAX];
+};
+
+/*
+ * Pack st, the guests (migrating: the one leaving, shown so) and the tunnels
+ * into buf as an Envelope: 0, or -errno (-ENOSPC when it does not fit).
+ */
+int status_encode(struct status_enc *enc, const struct status *st, const struct guest_info *guests,
+	    int nguests, const char *migrating, Mint__Tunnel **tunnels, size_t ntunnels, uint8_t *buf,
+	    size_t cap, size_t *len);
 
 #endif

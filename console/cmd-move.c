@@ -25,19 +25,15 @@ follow_tick(void *arg)
 {
 	struct follow *f = arg;
 	struct res_view v;
+	char w[96];
 
 	if (res_read(&f->ctx->region, f->res, &v) < 0 || v.word == f->word)
 		return;
 	f->word = v.word;
 	if (f->ctx->json)
 		return;
-	if (v.state == MINT_RS_FREE)
-		fprintf(stderr, "  %s: free\n", f->what);
-	else if (v.peer != MINT_NO_NODE && v.state != MINT_RS_OWNED)
-		fprintf(stderr, "  %s: %s by node %u (with node %u)\n", f->what,
-		    res_state_name(v.state), v.owner, v.peer);
-	else
-		fprintf(stderr, "  %s: %s by node %u\n", f->what, res_state_name(v.state), v.owner);
+	res_where(&v, 1, w, sizeof(w));
+	fprintf(stderr, "  %s: %s\n", f->what, w);
 }
 
 /* One move request as the command line gave it. */

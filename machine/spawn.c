@@ -15,7 +15,7 @@
 #include "machine/hypervisor.h"
 #include "machine/spawn.h"
 
-/* The agent reads its configuration in lines of up to 1023 bytes (agent/main.c). */
+/* The agent reads its configuration in lines of up to 1023 bytes (agent/options.c). */
 #define CONF_LINE_MAX	1000
 
 /* Empty what an earlier run left in dir: the agent brings up what the table gives it. */

@@ -156,6 +156,18 @@ res_state_name(uint32_t state)
 	return state < MINT_RS_STATE_MAX ? res_states[state] : "invalid";
 }
 
+void
+res_where(const struct res_view *v, int with_peer, char *buf, size_t len)
+{
+	if (v->state == MINT_RS_FREE || v->owner == MINT_NO_NODE)
+		snprintf(buf, len, "%s", res_state_name(v->state));
+	else if (with_peer && v->peer != MINT_NO_NODE && v->state != MINT_RS_OWNED)
+		snprintf(buf, len, "%s by node %u (with node %u)", res_state_name(v->state), v->owner,
+		    v->peer);
+	else
+		snprintf(buf, len, "%s by node %u", res_state_name(v->state), v->owner);
+}
+
 static const char *const res_kinds[] = {
 	[MINT_RES_NONE] = "none",
 	[MINT_RES_CPU] = "cpu",

@@ -28,6 +28,11 @@ void res_describe(const struct res_view *v, char *buf, size_t len);
 int res_move(const struct mint_region *r, unsigned i, uint64_t *word, uint32_t state,
 	    unsigned owner, unsigned peer, uint32_t owner_epoch, uint32_t peer_epoch);
 const char *res_state_name(uint32_t state);
+/*
+ * The state an entry is in, for messages: "free", "owned by node 2", and with
+ * with_peer, the other side of a move: "claiming by node 1 (with node 0)".
+ */
+void res_where(const struct res_view *v, int with_peer, char *buf, size_t len);
 const char *res_kind_name(uint32_t kind);
 
 #endif

@@ -40,8 +40,26 @@ EXTRA_DIST += tests/fixtures
 # the agent's worker: a node's backend jobs in order, lanes within their threads
 check_PROGRAMS += tests/test-worker
 tests_test_worker_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) $(LIBVIRT_CFLAGS) $(LIBXML_CFLAGS)
-tests_test_worker_LDADD = agent/libmintagent.a $(SHM_LIBS) $(EV_LIBS) -lpthread
+tests_test_worker_LDADD = $(AGENT_LIBS)
 TESTS += tests/test-worker
+
+# mint-agent's options: config file and command line
+check_PROGRAMS += tests/test-options
+tests_test_options_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_test_options_LDADD = $(AGENT_LIBS)
+TESTS += tests/test-options
+
+# a node's status gathered on the /proc fixtures and a memfd region's table, then packed
+check_PROGRAMS += tests/test-status
+tests_test_status_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_test_status_LDADD = $(AGENT_LIBS)
+TESTS += tests/test-status
+
+# handle_move and handle_claim: two agents in one process on a memfd region, a fake backend
+check_PROGRAMS += tests/test-move
+tests_test_move_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_test_move_LDADD = $(AGENT_LIBS)
+TESTS += tests/test-move
 
 # the domain XML matcher behind "device in use by a running guest"
 check_PROGRAMS += tests/test-devuse
@@ -122,10 +140,13 @@ bench: tests/bench/bench-ring$(EXEEXT) tests/bench/bench-tunnel$(EXEEXT) agent/m
 .PHONY: bench
 
 # make check-valgrind: the single-process tests under memcheck (CI runs it).
-check-valgrind: tests/test-region$(EXEEXT) tests/test-ring$(EXEEXT) tests/fuzz/fuzz-region-run$(EXEEXT)
+check-valgrind: tests/test-region$(EXEEXT) tests/test-ring$(EXEEXT) tests/fuzz/fuzz-region-run$(EXEEXT) \
+    tests/test-status$(EXEEXT) tests/test-move$(EXEEXT)
 	@test -n "$(VALGRIND)" || { echo "valgrind not found (Debian package: valgrind)"; exit 1; }
-	for t in tests/test-region tests/test-ring "tests/fuzz/fuzz-region-run -runs 2000"; do \
-		$(VALGRIND) -q --error-exitcode=1 --leak-check=full $(top_builddir)/$$t >/dev/null || exit 1; \
+	for t in tests/test-region tests/test-ring "tests/fuzz/fuzz-region-run -runs 2000" \
+	    tests/test-status tests/test-move; do \
+		top_srcdir=$(top_srcdir) $(VALGRIND) -q --error-exitcode=1 --leak-check=full \
+		    $(top_builddir)/$$t >/dev/null || exit 1; \
 		echo "valgrind: $$t: clean"; \
 	done
 .PHONY: check-valgrind
