@@ -290,12 +290,14 @@ client_request(struct client *c, const uint8_t *buf, uint32_t len)
 	} else {
 		struct reply_to rt = { c, c->a->node, e->request_id };
 
+		/* counted first: a handler may answer through ctl_send_reply before it returns */
+		c->waiting++;
 		rc = handle_command(c->a, &c->who, &rt, e->command, &r, msg, sizeof(msg));
 		if (rc == HANDLE_LATER) {
-			c->waiting++;
 			wire_free(e);
 			return 0;
 		}
+		c->waiting--;
 		r.has_error = 1, r.error = rc;
 		if (msg[0] != '\0')
 			r.message = msg;

@@ -221,6 +221,7 @@ gjob_run(struct job *j)
 }
 
 static void prepare_done(struct gjob *g);
+static void prepare_reply(struct gjob *g, int rc, const char *msg);
 
 static void
 gjob_free(struct agent *a, struct gjob *g)
@@ -283,17 +284,23 @@ gjob_expired(struct job *j, int ran)
 	struct agent *a = g->a;
 	unsigned running, waiting;
 	double s = a->libvirt_ms / 1000.0;
+	char msg[320];
+	int rc;
 
+	/*
+	 * A call that ran may still be running on its thread, writing j and g:
+	 * the answer is made of our own words, and g is left alone until it returns.
+	 */
 	worker_load(a->worker, WORKER_LIBVIRT, &running, &waiting);
 	if (ran)
-		j->rc = -ETIMEDOUT, snprintf(j->msg, sizeof(j->msg), "node %u: libvirt %s did not "
-		    "answer within %.1f s (is libvirtd hung?); what was asked may still happen when it "
-		    "does", a->node, a->guests.uri, s);
+		rc = cause_fail(msg, sizeof(msg), -ETIMEDOUT, "node %u: libvirt %s did not answer "
+		    "within %.1f s (is libvirtd hung?); what was asked may still happen when it does",
+		    a->node, a->guests.uri, s);
 	else
-		j->rc = -EBUSY, snprintf(j->msg, sizeof(j->msg), "node %u is busy: no libvirt worker "
-		    "free within %.1f s (%u calls under way, %u waiting); nothing was done", a->node, s,
+		rc = cause_fail(msg, sizeof(msg), -EBUSY, "node %u is busy: no libvirt worker free "
+		    "within %.1f s (%u calls under way, %u waiting); nothing was done", a->node, s,
 		    running, waiting);
-	log_warn("guest %s: %s", g->name, j->msg);
+	log_warn("guest %s: %s", g->name, msg);
 	/* out of a->guest.jobs now; a call still running keeps g until it returns */
 	for (struct gjob **pp = &a->guest.jobs; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == g) {
@@ -301,13 +308,13 @@ gjob_expired(struct job *j, int ran)
 			break;
 		}
 	if (g->kind == MINT__COMMAND_KIND__CMD_GUEST_PREPARE) {
-		prepare_done(g);
+		prepare_reply(g, rc, msg);
 	} else {
 		Mint__Reply r;
 
 		mint__reply__init(&r);
-		r.has_error = 1, r.error = j->rc;
-		r.message = j->msg;
+		r.has_error = 1, r.error = rc;
+		r.message = msg;
 		reply_to(a, &g->rt, &r);
 	}
 	if (!ran) {
@@ -384,12 +391,10 @@ static void
 prepare_done(struct gjob *g)
 {
 	struct agent *a = g->a;
-	char msg[512], host[64] = "";
+	char msg[512];
 	uint64_t mem, used = 0, ver = g->hv_here;
 	unsigned cores;
 	int rc = 0;
-	Mint__NodeStatus st;
-	Mint__Reply r;
 
 	/* gop_inspect ran for the name: -ENOENT is what we want, found means it is here */
 	if (g->j.rc == 0 && g->info.active) {
@@ -443,9 +448,21 @@ prepare_done(struct gjob *g)
 	snprintf(msg, sizeof(msg), "node %u can take %s (%" PRIu64 " of %" PRIu64 " MiB free)",
 	    a->node, g->name, (mem - used) >> 20, mem >> 20);
 out:
+	prepare_reply(g, rc, msg);
+}
+
+/* The destination's answer: rc and msg, its tunnel directory and its host name. */
+static void
+prepare_reply(struct gjob *g, int rc, const char *msg)
+{
+	struct agent *a = g->a;
+	char host[64] = "";
+	Mint__NodeStatus st;
+	Mint__Reply r;
+
 	mint__reply__init(&r);
 	r.has_error = 1, r.error = rc;
-	r.message = msg;
+	r.message = (char *)msg;
 	r.text = (char *)a->tunnel_dir;
 	mint__node_status__init(&st);
 	if (gethostname(host, sizeof(host)) == 0) {

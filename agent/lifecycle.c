@@ -275,7 +275,10 @@ want(struct agent *a, struct boot *b, int i, const char *what, char *msg, size_t
 
 /*
  * --append may not set what the boot sets itself: a second mint.node= or
- * memmap= would give the kernel another node's identity or memory.
+ * memmap= would give the kernel another node's identity or memory. The
+ * kernel splits its command line at any white space and takes a parameter
+ * in quotes ("memmap=...") as the parameter: so does this check, and a
+ * control character (a newline) is refused outright.
  */
 static void
 append_check(const char *append, char *msg, size_t len, size_t *off)
@@ -285,11 +288,20 @@ append_check(const char *append, char *msg, size_t len, size_t *off)
 	char found[128] = "";
 	size_t fo = 0;
 
-	for (const char *w = append; *w != '\0'; ) {
-		size_t n = strcspn(w, " \t"), k = strcspn(w, "= \t");
+	for (const char *c = append; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+			problem(msg, len, off, "--append holds a control character (byte %d): only "
+			    "printable words separated by spaces", (unsigned char)*c);
+			return;
+		}
+	for (const char *w = append + strspn(append, " \t"); *w != '\0'; ) {
+		size_t n = strcspn(w, " \t"), k;
+		const char *name = w + (*w == '"');	/* the kernel drops a quote before a name */
+
+		k = strcspn(name, "= \t\"");
 
 		for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
-			if (k == strlen(own[i]) && strncmp(w, own[i], k) == 0 && fo < sizeof(found) &&
+			if (k == strlen(own[i]) && strncmp(name, own[i], k) == 0 && fo < sizeof(found) &&
 			    strstr(found, own[i]) == NULL)
 				fo += (size_t)snprintf(found + fo, sizeof(found) - fo, "%s%s=", fo ? ", " : "",
 				    own[i]);
@@ -601,6 +613,9 @@ handle_boot(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		return cause_fail(msg, len, -EBUSY,
 		    "node %u is booting node %u: one boot at a time", a->node,
 		    a->life.booting->node);
+	if (a->life.stopping)
+		return cause_fail(msg, len, -EBUSY, "node %u is shutting down: it boots no node "
+		    "now (ask another node)", a->node);
 	if ((b = boot_new(a, rt, cmd->to_node)) == NULL)
 		return cause_fail(msg, len, -ENOMEM, "out of memory");
 	if ((rc = boot_check(a, b, req, bits, msg, len)) < 0) {
@@ -784,6 +799,17 @@ shutdown_listed(struct job *j)
 		free(s);
 		return;
 	}
+	/* guests that could not be listed may run: only --force goes on without knowing */
+	if (j->rc < 0 && !s->force) {
+		snprintf(msg, sizeof(msg), "node %u not shut down: its guests could not be listed "
+		    "(%s), so whether any runs is unknown; nothing was stopped (--force shuts it "
+		    "down all the same)", a->node, s->cause);
+		shutdown_refuse(a, j->rc, msg);
+		free(s);
+		return;
+	}
+	if (j->rc < 0)
+		log_warn("shutting down with --force, its guests unknown: %s", s->cause);
 	/* a hypervisor that is not there runs no guests */
 	off = (size_t)snprintf(msg, sizeof(msg), "node %u runs guests:", a->node);
 	for (int i = 0; j->rc == 0 && i < s->n; i++)

@@ -64,6 +64,10 @@ ok '[ "$(bash -c ". \"$s/console/mint-console.bash\"; COMP_LINE=\"$console -r $R
     "  bash completion offers its name after guest stop"
 ok 'grep -q "guests unknown: libvirt test:///nonexistent" "$d/agents.log" && [ $(grep -c "guests unknown" "$d/agents.log") -eq 1 ]' \
     "an agent whose hypervisor cannot be reached says so once, and runs on"
+ok '! con -s "$d/node1.sock" node shutdown 1 2>"$d/err" &&
+    grep -q "node 1 not shut down: its guests could not be listed (.*), so whether any runs is unknown; nothing was stopped" "$d/err" &&
+    con -s "$d/node1.sock" ping 1 >/dev/null' \
+    "  node shutdown of that node is refused (its guests unknown); it runs on" || diag_files "$d/err"
 
 kill -TERM "$pid1"; wait "$pid1" 2>/dev/null
 ok 'until_nodes ".[] | select(.node == 1) | .state == \"absent\""' "a stopped agent leaves its node absent"

@@ -130,6 +130,14 @@ refused "3 --kernel -x --cpus 4" "kernel -x: a path may not start with '-' (./-x
 ok '! con node boot 3 --kernel $d/vmlinuz --cpus 4 --append "quiet mint.node=1 memmap=1G@0" 2>"$d/err" &&
     grep -q -- "--append sets mint.node=, memmap=, which the boot sets itself" "$d/err" && [ "$(table)" = "$before" ]' \
     "boot refused: an --append that sets what the boot sets (named), nothing reserved"
+ok '! con node boot 3 --kernel $d/vmlinuz --cpus 4 --append "quiet \"memmap=1G@0\"" 2>"$d/err" &&
+    grep -q -- "--append sets memmap=" "$d/err" && [ "$(table)" = "$before" ]' \
+    "  also in quotes, as the kernel reads them"
+nl='
+'
+ok '! con node boot 3 --kernel $d/vmlinuz --cpus 4 --append "quiet${nl}memmap=1G@0" 2>"$d/err" &&
+    grep -q -- "--append holds a control character (byte 10)" "$d/err" && [ "$(table)" = "$before" ]' \
+    "  an --append with a newline is refused"
 : >"$d/kexec.log"
 ok 'con node boot 3 --kernel $d/vmlinuz --cpus 4-5 --mem 256M@0x60000000 --dry-run >"$d/out" 2>&1 &&
     grep -q "dry run: node 3 would boot, 4 entries reserved for it: cpus 4-5, memory 256M@0x60000000" "$d/out"' \
@@ -242,6 +250,9 @@ ok 'within 6000 rebooted' \
     "  the reboot goes on: node 2 back with a new epoch, answering"
 ok 'alive 0' "  node 0 unaffected"
 ok 'intr "$d/run/node2.sock" node shutdown 2 --force' "Ctrl-C to node shutdown while its guest stops (10 s)"
+ok '! con -s "$d/run/node2.sock" node boot 3 --kernel $d/vmlinuz --cpus 4 2>"$d/err" &&
+    grep -q "node 2 is shutting down: it boots no node now" "$d/err"' "  while it stops, node 2 boots no node" ||
+    diag_files "$d/err"
 ok 'until_state 2 absent 15000' "  the shutdown goes on: node 2 absent, not dead"
 ok 'grep -q "node 2 shut down (1 guests stopped)" "$d/run/node2.log" && alive 0' "  it ended as a shutdown does; node 0 unaffected"
 "$console" machine stop "$d/m.conf" >/dev/null 2>&1
