@@ -47,6 +47,7 @@ ok 'until_ok 5 "con nodes --json 2>/dev/null | jq -e \"length == 3 and all(.stat
 gp=$!
 as_user "\"$flood\" flood \"$S\" 300 250 60" >"$d/flood" 2>&1 &
 fp=$!
+# each ping starts while the flood runs
 pings=0 answered=0
 while pid_runs $fp && [ $pings -lt 50 ]; do
 	pings=$((pings + 1))
@@ -61,7 +62,7 @@ ok 'grep -q "^open 32 refused 268 closed 0 replies 8000 failed 0" "$d/flood"' \
     "32 connections of the user served (the default cap), the 268 others refused"
 ok 'grep -q "^refusal: too many connections from uid [0-9]* (32, the limit of one user): close some" "$d/flood"' \
     "  each with the reason"
-ok '[ $pings -gt 0 ] && [ $answered -eq $pings ]' "root's pings during the flood all answered"
+ok '[ $pings -gt 0 ] && [ $answered -eq $pings ]' "root's pings during the flood all answered ($answered of $pings)"
 ok 'awk "{ exit !(\$3 < $HB * $DEAD) }" "$d/gap"' "node 0's heartbeat never stood still for the dead-after time (the 1/3 target is bench-ctl's: a timing)"
 ok 'con nodes --json | jq -e "length == 3 and all(.state == \"online\")" >/dev/null && ! grep -Eq "heartbeat silent .*: dead|is dead" "$d"/agent*.log' \
     "no node declared dead"
@@ -98,6 +99,17 @@ uid=$(as_user id -u)
 as_user "\"$flood\" req \"$d/node2.sock\" 15 1 force" >"$d/out"
 ok 'grep -q "^reply 0 " "$d/out" && until_ok 2 "grep -q \"debugging log on (asked by uid $uid)\" \"$d/agent1.log\""' \
     "a change forwarded from node 2 to node 1 is logged there with the console's uid ($uid)"
+# a console that says it is root (caller_uid) is what the kernel says it is
+kill -TERM "$pid2"; wait "$pid2" 2>/dev/null
+start 2
+until_ok 5 '"$console" -s "$d/node2.sock" ping >/dev/null 2>&1'
+as_user "\"$flood\" req \"$d/node2.sock\" 15 1 force 0" >"$d/out"
+ok 'grep -q "^reply -13 permission denied: changing a node needs root" "$d/out" &&
+    ! grep -q "asked by uid 0" "$d/agent1.log"' \
+    "  one that claims uid 0 (caller_uid) is refused as the user it is, nothing forwarded" || diag_files "$d/out"
+kill -TERM "$pid2"; wait "$pid2" 2>/dev/null
+start 2 -a "$group"
+until_ok 5 '"$console" -s "$d/node2.sock" ping >/dev/null 2>&1'
 
 # out of descriptors: connections refused with the reason, no spinning
 kill -TERM "$pid1"; wait "$pid1" 2>/dev/null

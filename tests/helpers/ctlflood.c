@@ -6,7 +6,8 @@
  *   ctlflood hold PATH CONNS SECONDS     CONNS connections that ask nothing
  *   ctlflood half PATH SECONDS           half a frame, then silence
  *   ctlflood drip PATH SECONDS           a frame a byte every half second
- *   ctlflood req PATH KIND NODE [FORCE]  one request of kind KIND for node NODE
+ *   ctlflood req PATH KIND NODE [FORCE [UID]]  one request of kind KIND for node NODE,
+ *       claiming to come from UID (caller_uid, which only agents may say)
  *   ctlflood listen PATH SECONDS         a socket that never accepts
  * CTLFLOOD_READ_AFTER=S: flood writes all its requests, then reads nothing for S s.
  * Prints what came back: counts of connections, refusals, replies, closes,
@@ -84,7 +85,7 @@ listen_only(const char *path, double secs)
 
 /* n framed requests of kind for node (node < 0: none) in out. */
 static void
-requests(int n, int kind, int node, int force)
+requests(int n, int kind, int node, int force, long caller)
 {
 	Mint__Envelope e;
 	Mint__Command c;
@@ -97,6 +98,8 @@ requests(int n, int kind, int node, int force)
 		c.has_node = 1, c.node = (uint32_t)node;
 	if (force)
 		c.has_force = 1, c.force = 1;
+	if (caller >= 0)
+		c.has_caller_uid = 1, c.caller_uid = (uint32_t)caller;
 	wire_init(&e, WIRE_CONSOLE, WIRE_CONSOLE, 1);
 	e.body_case = MINT__ENVELOPE__BODY_COMMAND;
 	e.command = &c;
@@ -149,7 +152,7 @@ drip(const char *path, double secs)
 
 	if (fd < 0)
 		return 1;
-	requests(1, MINT__COMMAND_KIND__CMD_PING, -1, 0);
+	requests(1, MINT__COMMAND_KIND__CMD_PING, -1, 0, -1);
 	for (size_t i = 0; i + 1 < out_len && now_s() - t0 < secs; i++) {
 		struct pollfd p = { fd, POLLIN, 0 };
 		char c;
@@ -184,15 +187,15 @@ main(int argc, char **argv)
 		return listen_only(path, atof(argv[3]));
 	if (strcmp(mode, "flood") == 0 && argc == 6) {
 		conns = atoi(argv[3]), pipeline = atoi(argv[4]), secs = atof(argv[5]);
-		requests(pipeline, MINT__COMMAND_KIND__CMD_STATUS, -1, 0);
+		requests(pipeline, MINT__COMMAND_KIND__CMD_STATUS, -1, 0, -1);
 	} else if (strcmp(mode, "hold") == 0 && argc == 5) {
 		conns = atoi(argv[3]), secs = atof(argv[4]);
 	} else if (strcmp(mode, "half") == 0 && argc == 4) {
 		secs = atof(argv[3]);
-		requests(1, MINT__COMMAND_KIND__CMD_PING, -1, 0);
+		requests(1, MINT__COMMAND_KIND__CMD_PING, -1, 0, -1);
 		out_len /= 2;
-	} else if (strcmp(mode, "req") == 0 && (argc == 5 || argc == 6)) {
-		requests(1, atoi(argv[3]), atoi(argv[4]), argc == 6);
+	} else if (strcmp(mode, "req") == 0 && argc >= 5 && argc <= 7) {
+		requests(1, atoi(argv[3]), atoi(argv[4]), argc >= 6, argc == 7 ? atol(argv[6]) : -1);
 		pipeline = 1, print = 1, secs = 10;
 	} else {
 		return 2;
