@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,3 +311,77 @@ const struct backend_ops backend_sysfs = {
 	.mem = sysfs_mem,
 	.dev = sysfs_dev,
 };
+
+/* A kernel's PCI function name: 0000:00:04.0. */
+static int
+is_pci_name(const char *s)
+{
+	unsigned d, b, sl, f;
+	char end;
+
+	return sscanf(s, "%4x:%2x:%2x.%1x%c", &d, &b, &sl, &f, &end) == 4 && strlen(s) == 12;
+}
+
+/* The PCI function dev sits behind (its sysfs directory, resolved), or "" if none. */
+static void
+dev_pci_dir(const char *sysfs, const char *dev, char *dir, size_t len)
+{
+	char path[PATH_MAX], real[PATH_MAX], *slash;
+
+	dir[0] = '\0';
+	if (is_pci_name(dev))
+		snprintf(path, sizeof(path), "%s/bus/pci/devices/%s", sysfs, dev);
+	else if (snprintf(path, sizeof(path), "%s/class/net/%s", sysfs, dev) > 0 &&
+	    access(path, F_OK) != 0)
+		snprintf(path, sizeof(path), "%s/class/block/%s", sysfs, dev);
+	if (realpath(path, real) == NULL)
+		return;
+	/* up from the interface or disk to the first PCI function on its way */
+	while (!is_pci_name(strrchr(real, '/') + 1) && (slash = strrchr(real, '/')) != NULL &&
+	    slash != real)
+		*slash = '\0';
+	if (is_pci_name(strrchr(real, '/') + 1))
+		snprintf(dir, len, "%s", real);
+}
+
+/* The entries of sysfs/class/CLASS whose device lies under dir, into out[*n...]. */
+static void
+aliases_of_class(const char *sysfs, const char *cls, const char *dir, const char *dev,
+    char (*out)[BACKEND_ALIAS_LEN], int max, int *n)
+{
+	char path[PATH_MAX], real[PATH_MAX];
+	size_t dl = strlen(dir);
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/class/%s", sysfs, cls);
+	if ((d = opendir(path)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL && *n < max) {
+		if (de->d_name[0] == '.' || strcmp(de->d_name, dev) == 0 ||
+		    strlen(de->d_name) >= BACKEND_ALIAS_LEN)
+			continue;
+		snprintf(path, sizeof(path), "%s/class/%s/%s", sysfs, cls, de->d_name);
+		if (realpath(path, real) != NULL && strncmp(real, dir, dl) == 0 && real[dl] == '/')
+			snprintf(out[(*n)++], BACKEND_ALIAS_LEN, "%s", de->d_name);
+	}
+	closedir(d);
+}
+
+int
+backend_dev_aliases(const char *sysfs, const char *dev, char (*out)[BACKEND_ALIAS_LEN], int max)
+{
+	char dir[PATH_MAX];
+	const char *fn;
+	int n = 0;
+
+	dev_pci_dir(sysfs, dev, dir, sizeof(dir));
+	if (dir[0] == '\0')
+		return 0;
+	fn = strrchr(dir, '/') + 1;
+	if (strcmp(fn, dev) != 0 && n < max)
+		snprintf(out[n++], BACKEND_ALIAS_LEN, "%s", fn);
+	aliases_of_class(sysfs, "net", dir, dev, out, max, &n);
+	aliases_of_class(sysfs, "block", dir, dev, out, max, &n);
+	return n;
+}

@@ -50,6 +50,16 @@ struct backend {
 extern const struct backend_ops backend_sysfs;	/* real node: CPU and memory hotplug, bind */
 extern const struct backend_ops backend_sim;	/* simulated: cpusets, memory limits, files */
 
+/*
+ * The other names of device dev on a real node, as a guest's definition may
+ * give them: the PCI function it sits behind and the network interfaces and
+ * block devices behind that function (eth1, vdb, 0000:00:04.0), under the
+ * sysfs tree at sysfs. Up to max names of up to 64 bytes into out: their
+ * count (0 when dev is not in sysfs).
+ */
+#define BACKEND_ALIAS_LEN	64
+int backend_dev_aliases(const char *sysfs, const char *dev, char (*out)[BACKEND_ALIAS_LEN], int max);
+
 /* Small file helpers shared by the backends. */
 int backend_read(const char *path, char *buf, size_t cap);
 int backend_write(const char *path, const char *text);

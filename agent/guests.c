@@ -226,8 +226,8 @@ guests_xml_uses(const char *xml, const char *dev, char *what, size_t len)
 }
 
 int
-guests_device_user(const char *uri, const char *dev, char *guest, size_t len, char *cause,
-    size_t clen)
+guests_device_user(const char *uri, const char *const *devs, char *guest, size_t len,
+    char *cause, size_t clen)
 {
 	virDomainPtr *doms = NULL;
 	virConnectPtr c;
@@ -250,10 +250,13 @@ guests_device_user(const char *uri, const char *dev, char *guest, size_t len, ch
 		if (rc == 0 && xml == NULL && virDomainIsActive(doms[i]) == 1) {
 			rc = cause_fail(cause, clen, -EIO, "libvirt %s could not give the definition of "
 			    "guest %s (%s)", uri, virDomainGetName(doms[i]), last_error());
-		} else if (xml != NULL && (r = guests_xml_uses(xml, dev, what, sizeof(what))) != 0) {
-			snprintf(guest, len, "%s", virDomainGetName(doms[i]));
-			rc = r > 0 ? 1 : cause_fail(cause, clen, r, "the definition of running guest %s "
-			    "could not be read", guest);
+		} else {
+			for (const char *const *d = devs; xml != NULL && rc == 0 && *d != NULL; d++)
+				if ((r = guests_xml_uses(xml, *d, what, sizeof(what))) != 0) {
+					snprintf(guest, len, "%s", virDomainGetName(doms[i]));
+					rc = r > 0 ? 1 : cause_fail(cause, clen, r, "the definition of "
+					    "running guest %s could not be read", guest);
+				}
 		}
 		free(xml);
 		virDomainFree(doms[i]);

@@ -34,13 +34,14 @@ void guests_init(struct guests *g, const char *uri);
 int guests_list(struct guests *g, struct guest_info *out, int max, int *n, uint64_t now_ns,
 	    char *cause, size_t causelen);
 /*
- * Does a running guest of the hypervisor at uri use device dev? 1 and its
+ * Does a running guest of the hypervisor at uri use the device that devs
+ * names (NULL-terminated: its name, then the others it goes by)? 1 and its
  * name in guest, 0 if none does (or uri is NULL: no hypervisor), or -errno and
  * the reason in cause when libvirt cannot be asked or a definition read: a
  * device move must then be refused, not allowed.
  */
-int guests_device_user(const char *uri, const char *dev, char *guest, size_t len, char *cause,
-	    size_t clen);
+int guests_device_user(const char *uri, const char *const *devs, char *guest, size_t len,
+	    char *cause, size_t clen);
 /*
  * Does this domain XML use device dev: a host PCI function by its address
  * (0000:03:00.0, or 03:00.0), a disk or other source by its /dev path or name

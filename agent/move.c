@@ -482,6 +482,8 @@ struct dev_check {
 	struct move *m;		/* NULL once answered at the deadline */
 	const char *uri;
 	char dev[64];
+	char alias[8][BACKEND_ALIAS_LEN];	/* on a real node: what else it goes by */
+	const char *devs[10];			/* dev, its aliases, NULL */
 	char guest[64];
 	char cause[256];
 };
@@ -491,7 +493,7 @@ dev_check_run(struct job *j)
 {
 	struct dev_check *c = j->arg;
 
-	return guests_device_user(c->uri, c->dev, c->guest, sizeof(c->guest), c->cause,
+	return guests_device_user(c->uri, c->devs, c->guest, sizeof(c->guest), c->cause,
 	    sizeof(c->cause));
 }
 
@@ -554,7 +556,7 @@ dev_check(struct move *m, char *msg, size_t len)
 	struct agent *a = m->a;
 	struct dev_check *c = calloc(1, sizeof(*c));
 	unsigned running, waiting;
-	int rc;
+	int rc, n;
 
 	if (c == NULL) {
 		m->nrt = 0;
@@ -564,6 +566,13 @@ dev_check(struct move *m, char *msg, size_t len)
 	c->m = m;
 	c->uri = a->guests.uri;
 	snprintf(c->dev, sizeof(c->dev), "%s", m->v.name);
+	c->devs[0] = c->dev;
+	/* a guest may name a real node's NIC or disk by its interface, its disk or its PCI function */
+	n = a->backend.ops == &backend_sysfs ? backend_dev_aliases(a->backend.sysfs, c->dev,
+	    c->alias, 8) : 0;
+	for (int i = 0; i < n; i++)
+		c->devs[1 + i] = c->alias[i];
+	c->devs[1 + n] = NULL;
 	c->j.fn = dev_check_run;
 	c->j.done = dev_check_done;
 	c->j.arg = c;

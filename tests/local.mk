@@ -64,7 +64,7 @@ TESTS += tests/test-move
 # the domain XML matcher behind "device in use by a running guest"
 check_PROGRAMS += tests/test-devuse
 tests_test_devuse_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) $(LIBVIRT_CFLAGS) $(LIBXML_CFLAGS)
-tests_test_devuse_LDADD = agent/libmintagent.a $(SHM_LIBS) $(LIBVIRT_LIBS) $(LIBXML_LIBS)
+tests_test_devuse_LDADD = $(AGENT_LIBS)
 TESTS += tests/test-devuse
 
 check_PROGRAMS += tests/test-wire

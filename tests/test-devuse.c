@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "agent/backend.h"
 #include "agent/guests.h"
 #include "tests/tap.h"
 
@@ -39,6 +42,76 @@ uses(const char *file, const char *dev, char *what)
 {
 	what[0] = '\0';
 	return guests_xml_uses(fixture(file), dev, what, 160);
+}
+
+/* A sysfs tree as a real node has it: a NIC and a disk behind PCI functions, a virtual netdev. */
+static char sysroot[64];
+
+static void
+mk(const char *rel)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s/%s'", sysroot, rel);
+	if (system(cmd) != 0)
+		diag("cannot make %s", rel);
+}
+
+static void
+ln(const char *target, const char *rel)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", sysroot, rel);
+	if (symlink(target, path) < 0)
+		diag("cannot link %s", rel);
+}
+
+/* The aliases of dev, space-separated, sorted as found. */
+static const char *
+aliases(const char *dev)
+{
+	static char buf[512];
+	char out[8][BACKEND_ALIAS_LEN];
+	int n = backend_dev_aliases(sysroot, dev, out, 8);
+
+	buf[0] = '\0';
+	for (int i = 0; i < n; i++)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", i ? " " : "", out[i]);
+	return buf;
+}
+
+static void
+test_aliases(void)
+{
+	char cmd[128], what[160];
+
+	snprintf(sysroot, sizeof(sysroot), "/tmp/mint-test-sysfs-%d", (int)getpid());
+	mk("devices/pci0000:00/0000:00:04.0/virtio1/net/eth1");
+	mk("devices/pci0000:00/0000:00:05.0/virtio2/block/vdb");
+	mk("devices/virtual/net/lo");
+	mk("bus/pci/devices");
+	mk("class/net");
+	mk("class/block");
+	ln("../../../devices/pci0000:00/0000:00:04.0", "bus/pci/devices/0000:00:04.0");
+	ln("../../../devices/pci0000:00/0000:00:05.0", "bus/pci/devices/0000:00:05.0");
+	ln("../../devices/pci0000:00/0000:00:04.0/virtio1/net/eth1", "class/net/eth1");
+	ln("../../devices/virtual/net/lo", "class/net/lo");
+	ln("../../devices/pci0000:00/0000:00:05.0/virtio2/block/vdb", "class/block/vdb");
+	ok(strcmp(aliases("0000:00:04.0"), "eth1") == 0, "a PCI function goes by the interface behind it (%s)",
+	    aliases("0000:00:04.0"));
+	ok(strcmp(aliases("eth1"), "0000:00:04.0") == 0, "  an interface by its PCI function (%s)",
+	    aliases("eth1"));
+	ok(strcmp(aliases("0000:00:05.0"), "vdb") == 0 && strcmp(aliases("vdb"), "0000:00:05.0") == 0,
+	    "  a disk's function by the disk, the disk by its function");
+	ok(aliases("lo")[0] == '\0' && aliases("nosuch")[0] == '\0',
+	    "  a virtual interface or a name sysfs does not have: none");
+	/* the move of 0000:00:04.0 is refused for a guest that names its NIC eth1 */
+	is(uses("interface.xml", aliases("0000:00:04.0"), what), 1,
+	    "a guest that names the NIC eth1 uses the function 0000:00:04.0 through it");
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", sysroot);
+	if (system(cmd) != 0)
+		diag("cannot remove %s", sysroot);
 }
 
 int
@@ -80,5 +153,6 @@ main(void)
 	    -EINVAL, "  XML that is not a domain likewise");
 	is(guests_xml_uses("<domain><name>x</name></domain>", "eth1", what, sizeof(what)), 0,
 	    "a domain without devices uses none");
+	test_aliases();
 	return tap_done();
 }
