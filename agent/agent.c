@@ -49,6 +49,7 @@ agent_heartbeat_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	struct agent *a = w->data;
 
 	beat_loop_alive(&a->beat);
+	service_beat(a, (int64_t)(ev_now(loop) * 1e9));
 	/* a verdict that changed is published at once, not at the next sample */
 	if (watch_scan(&a->watch, &a->region, (int64_t)(ev_now(loop) * 1e9), agent_peer_report, a) > 0 ||
 	    a->republish) {
@@ -148,6 +149,20 @@ agent_sample_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	agent_publish(a);
 }
 
+/* What systemctl status shows: the node, its epoch, what it has and runs. */
+static void
+agent_tell_status(struct agent *a)
+{
+	char text[128];
+	int running = 0;
+
+	for (int i = 0; i < a->guest.n; i++)
+		running += a->guest.list[i].state == MINT__GUEST_STATE__GUEST_RUNNING;
+	snprintf(text, sizeof(text), "node %u online, epoch %" PRIu32 ": %u cores, %d guests running",
+	    a->node, a->epoch, (unsigned)a->status_now.ncores, running);
+	service_status(a, text);
+}
+
 void
 agent_publish(struct agent *a)
 {
@@ -174,6 +189,7 @@ agent_publish(struct agent *a)
 	}
 	if (rc < 0)
 		log_warn("status not published: %s", strerror(-rc));
+	agent_tell_status(a);
 }
 
 static void

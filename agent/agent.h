@@ -105,6 +105,13 @@ struct lifecycle {
 	ev_child reboot_child;		/* kexec --load of a reboot */
 };
 
+/* What systemd was last told (service.c's). */
+struct service {
+	uint64_t watchdog_ns;		/* $WATCHDOG_USEC: pet twice in it; 0: no watchdog */
+	int64_t petted_ns;
+	char status[128];		/* the last STATUS= */
+};
+
 struct agent {
 	struct ev_loop *loop;
 	struct mint_region region;
@@ -150,7 +157,14 @@ struct agent {
 	struct guest_state guest;	/* the listing (agent.c) and handle-guest.c's */
 
 	struct ctl ctl;			/* ctl.c's */
+	struct service service;		/* service.c's */
 };
+
+/* Talking to systemd (service.c's). */
+void service_ready(struct agent *a);
+void service_beat(struct agent *a, int64_t now_ns);
+void service_status(struct agent *a, const char *text);
+void service_stopping(struct agent *a);
 
 /* Who is asking, from the socket's peer credentials. */
 struct peer {

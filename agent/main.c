@@ -36,9 +36,11 @@ main(int argc, char **argv)
 		fatal("daemon");
 	if (agent_start(&a, &o, cause, sizeof(cause)) < 0)
 		fatalx("%s", cause);
+	service_ready(&a);
 
 	ev_run(a.loop, 0);
 
+	service_stopping(&a);
 	agent_close(&a);
 	if (a.life.reexec) {
 		log_info("node %u: starting again after kexec", a.node);

@@ -1,0 +1,48 @@
+#!/bin/sh
+# mint-agent under systemd (Type=notify), with a fake service manager: READY=1
+# once it is attached and listening, STATUS= lines, WATCHDOG=1 within each
+# half watchdog period, STOPPING=1 at the end; nothing without $NOTIFY_SOCKET.
+. "${top_srcdir:-.}/tests/lib.sh"
+command -v python3 >/dev/null 2>&1 || skip "no python3 (the fake service manager)"
+d=$(mktemp -d)
+pids=""
+trap 'for p in $pids; do kill -9 $p 2>/dev/null; done; rm -rf "$d"' EXIT
+R="file:$d/region"
+"$console" -r "$R" format nodes=2 >/dev/null || { echo "1..0 # SKIP cannot format a region"; exit 77; }
+# the manager: every datagram on $d/notify, a line of it (newlines as |)
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+out = open(sys.argv[2], "w", buffering=1)
+print("listening", file=out)
+while True:
+    m = s.recv(4096).decode()
+    print(m.replace("\n", "|"), file=out)
+' "$d/notify.sock" "$d/got" &
+pids="$pids $!"
+until_ok 5 'grep -q listening "$d/got"'
+NOTIFY_SOCKET="$d/notify.sock" WATCHDOG_USEC=400000 "$agent" -r "$R" -n 0 -f -H 50 -c none \
+    -S "$d/node0.sock" 2>"$d/agent.log" &
+apid=$!
+pids="$pids $apid"
+ok 'until_ok 5 "grep -q \"^READY=1|STATUS=node 0 online, epoch 1\" \"$d/got\""' \
+    "READY=1 with a STATUS once attached" || diag_files "$d/got" "$d/agent.log"
+ok '"$console" -s "$d/node0.sock" ping >/dev/null && [ "$(head -n 2 "$d/got" | tail -n 1 | cut -c1-7)" = READY=1 ]' \
+    "  its socket answers by then, and READY was the first thing said"
+ok 'until_ok 10 "[ \$(grep -c \"^WATCHDOG=1\$\" \"$d/got\") -ge 3 ]"' \
+    "WATCHDOG=1 again and again (a 0.4 s period asked: pets every 0.2 s of the loop's heartbeat)"
+ok 'grep -q "^STATUS=node 0 online, epoch 1: [0-9]* cores, 0 guests running$" "$d/got"' \
+    "STATUS says what the node has once it published its status"
+kill -TERM $apid; wait $apid 2>/dev/null
+ok 'until_ok 3 "grep -q \"^STOPPING=1$\" \"$d/got\""' "STOPPING=1 when it stops"
+"$agent" -r "$R" -n 1 -f -H 50 -c none -S "$d/node1.sock" 2>"$d/agent1.log" &
+a1=$!
+pids="$pids $a1"
+until_ok 5 '"$console" -s "$d/node1.sock" ping >/dev/null 2>&1'
+lines=$(wc -l <"$d/got")
+kill -TERM $a1; wait $a1 2>/dev/null
+ok '[ "$(wc -l <"$d/got")" = "$lines" ] && ! grep -q "systemd" "$d/agent1.log"' \
+    "without \$NOTIFY_SOCKET: nothing sent, nothing said about it"
+echo "1..$n"
+exit $fail
