@@ -179,6 +179,8 @@ agent_publish(struct agent *a)
 
 	move_check_own(a);
 	status_gather(&a->status, &in, &a->status_now);
+	a->status_now.moves = a->move.hist;
+	a->status_now.migrations = a->guest.hist;
 	ntunnels = tunnel_status(a, &tunnels);
 	rc = status_encode(&a->status_enc, &a->status_now, a->guest.list, a->guest.n,
 	    a->status.migrating, tunnels, ntunnels, a->snapshot, sizeof(a->snapshot), &len);

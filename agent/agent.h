@@ -72,6 +72,7 @@ struct moves {
 	uint64_t mem_floor;		/* memory this node keeps whatever moves */
 	const char *die_at;		/* tests: the step at which to SIGKILL ourselves */
 	int epoch_checked;		/* the backend was made to agree with the table */
+	struct status_hist hist;	/* the moves that ended here, for metrics */
 };
 
 /* The guests as last listed, and the requests about them (handle-guest.c). */
@@ -84,6 +85,7 @@ struct guest_state {
 	struct list_wait *waits;	/* waiting for a listing that began after them */
 	struct gjob *jobs;		/* libvirt calls under way */
 	struct migration *mig;		/* a guest leaving this node */
+	struct status_hist hist;	/* the migrations this node sent, for metrics */
 };
 
 /* Boot, shutdown, reboot (lifecycle.c's). */

@@ -489,6 +489,8 @@ mig_finish(struct migration *m, int rc, const char *msg)
 	if (m->data != NULL)
 		tunnel_unlisten(a, m->data);
 	m->final.elapsed_ms = (uint64_t)((doorbell_now_ns() - m->start_ns) / 1000000);
+	if (!m->dry_run)
+		status_hist_add(&a->guest.hist, m->final.elapsed_ms / 1000.0, rc < 0);
 	mint__reply__init(&r);
 	r.has_error = 1, r.error = rc;
 	r.message = (char *)msg;

@@ -147,6 +147,8 @@ move_end(struct move *m, int rc, const char *fmt, ...)
 		log_warn("%s", msg);
 	else
 		log_info("%s", msg);
+	if (!m->dry)
+		status_hist_add(&a->move.hist, (double)(clock_mono_ns() - m->started_ns) / 1e9, rc < 0);
 	for (int i = 0; i < m->nrt; i++)
 		agent_reply(a, &m->rt[i], rc, msg);
 	a->republish = 1;	/* the node's status shows it at the next heartbeat */

@@ -251,6 +251,37 @@ encode_guests(struct status_enc *enc, const struct guest_info *guests, int ngues
 	enc->st.n_guests = n, enc->st.guests = enc->guestp;
 }
 
+void
+status_hist_add(struct status_hist *h, double seconds, int failed)
+{
+	static const double bound[STATUS_BUCKETS - 1] = { 0.1, 1, 10, 60 };
+
+	h->count++;
+	h->failures += failed != 0;
+	h->seconds += seconds;
+	for (int i = 0; i < STATUS_BUCKETS; i++)
+		h->buckets[i] += i == STATUS_BUCKETS - 1 || seconds <= bound[i];
+}
+
+static void
+encode_counters(struct status_enc *enc, const struct status *st)
+{
+	Mint__Counters *c = &enc->counters;
+
+	mint__counters__init(c);
+	memcpy(enc->move_b, st->moves.buckets, sizeof(enc->move_b));
+	memcpy(enc->mig_b, st->migrations.buckets, sizeof(enc->mig_b));
+	c->has_moves = 1, c->moves = st->moves.count;
+	c->has_move_failures = 1, c->move_failures = st->moves.failures;
+	c->n_move_buckets = STATUS_BUCKETS, c->move_buckets = enc->move_b;
+	c->has_move_seconds = 1, c->move_seconds = st->moves.seconds;
+	c->has_migrations = 1, c->migrations = st->migrations.count;
+	c->has_migration_failures = 1, c->migration_failures = st->migrations.failures;
+	c->n_migration_buckets = STATUS_BUCKETS, c->migration_buckets = enc->mig_b;
+	c->has_migration_seconds = 1, c->migration_seconds = st->migrations.seconds;
+	enc->st.counters = c;
+}
+
 int
 status_encode(struct status_enc *enc, const struct status *st, const struct guest_info *guests,
     int nguests, const char *migrating, Mint__Tunnel **tunnels, size_t ntunnels, uint8_t *buf,
@@ -284,6 +315,7 @@ status_encode(struct status_enc *enc, const struct status *st, const struct gues
 	if (st->has_movable)
 		m->has_mem_movable_bytes = 1, m->mem_movable_bytes = st->mem_movable;
 	encode_guests(enc, guests, nguests, migrating);
+	encode_counters(enc, st);
 	m->n_tunnels = ntunnels, m->tunnels = tunnels;
 	wire_init(&e, st->node, st->node, 0);
 	e.body_case = MINT__ENVELOPE__BODY_STATUS;

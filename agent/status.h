@@ -65,6 +65,19 @@ struct status_core {
 	uint32_t busy_permille;
 };
 
+/*
+ * What a node has done, for metrics: how many, how many failed, and how long
+ * they took in cumulative buckets (at most 0.1, 1, 10, 60 s, all).
+ */
+#define STATUS_BUCKETS	5
+struct status_hist {
+	uint64_t count, failures;
+	uint64_t buckets[STATUS_BUCKETS];
+	double seconds;
+};
+
+void status_hist_add(struct status_hist *h, double seconds, int failed);
+
 /* A snapshot, gathered: plain data, nothing of the wire. has_* 0: unknown, left out. */
 struct status {
 	unsigned node;
@@ -89,6 +102,7 @@ struct status {
 	uint64_t mem_movable;
 	int has_assigned;
 	uint64_t mem_assigned;			/* what the table gives this node */
+	struct status_hist moves, migrations;	/* the agent's, copied in before encoding */
 };
 
 /*
@@ -105,6 +119,8 @@ struct status_enc {
 	Mint__Device devs[STATUS_DEVICES_MAX], *devp[STATUS_DEVICES_MAX];
 	Mint__Core cores[SAMPLE_MAX_CPUS], *corep[SAMPLE_MAX_CPUS];
 	Mint__Guest guests[GUESTS_MAX], *guestp[GUESTS_MAX];
+	Mint__Counters counters;
+	uint64_t move_b[STATUS_BUCKETS], mig_b[STATUS_BUCKETS];
 };
 
 /*

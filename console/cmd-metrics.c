@@ -179,6 +179,59 @@ metrics_status(FILE *f, const struct snapshots *s)
 	}
 }
 
+/* A histogram of durations per node: cumulative buckets, their sum and count. */
+static void
+metrics_hist(FILE *f, const struct snapshots *s, const char *name, const char *help, int mig)
+{
+	static const char *const le[] = { "0.1", "1", "10", "60", "+Inf" };
+	char fam[96];
+
+	snprintf(fam, sizeof(fam), "%s_duration_seconds", name);
+	family(f, fam, "histogram", help);
+	for (unsigned i = 0; i < s->nodes; i++) {
+		const Mint__NodeStatus *st = snapshots_status(s, i);
+		const Mint__Counters *c = st != NULL ? st->counters : NULL;
+		size_t nb = c == NULL ? 0 : mig ? c->n_migration_buckets : c->n_move_buckets;
+		const uint64_t *b = c == NULL ? NULL : mig ? c->migration_buckets : c->move_buckets;
+
+		if (c == NULL || s->v[i].state != MINT_NODE_ONLINE || nb != 5)
+			continue;
+		snprintf(fam, sizeof(fam), "%s_duration_seconds_bucket", name);
+		for (size_t k = 0; k < nb; k++)
+			sample(f, fam, (int)i, (double)b[k], "le", le[k], NULL);
+		snprintf(fam, sizeof(fam), "%s_duration_seconds_sum", name);
+		sample(f, fam, (int)i, mig ? c->migration_seconds : c->move_seconds, NULL);
+		snprintf(fam, sizeof(fam), "%s_duration_seconds_count", name);
+		sample(f, fam, (int)i, (double)b[nb - 1], NULL);
+	}
+}
+
+/* Moves and migrations: how many, how many failed, how long they took. */
+static void
+metrics_work(FILE *f, const struct snapshots *s)
+{
+	static const char *const names[] = { "mint_moves_total", "mint_move_failures_total",
+		"mint_migrations_total", "mint_migration_failures_total" };
+	static const char *const helps[] = { "Resource moves that ended on the node (dry runs aside)",
+		"Resource moves that failed or were refused there",
+		"Guest migrations the node sent", "Guest migrations that failed or were cancelled" };
+
+	for (int n = 0; n < 4; n++) {
+		family(f, names[n], "counter", helps[n]);
+		for (unsigned i = 0; i < s->nodes; i++) {
+			const Mint__NodeStatus *st = snapshots_status(s, i);
+			const Mint__Counters *c = st != NULL ? st->counters : NULL;
+
+			if (c == NULL || s->v[i].state != MINT_NODE_ONLINE)
+				continue;
+			sample(f, names[n], (int)i, (double)(n == 0 ? c->moves : n == 1 ?
+			    c->move_failures : n == 2 ? c->migrations : c->migration_failures), NULL);
+		}
+	}
+	metrics_hist(f, s, "mint_move", "How long resource moves took", 0);
+	metrics_hist(f, s, "mint_migration", "How long guest migrations took", 1);
+}
+
 /* The resource table: each entry's owner and state, and the totals per node. */
 static void
 metrics_resources(FILE *f, const struct mint_region *r)
@@ -246,6 +299,7 @@ cmd_metrics_run(struct cmd_ctx *ctx, struct args *a)
 	snapshots_read(&ctx->region, &s);
 	metrics_nodes(stdout, &s);
 	metrics_status(stdout, &s);
+	metrics_work(stdout, &s);
 	metrics_resources(stdout, &ctx->region);
 	snapshots_free(&s);
 	return 0;
