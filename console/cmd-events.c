@@ -55,54 +55,139 @@ res_event(struct out *o, const struct res_view *v)
 	fflush(stdout);
 }
 
+/* A guest that started, stopped, paused, began or ended a migration, or left a node. */
+static void
+guest_event(struct out *o, unsigned node, const char *name, const char *what)
+{
+	out_begin(o, NULL);
+	out_time_now(o, "time", 0);
+	out_str(o, "type", OUT_NOTEXT, "guest");
+	out_cell(o, 0, "guest");
+	out_str(o, "guest", 0, name);
+	out_text(o, " on node");
+	out_uint(o, "node", 0, node);
+	out_text(o, ":");
+	out_str(o, "event", 0, what);
+	out_end(o);
+	fflush(stdout);
+}
+
+struct gseen {
+	unsigned node;
+	int state, live;
+	char name[64];
+};
+
+/* The guests each live node publishes against the last sample: a change is an event. */
+static long
+guests_changed(struct out *o, const struct top_model *m, struct gseen *gs, int *ngs, int first)
+{
+	long got = 0;
+	int k;
+
+	for (k = 0; k < *ngs; k++)
+		gs[k].live = 0;
+	for (int r = 0; r < m->nrows; r++) {
+		const struct top_row *row = &m->rows[r];
+
+		/* a node that publishes nothing now keeps its guests as last seen */
+		for (k = 0; k < *ngs && (row->st == NULL || row->state != MINT_NODE_ONLINE); k++)
+			gs[k].live |= gs[k].node == row->node;
+		for (size_t i = 0; row->st != NULL && row->state == MINT_NODE_ONLINE &&
+		    i < row->st->n_guests; i++) {
+			const Mint__Guest *g = row->st->guests[i];
+
+			for (k = 0; k < *ngs && (gs[k].node != row->node ||
+			    strcmp(gs[k].name, g->name ? g->name : "") != 0); k++)
+				;
+			if (k == *ngs && *ngs < 256) {
+				gs[k].node = row->node, gs[k].state = -1;
+				snprintf(gs[k].name, sizeof(gs[k].name), "%s", g->name ? g->name : "");
+				(*ngs)++;
+			}
+			if (k == *ngs)
+				continue;
+			if (!first && gs[k].state != (int)g->state)
+				guest_event(o, row->node, gs[k].name, cmd_guest_state(g->state)), got++;
+			gs[k].state = (int)g->state, gs[k].live = 1;
+		}
+	}
+	for (k = 0; k < *ngs; k++)
+		if (!gs[k].live) {
+			if (!first)
+				guest_event(o, gs[k].node, gs[k].name, "gone"), got++;
+			gs[k--] = gs[--(*ngs)];
+		}
+	return got;
+}
+
+/* Each node's state against the last sample. */
+static long
+nodes_changed(struct out *o, const struct top_model *m, struct seen *nodes, int first)
+{
+	long got = 0;
+
+	for (int r = 0; r < m->nrows; r++) {
+		const struct top_row *row = &m->rows[r];
+		struct seen *s = &nodes[row->node];
+
+		if (!first && s->known) {
+			if (row->epoch != s->epoch && row->state == MINT_NODE_ONLINE)
+				node_event(o, row->node, "online", row->epoch), got++;
+			else if (row->state != s->state)
+				node_event(o, row->node, node_state_name(row->state), row->epoch), got++;
+			if (row->dead && !s->dead)
+				node_event(o, row->node, "dead", row->epoch), got++;
+		} else if (!first && !s->known) {
+			node_event(o, row->node, node_state_name(row->state), row->epoch), got++;
+		}
+		s->state = row->state;
+		s->epoch = row->epoch;
+		s->dead = row->dead;
+		s->known = 1;
+	}
+	return got;
+}
+
+/* Each resource entry's word against the last sample. */
+static long
+resources_changed(struct out *o, const struct mint_region *r, uint64_t *words, int first)
+{
+	long got = 0;
+
+	for (unsigned i = 0; i < r->layout.res_count && i < 65536; i++) {
+		struct res_view v;
+
+		if (res_read(r, i, &v) < 0 || v.word == words[i])
+			continue;
+		words[i] = v.word;
+		if (!first && v.kind != MINT_RES_NONE)
+			res_event(o, &v), got++;
+	}
+	return got;
+}
+
 static int
 cmd_events_run(struct cmd_ctx *ctx, struct args *a)
 {
 	static struct seen nodes[MINT_MAX_NODES];
 	static uint64_t words[65536];
+	static struct gseen guests[256];
 	struct out *o = cmd_out(ctx, OUT_COMPACT);
 	struct top_model m;
 	long count = args_has(a, "-n") ? (long)args_u64(a, "-n", 0) : -1, got = 0;
 	double timeout = (double)args_u64(a, "--timeout", 0) / 1000, waited = 0;
+	int nguests = 0;
 
 	top_model_init(&m, &ctx->region);
-	for (unsigned i = 0; i < ctx->region.layout.res_count && i < 65536; i++) {
-		struct res_view v;
-		words[i] = res_read(&ctx->region, i, &v) == 0 ? v.word : 0;
-	}
 	/* the state as it is now is the baseline; what changes from here is an event */
 	for (int first = 1;; first = 0) {
 		struct timespec ts = { 0, 100000000 };
 
 		top_model_sample(&m, (int64_t)time(NULL) * 1000000000);
-		for (int r = 0; r < m.nrows; r++) {
-			const struct top_row *row = &m.rows[r];
-			struct seen *s = &nodes[row->node];
-
-			if (!first && s->known) {
-				if (row->epoch != s->epoch && row->state == MINT_NODE_ONLINE)
-					node_event(o, row->node, "online", row->epoch), got++;
-				else if (row->state != s->state)
-					node_event(o, row->node, node_state_name(row->state), row->epoch), got++;
-				if (row->dead && !s->dead)
-					node_event(o, row->node, "dead", row->epoch), got++;
-			} else if (!first && !s->known) {
-				node_event(o, row->node, node_state_name(row->state), row->epoch), got++;
-			}
-			s->state = row->state;
-			s->epoch = row->epoch;
-			s->dead = row->dead;
-			s->known = 1;
-		}
-		for (unsigned i = 0; i < ctx->region.layout.res_count && i < 65536; i++) {
-			struct res_view v;
-
-			if (res_read(&ctx->region, i, &v) < 0 || v.word == words[i])
-				continue;
-			words[i] = v.word;
-			if (v.kind != MINT_RES_NONE)
-				res_event(o, &v), got++;
-		}
+		got += nodes_changed(o, &m, nodes, first);
+		got += guests_changed(o, &m, guests, &nguests, first);
+		got += resources_changed(o, &ctx->region, words, first);
 		if (count >= 0 && got >= count)
 			break;
 		if (timeout > 0 && waited >= timeout) {
@@ -133,8 +218,9 @@ const struct cmd_entry cmd_events_entry = {
 	.name = "events",
 	.usage = "[-n COUNT] [--timeout SECONDS] [--json]",
 	.help = "Follow node events (online, new epoch, stopping, absent, dead as the live nodes "
-	    "judge it) and resource events (each change of owner or state) as they happen; stop "
-	    "after COUNT events or SECONDS.",
+	    "judge it), guest events (a change of state, a guest gone from a node) and resource "
+	    "events (each change of owner or state) as they happen; stop after COUNT events or "
+	    "SECONDS.",
 	.min_args = 0,
 	.max_args = 4,
 	.flags = CMD_JSON,

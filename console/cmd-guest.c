@@ -16,17 +16,6 @@
 #include "console/snapshot.h"
 #include "shm/node.h"
 
-static const char *const state_names[] = {
-	"unknown", "running", "paused", "shut off", "crashed", "migrating",
-};
-
-static const char *
-state_name(int s)
-{
-	return s >= 0 && s < (int)(sizeof(state_names) / sizeof(state_names[0])) ? state_names[s] :
-	    "unknown";
-}
-
 /* One node's guests: a row each, a line of the table or an object of the JSON list. */
 static int
 guest_rows(void *arg, unsigned n, const Mint__NodeStatus *st)
@@ -40,7 +29,7 @@ guest_rows(void *arg, unsigned n, const Mint__NodeStatus *st)
 		out_uint(o, "node", -4, n);
 		out_str(o, "name", -20, g->name);
 		out_str(o, "uuid", OUT_NOTEXT, g->uuid);
-		out_str(o, "state", -10, state_name(g->state));
+		out_str(o, "state", -10, cmd_guest_state(g->state));
 		out_uint(o, "vcpus", 5, g->vcpus);
 		out_uint(o, "memory", OUT_NOTEXT, g->memory_bytes);
 		out_cell(o, 0, "%8" PRIu64 "M", g->memory_bytes >> 20);

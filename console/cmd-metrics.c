@@ -105,8 +105,6 @@ metrics_status(FILE *f, const struct snapshots *s)
 		{ "mint_ring_errors_total", "counter", "Records refused from a peer's ring" },
 		{ "mint_tunnel_bytes_total", "counter", "Bytes a tunnel carried" },
 	};
-	static const char *const gstates[] = { "unknown", "running", "paused", "shutoff", "crashed",
-		"migrating" };
 	char cpu[16], peer[16], id[16];
 
 	for (unsigned n = 0; n < sizeof(fam) / sizeof(fam[0]); n++) {
@@ -142,7 +140,7 @@ metrics_status(FILE *f, const struct snapshots *s)
 
 					if (n == 5)
 						sample(f, fam[n].name, node, v, "guest", g->name, "state",
-						    (unsigned)g->state < 6 ? gstates[g->state] : "unknown", NULL);
+						    cmd_guest_state(g->state), NULL);
 					else
 						sample(f, fam[n].name, node, v, "guest", g->name, NULL);
 				}

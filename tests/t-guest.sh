@@ -36,8 +36,11 @@ else
 fi
 ok 'until_ok 5 "[ \"\$(where)\" = \"0:running \" ]"' "guest list: running on node 0"
 
-# migrate to node 1 over the region
+# migrate to node 1 over the region, events followed meanwhile
 before=$(ticks 0)
+con events --timeout 60 --json >"$d/events" 2>/dev/null &
+evpid=$!
+sleep 0.3
 con guest migrate web --to 1 --paused >"$d/m1.out" 2>"$d/m1.err"
 rc=$?
 ok '[ $rc -eq 0 ] && grep -q "migrated from node 0 to node 1 in .*downtime .* via the region" "$d/m1.out"' \
@@ -45,6 +48,10 @@ ok '[ $rc -eq 0 ] && grep -q "migrated from node 0 to node 1 in .*downtime .* vi
 ok 'grep -q "^web: " "$d/m1.err"' "progress on stderr ($(grep -c "^web: " "$d/m1.err") lines)"
 until_ok 5 "[ \"\$(where)\" = \"1:running \" ]"
 ok '[ "$(where)" = "1:running " ]' "guest list: running on node 1 only ($(where))"
+kill $evpid 2>/dev/null; wait $evpid 2>/dev/null
+gev() { jq -r "select(.type == \"guest\" and .guest == \"web\") | \"\(.node) \(.event)\"" "$d/events" | tr '\n' ','; }
+ok 'case "$(gev)" in *"0 gone,"*) ;; *) false ;; esac && case "$(gev)" in *"1 running,"*) ;; *) false ;; esac' \
+    "events: the guest gone from node 0, running on node 1 ($(gev))"
 ok 'until_ok 5 "con top -b -n 1 | awk \"/^0 /{n=0} /^1 /{n=1} /guest web/{print n}\" | grep -qx 1"' \
     "top -b shows it under node 1"
 ok '[ -z "$(lv 0 list --all | grep web)" ] && lv 1 list | grep -q "web.*running"' \
