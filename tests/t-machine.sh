@@ -67,9 +67,14 @@ ok '! "$console" machine start "$d/m.conf" 2>"$d/err" && grep -q "already has an
 ok '[ -S "$d/run/node0.sock" ] && "$console" -s "$d/run/node0.sock" ping 2 | grep -q "node 2 epoch 1: alive"' \
     "  its agents talk through the rings"
 # metrics: the Prometheus format (promtool, from tools/install-deps), values as nodes and resources say
+# a heartbeat's age is what the other nodes publish of it: once every node has published
+until_ok 10 '[ "$(con metrics | grep -c "^mint_node_heartbeat_age_seconds")" = 3 ]'
 con metrics >"$d/metrics" 2>"$d/err"
 ok 'promtool check metrics <"$d/metrics" >"$d/promtool.out" 2>&1' "metrics: promtool accepts them" ||
     diag_files "$d/promtool.out"
+ok '(cd "$s/tests/fixtures" && promtool test rules alerts-test.yml) >"$d/rules.out" 2>&1' \
+    "  the alerting rules (doc/mint-alerts.yml) load, and a dead node fires MintNodeDead" ||
+    diag_files "$d/rules.out"
 ok '[ "$(sed -n "s/^mint_node_state{node=\"\([0-9]*\)\",state=\"\([a-z]*\)\"} 1$/\1 \2/p" "$d/metrics")" = \
     "$(con nodes --json | jq -r ".[] | \"\(.node) \(.state)\"")" ]' "  each node's state, as nodes --json says"
 ok '[ "$(sed -n "s/^mint_resource_owner{entry=\"\([0-9]*\)\",.*} \(.*\)$/\1 \2/p" "$d/metrics")" = \
