@@ -12,7 +12,7 @@ guest_machine
 qemu_cpuset() { p=$(cat "$run/node$1-hv/run/qemu/web.pid" 2>/dev/null); [ -n "$p" ] && sed -n 's/^[0-9]*:cpuset:\(.*\)/\1/p;s/^0::\(.*\)/\1/p' "/proc/$p/cgroup" | head -n 1; }
 cpuset=0
 grep -q "cpuset" "$d/start.out" && cpuset=1
-echo "1..42"
+echo "1..43"
 ok 'until_ok 30 "lv 0 list >/dev/null && lv 1 list >/dev/null"' "each node has its own libvirtd"
 ok '[ "$(lv 0 uri)" != "" ] && ! cmp -s "$run/node0-hv/etc/libvirtd.conf" "$run/node1-hv/etc/libvirtd.conf"' \
     "with a configuration of its own (host uuid)"
