@@ -31,14 +31,15 @@ static const struct cmd_entry *const cmd_table[] = {
 /* Under --json, errors are also JSON objects, on stdout where the answer would be. */
 static int json_errors;
 
+/* The line on stderr, and under --json (json) the object on stdout: the exit status. */
 static int
-cmd_vfail(enum cmd_status status, const char *fmt, va_list ap)
+cmd_vfail(enum cmd_status status, int json, const char *fmt, va_list ap)
 {
 	char msg[2048];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	fprintf(stderr, "mint-console: %s\n", msg);
-	if (json_errors) {
+	if (json) {
 		struct out o;
 
 		fflush(stdout);
@@ -57,13 +58,12 @@ int
 cmd_say(enum cmd_status status, const char *fmt, ...)
 {
 	va_list ap;
+	int rc;
 
-	fprintf(stderr, "mint-console: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	rc = cmd_vfail(status, 0, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n");
-	return (int)status;
+	return rc;
 }
 
 /* One line on stderr (and an object under --json); the exit status, given. */
@@ -74,7 +74,7 @@ cmd_fail(enum cmd_status status, const char *fmt, ...)
 	int rc;
 
 	va_start(ap, fmt);
-	rc = cmd_vfail(status, fmt, ap);
+	rc = cmd_vfail(status, json_errors, fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -87,7 +87,7 @@ cmd_error(const char *fmt, ...)
 	int rc;
 
 	va_start(ap, fmt);
-	rc = cmd_vfail(CMD_FAILED, fmt, ap);
+	rc = cmd_vfail(CMD_FAILED, json_errors, fmt, ap);
 	va_end(ap);
 	return rc;
 }

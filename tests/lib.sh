@@ -95,6 +95,22 @@ diag_files() { for _f; do echo "# --- $_f:"; sed 's/^/#   /' "$_f" 2>/dev/null |
 # until_ok SECONDS COMMAND: wait for the command to succeed
 until_ok() { _t=0; while [ $_t -lt $(($1 * 5)) ]; do eval "$2" && return 0; sleep 0.2; _t=$((_t + 1)); done; return 1; }
 
+# ---- a simulated machine's partitions and table (t-move, t-move-together) ----
+# $sim: the machine's synthetic tree (RUN-DIR/sim)
+cpus() { tr -d '\n' <"$sim/node$1/cpuset.cpus"; }
+# has NODE CORE: is CORE in NODE's partition (a list like 1-3,7)?
+has() {
+	for r in $(tr ',' ' ' <"$sim/node$1/cpuset.cpus"); do
+		lo=${r%-*} hi=${r#*-}
+		[ "$2" -ge "$lo" ] && [ "$2" -le "$hi" ] && return 0
+	done
+	return 1
+}
+owner() {	# owner KIND ID: the owner of an entry when it is owned, else its state
+	con resources --json | jq -r --arg k "$1" --arg i "$2" \
+	    '.[] | select(.kind == $k and (.id | tostring) == $i) | if .state == "owned" then .owner else .state end'
+}
+
 # ---- the guest tests (t-guest, t-migrate) ----
 # guest_machine: a machine of two nodes, each with its own libvirtd, on the
 # host's cores 0 and 1, and the test guest "web" (tests/guest: 128 MiB, 32 MiB

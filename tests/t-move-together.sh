@@ -24,22 +24,9 @@ node 1 cores=$c1,$c2,$c3 memory=512M
 node 2 cores=$c4 memory=512M
 EOF
 
-cpus() { tr -d '\n' <"$sim/node$1/cpuset.cpus"; }
-# has NODE CORE: is CORE in NODE's partition (a list like 1-3,7)?
-has() {
-	for r in $(tr ',' ' ' <"$sim/node$1/cpuset.cpus"); do
-		lo=${r%-*} hi=${r#*-}
-		[ "$2" -ge "$lo" ] && [ "$2" -le "$hi" ] && return 0
-	done
-	return 1
-}
-owner() {	# owner CORE: its owner when owned, else its state
-	con resources --json | jq -r --arg i "$1" \
-	    '.[] | select(.kind == "cpu" and (.id | tostring) == $i) | if .state == "owned" then .owner else .state end'
-}
 # where CORE NODE: owned by NODE in the table, in NODE's partition and no other's
 where() {
-	[ "$(owner "$1")" = "$2" ] || return 1
+	[ "$(owner cpu "$1")" = "$2" ] || return 1
 	for k in 0 1 2; do
 		if [ $k = "$2" ]; then has $k "$1" || return 1; else ! has $k "$1" || return 1; fi
 	done
@@ -51,7 +38,7 @@ together() {
 	con cpu move $c3 --to "$1" >"$d/b" 2>&1 & pb=$!
 	wait $pa; ra=$?; wait $pb; rb=$?
 	[ $ra = 0 ] && [ $rb = 0 ] && where $c2 "$1" && where $c3 "$1" && return 0
-	echo "# to node $1: moves $ra $rb; cpu $c2 $(owner $c2), cpu $c3 $(owner $c3);" \
+	echo "# to node $1: moves $ra $rb; cpu $c2 $(owner cpu $c2), cpu $c3 $(owner cpu $c3);" \
 	    "partitions $(cpus 0) / $(cpus 1) / $(cpus 2)"
 	sed 's/^/#   /' "$d/a" "$d/b"
 	return 1
@@ -62,7 +49,7 @@ repair() {
 	echo $c1,$c2,$c3 >"$sim/node1/cpuset.cpus"
 	echo $c4 >"$sim/node2/cpuset.cpus"
 	for c in $c2 $c3; do
-		[ "$(owner $c)" = 1 ] || con cpu move $c --to 1 >/dev/null 2>&1
+		[ "$(owner cpu $c)" = 1 ] || con cpu move $c --to 1 >/dev/null 2>&1
 	done
 	echo $c1,$c2,$c3 >"$sim/node1/cpuset.cpus"
 	echo $c4 >"$sim/node2/cpuset.cpus"

@@ -43,19 +43,6 @@ start() {
 	"$console" machine stop "$d/m.conf" >/dev/null 2>&1
 	"$console" machine start "$d/m.conf" >"$d/start.out" 2>&1 || { cat "$d/start.out" >&2; return 1; }
 }
-cpus() { tr -d '\n' <"$sim/node$1/cpuset.cpus"; }
-# has NODE CORE: is CORE in NODE's partition (a list like 1-3,7)?
-has() {
-	for r in $(tr ',' ' ' <"$sim/node$1/cpuset.cpus"); do
-		lo=${r%-*} hi=${r#*-}
-		[ "$2" -ge "$lo" ] && [ "$2" -le "$hi" ] && return 0
-	done
-	return 1
-}
-owner() {	# owner KIND ID: the owner of an entry when it is owned, else its state
-	con resources --json | jq -r --arg k "$1" --arg i "$2" \
-	    '.[] | select(.kind == $k and (.id | tostring) == $i) | if .state == "owned" then .owner else .state end'
-}
 # The invariant, from the table and the partitions: no core in two nodes'
 # partitions, and every owned core is in its owner's partition.
 invariant() {
