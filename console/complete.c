@@ -167,7 +167,8 @@ cmd_complete(struct cmd_ctx *ctx, int argc, char **argv)
 	cur = argc > 0 ? argv[argc - 1] : "";
 	/* the console's own options before the command; -r and -s say where to look */
 	while (i < argc - 1 && argv[i][0] == '-') {
-		int has_value = strchr("rst", argv[i][1]) != NULL && argv[i][2] == '\0';
+		int has_value = argv[i][1] != '\0' && strchr("rst", argv[i][1]) != NULL &&
+		    argv[i][2] == '\0';
 
 		if (strcmp(argv[i], "--region") == 0 || strcmp(argv[i], "-r") == 0)
 			ctx->region_spec = argv[i + 1];
