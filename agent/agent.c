@@ -103,6 +103,10 @@ list_done(struct job *j)
 	if (j->rc == 0)
 		memcpy(a->guest.list, l->out, sizeof(l->out[0]) * (size_t)l->n);
 	a->guest.listing = 0;
+	if (a->guest.relist) {
+		a->guest.relist = 0;
+		agent_list_now(a);	/* an event came while this one ran */
+	}
 	if (a->guest.waits != NULL) {
 		/* someone waits for this listing: publish it now, not at the next heartbeat */
 		a->republish = 0;
@@ -137,6 +141,19 @@ agent_list_now(struct agent *a)
 		a->guest.seq--;
 	}
 	return a->guest.seq + !a->guest.listing;
+}
+
+/* A guest changed, libvirt says: list them now. */
+static void
+agent_event_cb(struct ev_loop *loop, ev_async *w, int revents)
+{
+	struct agent *a = w->data;
+
+	(void)loop, (void)revents;
+	if (a->guest.listing)
+		a->guest.relist = 1;
+	else
+		agent_list_now(a);
 }
 
 static void
@@ -362,6 +379,9 @@ agent_timers(struct agent *a, const struct agent_options *o)
 	ev_signal_init(&a->sigterm, agent_signal_cb, SIGTERM);
 	a->sigterm.data = a;
 	ev_signal_start(a->loop, &a->sigterm);
+	ev_async_init(&a->guest.event_wake, agent_event_cb);
+	a->guest.event_wake.data = a;
+	ev_async_start(a->loop, &a->guest.event_wake);
 }
 
 int
@@ -392,6 +412,8 @@ agent_start(struct agent *a, const struct agent_options *o, char *cause, size_t 
 	move_check_own(a);
 	tunnel_init(a);
 	agent_timers(a, o);
+	if (guest_events_start(a) < 0)
+		log_warn("no libvirt event loop: guests are listed at each sample only");
 	return 0;
 }
 

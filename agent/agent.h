@@ -86,6 +86,8 @@ struct guest_state {
 	struct gjob *jobs;		/* libvirt calls under way */
 	struct migration *mig;		/* a guest leaving this node */
 	struct status_hist hist;	/* the migrations this node sent, for metrics */
+	ev_async event_wake;		/* libvirt said a guest changed (guest-events.c) */
+	int relist;			/* ... while a listing ran: list again after it */
 };
 
 /* Boot, shutdown, reboot (lifecycle.c's). */
@@ -161,6 +163,9 @@ struct agent {
 	struct ctl ctl;			/* ctl.c's */
 	struct service service;		/* service.c's */
 };
+
+/* libvirt's domain events wake the loop to list the guests again (guest-events.c). */
+int guest_events_start(struct agent *a);
 
 /* Talking to systemd (service.c's). */
 void service_ready(struct agent *a);

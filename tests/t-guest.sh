@@ -12,7 +12,7 @@ guest_machine
 qemu_cpuset() { p=$(cat "$run/node$1-hv/run/qemu/web.pid" 2>/dev/null); [ -n "$p" ] && sed -n 's/^[0-9]*:cpuset:\(.*\)/\1/p;s/^0::\(.*\)/\1/p' "/proc/$p/cgroup" | head -n 1; }
 cpuset=0
 grep -q "cpuset" "$d/start.out" && cpuset=1
-echo "1..43"
+echo "1..44"
 ok 'until_ok 30 "lv 0 list >/dev/null && lv 1 list >/dev/null"' "each node has its own libvirtd"
 ok '[ "$(lv 0 uri)" != "" ] && ! cmp -s "$run/node0-hv/etc/libvirtd.conf" "$run/node1-hv/etc/libvirtd.conf"' \
     "with a configuration of its own (host uuid)"
@@ -26,6 +26,8 @@ ok '[ $rc -ne 0 ] && [ $(wc -l <"$d/e") = 1 ] && grep -q "define" "$d/e"' \
     "a definition libvirt refuses: its error on one line ($(cut -c1-100 "$d/e"))"
 ok 'until_ok 10 "[ \"\$(where)\" = \"0:shut off \" ]"' "guest list shows it shut off on node 0"
 ok 'con guest start web >"$d/o" 2>&1 && grep -q "web: started" "$d/o"' "guest start finds the node and starts it"
+ok 'until_ok 10 "grep -q \"guest web started (libvirt event)\" \"$run/node0.log\""' \
+    "  node 0's agent hears it from libvirt's domain events, not only its listing"
 ok '! con guest start nosuch 2>"$d/e" && grep -q "no node has it" "$d/e"' "an unknown guest is refused"
 until_ok 60 "[ \"\$(ticks 0)\" -ge 3 ] 2>/dev/null"
 ok '[ "$(ticks 0)" -ge 3 ] 2>/dev/null' "the guest runs: its counter goes up on node 0's serial log ($(ticks 0))"
