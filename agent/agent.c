@@ -412,6 +412,8 @@ agent_start(struct agent *a, const struct agent_options *o, char *cause, size_t 
 	move_check_own(a);
 	tunnel_init(a);
 	agent_timers(a, o);
+	if (o->metrics != NULL && (rc = metrics_http_open(a, o->metrics, cause, len)) < 0)
+		return rc;
 	if (guest_events_start(a) < 0)
 		log_warn("no libvirt event loop: guests are listed at each sample only");
 	return 0;

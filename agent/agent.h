@@ -167,6 +167,9 @@ struct agent {
 /* libvirt's domain events wake the loop to list the guests again (guest-events.c). */
 int guest_events_start(struct agent *a);
 
+/* The Prometheus endpoint, --metrics ADDR:PORT (metrics-http.c): 0, or -errno said in cause. */
+int metrics_http_open(struct agent *a, const char *spec, char *cause, size_t len);
+
 /* Talking to systemd (service.c's). */
 void service_ready(struct agent *a);
 void service_beat(struct agent *a, int64_t now_ns);

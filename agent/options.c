@@ -21,7 +21,7 @@ enum option_code {
 	OPT_MEM_FLOOR, OPT_IRQ, OPT_KEXEC, OPT_START_HOOK, OPT_STOP_HOOK, OPT_KERNEL, OPT_INITRD,
 	OPT_BOOT_TIMEOUT, OPT_REGION_PHYS, OPT_TUNNEL_DIR, OPT_LIBVIRT_SOCKET, OPT_CORE_MAP,
 	OPT_MAX_CLIENTS, OPT_MAX_CLIENTS_UID, OPT_CLIENT_TIMEOUT, OPT_LIBVIRT_TIMEOUT,
-	OPT_ALLOW_HOST_KEXEC,
+	OPT_ALLOW_HOST_KEXEC, OPT_METRICS,
 };
 
 static const struct option long_opts[] = {
@@ -55,6 +55,7 @@ static const struct option long_opts[] = {
 	{ "region-phys", required_argument, NULL, OPT_REGION_PHYS },
 	{ "tunnel-dir", required_argument, NULL, OPT_TUNNEL_DIR },
 	{ "libvirt-socket", required_argument, NULL, OPT_LIBVIRT_SOCKET },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "core-map", required_argument, NULL, OPT_CORE_MAP },
 	{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
 	{ "max-clients-uid", required_argument, NULL, OPT_MAX_CLIENTS_UID },
@@ -123,6 +124,8 @@ options_usage(FILE *f)
 	    "      --libvirt-socket PATH  the tunnel target \"libvirt\" (/run/libvirt/libvirt-sock)\n"
 	    "      --libvirt-timeout MS  how long a libvirt call may take before the request\n"
 	    "                         that made it is refused (20000)\n"
+	    "      --metrics ADDR:PORT  serve the whole machine for Prometheus (GET /metrics)\n"
+	    "                         on ADDR:PORT, like 127.0.0.1:9478 (off by default)\n"
 	    "  -F, --config FILE      options from FILE, one \"key value\" a line (key: a long\n"
 	    "                         option without --); the command line overrides them\n"
 	    "  -f, --foreground       stay in the foreground, log to stderr (else: syslog)\n"
@@ -318,6 +321,7 @@ options_one(struct agent_options *o, int code, const char *arg, char *cause, siz
 	case OPT_INITRD: o->initrd = arg; break;
 	case OPT_TUNNEL_DIR: o->tunnel_dir = arg; break;
 	case OPT_LIBVIRT_SOCKET: o->libvirt_socket = arg; break;
+	case OPT_METRICS: o->metrics = arg; break;
 	case OPT_FOREGROUND: o->foreground = 1; break;
 	case OPT_VERBOSE: o->verbose = 1; break;
 	case OPT_HELP: return OPTIONS_HELP;
@@ -366,12 +370,26 @@ options_parse(struct agent_options *o, int argc, char **argv, char *cause, size_
 	return 0;
 }
 
+/* ADDR:PORT: something, a colon, a port number. */
+static int
+addr_port_ok(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+
+	return colon != NULL && colon != s && colon[1] != '\0' &&
+	    strspn(colon + 1, "0123456789") == strlen(colon + 1);
+}
+
 int
 options_check(const struct agent_options *o, char *cause, size_t len)
 {
 	if (o->heartbeat_ms == 0 || o->sample_ms == 0 || o->dead_after == 0)
 		return cause_fail(cause, len, -EINVAL,
 		    "periods must be at least 1 ms, and dead-after at least 1");
+	/* checked here, before the node attaches; the address itself when it listens */
+	if (o->metrics != NULL && !addr_port_ok(o->metrics))
+		return cause_fail(cause, len, -EINVAL, "--metrics %s: give ADDR:PORT, like "
+		    "127.0.0.1:9478 or [::]:9478", o->metrics);
 	/* 0 stands for "not given" in ctl.c: the defaults */
 	if (o->ctl_given[0] && o->ctl_max == 0)
 		return cause_fail(cause, len, -EINVAL, "max clients must be at least 1");

@@ -31,6 +31,7 @@ struct agent_options {
 	const char *start_hook, *stop_hook, *kernel, *initrd;
 	uint64_t region_phys, region_phys_size;
 	const char *tunnel_dir, *libvirt_socket;
+	const char *metrics;		/* ADDR:PORT of the Prometheus endpoint, or NULL */
 	int ctl_max, ctl_max_uid, ctl_timeout_ms;	/* 0: the defaults (ctl.c) */
 	int ctl_given[3];		/* given, so 0 is an error rather than "default" */
 	int foreground, verbose;

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "console/cmd.h"
+#include "view/snapshot.h"
 #include "console/top.h"
 #include "shm/node.h"
 #include "shm/resource.h"
@@ -108,7 +109,7 @@ guests_changed(struct out *o, const struct top_model *m, struct gseen *gs, int *
 			if (k == *ngs)
 				continue;
 			if (!first && gs[k].state != (int)g->state)
-				guest_event(o, row->node, gs[k].name, cmd_guest_state(g->state)), got++;
+				guest_event(o, row->node, gs[k].name, guest_state_name(g->state)), got++;
 			gs[k].state = (int)g->state, gs[k].live = 1;
 		}
 	}

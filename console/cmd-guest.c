@@ -13,7 +13,7 @@
 #include "common/clock.h"
 #include "console/client.h"
 #include "console/cmd.h"
-#include "console/snapshot.h"
+#include "view/snapshot.h"
 #include "shm/node.h"
 
 /* One node's guests: a row each, a line of the table or an object of the JSON list. */
@@ -29,7 +29,7 @@ guest_rows(void *arg, unsigned n, const Mint__NodeStatus *st)
 		out_uint(o, "node", -4, n);
 		out_str(o, "name", -20, g->name);
 		out_str(o, "uuid", OUT_NOTEXT, g->uuid);
-		out_str(o, "state", -10, cmd_guest_state(g->state));
+		out_str(o, "state", -10, guest_state_name(g->state));
 		out_uint(o, "vcpus", 5, g->vcpus);
 		out_uint(o, "memory", OUT_NOTEXT, g->memory_bytes);
 		out_cell(o, 0, "%8" PRIu64 "M", g->memory_bytes >> 20);

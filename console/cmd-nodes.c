@@ -6,7 +6,7 @@
 #include <inttypes.h>
 
 #include "console/cmd.h"
-#include "console/snapshot.h"
+#include "view/snapshot.h"
 #include "shm/node.h"
 
 /* One node's row: a line of the table, an object of the JSON list (doc/json.md, Node). */

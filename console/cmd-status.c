@@ -3,7 +3,7 @@
 
 #include "common/parse.h"
 #include "console/cmd.h"
-#include "console/snapshot.h"
+#include "view/snapshot.h"
 #include "shm/node.h"
 
 static const char *
@@ -49,7 +49,7 @@ status_json(struct out *o, const Mint__NodeStatus *st, const struct node_view *v
 	for (size_t k = 0; k < st->n_guests; k++) {
 		out_begin(o, NULL);
 		out_str(o, "name", 0, st->guests[k]->name);
-		out_str(o, "state", 0, cmd_guest_state(st->guests[k]->state));
+		out_str(o, "state", 0, guest_state_name(st->guests[k]->state));
 		out_uint(o, "vcpus", 0, st->guests[k]->vcpus);
 		out_uint(o, "memory", 0, st->guests[k]->memory_bytes);
 		out_float(o, "cpu", 0, 1, st->guests[k]->cpu_permille / 10.0);
@@ -97,7 +97,7 @@ status_text(const Mint__NodeStatus *st, const struct node_view *v, const char *s
 		printf("  device %s\n", st->devices[k]->name);
 	for (size_t k = 0; k < st->n_guests; k++)
 		printf("  guest %-20s %-9s %2" PRIu32 " vcpus %6" PRIu64 " MiB %5.1f%% cpu\n",
-		    st->guests[k]->name, cmd_guest_state(st->guests[k]->state),
+		    st->guests[k]->name, guest_state_name(st->guests[k]->state),
 		    st->guests[k]->vcpus, st->guests[k]->memory_bytes >> 20,
 		    st->guests[k]->cpu_permille / 10.0);
 }

@@ -4,7 +4,7 @@
 
 #include "common/clock.h"
 #include "console/cmd.h"
-#include "console/snapshot.h"
+#include "view/snapshot.h"
 #include "console/top.h"
 #include "shm/node.h"
 

@@ -8,7 +8,7 @@
 
 #include "common/parse.h"
 #include "console/cmd.h"
-#include "console/snapshot.h"
+#include "view/snapshot.h"
 #include "shm/node.h"
 #include "shm/stream.h"
 

@@ -398,18 +398,6 @@ cmd_out_cores(struct out *o, const Mint__NodeStatus *st)
 	out_list_end(o);
 }
 
-/* A guest's state as virsh says it: running, paused, shut off, ... */
-const char *
-cmd_guest_state(int state)
-{
-	static const char *const names[] = {
-		"unknown", "running", "paused", "shut off", "crashed", "migrating",
-	};
-
-	return state >= 0 && state < (int)(sizeof(names) / sizeof(names[0])) ? names[state] :
-	    "unknown";
-}
-
 /* A node number from the command line: 0, or an error said and 1. */
 int
 cmd_node_arg(const char *arg, unsigned *n)

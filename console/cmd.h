@@ -109,7 +109,6 @@ int cmd_say(enum cmd_status status, const char *fmt, ...) __attribute__((format(
 int cmd_reply_fail(const Mint__Envelope *r);
 struct out *cmd_out(struct cmd_ctx *ctx, enum out_style style);
 void cmd_reply_text(struct out *o, const Mint__Envelope *r, const char *def);
-const char *cmd_guest_state(int state);
 void cmd_out_cores(struct out *o, const Mint__NodeStatus *st);
 void cmd_out_node(struct out *o, const char *key, int width, unsigned n, const char *none);
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "console/cmd.h"
-#include "console/snapshot.h"
+#include "view/snapshot.h"
 #include "shm/node.h"
 #include "shm/resource.h"
 

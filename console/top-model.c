@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "console/snapshot.h"
+#include "view/snapshot.h"
 #include "console/top.h"
 #include "shm/node.h"
 #include "shm/resource.h"

@@ -1,6 +1,6 @@
 /* A node's status snapshot, read from its node table entry and decoded. */
-#ifndef MINT_CONSOLE_SNAPSHOT_H
-#define MINT_CONSOLE_SNAPSHOT_H
+#ifndef MINT_VIEW_SNAPSHOT_H
+#define MINT_VIEW_SNAPSHOT_H
 
 #include "proto/wire.h"
 #include "shm/node.h"
@@ -44,5 +44,8 @@ int64_t snapshots_dead_ms(const struct snapshots *s, unsigned i);
 const char *snapshots_state(const struct snapshots *s, unsigned i);
 /* Since its heartbeat last moved, as the live nodes see it (the least); -1 if none says. */
 int64_t snapshots_silent_ms(const struct snapshots *s, unsigned i);
+
+/* A guest's state as virsh says it: running, paused, shut off, ... */
+const char *guest_state_name(int state);
 
 #endif

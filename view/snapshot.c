@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "console/snapshot.h"
+#include "view/snapshot.h"
 #include "common/cause.h"
 #include "shm/node.h"
 
@@ -136,4 +136,15 @@ snapshots_silent_ms(const struct snapshots *s, unsigned i)
 			least = (int64_t)p->silent_ms;
 	}
 	return least;
+}
+
+const char *
+guest_state_name(int state)
+{
+	static const char *const names[] = {
+		"unknown", "running", "paused", "shut off", "crashed", "migrating",
+	};
+
+	return state >= 0 && state < (int)(sizeof(names) / sizeof(names[0])) ? names[state] :
+	    "unknown";
 }
