@@ -147,7 +147,8 @@ move_end(struct move *m, int rc, const char *fmt, ...)
 		log_warn("%s", msg);
 	else
 		log_info("%s", msg);
-	if (!m->dry)
+	/* counted once, where the move was asked (the donor; the receiver of a free one) */
+	if (!m->dry && m->donor == a->node)
 		status_hist_add(&a->move.hist, (double)(clock_mono_ns() - m->started_ns) / 1e9, rc < 0);
 	for (int i = 0; i < m->nrt; i++)
 		agent_reply(a, &m->rt[i], rc, msg);

@@ -111,9 +111,9 @@ ok 'has 1 $c1 && has 1 $c2 && [ "$(cpus 2)" = "$c3" ] && invariant' "  the parti
 # metrics count the moves: each node its own, with how long they took
 con metrics >"$d/metrics" 2>&1
 moves=$(sed -n 's/^mint_moves_total{node="[0-9]*"} //p' "$d/metrics" | awk '{ t += $1 } END { print t + 0 }')
-ok 'promtool check metrics <"$d/metrics" >/dev/null 2>&1 && [ "$moves" -ge 4 ] &&
+ok 'promtool check metrics <"$d/metrics" >/dev/null 2>&1 && [ "$moves" -ge 2 ] &&
     [ "$(sed -n "s/^mint_move_duration_seconds_count{node=\"\([0-9]*\)\"} //p" "$d/metrics" | awk "{ t += \$1 } END { print t + 0 }")" = "$moves" ]' \
-    "metrics count the moves that ended ($moves), with their durations" || diag_files "$d/metrics"
+    "metrics count each move once, on the node asked ($moves), with their durations" || diag_files "$d/metrics"
 
 # --- memory ---
 ok 'con mem move 256M --from 1 --to 2 >"$d/out" 2>/dev/null && [ "$(grep -c moved "$d/out")" = 2 ]' \

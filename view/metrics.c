@@ -59,7 +59,11 @@ sample(FILE *f, const char *name, int node, double value, ...)
 		first = 0;
 	}
 	va_end(ap);
-	fprintf(f, "} %.17g\n", value);
+	/* whole numbers as such; others to 15 digits, enough for a double to read back */
+	if (value < 9007199254740992.0 && value > -9007199254740992.0 && value == (double)(int64_t)value)
+		fprintf(f, "} %.0f\n", value);
+	else
+		fprintf(f, "} %.15g\n", value);
 }
 
 static void
@@ -211,8 +215,8 @@ metrics_work(FILE *f, const struct snapshots *s)
 {
 	static const char *const names[] = { "mint_moves_total", "mint_move_failures_total",
 		"mint_migrations_total", "mint_migration_failures_total" };
-	static const char *const helps[] = { "Resource moves that ended on the node (dry runs aside)",
-		"Resource moves that failed or were refused there",
+	static const char *const helps[] = { "Resource moves asked of the node (the donor; the "
+		"receiver of a free one), dry runs aside", "Of those, the ones that failed or were refused",
 		"Guest migrations the node sent", "Guest migrations that failed or were cancelled" };
 
 	for (int n = 0; n < 4; n++) {
