@@ -198,6 +198,7 @@ agent_publish(struct agent *a)
 	status_gather(&a->status, &in, &a->status_now);
 	a->status_now.moves = a->move.hist;
 	a->status_now.migrations = a->guest.hist;
+	a->status_now.migs = a->guest.migs, a->status_now.nmigs = a->guest.nmigs;
 	ntunnels = tunnel_status(a, &tunnels);
 	rc = status_encode(&a->status_enc, &a->status_now, a->guest.list, a->guest.n,
 	    a->status.migrating, tunnels, ntunnels, a->snapshot, sizeof(a->snapshot), &len);

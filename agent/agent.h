@@ -86,6 +86,9 @@ struct guest_state {
 	struct gjob *jobs;		/* libvirt calls under way */
 	struct migration *mig;		/* a guest leaving this node */
 	struct status_hist hist;	/* the migrations this node sent, for metrics */
+	struct status_mig migs[STATUS_MIGS];	/* ... the last of them, newest first, for events */
+	size_t nmigs;
+	uint64_t mig_seq;
 	ev_async event_wake;		/* libvirt said a guest changed (guest-events.c) */
 	int relist;			/* ... while a listing ran: list again after it */
 };

@@ -19,6 +19,7 @@
 #include "agent/tunnel.h"
 #include "agent/worker.h"
 #include "common/cause.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "shm/doorbell.h"
 #include "shm/node.h"
@@ -78,6 +79,7 @@ struct migration {
 	int stuck;			/* passes in a row that began with as much as the last */
 	uint32_t throttle;		/* the most auto-converge took from the guest */
 	int not_converging;
+	uint64_t seq;			/* its record in a->guest.migs (0: a dry run, none) */
 	int publishing;			/* done: listings on both nodes still to come */
 	char done_msg[1024];
 	char note[320];			/* what happened, for the consoles that follow */
@@ -476,10 +478,54 @@ prepare_reply(struct gjob *g, int rc, const char *msg)
 
 /* ---- the source: the migration ---- */
 
+/* The record events see: a new one first, the oldest dropped. */
+static void
+mig_record(struct migration *m)
+{
+	struct guest_state *g = &m->a->guest;
+	struct status_mig *r = &g->migs[0];
+
+	memmove(&g->migs[1], &g->migs[0], sizeof(g->migs[0]) * (STATUS_MIGS - 1));
+	g->nmigs += g->nmigs < STATUS_MIGS;
+	memset(r, 0, sizeof(*r));
+	r->seq = m->seq = ++g->mig_seq;
+	snprintf(r->guest, sizeof(r->guest), "%s", m->name);
+	r->to = m->to;
+	snprintf(r->phase, sizeof(r->phase), "migrating");
+	r->started_ms = clock_real_ms();
+}
+
+static struct status_mig *
+mig_rec(struct migration *m)
+{
+	struct guest_state *g = &m->a->guest;
+
+	for (size_t i = 0; m->seq != 0 && i < g->nmigs; i++)
+		if (g->migs[i].seq == m->seq)
+			return &g->migs[i];
+	return NULL;
+}
+
+static void
+mig_record_end(struct migration *m, const char *phase, const char *msg)
+{
+	struct status_mig *r = mig_rec(m);
+
+	if (r == NULL)
+		return;
+	snprintf(r->phase, sizeof(r->phase), "%s", phase);
+	r->ended_ms = clock_real_ms();
+	if (m->final.data_total != 0)
+		r->data_total = m->final.data_total, r->data_processed = m->final.data_processed;
+	r->downtime_ms = m->final.have_downtime ? m->final.downtime_ms : 0;
+	snprintf(r->message, sizeof(r->message), "%s", msg);
+}
+
 static void
 mig_finish(struct migration *m, int rc, const char *msg)
 {
 	struct agent *a = m->a;
+	const char *phase;
 	Mint__Reply r;
 	Mint__Job mj;
 
@@ -494,9 +540,10 @@ mig_finish(struct migration *m, int rc, const char *msg)
 	mint__reply__init(&r);
 	r.has_error = 1, r.error = rc;
 	r.message = (char *)msg;
-	job_fill_mig(&mj, m, rc == 0 ? (m->dry_run ? "dry run" : "completed") :
-	    rc == -ECANCELED ? "cancelled" :
-	    rc == -ETIMEDOUT ? "timed out" : "failed", &m->final);
+	phase = rc == 0 ? (m->dry_run ? "dry run" : "completed") : rc == -ECANCELED ? "cancelled" :
+	    rc == -ETIMEDOUT ? "timed out" : "failed";
+	job_fill_mig(&mj, m, phase, &m->final);
+	mig_record_end(m, phase, msg);
 	mj.has_total_ms = 1, mj.total_ms = m->final.elapsed_ms;
 	r.job = &mj;
 	if (m->warning[0] != '\0')
@@ -532,6 +579,7 @@ steer_done(struct job *j)
 {
 	struct migration *m = j->arg;
 	const struct gop_job *l = &m->last;
+	struct status_mig *r;
 	double secs;
 	uint64_t dirty;
 
@@ -541,6 +589,8 @@ steer_done(struct job *j)
 		free(m);
 		return;
 	}
+	if (j->rc == 0 && l->active && (r = mig_rec(m)) != NULL)
+		r->data_total = l->data_total, r->data_processed = l->data_processed;
 	secs = (double)(doorbell_now_ns() - m->copy_ns) / 1e9;
 	if (j->rc < 0) {
 		/* the job may be over already; a refused action is said once */
@@ -983,6 +1033,8 @@ handle_migrate(struct agent *a, const struct reply_to *rt, const Mint__Command *
 	}
 	a->guest.mig = m;
 	a->status.migrating = m->name;
+	if (!m->dry_run)
+		mig_record(m);
 	a->republish = 1;
 	return HANDLE_LATER;
 }

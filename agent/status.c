@@ -282,6 +282,34 @@ encode_counters(struct status_enc *enc, const struct status *st)
 	enc->st.counters = c;
 }
 
+static void
+encode_migrations(struct status_enc *enc, const struct status *st)
+{
+	size_t n = st->nmigs < STATUS_MIGS ? st->nmigs : STATUS_MIGS;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct status_mig *s = &st->migs[i];
+		Mint__Migration *m = &enc->migs[i];
+
+		mint__migration__init(m);
+		m->has_seq = 1, m->seq = s->seq;
+		m->guest = (char *)s->guest;
+		m->has_to_node = 1, m->to_node = s->to;
+		m->phase = (char *)s->phase;
+		m->has_started_ms = 1, m->started_ms = (uint64_t)s->started_ms;
+		if (s->ended_ms != 0)
+			m->has_ended_ms = 1, m->ended_ms = (uint64_t)s->ended_ms;
+		m->has_data_total = 1, m->data_total = s->data_total;
+		m->has_data_processed = 1, m->data_processed = s->data_processed;
+		if (s->ended_ms != 0)
+			m->has_downtime_ms = 1, m->downtime_ms = s->downtime_ms;
+		if (s->message[0] != '\0')
+			m->message = (char *)s->message;
+		enc->migp[i] = m;
+	}
+	enc->st.n_migrations = n, enc->st.migrations = enc->migp;
+}
+
 int
 status_encode(struct status_enc *enc, const struct status *st, const struct guest_info *guests,
     int nguests, const char *migrating, Mint__Tunnel **tunnels, size_t ntunnels, uint8_t *buf,
@@ -316,6 +344,7 @@ status_encode(struct status_enc *enc, const struct status *st, const struct gues
 		m->has_mem_movable_bytes = 1, m->mem_movable_bytes = st->mem_movable;
 	encode_guests(enc, guests, nguests, migrating);
 	encode_counters(enc, st);
+	encode_migrations(enc, st);
 	m->n_tunnels = ntunnels, m->tunnels = tunnels;
 	wire_init(&e, st->node, st->node, 0);
 	e.body_case = MINT__ENVELOPE__BODY_STATUS;

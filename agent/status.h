@@ -78,6 +78,18 @@ struct status_hist {
 
 void status_hist_add(struct status_hist *h, double seconds, int failed);
 
+/* A guest migration this node sent, for events: under way (ended_ms 0) or among the last ended. */
+#define STATUS_MIGS	4
+struct status_mig {
+	uint64_t seq;
+	char guest[64];
+	unsigned to;
+	char phase[16];				/* "migrating", then how it ended */
+	int64_t started_ms, ended_ms;		/* Unix time */
+	uint64_t data_total, data_processed, downtime_ms;
+	char message[160];
+};
+
 /* A snapshot, gathered: plain data, nothing of the wire. has_* 0: unknown, left out. */
 struct status {
 	unsigned node;
@@ -103,6 +115,8 @@ struct status {
 	int has_assigned;
 	uint64_t mem_assigned;			/* what the table gives this node */
 	struct status_hist moves, migrations;	/* the agent's, copied in before encoding */
+	const struct status_mig *migs;		/* the agent's, newest first */
+	size_t nmigs;
 };
 
 /*
@@ -121,6 +135,7 @@ struct status_enc {
 	Mint__Guest guests[GUESTS_MAX], *guestp[GUESTS_MAX];
 	Mint__Counters counters;
 	uint64_t move_b[STATUS_BUCKETS], mig_b[STATUS_BUCKETS];
+	Mint__Migration migs[STATUS_MIGS], *migp[STATUS_MIGS];
 };
 
 /*

@@ -22,4 +22,14 @@ clock_mono_ms(void)
 	return (int64_t)(clock_mono_ns() / 1000000u);
 }
 
+/* Wall-clock time in milliseconds since the epoch: for what is shown with a date, never for waits. */
+static inline int64_t
+clock_real_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 #endif

@@ -1,7 +1,8 @@
 /*
- * mint-console events: follow node and resource events as they happen, from
- * the region itself (the node table, the agents' verdicts on each other, the
- * resource table), one line each, or one JSON object a line.
+ * mint-console events: follow node, guest, migration and resource events as
+ * they happen, from the region itself (the node table, the agents' verdicts
+ * on each other, the guests and migrations they publish, the resource
+ * table), one line each, or one JSON object a line.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -122,6 +123,94 @@ guests_changed(struct out *o, const struct top_model *m, struct gseen *gs, int *
 	return got;
 }
 
+/* A migration a node sent: it began, or it ended (how, in how long, with what sent). */
+static void
+mig_event(struct out *o, unsigned node, const Mint__Migration *mg, int ended)
+{
+	out_begin(o, NULL);
+	out_time_ms(o, "time", 0, (int64_t)(ended ? mg->ended_ms : mg->started_ms));
+	out_str(o, "type", OUT_NOTEXT, "migration");
+	out_cell(o, 0, "migration of");
+	out_str(o, "guest", 0, mg->guest ? mg->guest : "");
+	out_text(o, " from node");
+	out_uint(o, "node", 0, node);
+	out_text(o, " to node");
+	out_uint(o, "to", 0, mg->to_node);
+	out_text(o, ":");
+	out_str(o, "event", 0, ended ? (mg->phase ? mg->phase : "ended") : "started");
+	if (ended) {
+		out_text(o, " in");
+		out_float(o, "seconds", 0, 3, (double)(mg->ended_ms - mg->started_ms) / 1000.0);
+		out_text(o, " s,");
+		out_uint(o, "bytes", 0, mg->data_processed);
+		out_text(o, " bytes sent");
+		if (mg->has_downtime_ms) {
+			out_text(o, ", downtime");
+			out_float(o, "downtime", 0, 3, (double)mg->downtime_ms / 1000.0);
+			out_text(o, " s");
+		}
+		if (mg->message != NULL)
+			out_str(o, "message", OUT_NOTEXT, mg->message);
+	}
+	out_end(o);
+	fflush(stdout);
+}
+
+struct mseen {
+	unsigned node;
+	uint64_t seq, started_ms;
+	int ended, live;
+};
+
+#define MSEEN_MAX	(MINT_MAX_NODES * 4)
+
+/*
+ * The migrations each live node publishes (under way, and the last that
+ * ended): one seen first is an event "started" (and its end, if it ended
+ * between two samples); one that ended since, its end.
+ */
+static long
+migrations_changed(struct out *o, const struct top_model *m, struct mseen *ms, int *nms, int first)
+{
+	long got = 0;
+	int k;
+
+	for (k = 0; k < *nms; k++)
+		ms[k].live = 0;
+	for (int r = 0; r < m->nrows; r++) {
+		const struct top_row *row = &m->rows[r];
+
+		for (k = 0; k < *nms && (row->st == NULL || row->state != MINT_NODE_ONLINE); k++)
+			ms[k].live |= ms[k].node == row->node;
+		for (size_t i = 0; row->st != NULL && row->state == MINT_NODE_ONLINE &&
+		    i < row->st->n_migrations; i++) {
+			const Mint__Migration *mg = row->st->migrations[i];
+			int ended = mg->has_ended_ms && mg->ended_ms >= mg->started_ms;
+
+			for (k = 0; k < *nms && (ms[k].node != row->node || ms[k].seq != mg->seq ||
+			    ms[k].started_ms != mg->started_ms); k++)
+				;
+			if (k == *nms) {
+				if (*nms == MSEEN_MAX)
+					continue;
+				ms[k] = (struct mseen){ .node = row->node, .seq = mg->seq,
+				    .started_ms = mg->started_ms, .ended = first && ended };
+				(*nms)++;
+				if (!first)
+					mig_event(o, row->node, mg, 0), got++;
+			}
+			if (ended && !ms[k].ended)
+				mig_event(o, row->node, mg, 1), got++;
+			ms[k].ended |= ended;
+			ms[k].live = 1;
+		}
+	}
+	for (k = 0; k < *nms; k++)
+		if (!ms[k].live)
+			ms[k--] = ms[--(*nms)];
+	return got;
+}
+
 /* Each node's state against the last sample. */
 static long
 nodes_changed(struct out *o, const struct top_model *m, struct seen *nodes, int first)
@@ -174,11 +263,12 @@ cmd_events_run(struct cmd_ctx *ctx, struct args *a)
 	static struct seen nodes[MINT_MAX_NODES];
 	static uint64_t words[65536];
 	static struct gseen guests[256];
+	static struct mseen migs[MSEEN_MAX];
 	struct out *o = cmd_out(ctx, OUT_COMPACT);
 	struct top_model m;
 	long count = args_has(a, "-n") ? (long)args_u64(a, "-n", 0) : -1, got = 0;
 	double timeout = (double)args_u64(a, "--timeout", 0) / 1000, waited = 0;
-	int nguests = 0;
+	int nguests = 0, nmigs = 0;
 
 	top_model_init(&m, &ctx->region);
 	/* the state as it is now is the baseline; what changes from here is an event */
@@ -188,6 +278,7 @@ cmd_events_run(struct cmd_ctx *ctx, struct args *a)
 		top_model_sample(&m, (int64_t)time(NULL) * 1000000000);
 		got += nodes_changed(o, &m, nodes, first);
 		got += guests_changed(o, &m, guests, &nguests, first);
+		got += migrations_changed(o, &m, migs, &nmigs, first);
 		got += resources_changed(o, &ctx->region, words, first);
 		if (count >= 0 && got >= count)
 			break;
@@ -219,8 +310,8 @@ const struct cmd_entry cmd_events_entry = {
 	.name = "events",
 	.usage = "[-n COUNT] [--timeout SECONDS] [--json]",
 	.help = "Follow node events (online, new epoch, stopping, absent, dead as the live nodes "
-	    "judge it), guest events (a change of state, a guest gone from a node) and resource "
-	    "events (each change of owner or state) as they happen; stop after COUNT events or "
+	    "judge it), guest events (a change of state, a guest gone from a node), migration events "
+	    "(started; completed, failed, cancelled or timed out) and resource events (each change of owner or state) as they happen; stop after COUNT events or "
 	    "SECONDS.",
 	.min_args = 0,
 	.max_args = 4,

@@ -222,26 +222,34 @@ out_null(struct out *o, const char *key, int width, const char *text)
 
 /* Now: RFC 3339 with milliseconds and the zone in JSON, the local HH:MM:SS.mmm in text. */
 void
-out_time_now(struct out *o, const char *key, int width)
+out_time_ms(struct out *o, const char *key, int width, int64_t unix_ms)
 {
 	char buf[64], zone[8];
-	struct timespec ts;
+	time_t secs = (time_t)(unix_ms / 1000);
+	long ms = (long)(unix_ms % 1000);
 	struct tm tm;
 	size_t n;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	localtime_r(&ts.tv_sec, &tm);
+	localtime_r(&secs, &tm);
 	if (!o->json) {
 		n = strftime(buf, sizeof(buf), "%H:%M:%S", &tm);
-		snprintf(buf + n, sizeof(buf) - n, ".%03ld", ts.tv_nsec / 1000000);
+		snprintf(buf + n, sizeof(buf) - n, ".%03ld", ms);
 		out_pad(o, width, buf);
 		return;
 	}
 	n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
 	strftime(zone, sizeof(zone), "%z", &tm);	/* +0100: RFC 3339 wants +01:00 */
-	snprintf(buf + n, sizeof(buf) - n, ".%03ld%.3s:%.2s", ts.tv_nsec / 1000000, zone,
-	    zone + 3);
+	snprintf(buf + n, sizeof(buf) - n, ".%03ld%.3s:%.2s", ms, zone, zone + 3);
 	out_str(o, key, width, buf);
+}
+
+void
+out_time_now(struct out *o, const char *key, int width)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	out_time_ms(o, key, width, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
 void

@@ -56,7 +56,8 @@ void out_bool(struct out *o, const char *key, int width, int v);
 /* A null in JSON, text in text ("-"), for what is not there. */
 void out_null(struct out *o, const char *key, int width, const char *text);
 
-/* Now: RFC 3339 with the zone in JSON, HH:MM:SS.mmm in text. */
+/* A time (ms since the epoch), or now: RFC 3339 with the zone in JSON, HH:MM:SS.mmm in text. */
+void out_time_ms(struct out *o, const char *key, int width, int64_t unix_ms);
 void out_time_now(struct out *o, const char *key, int width);
 
 /* Text only: a cell (with its separating space), raw text, the end of the line. */

@@ -29,6 +29,31 @@ need() {
 	exit 77
 }
 
+# json_py: the python that has jsonschema (Debian's python3-jsonschema,
+# tools/install-deps), or nothing.
+json_py() {
+	for _p in /usr/bin/python3 python3; do
+		"$_p" -c 'import jsonschema' 2>/dev/null && { echo "$_p"; return 0; }
+	done
+	return 1
+}
+# json_valid DEF FILE [ndjson]: each document of FILE (each line for ndjson)
+# is a DEF of doc/mint-console.schema.json.
+json_valid() {
+	"$(json_py)" - "$s/doc/mint-console.schema.json" "$1" "$2" "${3:-}" <<'PY'
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+sub = dict(schema, **{"$ref": "#/$defs/" + sys.argv[2]})
+sub.pop("oneOf", None)
+text = open(sys.argv[3]).read()
+docs = [json.loads(l) for l in text.splitlines() if l.strip()] if sys.argv[4] else [json.loads(text)]
+if not docs:
+    sys.exit("no JSON at all")
+for d in docs:
+    jsonschema.validate(d, sub, cls=jsonschema.Draft202012Validator)
+PY
+}
+
 # The heavy tests (QEMU VMs, TCG guests, simulated machines on the host's real
 # cores) saturate two cores and share host-wide names (the /mint cpusets, the
 # VM harness's ports): they take this lock, so that make -j2 check, or two

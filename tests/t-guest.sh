@@ -12,7 +12,7 @@ guest_machine
 qemu_cpuset() { p=$(cat "$run/node$1-hv/run/qemu/web.pid" 2>/dev/null); [ -n "$p" ] && sed -n 's/^[0-9]*:cpuset:\(.*\)/\1/p;s/^0::\(.*\)/\1/p' "/proc/$p/cgroup" | head -n 1; }
 cpuset=0
 grep -q "cpuset" "$d/start.out" && cpuset=1
-echo "1..44"
+echo "1..46"
 ok 'until_ok 30 "lv 0 list >/dev/null && lv 1 list >/dev/null"' "each node has its own libvirtd"
 ok '[ "$(lv 0 uri)" != "" ] && ! cmp -s "$run/node0-hv/etc/libvirtd.conf" "$run/node1-hv/etc/libvirtd.conf"' \
     "with a configuration of its own (host uuid)"
@@ -54,6 +54,15 @@ kill $evpid 2>/dev/null; wait $evpid 2>/dev/null
 gev() { jq -r "select(.type == \"guest\" and .guest == \"web\") | \"\(.node) \(.event)\"" "$d/events" | tr '\n' ','; }
 ok 'case "$(gev)" in *"0 gone,"*) ;; *) false ;; esac && case "$(gev)" in *"1 running,"*) ;; *) false ;; esac' \
     "events: the guest gone from node 0, running on node 1 ($(gev))"
+mev() { jq -r "select(.type == \"migration\" and .guest == \"web\") | \"\(.node)>\(.to) \(.event)\"" "$d/events" | tr '\n' ','; }
+mdone() { jq -r 'select(.type == "migration" and .event == "completed") | "\(.seconds > 0) \(.bytes > 0)"' "$d/events"; }
+ok '[ "$(mev)" = "0>1 started,0>1 completed," ] && [ "$(mdone)" = "true true" ]' \
+    "events: the migration started and completed, node 0 to 1, with its time and bytes ($(mev) $(mdone))"
+if [ -n "$(json_py)" ]; then
+	ok 'json_valid Event "$d/events" ndjson 2>"$d/why"' "  every event a valid Event of the schema" || diag_files "$d/why"
+else
+	ok 'true # SKIP python3-jsonschema not installed (tools/install-deps)' "  events valid against the schema"
+fi
 ok 'until_ok 5 "con top -b -n 1 | awk \"/^0 /{n=0} /^1 /{n=1} /guest web/{print n}\" | grep -qx 1"' \
     "top -b shows it under node 1"
 ok '[ -z "$(lv 0 list --all | grep web)" ] && lv 1 list | grep -q "web.*running"' \

@@ -5,12 +5,7 @@
 # the output is a stream: top -b --json and events --json.
 . "${top_srcdir:-.}/tests/lib.sh"
 need jq
-# the python that has jsonschema: Debian's (python3-jsonschema, tools/install-deps), or the first on PATH
-py=
-for p in /usr/bin/python3 python3; do
-	"$p" -c 'import jsonschema' 2>/dev/null && { py=$p; break; }
-done
-[ -n "$py" ] || skip "python3-jsonschema not installed (tools/install-deps)"
+[ -n "$(json_py)" ] || skip "python3-jsonschema not installed (tools/install-deps)"
 heavy_lock
 sim_env
 trap '"$console" machine stop "$d/m.conf" >/dev/null 2>&1; rm -rf "$d"' EXIT
@@ -33,30 +28,15 @@ node 1 cores=1,2 memory=512M devices=eth1 libvirt=test://$d/guests.xml
 node 2 cores=3 memory=512M devices=disk2
 EOF2
 
-# valid DEF FILE [ndjson]: each document of FILE (each line for ndjson) is a DEF of the schema
-valid() {
-	"$py" - "$schema" "$1" "$2" "${3:-}" <<'PY'
-import json, sys, jsonschema
-schema = json.load(open(sys.argv[1]))
-sub = dict(schema, **{"$ref": "#/$defs/" + sys.argv[2]})
-sub.pop("oneOf", None)
-text = open(sys.argv[3]).read()
-docs = [json.loads(l) for l in text.splitlines() if l.strip()] if sys.argv[4] else [json.loads(text)]
-if not docs:
-    sys.exit("no JSON at all")
-for d in docs:
-    jsonschema.validate(d, sub, cls=jsonschema.Draft202012Validator)
-PY
-}
 # check DEF WHAT CMD...: CMD's stdout is a valid DEF
 check() {
 	def=$1 what=$2
 	shift 2
 	"$@" >"$d/out" 2>"$d/err"
-	ok 'valid "$def" "$d/out" 2>"$d/why"' "$what: a $def" || diag_files "$d/out" "$d/why"
+	ok 'json_valid "$def" "$d/out" 2>"$d/why"' "$what: a $def" || diag_files "$d/out" "$d/why"
 }
 
-ok '"$py" -c "import json, jsonschema, sys; jsonschema.Draft202012Validator.check_schema(json.load(open(sys.argv[1])))" "$schema"' \
+ok '"$(json_py)" -c "import json, jsonschema, sys; jsonschema.Draft202012Validator.check_schema(json.load(open(sys.argv[1])))" "$schema"' \
     "the schema is a valid JSON Schema (2020-12)"
 check ConfigCheck "config check --json" con config check "$d/m.conf" --json
 con machine start "$d/m.conf" >/dev/null || { echo "not ok 3 - the machine did not start"; echo "1..3"; exit 1; }
@@ -71,7 +51,7 @@ check MoveResult "mem move --dry-run --json" con mem move 128M --from 1 --to 2 -
 check Reply "guest stop db --json" con guest stop db --json
 check Error "an error under --json (unreachable)" con -s "$d/none.sock" guest start db --json
 con top -b -n 2 -d 0.1 --json >"$d/top" 2>"$d/err"
-ok 'valid TopSample "$d/top" ndjson 2>"$d/why" && [ "$(wc -l <"$d/top")" = 2 ]' \
+ok 'json_valid TopSample "$d/top" ndjson 2>"$d/why" && [ "$(wc -l <"$d/top")" = 2 ]' \
     "top -b -n 2 --json: two lines, each a TopSample" || diag_files "$d/top" "$d/why"
 con events -n 2 --timeout 10 --json >"$d/events" 2>"$d/err" &
 ev=$!
@@ -80,7 +60,7 @@ con cpu move 2 --to 1 >/dev/null 2>&1
 sleep 0.3
 con cpu move 2 --to 2 >/dev/null 2>&1
 wait $ev
-ok 'valid Event "$d/events" ndjson 2>"$d/why" && [ "$(wc -l <"$d/events")" = 2 ]' \
+ok 'json_valid Event "$d/events" ndjson 2>"$d/why" && [ "$(wc -l <"$d/events")" = 2 ]' \
     "events -n 2 --json: an Event a line" || diag_files "$d/events" "$d/why"
 ok 'jq -e "select(.type == \"resource\") | .time | test(\"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\\\.[0-9]{3}[+-][0-9]{2}:[0-9]{2}$\")" "$d/events" >/dev/null' \
     "  times in RFC 3339, with the zone"
