@@ -393,6 +393,7 @@ agent_start(struct agent *a, const struct agent_options *o, char *cause, size_t 
 	if ((rc = node_attach(&a->region, a->node, MINT_NODE_ONLINE, (uint32_t)getpid(),
 	    &a->epoch)) < 0)
 		return cause_fail(cause, len, rc, "node %u: cannot attach: %s", a->node, strerror(-rc));
+	service_journal(a);
 	log_info("node %u online, epoch %" PRIu32 ", region generation %" PRIu32, a->node, a->epoch,
 	    a->region.generation);
 	if ((rc = agent_beat(a, o, cause, len)) < 0)

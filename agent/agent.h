@@ -174,6 +174,7 @@ int guest_events_start(struct agent *a);
 int metrics_http_open(struct agent *a, const char *spec, char *cause, size_t len);
 
 /* Talking to systemd (service.c's). */
+void service_journal(struct agent *a);
 void service_ready(struct agent *a);
 void service_beat(struct agent *a, int64_t now_ns);
 void service_status(struct agent *a, const char *text);

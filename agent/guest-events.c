@@ -36,9 +36,10 @@ static int
 on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
 {
 	struct guest_events *e = opaque;
+	const char *name = virDomainGetName(dom);
 
 	(void)conn, (void)detail;
-	log_info("guest %s %s (libvirt event)", virDomainGetName(dom),
+	log_about(LOG_INFO, "GUEST", name, "guest %s %s (libvirt event)", name,
 	    event >= 0 && event < (int)(sizeof(lifecycle) / sizeof(lifecycle[0])) ?
 	    lifecycle[event] : "changed");
 	ev_async_send(e->a->loop, &e->a->guest.event_wake);

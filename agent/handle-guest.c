@@ -259,7 +259,8 @@ gjob_done(struct job *j)
 
 	if (j->late) {
 		/* answered at the deadline already */
-		log_info("guest %s: libvirt answered after the deadline: %s", g->name, j->msg);
+		log_about(LOG_INFO, "GUEST", g->name,
+		    "guest %s: libvirt answered after the deadline: %s", g->name, j->msg);
 		free(g->xml);
 		free(g);
 		return;
@@ -270,9 +271,9 @@ gjob_done(struct job *j)
 		return;
 	}
 	if (j->rc < 0)
-		log_info("guest %s: %s", g->name, j->msg);
+		log_about(LOG_INFO, "GUEST", g->name, "guest %s: %s", g->name, j->msg);
 	else
-		log_info("%s", j->msg);
+		log_about(LOG_INFO, "GUEST", g->name, "%s", j->msg);
 	if (j->rc < 0 || g->kind == MINT__COMMAND_KIND__CMD_GUEST_ABORT ||
 	    guest_refresh(a, gjob_listed, g) < 0)
 		gjob_listed(a, g);
@@ -302,7 +303,7 @@ gjob_expired(struct job *j, int ran)
 		rc = cause_fail(msg, sizeof(msg), -EBUSY, "node %u is busy: no libvirt worker free "
 		    "within %.1f s (%u calls under way, %u waiting); nothing was done", a->node, s,
 		    running, waiting);
-	log_warn("guest %s: %s", g->name, msg);
+	log_about(LOG_WARNING, "GUEST", g->name, "guest %s: %s", g->name, msg);
 	/* out of a->guest.jobs now; a call still running keeps g until it returns */
 	for (struct gjob **pp = &a->guest.jobs; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == g) {
@@ -472,7 +473,8 @@ prepare_reply(struct gjob *g, int rc, const char *msg)
 		st.hostname = host;
 	}
 	r.status = &st;
-	log_info("guest %s from node %u: %s", g->name, g->rt.node, msg);
+	log_about(LOG_INFO, "GUEST", g->name, "guest %s from node %u: %s", g->name, g->rt.node,
+	    msg);
 	reply_to(a, &g->rt, &r);
 }
 
@@ -549,9 +551,9 @@ mig_finish(struct migration *m, int rc, const char *msg)
 	if (m->warning[0] != '\0')
 		r.text = m->warning;
 	if (rc < 0)
-		log_warn("%s", msg);
+		log_about(LOG_WARNING, "GUEST", m->name, "%s", msg);
 	else
-		log_info("%s", msg);
+		log_about(LOG_INFO, "GUEST", m->name, "%s", msg);
 	reply_to(a, &m->rt, &r);
 	a->guest.mig = NULL;
 	a->status.migrating = NULL;
@@ -596,7 +598,7 @@ steer_done(struct job *j)
 		/* the job may be over already; a refused action is said once */
 		if (m->steer.postcopy || m->steer.suspend || m->steer.max_downtime_ms) {
 			snprintf(m->note, sizeof(m->note), "%s", j->msg);
-			log_warn("%s: %s", m->name, j->msg);
+			log_about(LOG_WARNING, "GUEST", m->name, "%s: %s", m->name, j->msg);
 		}
 		m->postcopy_now = 0;
 		m->downtime_set |= m->steer.max_downtime_ms > 0;
@@ -611,13 +613,13 @@ steer_done(struct job *j)
 		m->phase = "post-copy";
 		snprintf(m->note, sizeof(m->note), "switched to post-copy after %.1f s%s", secs,
 		    m->timed_out ? " (timeout)" : "");
-		log_info("%s: %s", m->name, m->note);
+		log_about(LOG_INFO, "GUEST", m->name, "%s: %s", m->name, m->note);
 	}
 	if (m->steer.suspend) {
 		m->suspended = 1;
 		snprintf(m->note, sizeof(m->note), "timeout after %.1f s: guest paused so that the copy "
 		    "finishes; it resumes on node %u", secs, m->to);
-		log_info("%s: %s", m->name, m->note);
+		log_about(LOG_INFO, "GUEST", m->name, "%s: %s", m->name, m->note);
 	}
 	/*
 	 * Not converging: memory dirtied about as fast as it is sent, or pass after
@@ -646,7 +648,7 @@ steer_done(struct job *j)
 		    (double)l->bytes_per_s / 1048576.0, l->iteration,
 		    m->opt.auto_converge || m->opt.postcopy || m->timeout_ms ? "" :
 		    "; --auto-converge, --postcopy or --timeout would end it");
-		log_warn("%s: %s", m->name, m->note);
+		log_about(LOG_WARNING, "GUEST", m->name, "%s: %s", m->name, m->note);
 	} else if (m->slow == 0 && m->stuck == 0 && m->not_converging && l->active) {
 		m->not_converging = 0;
 	}
@@ -676,7 +678,8 @@ mig_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 			m->steer.postcopy = 1;
 		else if (m->timeout_action == MINT__TIMEOUT_ACTION__TIMEOUT_ABORT)
 			m->steer.abort = 1;
-		log_info("%s: timeout after %" PRIu64 " ms", m->name, ms);
+		log_about(LOG_INFO, "GUEST", m->name, "%s: timeout after %" PRIu64 " ms", m->name,
+		    ms);
 	}
 	m->steer_j.fn = steer_run;
 	m->steer_j.done = steer_done;
@@ -726,7 +729,8 @@ mig_dest_listed(struct agent *a, void *arg, const Mint__Reply *r)
 	struct migration *m = arg;
 
 	if (r == NULL || (r->has_error && r->error < 0))
-		log_warn("%s: node %u did not publish its guests at once: %s", m->name, m->to,
+		log_about(LOG_WARNING, "GUEST", m->name,
+		    "%s: node %u did not publish its guests at once: %s", m->name, m->to,
 		    r == NULL ? "no answer" : r->message ? r->message : "refused");
 	mig_listed(a, m);
 }
@@ -856,8 +860,8 @@ mig_prepared(struct agent *a, void *arg, const Mint__Reply *r)
 	m->j.done = mig_done;
 	m->j.arg = m;
 	m->j.lane = WORKER_LIBVIRT;
-	log_info("%s: migrating to node %u (%s%s%s, data %s)", m->name, m->to,
-	    m->opt.live ? "live" : "paused", m->opt.auto_converge ? ", auto-converge" : "",
+	log_about(LOG_INFO, "GUEST", m->name, "%s: migrating to node %u (%s%s%s, data %s)", m->name,
+	    m->to, m->opt.live ? "live" : "paused", m->opt.auto_converge ? ", auto-converge" : "",
 	    m->opt.postcopy ? ", post-copy allowed" : "", m->miguri);
 	if (worker_run(a->worker, &m->j) < 0) {
 		mig_finish(m, -EAGAIN, "no worker thread for the migration");

@@ -69,7 +69,8 @@ step(struct agent *a, const char *name, const struct move *m)
 	char *end;
 
 	if (res_read(&a->region, m->res, &v) == 0)
-		log_info("%s: %s (node %u epoch %" PRIu32 ", node %u epoch %" PRIu32 ", gen %" PRIu32 ")",
+		log_about(LOG_INFO, "RESOURCE", m->what,
+		    "%s: %s (node %u epoch %" PRIu32 ", node %u epoch %" PRIu32 ", gen %" PRIu32 ")",
 		    m->what, name, m->donor, v.owner_epoch, m->receiver, v.peer_epoch, v.gen);
 	if (a->move.die_at != NULL && strtoul(a->move.die_at, &end, 10) == a->node && *end == ':' &&
 	    strcmp(end + 1, name) == 0) {
@@ -144,9 +145,9 @@ move_end(struct move *m, int rc, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (rc < 0)
-		log_warn("%s", msg);
+		log_about(LOG_WARNING, "RESOURCE", m->what, "%s", msg);
 	else
-		log_info("%s", msg);
+		log_about(LOG_INFO, "RESOURCE", m->what, "%s", msg);
 	/* counted once, where the move was asked (the donor; the receiver of a free one) */
 	if (!m->dry && m->donor == a->node)
 		status_hist_add(&a->move.hist, (double)(clock_mono_ns() - m->started_ns) / 1e9, rc < 0);
@@ -221,7 +222,8 @@ receiver_done(struct job *j)
 		}
 		/* the donor gave up on us (timeout, fence): we must not keep it */
 		res_where(&v, 1, w, sizeof(w));
-		log_warn("%s: %s before the claim finished: taking it down again", m->what, w);
+		log_about(LOG_WARNING, "RESOURCE", m->what,
+		    "%s: %s before the claim finished: taking it down again", m->what, w);
 		m->v.state = v.state;
 		job_start(m, 0, receiver_undone);
 		return;
@@ -589,7 +591,8 @@ dev_check(struct move *m, char *msg, size_t len)
 		move_end(m, rc, "%s", msg);
 		return rc == -EBUSY ? -EBUSY : -EAGAIN;
 	}
-	log_info("%s: asking libvirt whether a running guest uses it", m->what);
+	log_about(LOG_INFO, "RESOURCE", m->what, "%s: asking libvirt whether a running guest uses it",
+	    m->what);
 	return HANDLE_LATER;
 }
 
@@ -645,7 +648,7 @@ handle_move(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		    a->watch.peer[to].dead ? "dead" : node_state_name(nv.state));
 	if ((rc = move_rules(a, &v, dry && cmd->has_dry_run_gone ? cmd->dry_run_gone : 0, what, msg,
 	    len)) < 0) {
-		log_info("move of %s to node %u refused: %s", what, to, msg);
+		log_about(LOG_INFO, "RESOURCE", what, "move of %s to node %u refused: %s", what, to, msg);
 		return rc;
 	}
 	/* the receiver's bring-up is the one step a dry run cannot try */
@@ -692,7 +695,8 @@ move_node_dead(struct agent *a, unsigned node)
 		    v.state == MINT_RS_CLAIMING)) {
 			if (res_move(&a->region, i, &v.word, MINT_RS_FENCED, node, v.peer,
 			    v.owner_epoch, v.peer_epoch) == 0)
-				log_warn("%s: node %u is dead: fenced until it comes back or is reclaimed",
+				log_about(LOG_WARNING, "RESOURCE", what,
+				    "%s: node %u is dead: fenced until it comes back or is reclaimed",
 				    what, node);
 		} else if (v.state == MINT_RS_CLAIMING && v.owner == a->node && v.peer == node &&
 		    move_of(a, i) == NULL) {
@@ -700,7 +704,8 @@ move_node_dead(struct agent *a, unsigned node)
 			if (res_move(&a->region, i, &v.word, MINT_RS_CLAIMING, a->node, node, a->epoch,
 			    v.peer_epoch) < 0)
 				continue;
-			log_info("%s: node %u died after handing it over: claiming it", what, node);
+			log_about(LOG_INFO, "RESOURCE", what,
+			    "%s: node %u died after handing it over: claiming it", what, node);
 			receiver_start(a, i, &v, NULL, 1);
 		}
 	}
@@ -741,14 +746,16 @@ move_check_own(struct agent *a)
 			    0) < 0 || (m = move_new(a, ROLE_RECEIVER, i, &v, NULL)) == NULL)
 				continue;
 			m->word = v.word;
-			log_info("%s: %s by this node before: taking it back", what,
+			log_about(LOG_INFO, "RESOURCE", what,
+			    "%s: %s by this node before: taking it back", what,
 			    res_state_name(v.state));
 			job_start(m, 1, own_done);
 		} else if (v.owner == a->node && v.state == MINT_RS_OWNED && a->move.epoch_checked == 0) {
 			/* up only: taking down what the table gives others is for a move to do */
 			if ((rc = backend_apply(&a->backend, &v, a->node, 1, msg, sizeof(msg))) < 0 &&
 			    rc != -ENOTSUP)
-				log_warn("%s: the table gives it to node %u, but: %s", what, a->node, msg);
+				log_about(LOG_WARNING, "RESOURCE", what,
+				    "%s: the table gives it to node %u, but: %s", what, a->node, msg);
 		}
 	}
 	a->move.epoch_checked = 1;
@@ -790,7 +797,7 @@ handle_reclaim(struct agent *a, const struct peer *who, const struct reply_to *r
 		res_describe(&v, what, sizeof(what));
 		rc = backend_apply(&a->backend, &v, node, 0, why, sizeof(why));
 		if (rc < 0 && rc != -EOPNOTSUPP) {
-			log_warn("reclaim %s of node %u: %s", what, node, why);
+			log_about(LOG_WARNING, "RESOURCE", what, "reclaim %s of node %u: %s", what, node, why);
 			off += (size_t)snprintf(msg + off, len - off, " %s kept (%s);", what, why);
 			kept++;
 			continue;
@@ -801,7 +808,7 @@ handle_reclaim(struct agent *a, const struct peer *who, const struct reply_to *r
 			kept++;
 			continue;
 		}
-		log_info("%s: reclaimed from dead node %u: free", what, node);
+		log_about(LOG_INFO, "RESOURCE", what, "%s: reclaimed from dead node %u: free", what, node);
 		if (off < len)
 			off += (size_t)snprintf(msg + off, len - off, " %s", what);
 		freed++;

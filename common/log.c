@@ -13,6 +13,7 @@ static const char *log_name = "mint";
 static int log_verbose;
 static int log_where = LOG_TO_STDERR;
 static int log_journal;		/* stderr is systemd's journal: lines carry their priority */
+static log_sink_fn log_sink;	/* takes the lines in place of the journal's stream */
 
 /* systemd says in $JOURNAL_STREAM which stream it connected to the journal ("dev:ino"). */
 static int
@@ -37,6 +38,18 @@ log_open(const char *name, int verbose, int where)
 		openlog(name, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
+int
+log_to_journal(void)
+{
+	return log_journal;
+}
+
+void
+log_set_sink(log_sink_fn sink)
+{
+	__atomic_store_n(&log_sink, sink, __ATOMIC_RELEASE);	/* the workers' threads log too */
+}
+
 void
 log_set_verbose(int verbose)
 {
@@ -44,17 +57,43 @@ log_set_verbose(int verbose)
 }
 
 static void
-log_vwrite(int prio, const char *fmt, va_list ap, const char *suffix)
+log_vwrite_about(int prio, const char *key, const char *value, const char *fmt, va_list ap,
+    const char *suffix)
 {
 	char line[1024];
+	log_sink_fn sink;
+	size_t n;
 
 	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	snprintf(line + n, sizeof(line) - n, "%s", suffix);
+	sink = __atomic_load_n(&log_sink, __ATOMIC_ACQUIRE);
+	if (log_journal && sink != NULL && sink(prio, key, value, line) == 0)
+		return;
 	if (log_where == LOG_TO_SYSLOG)
-		syslog(prio, "%s%s", line, suffix);
+		syslog(prio, "%s", line);
 	else if (log_journal)
-		fprintf(stderr, "<%d>%s%s\n", prio, line, suffix);	/* journald names the unit */
+		fprintf(stderr, "<%d>%s\n", prio, line);	/* journald names the unit */
 	else
-		fprintf(stderr, "%s: %s%s\n", log_name, line, suffix);
+		fprintf(stderr, "%s: %s\n", log_name, line);
+}
+
+static void
+log_vwrite(int prio, const char *fmt, va_list ap, const char *suffix)
+{
+	log_vwrite_about(prio, NULL, NULL, fmt, ap, suffix);
+}
+
+void
+log_about(int prio, const char *key, const char *value, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (prio == LOG_DEBUG && !log_verbose)
+		return;
+	va_start(ap, fmt);
+	log_vwrite_about(prio, key, value, fmt, ap, "");
+	va_end(ap);
 }
 
 void
