@@ -20,3 +20,12 @@ install-data-hook:
 
 # its manual
 dist_man8_MANS += doc/mint-ivshmem-server.8
+
+# the systemd generator that orders mint-agent@.service after the region's
+# device, where the configuration names one (dev:/dev/mintN)
+systemdsystemgenerator_SCRIPTS = tools/mint-agent-generator
+CLEANFILES += tools/mint-agent-generator
+EXTRA_DIST += tools/mint-agent-generator.in
+tools/mint-agent-generator: $(top_srcdir)/tools/mint-agent-generator.in
+	$(AM_V_GEN)$(MKDIR_P) tools && $(SED) -e 's|@sysconfdir[@]|$(sysconfdir)|g' $< >$@ && \
+	    chmod +x $@
