@@ -29,6 +29,21 @@ need() {
 	exit 77
 }
 
+# dgram_listen SOCKET OUT: bind a datagram socket at SOCKET (a fake service
+# manager's, a fake journal's) and write "listening", then each datagram as a
+# line of OUT (its newlines as |). Only in the background: it execs python3.
+dgram_listen() {
+	exec python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+out = open(sys.argv[2], "w", buffering=1)
+print("listening", file=out)
+while True:
+    print(s.recv(65536).decode(errors="replace").replace("\n", "|"), file=out)
+' "$1" "$2"
+}
+
 # json_py: the python that has jsonschema (Debian's python3-jsonschema,
 # tools/install-deps), or nothing.
 json_py() {

@@ -26,15 +26,7 @@ pids=""
 trap 'for p in $pids; do kill -9 $p 2>/dev/null; done; "$console" machine stop "$d/m.conf" >/dev/null 2>&1; rm -rf "$d"' EXIT
 
 # the journal: every datagram a line of $d/journal (its newlines as |)
-python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-out = open(sys.argv[2], "w", buffering=1)
-print("listening", file=out)
-while True:
-    print(s.recv(65536).decode(errors="replace").replace("\n", "|"), file=out)
-' /run/systemd/journal/socket "$d/journal" &
+dgram_listen /run/systemd/journal/socket "$d/journal" &
 jpid=$!
 pids="$pids $jpid"
 until_ok 5 'grep -q listening "$d/journal"'

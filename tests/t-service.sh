@@ -11,16 +11,7 @@ trap 'for p in $pids; do kill -9 $p 2>/dev/null; done; rm -rf "$d"' EXIT
 R="file:$d/region"
 "$console" -r "$R" format nodes=2 >/dev/null || { echo "1..0 # SKIP cannot format a region"; exit 77; }
 # the manager: every datagram on $d/notify, a line of it (newlines as |)
-python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-out = open(sys.argv[2], "w", buffering=1)
-print("listening", file=out)
-while True:
-    m = s.recv(4096).decode()
-    print(m.replace("\n", "|"), file=out)
-' "$d/notify.sock" "$d/got" &
+dgram_listen "$d/notify.sock" "$d/got" &
 pids="$pids $!"
 until_ok 5 'grep -q listening "$d/got"'
 # a free port for the metrics endpoint
