@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "common/parse.h"
+#include "eval/report.h"
 #include "eval/tsc.h"
 #include "eval/workload.h"
 
@@ -32,7 +33,7 @@ struct opts {
 	uint64_t reg, copies, reads, seed, start_tsc;
 	unsigned runs;
 	const char *io;
-	int no_direct, json, print_tsc;
+	int no_direct, json, records, print_tsc;
 };
 
 struct result {
@@ -63,6 +64,7 @@ static const char usage[] =
     "                       (needs an invariant TSC; --tsc prints it now)\n"
     "      --tsc            print the TSC and its rate and exit\n"
     "  -j, --json           one JSON object\n"
+    "      --records        the records an agent reads (mint-console bench)\n"
     "  -h, --help           this text\n";
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -143,7 +145,8 @@ parse_opts(struct opts *o, int argc, char **argv)
 		{ "no-direct", no_argument, NULL, 'D' }, { "runs", required_argument, NULL, 'r' },
 		{ "seed", required_argument, NULL, 'S' }, { "json", no_argument, NULL, 'j' },
 		{ "start-tsc", required_argument, NULL, 'T' }, { "tsc", no_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "records", no_argument, NULL, 'R' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *workloads = NULL;
 	int c;
@@ -162,6 +165,7 @@ parse_opts(struct opts *o, int argc, char **argv)
 		case 'r': o->runs = (unsigned)count_arg("--runs", optarg, MAX_RUNS); break;
 		case 'S': o->seed = count_arg("--seed", optarg, ~0ul); break;
 		case 'j': o->json = 1; break;
+		case 'R': o->records = 1; break;
 		case 'T': o->start_tsc = count_arg("--start-tsc", optarg, ~0ul); break;
 		case 't': o->print_tsc = 1; break;
 		case 'h': fputs(usage, stdout); exit(0);
@@ -317,6 +321,24 @@ print_json(const struct opts *o, const struct tsc_clock *clk, const struct resul
 }
 
 static void
+print_records(const struct opts *o, const struct tsc_clock *clk, const struct result *res,
+    unsigned n)
+{
+	struct report r = { .tsc = clk->tsc, .cpu = sched_getcpu(), .runs = o->runs, .n_rows = n };
+
+	snprintf(r.clock, sizeof(r.clock), "%s", clk->name);
+	snprintf(r.virt, sizeof(r.virt), "%s", virt_name());
+	for (unsigned i = 0; i < n && i < REPORT_ROWS; i++) {
+		struct report_row *w = &r.rows[i];
+
+		snprintf(w->workload, sizeof(w->workload), "%.7s", res[i].workload);
+		w->size = res[i].size, w->count = res[i].count, w->direct = res[i].direct;
+		w->median_ns = median(&res[i], o->runs, &w->min_ns, &w->max_ns);
+	}
+	report_write(stdout, &r);
+}
+
+static void
 print_text(const struct opts *o, const struct tsc_clock *clk, const struct result *res, unsigned n)
 {
 	unsigned i;
@@ -362,7 +384,9 @@ main(int argc, char **argv)
 		run_copy(&o, &clk, o.sizes[i], &res[n++]);
 	for (i = 0; (o.workloads & W_IO) && i < o.n_sizes; i++)
 		run_io(&o, &clk, o.sizes[i], &res[n++]);
-	if (o.json)
+	if (o.records)
+		print_records(&o, &clk, res, n);
+	else if (o.json)
 		print_json(&o, &clk, res, n);
 	else
 		print_text(&o, &clk, res, n);

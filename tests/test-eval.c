@@ -11,6 +11,7 @@
 #include <libxml/tree.h>
 
 #include "eval/chart.h"
+#include "eval/report.h"
 #include "eval/tsc.h"
 #include "eval/workload.h"
 #include "tests/tap.h"
@@ -128,6 +129,66 @@ test_chart(void)
 	    "nothing to draw is refused");
 }
 
+/* parse TEXT: its rc, and the cause in why */
+static int
+parse(const char *text, struct report *r, char *why, size_t len)
+{
+	why[0] = '\0';
+	return report_parse(text, strlen(text), r, why, len);
+}
+
+static void
+test_report(void)
+{
+	struct report r = { .clock = "tsc (invariant), 2.5 GHz", .tsc = 1, .virt = "tcg", .cpu = 3,
+	    .runs = 10, .n_rows = 2, .rows = { { "reg", 0, 1000, 50, 40, 60, 0 },
+	    { "io", 4096, 16, 900, 800, 1200, 1 } } }, back;
+	char *buf = NULL, why[256], text[4096];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	report_write(f, &r);
+	fclose(f);
+	/* a serial console: chatter before, CR LF line ends */
+	snprintf(text, sizeof(text), "GUEST UP\r\n[ 1.2] random: crng init done\r\n");
+	for (size_t i = 0, o = strlen(text); i < len && o + 2 < sizeof(text); i++) {
+		if (buf[i] == '\n')
+			text[o++] = '\r';
+		text[o++] = buf[i], text[o] = '\0';
+	}
+	is(parse(buf, &back, why, sizeof(why)), 0, "records read back (%s)", why);
+	ok(memcmp(&r, &back, sizeof(r)) == 0, "  the same report");
+	is(parse(text, &back, why, sizeof(why)), 0, "  after a console's chatter, CR LF ends (%s)", why);
+	ok(back.n_rows == 2 && back.rows[1].median_ns == 900 && back.rows[1].direct == 1 &&
+	    strcmp(back.virt, "tcg") == 0, "  the same values");
+	buf[len - 4] = '\0';	/* "end\n" cut */
+	is(parse(buf, &back, why, sizeof(why)), -EINVAL, "records cut short: refused (%s)", why);
+	is(parse("chatter only\n", &back, why, sizeof(why)), -EINVAL, "no records: said (%s)", why);
+	is(parse("mint-bench-records 1\nclock c\ntsc 1\nvirt v\ncpu 0\nruns 3\n"
+	    "row reg 0 10 5 6 7 0\nend\n", &back, why, sizeof(why)), -EINVAL,
+	    "a median below the least: refused (%s)", why);
+	is(parse("mint-bench-records 1\nclock c\ntsc 1\nvirt v\ncpu 0\nruns 3\n"
+	    "row disk 4096 10 5 5 7 0\nend\n", &back, why, sizeof(why)), -EINVAL,
+	    "an unknown workload: refused");
+	is(parse("mint-bench-records 1\nclock c\ntsc 1\nvirt v\ncpu 0\nruns 0\n"
+	    "row reg 0 10 5 5 7 0\nend\n", &back, why, sizeof(why)), -EINVAL, "0 runs: refused");
+	is(parse("mint-bench-records 1\nclock c\nvirt v\ncpu 0\nruns 3\n"
+	    "row reg 0 10 5 5 7 0\nend\n", &back, why, sizeof(why)), -EINVAL,
+	    "a record missing: refused (%s)", why);
+	is(parse("mint-bench-records 1\nclock c\ntsc 1\nvirt v\ncpu 0\nruns 3\n"
+	    "row reg 0 10 5 5 7 0 9\nend\n", &back, why, sizeof(why)), -EINVAL,
+	    "a row with a field too many: refused");
+	{
+		char many[4096] = "mint-bench-records 1\nclock c\ntsc 1\nvirt v\ncpu 0\nruns 3\n";
+
+		for (int i = 0; i < REPORT_ROWS + 1; i++)
+			strcat(many, "row copy 4096 10 5 5 7 0\n");
+		strcat(many, "end\n");
+		is(parse(many, &back, why, sizeof(why)), -EINVAL, "%d rows: refused", REPORT_ROWS + 1);
+	}
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -153,6 +214,7 @@ main(void)
 	    (unsigned long long)ns);
 
 	test_chart();
+	test_report();
 	if (mkdtemp(dir) == NULL)
 		tap_skip_all("no temporary directory under /var/tmp");
 	test_io(dir);
