@@ -254,6 +254,10 @@ int lifecycle_real_node(const char *region_spec);
 /* Moves (move.c). */
 int move_init(struct agent *a);
 void move_forget(struct agent *a, struct client *c);
+/* mint-bench for mint-console bench (handle-bench.c) */
+int handle_bench(struct agent *a, const struct peer *who, const struct reply_to *rt,
+    const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t len);
+void bench_forget(struct agent *a, struct client *c);
 void move_node_dead(struct agent *a, unsigned node);
 void move_check_own(struct agent *a);
 

@@ -100,6 +100,7 @@ client_close(struct client *c)
 		move_forget(a, c);
 		guest_forget(a, c);
 		lifecycle_forget(a, c);
+		bench_forget(a, c);
 		ev_io_stop(a->loop, &c->io);
 		ev_io_stop(a->loop, &c->wio);
 		ev_timer_stop(a->loop, &c->timer);

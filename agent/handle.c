@@ -48,6 +48,7 @@ static const struct {
 	{ MINT__COMMAND_KIND__CMD_TUNNEL_OPEN, 1, 1, T_REQUEST, handle_tunnel },
 	{ MINT__COMMAND_KIND__CMD_TUNNEL_LISTEN, 1, 0, T_REQUEST, handle_tunnel },
 	{ MINT__COMMAND_KIND__CMD_TUNNEL_CLOSE, 1, 0, T_REQUEST, handle_tunnel },
+	{ MINT__COMMAND_KIND__CMD_BENCH, 1, 0, T_UNBOUNDED, handle_bench },
 };
 
 #define NHANDLERS	(sizeof(handlers) / sizeof(handlers[0]))

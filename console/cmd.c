@@ -8,6 +8,7 @@
 #include "console/cmd.h"
 
 static const struct cmd_entry *const cmd_table[] = {
+	&cmd_bench_entry,
 	&cmd_config_entry,
 	&cmd_cpu_entry,
 	&cmd_dev_entry,

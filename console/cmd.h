@@ -70,6 +70,7 @@ struct cmd_entry {
 	enum cmd_complete complete;
 };
 
+extern const struct cmd_entry cmd_bench_entry;
 extern const struct cmd_entry cmd_config_entry;
 extern const struct cmd_entry cmd_cpu_entry;
 extern const struct cmd_entry cmd_dev_entry;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/parse.h"
 #include "eval/report.h"
@@ -322,9 +323,10 @@ print_json(const struct opts *o, const struct tsc_clock *clk, const struct resul
 
 static void
 print_records(const struct opts *o, const struct tsc_clock *clk, const struct result *res,
-    unsigned n)
+    unsigned n, uint64_t late_ns)
 {
-	struct report r = { .tsc = clk->tsc, .cpu = sched_getcpu(), .runs = o->runs, .n_rows = n };
+	struct report r = { .tsc = clk->tsc, .cpu = sched_getcpu(), .runs = o->runs, .n_rows = n,
+	    .late_ns = late_ns };
 
 	snprintf(r.clock, sizeof(r.clock), "%s", clk->name);
 	snprintf(r.virt, sizeof(r.virt), "%s", virt_name());
@@ -365,6 +367,7 @@ main(int argc, char **argv)
 {
 	static struct result res[1 + 2 * MAX_SIZES];
 	struct tsc_clock clk;
+	uint64_t now = 0, late_ns = 0;
 	struct opts o;
 	unsigned n = 0, i;
 
@@ -376,8 +379,23 @@ main(int argc, char **argv)
 		printf("%llu %.6f\n", (unsigned long long)tsc_now(&clk), 1.0 / clk.ns_per_tick);
 		return 0;
 	}
-	while (o.start_tsc != 0 && tsc_now(&clk) < o.start_tsc)
-		;	/* spin: a sleep would wake tens of microseconds late */
+	/*
+	 * Sleep to within 5 ms of the start, then spin: a sleep alone wakes tens
+	 * of microseconds late, and a spin all along takes the cores the other
+	 * programs need to get ready.
+	 */
+	while (o.start_tsc != 0 && (now = tsc_now(&clk)) < o.start_tsc) {
+		uint64_t left = tsc_ns(&clk, o.start_tsc - now);
+
+		if (left > 5000000) {
+			struct timespec nap = { 0, (long)((left - 5000000) % 1000000000) };
+
+			nap.tv_sec = (time_t)((left - 5000000) / 1000000000);
+			nanosleep(&nap, NULL);
+		}
+	}
+	if (o.start_tsc != 0)
+		late_ns = tsc_ns(&clk, now - o.start_tsc);
 	if (o.workloads & W_REG)
 		run_reg(&o, &clk, &res[n++]);
 	for (i = 0; (o.workloads & W_COPY) && i < o.n_sizes; i++)
@@ -385,7 +403,7 @@ main(int argc, char **argv)
 	for (i = 0; (o.workloads & W_IO) && i < o.n_sizes; i++)
 		run_io(&o, &clk, o.sizes[i], &res[n++]);
 	if (o.records)
-		print_records(&o, &clk, res, n);
+		print_records(&o, &clk, res, n, late_ns);
 	else if (o.json)
 		print_json(&o, &clk, res, n);
 	else

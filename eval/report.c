@@ -13,8 +13,8 @@
 void
 report_write(FILE *f, const struct report *r)
 {
-	fprintf(f, HEADER "\nclock %s\ntsc %d\nvirt %s\ncpu %d\nruns %u\n", r->clock, r->tsc,
-	    r->virt, r->cpu, r->runs);
+	fprintf(f, HEADER "\nclock %s\ntsc %d\nvirt %s\ncpu %d\nruns %u\nlate %" PRIu64 "\n", r->clock,
+	    r->tsc, r->virt, r->cpu, r->runs, r->late_ns);
 	for (unsigned i = 0; i < r->n_rows; i++) {
 		const struct report_row *w = &r->rows[i];
 
@@ -82,6 +82,10 @@ parse_line(char *line, struct report *r, unsigned *seen)
 		return parse_row(val, &r->rows[r->n_rows++]);
 	}
 	errno = 0;
+	if (strcmp(line, "late") == 0) {	/* optional */
+		r->late_ns = strtoull(val, &end, 10);
+		return errno != 0 || end == val || *end != '\0' || val[0] == '-' ? -EINVAL : 0;
+	}
 	v = strtoul(val, &end, 10);
 	if (errno != 0 || end == val || *end != '\0' || val[0] == '-')
 		return -EINVAL;

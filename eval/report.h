@@ -27,6 +27,7 @@ struct report {
 	char virt[16];		/* "none", "kvm", "tcg", ... */
 	int cpu;		/* where it ended */
 	unsigned runs;
+	uint64_t late_ns;	/* began this long after the TSC it waited for (0: none given) */
 	struct report_row rows[REPORT_ROWS];
 	unsigned n_rows;
 };
