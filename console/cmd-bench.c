@@ -384,6 +384,9 @@ bench_opts(struct cmd_ctx *ctx, struct args *a, struct bench_opts *o)
 	if (args_has(a, "--runs"))
 		o->spec.has_runs = 1, o->spec.runs = (uint32_t)args_u64(a, "--runs", 0);
 	o->spec.io = (char *)args_str(a, "--io", NULL);
+	if (o->spec.io != NULL && o->spec.io[0] != '/')
+		return cmd_fail(CMD_USAGE, "bench: --io takes an absolute path (of a file or block "
+		    "device on the nodes), not '%s'", o->spec.io);
 	o->spec.has_timeout_ms = 1, o->spec.timeout_ms = args_u64(a, "--limit", 600000);
 	o->chart = args_str(a, "--chart", NULL);
 	/* the nodes: as given, else the first two online */
@@ -451,6 +454,11 @@ cmd_bench_run(struct cmd_ctx *ctx, struct args *a)
 	}
 	out = cmd_out(ctx, OUT_SPACED);
 	out_begin(out, NULL);
+	out_list(out, "nodes");
+	for (unsigned i = 0; out_json(out) && i < o.nnodes; i++)
+		out_uint(out, NULL, OUT_NOTEXT, o.nodes[i]);
+	out_list_end(out);
+	out_uint(out, "runs", OUT_NOTEXT, ref->runs);
 	out_str(out, "clock", OUT_NOTEXT, ref->clock);
 	out_str(out, "virt", OUT_NOTEXT, ref->virt);
 	if (!out_json(out)) {

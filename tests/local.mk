@@ -22,9 +22,9 @@ TESTS += tests/test-machine
 check_PROGRAMS += tests/test-args
 tests_test_args_LDADD = console/libmintconsole.a common/libmintcommon.a
 TESTS += tests/test-args tests/t-console.sh tests/t-manpage.sh tests/t-json.sh tests/t-install.sh \
-	tests/t-service.sh tests/t-journal.sh
+	tests/t-service.sh tests/t-journal.sh tests/t-bench.sh
 EXTRA_DIST += tests/t-console.sh tests/t-manpage.sh tests/t-json.sh tests/t-install.sh \
-	tests/t-service.sh tests/t-journal.sh doc/mint-console.schema.json
+	tests/t-service.sh tests/t-journal.sh tests/t-bench.sh doc/mint-console.schema.json
 
 check_PROGRAMS += tests/test-region
 tests_test_region_LDADD = $(SHM_LIBS)
