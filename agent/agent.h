@@ -258,6 +258,10 @@ void move_forget(struct agent *a, struct client *c);
 int handle_bench(struct agent *a, const struct peer *who, const struct reply_to *rt,
     const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t len);
 void bench_forget(struct agent *a, struct client *c);
+/* the same in a guest, through its bench port (bench-guest.c); argv: mint-bench's arguments */
+int bench_guest(struct agent *a, const struct reply_to *rt, const Mint__BenchSpec *s,
+    char *const argv[], char *msg, size_t len);
+void bench_guest_forget(struct agent *a, struct client *c);
 void move_node_dead(struct agent *a, unsigned node);
 void move_check_own(struct agent *a);
 

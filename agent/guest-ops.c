@@ -9,6 +9,8 @@
 #include <libvirt/virterror.h>
 
 #include "agent/guest-ops.h"
+#include "agent/guests.h"
+#include "common/cause.h"
 
 /* libvirt's last error of this thread, as one line. */
 static int
@@ -146,6 +148,33 @@ gop_inspect(const char *uri, const char *name, struct gop_info *gi, char *msg, s
 		free(xml);
 		if (virConnectGetVersion(c, &ver) == 0)
 			gi->hv_version = ver;
+	}
+	virDomainFree(d);
+	virConnectClose(c);
+	return rc;
+}
+
+int
+gop_bench_socket(const char *uri, const char *name, char *path, size_t plen, char *msg,
+    size_t len)
+{
+	virConnectPtr c;
+	virDomainPtr d;
+	char *xml;
+	int rc = 0;
+
+	if ((d = lookup(uri, name, &c, msg, len, &rc)) == NULL)
+		return rc;
+	if (virDomainIsActive(d) != 1)
+		rc = cause_fail(msg, len, -ESRCH, "guest %s is not running", name);
+	else if ((xml = virDomainGetXMLDesc(d, 0)) == NULL)
+		rc = fail(msg, len, -EIO, "guest", name);
+	else {
+		if (guests_xml_bench_socket(xml, path, plen) != 1)
+			rc = cause_fail(msg, len, -ENOENT, "guest %s has no bench port (a <serial "
+			    "type='unix'> with <alias name='ua-mint-bench'/>, its ttyS1 running the "
+			    "runner of tests/guest/mkguest.sh --bench)", name);
+		free(xml);
 	}
 	virDomainFree(d);
 	virConnectClose(c);

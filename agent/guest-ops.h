@@ -64,6 +64,9 @@ int gop_action(const char *uri, enum gop op, const char *name, char *msg, size_t
 int gop_define(const char *uri, const char *xml, char *name, size_t namelen, char *msg,
 	    size_t len);
 int gop_inspect(const char *uri, const char *name, struct gop_info *gi, char *msg, size_t len);
+/* The socket of the running guest's bench port (guests_xml_bench_socket): 0, -ENOENT, ... */
+int gop_bench_socket(const char *uri, const char *name, char *path, size_t plen, char *msg,
+	    size_t len);
 int gop_hv_version(const char *uri, uint64_t *v, char *msg, size_t len);
 int gop_abort(const char *uri, const char *name, char *msg, size_t len);
 /* Migrate name peer to peer as mig says; blocks until it is over. */

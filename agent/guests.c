@@ -225,6 +225,55 @@ guests_xml_uses(const char *xml, const char *dev, char *what, size_t len)
 	return found;
 }
 
+/* The first child element of n called name, or NULL. */
+static xmlNode *
+child(xmlNode *n, const char *name)
+{
+	for (xmlNode *c = n != NULL ? n->children : NULL; c != NULL; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && xmlStrcmp(c->name, (const xmlChar *)name) == 0)
+			return c;
+	return NULL;
+}
+
+/* Whether attribute attr of n (n may be NULL) is value. */
+static int
+attr_is(xmlNode *n, const char *attr, const char *value)
+{
+	xmlChar *v = n != NULL ? xmlGetProp(n, (const xmlChar *)attr) : NULL;
+	int same = v != NULL && strcmp((const char *)v, value) == 0;
+
+	xmlFree(v);
+	return same;
+}
+
+int
+guests_xml_bench_socket(const char *xml, char *path, size_t len)
+{
+	xmlDoc *doc;
+	xmlNode *root;
+	int found = 0;
+
+	if ((doc = xmlReadMemory(xml, (int)strnlen(xml, 1 << 24), "domain.xml", NULL,
+	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)) == NULL)
+		return -EINVAL;
+	root = xmlDocGetRootElement(doc);
+	for (xmlNode *d = child(child(root, "devices"), "serial"); d != NULL && !found; d = d->next) {
+		xmlChar *p;
+
+		if (d->type != XML_ELEMENT_NODE || xmlStrcmp(d->name, (const xmlChar *)"serial") != 0 ||
+		    !attr_is(d, "type", "unix") || !attr_is(child(d, "alias"), "name", "ua-mint-bench"))
+			continue;
+		if ((p = xmlGetProp(child(d, "source"), (const xmlChar *)"path")) != NULL &&
+		    strlen((const char *)p) < len) {
+			snprintf(path, len, "%s", (const char *)p);
+			found = 1;
+		}
+		xmlFree(p);
+	}
+	xmlFreeDoc(doc);
+	return found;
+}
+
 int
 guests_device_user(const char *uri, const char *const *devs, char *guest, size_t len,
     char *cause, size_t clen)

@@ -49,6 +49,11 @@ int guests_device_user(const char *uri, const char *const *devs, char *guest, si
  * or -EINVAL for XML that is not a domain.
  */
 int guests_xml_uses(const char *xml, const char *dev, char *what, size_t len);
+/*
+ * The socket of the guest's bench port (a <serial type='unix'> whose alias is
+ * ua-mint-bench: the guest's ttyS1) into path: 1, 0 if it has none, -EINVAL.
+ */
+int guests_xml_bench_socket(const char *xml, char *path, size_t len);
 void guests_close(struct guests *g);
 
 #endif

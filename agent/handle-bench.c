@@ -380,7 +380,7 @@ handle_bench(struct agent *a, const struct peer *who, const struct reply_to *rt,
 		    BENCH_PROGRAMS_MAX);
 	if (s->timeout_ms > 24ull * 3600 * 1000)
 		return cause_fail(msg, len, -EINVAL, "bench: a timeout of at most a day");
-	if (running != NULL)
+	if (running != NULL && (s->guest == NULL || s->guest[0] == '\0'))
 		return cause_fail(msg, len, -EBUSY, "node %u runs a bench already", a->node);
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return cause_fail(msg, len, -ENOMEM, "bench: out of memory");
@@ -388,6 +388,11 @@ handle_bench(struct agent *a, const struct peer *who, const struct reply_to *rt,
 	b->rt = *rt;
 	bench_program(b->program, sizeof(b->program));
 	if ((rc = bench_args(s, b->program, argv, buf, sizeof(buf), msg, len)) < 0) {
+		free(b);
+		return rc;
+	}
+	if (s->guest != NULL && s->guest[0] != '\0') {
+		rc = bench_guest(a, rt, s, argv, msg, len);
 		free(b);
 		return rc;
 	}
@@ -415,7 +420,7 @@ handle_bench(struct agent *a, const struct peer *who, const struct reply_to *rt,
 void
 bench_forget(struct agent *a, struct client *c)
 {
-	(void)a;
+	bench_guest_forget(a, c);
 	if (running != NULL && running->rt.client == c) {
 		log_info("the console that asked for the bench went away: its programs are killed");
 		bench_free(running);

@@ -1,13 +1,13 @@
 /*
  * mint-console bench: the paper's evaluation through the agents. mint-bench
- * runs on node A alone, on node B alone, on A and B at once, and twice at
- * once on A (the sharing that partitioning avoids); programs meant to run
- * together wait for one TSC reading, so they begin within microseconds of
- * each other. Then the comparison: per workload and size, each time, and
- * the ratios of together and shared to alone; --chart draws it as SVG.
+ * runs on each target alone, on both at once, and (two nodes) twice at once
+ * on the first (the sharing partitioning avoids); a guest is compared with
+ * the node that runs it. Programs meant to run together begin at one TSC
+ * reading (on nodes) or when their agents pass on the start (in guests).
+ * Then the comparison: per workload and size each configuration's median
+ * and its ratio to what it is compared with; --chart draws it as SVG.
  */
 #include <errno.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,14 +21,46 @@
 #include "eval/tsc.h"
 #include "shm/node.h"
 
-#define BENCH_CONFIGS	4
-#define BENCH_PROGS	2	/* programs of one configuration */
+#define BENCH_CONFIGS	6
+#define BENCH_TARGETS	2
+#define BENCH_PROGS	4	/* reports of one configuration */
 #define START_MARGIN_NS	500000000ull	/* requests delivered, programs calibrated */
 #define LATE_WARN_NS	1000000ull
 
-enum { C_ALONE_A, C_ALONE_B, C_TOGETHER, C_SHARED };
+/* Where a program runs: a node, or a guest on it. */
+struct bench_target {
+	unsigned node;
+	const char *guest;	/* NULL: on the node itself */
+};
 
-/* One request: a node, how many programs there, and what came back. */
+struct bench_config {
+	char name[160];
+	char label;		/* its column: A, B, ... */
+	struct bench_target t[BENCH_TARGETS];
+	unsigned nt;
+	unsigned programs;	/* at once on each target (2: sharing it) */
+	int base[2];		/* compared with these configurations' mean */
+	unsigned nbase;
+	/* what came back */
+	int measured;
+	unsigned nprogs;
+	const Mint__BenchReport *progs[BENCH_PROGS];
+	Mint__Envelope *replies[BENCH_TARGETS];
+};
+
+struct bench_opts {
+	Mint__BenchSpec spec;
+	char *workloads[3];
+	uint64_t sizes[8];
+	struct bench_target t[BENCH_TARGETS];
+	unsigned nt;
+	const char *chart;
+	struct tsc_clock clk;
+	struct bench_config cf[BENCH_CONFIGS];
+	unsigned ncf;
+};
+
+/* One request: a target, and what came back. */
 struct bench_ask {
 	struct cmd_ctx *ctx;
 	Mint__Command cmd;
@@ -39,14 +71,7 @@ struct bench_ask {
 	int rc;
 	char cause[512];
 	pthread_t thread;
-};
-
-struct bench_config {
-	char name[48];
-	int measured;
-	unsigned nprogs;
-	const Mint__BenchReport *progs[BENCH_PROGS];
-	Mint__Envelope *replies[BENCH_PROGS];
+	int started;
 };
 
 static void *
@@ -65,15 +90,16 @@ bench_ask_all(struct bench_ask *q, unsigned n)
 {
 	int rc = 0;
 
-	for (unsigned i = 0; i < n; i++)
-		if (pthread_create(&q[i].thread, NULL, bench_ask_thread, &q[i]) != 0) {
+	for (unsigned i = 0; i < n; i++) {
+		q[i].started = pthread_create(&q[i].thread, NULL, bench_ask_thread, &q[i]) == 0;
+		if (!q[i].started) {
 			q[i].rc = -EAGAIN;
 			snprintf(q[i].cause, sizeof(q[i].cause), "bench: no thread to ask node %u",
 			    q[i].node);
-			q[i].thread = 0;
 		}
+	}
 	for (unsigned i = 0; i < n; i++)
-		if (q[i].thread != 0)
+		if (q[i].started)
 			pthread_join(q[i].thread, NULL);
 	for (unsigned i = 0; i < n && rc == 0; i++) {
 		if (q[i].rc < 0)
@@ -84,33 +110,24 @@ bench_ask_all(struct bench_ask *q, unsigned n)
 	return rc;
 }
 
-struct bench_opts {
-	Mint__BenchSpec spec;
-	char *workloads[3];
-	uint64_t sizes[8];
-	unsigned nodes[2], nnodes;
-	const char *chart;
-	struct tsc_clock clk;
-};
-
-/* Run configuration k: its programs' reports into c, or the failure said. */
+/* Run configuration c: its programs' reports into it, or the failure said. */
 static int
-bench_config(struct cmd_ctx *ctx, const struct bench_opts *o, int k, struct bench_config *c)
+bench_run_config(struct cmd_ctx *ctx, const struct bench_opts *o, struct bench_config *c)
 {
-	struct bench_ask q[BENCH_PROGS];
+	struct bench_ask q[BENCH_TARGETS];
 	uint64_t start = 0;
-	unsigned n = k == C_TOGETHER ? 2 : 1;
 	int rc;
 
 	if (o->clk.tsc)
 		start = tsc_now(&o->clk) + (uint64_t)((double)START_MARGIN_NS / o->clk.ns_per_tick);
 	memset(q, 0, sizeof(q));
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < c->nt; i++) {
 		q[i].ctx = ctx;
 		q[i].spec = o->spec;
 		q[i].spec.has_start_tsc = start != 0, q[i].spec.start_tsc = start;
-		q[i].spec.has_programs = 1, q[i].spec.programs = k == C_SHARED ? 2 : 1;
-		q[i].node = k == C_ALONE_B || (k == C_TOGETHER && i == 1) ? o->nodes[1] : o->nodes[0];
+		q[i].spec.has_programs = 1, q[i].spec.programs = c->programs;
+		q[i].spec.guest = (char *)c->t[i].guest;
+		q[i].node = c->t[i].node;
 		mint__command__init(&q[i].cmd);
 		q[i].cmd.has_kind = 1, q[i].cmd.kind = MINT__COMMAND_KIND__CMD_BENCH;
 		q[i].cmd.has_node = 1, q[i].cmd.node = q[i].node;
@@ -118,22 +135,20 @@ bench_config(struct cmd_ctx *ctx, const struct bench_opts *o, int k, struct benc
 		q[i].timeout_ms = (int)o->spec.timeout_ms + 10000;
 	}
 	fprintf(stderr, "bench: %s...\n", c->name);
-	rc = bench_ask_all(q, n);
-	c->nprogs = 0;
-	for (unsigned i = 0; i < n; i++) {
+	rc = bench_ask_all(q, c->nt);
+	for (unsigned i = 0; i < c->nt; i++) {
 		Mint__Reply *r = q[i].reply != NULL ? q[i].reply->reply : NULL;
 
 		c->replies[i] = q[i].reply;
-		for (size_t j = 0; rc == 0 && r != NULL && j < r->n_bench &&
-		    c->nprogs < BENCH_PROGS; j++)
+		for (size_t j = 0; rc == 0 && r != NULL && j < r->n_bench && c->nprogs < BENCH_PROGS;
+		    j++)
 			c->progs[c->nprogs++] = r->bench[j];
 	}
-	if (rc == 0)
-		c->measured = 1;
+	c->measured = rc == 0;
 	return rc;
 }
 
-/* The median of configuration c for row (workload, size), mean over its programs: ns, or -1. */
+/* The median of c for (workload, size), mean over its programs: ns, or -1. */
 static double
 config_ns(const struct bench_config *c, const char *workload, uint64_t size)
 {
@@ -152,36 +167,23 @@ config_ns(const struct bench_config *c, const char *workload, uint64_t size)
 	return got ? sum / got : -1;
 }
 
-static void
-out_ratio(struct out *o, const char *key, int width, double v, double base)
+/* c against its bases for (workload, size): the ratio, or -1. */
+static double
+config_ratio(const struct bench_opts *o, const struct bench_config *c, const char *workload,
+    uint64_t size)
 {
-	if (v < 0 || base <= 0)
-		out_null(o, key, width, "-");
-	else
-		out_float(o, key, width, 2, v / base);
-}
+	double v = config_ns(c, workload, size), base = 0;
 
-static void
-out_secs(struct out *o, const char *key, int width, double ns)
-{
-	if (ns < 0) {
-		out_null(o, key, width, "-");
-		return;
+	if (v < 0 || c->nbase == 0)
+		return -1;
+	for (unsigned i = 0; i < c->nbase; i++) {
+		double b = config_ns(&o->cf[c->base[i]], workload, size);
+
+		if (b <= 0)
+			return -1;
+		base += b / c->nbase;
 	}
-	if (out_json(o))
-		out_float(o, key, width, 9, ns / 1e9);
-	else
-		out_cell(o, width, "%.3f", ns / 1e6);
-}
-
-/* The rows of the first measured program: the workloads and sizes every configuration ran. */
-static const Mint__BenchReport *
-first_report(const struct bench_config *cf)
-{
-	for (int k = 0; k < BENCH_CONFIGS; k++)
-		if (cf[k].measured && cf[k].nprogs > 0)
-			return cf[k].progs[0];
-	return NULL;
+	return v / base;
 }
 
 static void
@@ -196,69 +198,157 @@ row_name(char *buf, size_t len, const Mint__BenchRow *w)
 }
 
 static void
-bench_out_configs(struct out *o, const struct bench_config *cf)
+target_name(char *buf, size_t len, const struct bench_target *t)
+{
+	if (t->guest != NULL)
+		snprintf(buf, len, "guest %s (node %u)", t->guest, t->node);
+	else
+		snprintf(buf, len, "node %u", t->node);
+}
+
+/* Add a configuration: its index. */
+static int
+config_add(struct bench_opts *o, const struct bench_target *t, unsigned nt, unsigned programs,
+    int b0, int b1)
+{
+	struct bench_config *c = &o->cf[o->ncf];
+	char a[64], b[64];
+
+	c->label = (char)('A' + o->ncf);
+	memcpy(c->t, t, nt * sizeof(*t));
+	c->nt = nt;
+	c->programs = programs;
+	if (b0 >= 0)
+		c->base[c->nbase++] = b0;
+	if (b1 >= 0)
+		c->base[c->nbase++] = b1;
+	target_name(a, sizeof(a), &t[0]);
+	if (nt == 2) {
+		target_name(b, sizeof(b), &t[1]);
+		snprintf(c->name, sizeof(c->name), "%s + %s at once", a, b);
+	} else if (programs == 2) {
+		snprintf(c->name, sizeof(c->name), "two at once on %s", a);
+	} else {
+		snprintf(c->name, sizeof(c->name), "%s alone", a);
+	}
+	return (int)o->ncf++;
+}
+
+/* The configurations for the targets: alone, together; a guest after its node. */
+static void
+bench_plan(struct bench_opts *o)
+{
+	int alone[BENCH_TARGETS], node_cf[BENCH_TARGETS] = { -1, -1 };
+	int guests = 0;
+
+	for (unsigned i = 0; i < o->nt; i++)
+		guests |= o->t[i].guest != NULL;
+	/* each guest's node alone first: what the guest is compared with */
+	for (unsigned i = 0; guests && i < o->nt; i++) {
+		struct bench_target n = { o->t[i].node, NULL };
+
+		if (o->t[i].guest == NULL)
+			continue;
+		for (unsigned k = 0; k < i; k++)
+			if (o->t[k].guest != NULL && o->t[k].node == n.node)
+				node_cf[i] = node_cf[k];
+		if (node_cf[i] < 0)
+			node_cf[i] = config_add(o, &n, 1, 1, -1, -1);
+	}
+	for (unsigned i = 0; i < o->nt; i++)
+		alone[i] = config_add(o, &o->t[i], 1, 1, node_cf[i], -1);
+	if (o->nt == 2)
+		config_add(o, o->t, 2, 1, alone[0], alone[1]);
+	if (!guests)
+		config_add(o, o->t, 1, 2, alone[0], -1);
+}
+
+static void
+out_secs(struct out *o, const char *key, int width, double ns)
+{
+	if (ns < 0)
+		out_null(o, key, width, "-");
+	else if (out_json(o))
+		out_float(o, key, width, 9, ns / 1e9);
+	else
+		out_cell(o, width, "%.3f", ns / 1e6);
+}
+
+static void
+bench_out_program(struct out *o, const Mint__BenchReport *p)
+{
+	out_begin(o, NULL);
+	out_uint(o, "node", OUT_NOTEXT, p->node);
+	if (p->guest != NULL)
+		out_str(o, "guest", OUT_NOTEXT, p->guest);
+	else
+		out_null(o, "guest", OUT_NOTEXT, "-");
+	out_int(o, "cpu", OUT_NOTEXT, p->cpu);
+	out_str(o, "virt", OUT_NOTEXT, p->virt);
+	out_float(o, "late", OUT_NOTEXT, 9, (double)p->late_ns / 1e9);
+	out_list(o, "results");
+	for (size_t r = 0; r < p->n_rows; r++) {
+		const Mint__BenchRow *w = p->rows[r];
+
+		out_begin(o, NULL);
+		out_str(o, "workload", OUT_NOTEXT, w->workload);
+		out_uint(o, "size", OUT_NOTEXT, w->size);
+		out_uint(o, "count", OUT_NOTEXT, w->count);
+		out_float(o, "median", OUT_NOTEXT, 9, (double)w->median_ns / 1e9);
+		out_float(o, "min", OUT_NOTEXT, 9, (double)w->min_ns / 1e9);
+		out_float(o, "max", OUT_NOTEXT, 9, (double)w->max_ns / 1e9);
+		if (strcmp(w->workload, "io") == 0)
+			out_bool(o, "direct", OUT_NOTEXT, w->direct);
+		out_end(o);
+	}
+	out_list_end(o);
+	out_end(o);
+}
+
+/* What was run: in text the legend of the columns, in JSON every program's results. */
+static void
+bench_out_configs(struct out *o, const struct bench_opts *bo)
 {
 	out_list(o, "configurations");
-	for (int k = 0; k < BENCH_CONFIGS; k++) {
-		if (!cf[k].measured)
-			continue;
+	for (unsigned k = 0; k < bo->ncf; k++) {
+		const struct bench_config *c = &bo->cf[k];
+
 		out_begin(o, NULL);
-		out_str(o, "name", OUT_NOTEXT, cf[k].name);
-		out_list(o, "programs");
-		for (unsigned i = 0; i < cf[k].nprogs; i++) {
-			const Mint__BenchReport *p = cf[k].progs[i];
-
-			out_begin(o, NULL);
-			out_uint(o, "node", OUT_NOTEXT, p->node);
-			out_int(o, "cpu", OUT_NOTEXT, p->cpu);
-			out_str(o, "virt", OUT_NOTEXT, p->virt);
-			out_float(o, "late", OUT_NOTEXT, 9, (double)p->late_ns / 1e9);
-			out_list(o, "results");
-			for (size_t r = 0; r < p->n_rows; r++) {
-				const Mint__BenchRow *w = p->rows[r];
-
-				out_begin(o, NULL);
-				out_str(o, "workload", OUT_NOTEXT, w->workload);
-				out_uint(o, "size", OUT_NOTEXT, w->size);
-				out_uint(o, "count", OUT_NOTEXT, w->count);
-				out_float(o, "median", OUT_NOTEXT, 9, (double)w->median_ns / 1e9);
-				out_float(o, "min", OUT_NOTEXT, 9, (double)w->min_ns / 1e9);
-				out_float(o, "max", OUT_NOTEXT, 9, (double)w->max_ns / 1e9);
-				if (strcmp(w->workload, "io") == 0)
-					out_bool(o, "direct", OUT_NOTEXT, w->direct);
-				out_end(o);
-			}
-			out_list_end(o);
-			out_end(o);
+		out_str(o, "name", OUT_NOTEXT, c->name);
+		out_list(o, "compared_to");
+		for (unsigned i = 0; out_json(o) && i < c->nbase; i++)
+			out_str(o, NULL, OUT_NOTEXT, bo->cf[c->base[i]].name);
+		out_list_end(o);
+		if (!out_json(o)) {
+			out_text(o, "  %c: %s", c->label, c->name);
+			for (unsigned i = 0; i < c->nbase; i++)
+				out_text(o, "%s%c", i ? ", " : " (ratio to ", bo->cf[c->base[i]].label);
+			out_text(o, "%s", c->nbase ? ")" : "");
 		}
+		out_list(o, "programs");
+		for (unsigned i = 0; out_json(o) && i < c->nprogs; i++)
+			bench_out_program(o, c->progs[i]);
 		out_list_end(o);
 		out_end(o);
+		if (!out_json(o))
+			out_line(o);	/* inside the report's object: a line each */
 	}
 	out_list_end(o);
 }
 
-/* The paper's comparison: a row per workload and size. */
+/* The paper's comparison: a row per workload and size, a column per configuration. */
 static void
-bench_out_table(struct out *o, const struct bench_config *cf, const Mint__BenchReport *ref)
+bench_out_table(struct out *o, const struct bench_opts *bo, const Mint__BenchReport *ref)
 {
-	char title[2][64];
-
-	snprintf(title[0], sizeof(title[0]), "%s ms", cf[C_ALONE_A].name);
-	snprintf(title[1], sizeof(title[1]), "%s ms", cf[C_ALONE_B].measured ? cf[C_ALONE_B].name :
-	    "-");
 	if (!out_json(o)) {
-		out_text(o, "%-10s %14s %14s %12s %6s %13s %6s", "workload", title[0], title[1],
-		    "together ms", "ratio", "shared ms", "ratio");
+		out_text(o, "%-10s", "workload");
+		for (unsigned k = 0; k < bo->ncf; k++)
+			out_text(o, " %7c ms%s", bo->cf[k].label, bo->cf[k].nbase ? "  ratio" : "");
 		out_line(o);
 	}
 	out_list(o, "comparison");
 	for (size_t r = 0; r < ref->n_rows; r++) {
 		const Mint__BenchRow *w = ref->rows[r];
-		double a = config_ns(&cf[C_ALONE_A], w->workload, w->size);
-		double b = config_ns(&cf[C_ALONE_B], w->workload, w->size);
-		double t = config_ns(&cf[C_TOGETHER], w->workload, w->size);
-		double s = config_ns(&cf[C_SHARED], w->workload, w->size);
-		double alone = b >= 0 ? (a + b) / 2 : a;
 		char name[32];
 
 		row_name(name, sizeof(name), w);
@@ -266,50 +356,50 @@ bench_out_table(struct out *o, const struct bench_config *cf, const Mint__BenchR
 		out_str(o, "workload", OUT_NOTEXT, w->workload);
 		out_uint(o, "size", OUT_NOTEXT, w->size);
 		out_cell(o, -10, "%s", name);
-		out_secs(o, "alone_a", 14, a);
-		out_secs(o, "alone_b", 14, b);
-		out_secs(o, "together", 12, t);
-		out_ratio(o, "together_ratio", 6, t, alone);
-		out_secs(o, "shared", 13, s);
-		out_ratio(o, "shared_ratio", 6, s, a);
+		out_list(o, "times");
+		for (unsigned k = 0; k < bo->ncf; k++) {
+			const struct bench_config *c = &bo->cf[k];
+			double ratio = config_ratio(bo, c, w->workload, w->size);
+
+			out_begin(o, NULL);
+			out_str(o, "configuration", OUT_NOTEXT, c->name);
+			out_secs(o, "median", 10, config_ns(c, w->workload, w->size));
+			if (ratio >= 0)
+				out_float(o, "ratio", 6, 2, ratio);
+			else
+				out_null(o, "ratio", c->nbase ? 6 : OUT_NOTEXT, "-");
+			out_end(o);
+		}
+		out_list_end(o);
 		out_end(o);
 		if (!out_json(o))
-			out_line(o);	/* inside the report's object: a row a line */
+			out_line(o);
 	}
 	out_list_end(o);
 }
 
 static int
-bench_chart(const struct bench_opts *bo, const struct bench_config *cf,
-    const Mint__BenchReport *ref)
+bench_chart(const struct bench_opts *bo, const Mint__BenchReport *ref)
 {
 	const char *series[BENCH_CONFIGS], *groups[REPORT_ROWS];
-	static char gname[REPORT_ROWS][32];
+	char gname[REPORT_ROWS][32];
 	double values[REPORT_ROWS * BENCH_CONFIGS];
-	unsigned ns = 0, ng = 0;
-	struct chart c = { "mint-bench: alone, together on two nodes, shared on one", NULL, 0,
-	    NULL, 0, values };
+	struct chart c = { "mint-bench: each configuration's median time", groups, 0, series,
+	    bo->ncf, values };
 	FILE *f;
 	int rc;
 
-	for (int k = 0; k < BENCH_CONFIGS; k++)
-		if (cf[k].measured)
-			series[ns++] = cf[k].name;
-	for (size_t r = 0; r < ref->n_rows && ng < REPORT_ROWS; r++, ng++) {
-		unsigned s = 0;
+	for (unsigned k = 0; k < bo->ncf; k++)
+		series[k] = bo->cf[k].name;
+	for (size_t r = 0; r < ref->n_rows && r < REPORT_ROWS; r++, c.n_groups++) {
+		row_name(gname[r], sizeof(gname[r]), ref->rows[r]);
+		groups[r] = gname[r];
+		for (unsigned k = 0; k < bo->ncf; k++) {
+			double v = config_ns(&bo->cf[k], ref->rows[r]->workload, ref->rows[r]->size);
 
-		row_name(gname[ng], sizeof(gname[ng]), ref->rows[r]);
-		groups[ng] = gname[ng];
-		for (int k = 0; k < BENCH_CONFIGS; k++) {
-			double v;
-
-			if (!cf[k].measured)
-				continue;
-			v = config_ns(&cf[k], ref->rows[r]->workload, ref->rows[r]->size);
-			values[ng * ns + s++] = v < 0 ? -1 : v / 1e6;
+			values[r * bo->ncf + k] = v < 0 ? -1 : v / 1e6;
 		}
 	}
-	c.groups = groups, c.n_groups = ng, c.series = series, c.n_series = ns;
 	if ((f = fopen(bo->chart, "w")) == NULL)
 		return cmd_fail(CMD_FAILED, "bench: --chart %s: %s", bo->chart, strerror(errno));
 	rc = chart_svg(f, &c);
@@ -335,26 +425,26 @@ split_list(char *s, char **out, int max)
 }
 
 static int
-bench_opts(struct cmd_ctx *ctx, struct args *a, struct bench_opts *o)
+bench_spec(struct args *a, struct bench_opts *o)
 {
 	static char wl[64], sz[256];
 	char *items[9];
 	int n;
 
-	memset(o, 0, sizeof(*o));
 	mint__bench_spec__init(&o->spec);
 	snprintf(wl, sizeof(wl), "%s", args_str(a, "--workload", args_has(a, "--io") ?
 	    "reg,copy,io" : "reg,copy"));
 	if ((n = split_list(wl, o->workloads, 3)) <= 0)
 		return cmd_fail(CMD_USAGE, "bench: --workload takes up to three of reg, copy, io");
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		if (strcmp(o->workloads[i], "reg") != 0 && strcmp(o->workloads[i], "copy") != 0 &&
 		    strcmp(o->workloads[i], "io") != 0)
 			return cmd_fail(CMD_USAGE, "bench: '%s' is not reg, copy or io",
 			    o->workloads[i]);
-		else if (strcmp(o->workloads[i], "io") == 0 && !args_has(a, "--io"))
+		if (strcmp(o->workloads[i], "io") == 0 && !args_has(a, "--io"))
 			return cmd_fail(CMD_USAGE, "bench: the io workload needs --io PATH (a file "
 			    "or block device, on the nodes)");
+	}
 	o->spec.n_workloads = (size_t)n, o->spec.workloads = o->workloads;
 	if (args_has(a, "--sizes")) {
 		if (strlen(args_str(a, "--sizes", "")) >= sizeof(sz))
@@ -388,105 +478,152 @@ bench_opts(struct cmd_ctx *ctx, struct args *a, struct bench_opts *o)
 		return cmd_fail(CMD_USAGE, "bench: --io takes an absolute path (of a file or block "
 		    "device on the nodes), not '%s'", o->spec.io);
 	o->spec.has_timeout_ms = 1, o->spec.timeout_ms = args_u64(a, "--limit", 600000);
-	o->chart = args_str(a, "--chart", NULL);
-	/* the nodes: as given, else the first two online */
-	for (int i = 0; i < a->npos; i++)
-		if (cmd_node_arg(a->pos[i], &o->nodes[o->nnodes++]) != 0)
-			return CMD_USAGE;
-	if (o->nnodes == 2 && o->nodes[0] == o->nodes[1])
-		return cmd_fail(CMD_USAGE, "bench: two different nodes, or one");
-	if (o->nnodes == 0) {
-		struct node_view v;
+	return 0;
+}
 
-		for (unsigned i = 0; i < ctx->region.layout.nodes && o->nnodes < 2; i++)
+/* The targets: as given (a node number or a guest's name), else the first two online nodes. */
+static int
+bench_targets(struct cmd_ctx *ctx, struct args *a, struct bench_opts *o)
+{
+	struct node_view v;
+	int rc;
+
+	for (int i = 0; i < a->npos; i++) {
+		struct bench_target *t = &o->t[o->nt++];
+
+		if (a->pos[i][0] >= '0' && a->pos[i][0] <= '9') {
+			if ((rc = cmd_node_arg(a->pos[i], &t->node)) != 0)
+				return rc;
+			if (t->node >= ctx->region.layout.nodes)
+				return cmd_fail(CMD_USAGE, "bench: this machine has nodes 0 to %u",
+				    ctx->region.layout.nodes - 1);
+		} else {
+			t->guest = a->pos[i];
+			if ((rc = cmd_find_guest(ctx, t->guest, 0, &t->node)) != 0)
+				return rc;
+		}
+	}
+	if (o->nt == 2 && o->t[0].node == o->t[1].node && o->t[0].guest == NULL &&
+	    o->t[1].guest == NULL)
+		return cmd_fail(CMD_USAGE, "bench: two different nodes, or one");
+	if (o->nt == 2 && o->t[0].guest != NULL && o->t[1].guest != NULL &&
+	    strcmp(o->t[0].guest, o->t[1].guest) == 0)
+		return cmd_fail(CMD_USAGE, "bench: two different guests, or one");
+	if (a->npos == 0) {
+		for (unsigned i = 0; i < ctx->region.layout.nodes && o->nt < 2; i++)
 			if (node_read(&ctx->region, i, &v) == 0 && v.state == MINT_NODE_ONLINE)
-				o->nodes[o->nnodes++] = i;
-		if (o->nnodes == 0)
+				o->t[o->nt++].node = i;
+		if (o->nt == 0)
 			return cmd_fail(CMD_UNREACHABLE, "bench: no node is online");
 	}
-	for (unsigned i = 0; i < o->nnodes; i++) {
-		struct node_view v;
-
-		if (o->nodes[i] >= ctx->region.layout.nodes)
-			return cmd_fail(CMD_USAGE, "bench: this machine has nodes 0 to %u",
-			    ctx->region.layout.nodes - 1);
-		if (node_read(&ctx->region, o->nodes[i], &v) < 0 || v.state != MINT_NODE_ONLINE)
-			return cmd_fail(CMD_UNREACHABLE, "bench: node %u is not online", o->nodes[i]);
-	}
-	tsc_init(&o->clk);
+	for (unsigned i = 0; i < o->nt; i++)
+		if (node_read(&ctx->region, o->t[i].node, &v) < 0 || v.state != MINT_NODE_ONLINE)
+			return cmd_fail(CMD_UNREACHABLE, "bench: node %u is not online", o->t[i].node);
 	return 0;
 }
 
 static void
-bench_free_configs(struct bench_config *cf)
+bench_free(struct bench_opts *o)
 {
-	for (int k = 0; k < BENCH_CONFIGS; k++)
-		for (int i = 0; i < BENCH_PROGS; i++)
-			if (cf[k].replies[i] != NULL)
-				wire_free(cf[k].replies[i]);
+	for (unsigned k = 0; k < o->ncf; k++)
+		for (unsigned i = 0; i < BENCH_TARGETS; i++)
+			if (o->cf[k].replies[i] != NULL)
+				wire_free(o->cf[k].replies[i]);
+	free(o);
+}
+
+/* What the programs ran under, and what that means for the figures. */
+static void
+bench_out_head(struct out *out, const struct bench_opts *o, const Mint__BenchReport *ref)
+{
+	const char *node_virt = NULL, *guest_virt = NULL;
+
+	for (unsigned k = 0; k < o->ncf; k++)
+		for (unsigned i = 0; i < o->cf[k].nprogs; i++)
+			if (o->cf[k].t[0].guest != NULL && o->cf[k].nt == 1)
+				guest_virt = o->cf[k].progs[i]->virt;
+			else if (o->cf[k].t[0].guest == NULL)
+				node_virt = o->cf[k].progs[i]->virt;
+	out_uint(out, "runs", OUT_NOTEXT, ref->runs);
+	out_str(out, "clock", OUT_NOTEXT, ref->clock);
+	if (out_json(out))
+		return;
+	out_text(out, "mint-bench, medians of %u runs, in ms; clock %s", ref->runs, ref->clock);
+	out_line(out);
+	if (node_virt != NULL && strcmp(node_virt, "none") != 0) {
+		out_text(out, "note: the nodes' programs ran under %s: this machine is itself virtual, "
+		    "its figures are a guest's, not bare metal's", node_virt);
+		out_line(out);
+	}
+	if (guest_virt != NULL && strcmp(guest_virt, "kvm") != 0) {
+		out_text(out, "note: the guests ran under %s, not KVM: their ratios to the node "
+		    "measure that emulator, not the paper's KVM guests", guest_virt);
+		out_line(out);
+	}
+	if (!o->clk.tsc) {
+		out_text(out, "note: no invariant TSC here: programs meant to run together began "
+		    "as their requests arrived");
+		out_line(out);
+	}
+	for (unsigned k = 0; k < o->ncf; k++)
+		for (unsigned i = 0; i < o->cf[k].nprogs; i++)
+			if (o->cf[k].progs[i]->late_ns > LATE_WARN_NS && (o->cf[k].nt > 1 ||
+			    o->cf[k].programs > 1)) {
+				out_text(out, "note: %s: a program on node %u began %.1f ms after the "
+				    "others", o->cf[k].name, o->cf[k].progs[i]->node,
+				    (double)o->cf[k].progs[i]->late_ns / 1e6);
+				out_line(out);
+			}
 }
 
 static int
 cmd_bench_run(struct cmd_ctx *ctx, struct args *a)
 {
-	struct bench_config cf[BENCH_CONFIGS];
-	const Mint__BenchReport *ref;
-	struct bench_opts o;
+	const Mint__BenchReport *ref = NULL;
+	struct bench_opts *o;
 	struct out *out;
 	int rc;
 
-	if ((rc = cmd_open_region(ctx)) != 0 || (rc = bench_opts(ctx, a, &o)) != 0)
+	if ((rc = cmd_open_region(ctx)) != 0)
 		return rc;
-	memset(cf, 0, sizeof(cf));
-	snprintf(cf[C_ALONE_A].name, sizeof(cf[0].name), "node %u", o.nodes[0]);
-	if (o.nnodes == 2) {
-		snprintf(cf[C_ALONE_B].name, sizeof(cf[0].name), "node %u", o.nodes[1]);
-		snprintf(cf[C_TOGETHER].name, sizeof(cf[0].name), "nodes %u+%u at once", o.nodes[0],
-		    o.nodes[1]);
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		return cmd_fail(CMD_FAILED, "bench: out of memory");
+	if ((rc = bench_spec(a, o)) != 0 || (rc = bench_targets(ctx, a, o)) != 0) {
+		free(o);
+		return rc;
 	}
-	snprintf(cf[C_SHARED].name, sizeof(cf[0].name), "two on node %u", o.nodes[0]);
-	for (int k = 0; k < BENCH_CONFIGS && rc == 0; k++)
-		if (cf[k].name[0] != '\0')
-			rc = bench_config(ctx, &o, k, &cf[k]);
-	if (rc != 0 || (ref = first_report(cf)) == NULL) {
-		bench_free_configs(cf);
+	o->chart = args_str(a, "--chart", NULL);
+	tsc_init(&o->clk);
+	bench_plan(o);
+	for (unsigned k = 0; k < o->ncf && rc == 0; k++)
+		rc = bench_run_config(ctx, o, &o->cf[k]);
+	for (unsigned k = 0; rc == 0 && ref == NULL && k < o->ncf; k++)
+		if (o->cf[k].nprogs > 0)
+			ref = o->cf[k].progs[0];
+	if (rc != 0 || ref == NULL) {
+		bench_free(o);
 		return rc != 0 ? rc : cmd_fail(CMD_FAILED, "bench: no results");
 	}
 	out = cmd_out(ctx, OUT_SPACED);
 	out_begin(out, NULL);
-	out_list(out, "nodes");
-	for (unsigned i = 0; out_json(out) && i < o.nnodes; i++)
-		out_uint(out, NULL, OUT_NOTEXT, o.nodes[i]);
+	out_list(out, "targets");
+	for (unsigned i = 0; out_json(out) && i < o->nt; i++) {
+		out_begin(out, NULL);
+		out_uint(out, "node", OUT_NOTEXT, o->t[i].node);
+		if (o->t[i].guest != NULL)
+			out_str(out, "guest", OUT_NOTEXT, o->t[i].guest);
+		else
+			out_null(out, "guest", OUT_NOTEXT, "-");
+		out_end(out);
+	}
 	out_list_end(out);
-	out_uint(out, "runs", OUT_NOTEXT, ref->runs);
-	out_str(out, "clock", OUT_NOTEXT, ref->clock);
-	out_str(out, "virt", OUT_NOTEXT, ref->virt);
-	if (!out_json(out)) {
-		out_text(out, "mint-bench, medians of %u runs; clock %s; run under: %s%s", ref->runs,
-		    ref->clock, ref->virt, strcmp(ref->virt, "none") == 0 ? "" :
-		    " (this machine itself is virtual: its figures are the guest's, not bare metal's)");
-		out_line(out);
-	}
-	for (int k = 0; k < BENCH_CONFIGS; k++)
-		for (unsigned i = 0; cf[k].measured && i < cf[k].nprogs; i++)
-			if (cf[k].progs[i]->late_ns > LATE_WARN_NS && !out_json(out)) {
-				out_text(out, "note: %s: a program on node %u began %.1f ms late (not at "
-				    "once with the others)", cf[k].name, cf[k].progs[i]->node,
-				    (double)cf[k].progs[i]->late_ns / 1e6);
-				out_line(out);
-			}
-	if (!o.clk.tsc && !out_json(out)) {
-		out_text(out, "note: no invariant TSC here: programs meant to run together began "
-		    "as their requests arrived");
-		out_line(out);
-	}
-	bench_out_table(out, cf, ref);
-	if (out_json(out))
-		bench_out_configs(out, cf);
+	bench_out_head(out, o, ref);
+	bench_out_configs(out, o);
+	bench_out_table(out, o, ref);
 	out_end(out);
-	if (o.chart != NULL)
-		rc = bench_chart(&o, cf, ref);
-	bench_free_configs(cf);
+	if (o->chart != NULL)
+		rc = bench_chart(o, ref);
+	bench_free(o);
 	return rc;
 }
 
@@ -513,12 +650,13 @@ static const struct args_template cmd_bench_args = {
 
 const struct cmd_entry cmd_bench_entry = {
 	.name = "bench",
-	.usage = "[NODE [NODE]] [--workload reg,copy,io] [--sizes LIST] [--reg M] [--copies N] "
+	.usage = "[TARGET [TARGET]] [--workload reg,copy,io] [--sizes LIST] [--reg M] [--copies N] "
 	    "[--reads L] [--io PATH] [--runs R] [--quick] [--chart FILE.svg] [--limit SECONDS] "
 	    "[--json]",
-	.help = "The paper's evaluation: mint-bench on NODE alone, on the other NODE alone, on "
-	    "both at once, and twice at once on the first (default: the first two online nodes), "
-	    "then each time and the ratios of together and shared to alone; --chart draws them.",
+	.help = "The paper's evaluation: mint-bench on each TARGET (a node, or a guest) alone, "
+	    "on both at once and, for two nodes, twice at once on the first (default: the first "
+	    "two online nodes); a guest also against its node. Then each median and its ratio; "
+	    "--chart draws them.",
 	.min_args = 0,
 	.max_args = 24,
 	.flags = CMD_JSON,

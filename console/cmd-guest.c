@@ -54,7 +54,7 @@ guest_list(struct cmd_ctx *ctx, struct args *a)
 	return 0;
 }
 
-/* What find_guest looks for, and what it found so far. */
+/* What cmd_find_guest looks for, and what it found so far. */
 struct guest_search {
 	const char *name;
 	int want_migrating;
@@ -94,8 +94,8 @@ guest_search_cb(void *arg, unsigned n, const Mint__NodeStatus *st)
  * wins, then one paused, then one migrating; with want_migrating, the node
  * that migrates it.
  */
-static int
-find_guest(struct cmd_ctx *ctx, const char *name, int want_migrating, unsigned *node)
+int
+cmd_find_guest(struct cmd_ctx *ctx, const char *name, int want_migrating, unsigned *node)
 {
 	struct guest_search s = { .name = name, .want_migrating = want_migrating,
 	    .best = MINT_MAX_NODES };
@@ -143,7 +143,7 @@ guest_simple(struct cmd_ctx *ctx, struct args *a)
 
 	if (a->npos != 1)
 		return cmd_fail(CMD_USAGE, "usage: guest %s NAME [--node N]", ctx->verb->name);
-	if (node == MINT_MAX_NODES && find_guest(ctx, a->pos[0], 0, &node) != 0)
+	if (node == MINT_MAX_NODES && cmd_find_guest(ctx, a->pos[0], 0, &node) != 0)
 		return 1;
 	return ask(ctx, (Mint__CommandKind)ctx->verb->kind, a->pos[0], node);
 }
@@ -432,7 +432,7 @@ guest_migrate(struct cmd_ctx *ctx, struct args *a)
 		    "NAME or guest migrate --postcopy-now NAME");
 	if (migrate_options(a, &m, &c) != 0)
 		return 1;
-	if (m.node == MINT_MAX_NODES && find_guest(ctx, m.name, abort_it || postcopy_now, &m.node) != 0)
+	if (m.node == MINT_MAX_NODES && cmd_find_guest(ctx, m.name, abort_it || postcopy_now, &m.node) != 0)
 		return 1;
 	if (abort_it || postcopy_now)
 		return ask(ctx, abort_it ? MINT__COMMAND_KIND__CMD_GUEST_ABORT :

@@ -104,6 +104,8 @@ int cmd_region_writable(struct cmd_ctx *ctx, const char *what);
 int cmd_ask_agent(struct cmd_ctx *ctx, const Mint__Command *cmd, Mint__Envelope **reply);
 int cmd_ask_report(struct cmd_ctx *ctx, const Mint__Command *cmd, unsigned node);
 int cmd_node_arg(const char *arg, unsigned *n);
+/* The node whose hypervisor has guest name (cmd-guest.c): 0, or the failure said. */
+int cmd_find_guest(struct cmd_ctx *ctx, const char *name, int want_migrating, unsigned *node);
 int cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cmd_fail(enum cmd_status status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cmd_say(enum cmd_status status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -34,7 +34,7 @@ struct opts {
 	uint64_t reg, copies, reads, seed, start_tsc;
 	unsigned runs;
 	const char *io;
-	int no_direct, json, records, print_tsc;
+	int no_direct, json, records, print_tsc, start_stdin;
 };
 
 struct result {
@@ -63,6 +63,8 @@ static const char usage[] =
     "      --start-tsc T    wait until the TSC reads T before the first workload:\n"
     "                       programs on several nodes of one machine start at once\n"
     "                       (needs an invariant TSC; --tsc prints it now)\n"
+    "      --start-stdin    say \"mint-bench ready\", then wait for a line on stdin\n"
+    "                       before the first workload (a guest's runner)\n"
     "      --tsc            print the TSC and its rate and exit\n"
     "  -j, --json           one JSON object\n"
     "      --records        the records an agent reads (mint-console bench)\n"
@@ -146,7 +148,7 @@ parse_opts(struct opts *o, int argc, char **argv)
 		{ "no-direct", no_argument, NULL, 'D' }, { "runs", required_argument, NULL, 'r' },
 		{ "seed", required_argument, NULL, 'S' }, { "json", no_argument, NULL, 'j' },
 		{ "start-tsc", required_argument, NULL, 'T' }, { "tsc", no_argument, NULL, 't' },
-		{ "records", no_argument, NULL, 'R' }, { "help", no_argument, NULL, 'h' },
+		{ "records", no_argument, NULL, 'R' }, { "start-stdin", no_argument, NULL, 'G' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *workloads = NULL;
@@ -167,6 +169,7 @@ parse_opts(struct opts *o, int argc, char **argv)
 		case 'S': o->seed = count_arg("--seed", optarg, ~0ul); break;
 		case 'j': o->json = 1; break;
 		case 'R': o->records = 1; break;
+		case 'G': o->start_stdin = 1; break;
 		case 'T': o->start_tsc = count_arg("--start-tsc", optarg, ~0ul); break;
 		case 't': o->print_tsc = 1; break;
 		case 'h': fputs(usage, stdout); exit(0);
@@ -396,6 +399,14 @@ main(int argc, char **argv)
 	}
 	if (o.start_tsc != 0)
 		late_ns = tsc_ns(&clk, now - o.start_tsc);
+	if (o.start_stdin) {
+		char line[64];
+
+		printf("mint-bench ready\n");
+		fflush(stdout);
+		if (fgets(line, sizeof(line), stdin) == NULL)
+			die("--start-stdin: no start came (end of input)");
+	}
 	if (o.workloads & W_REG)
 		run_reg(&o, &clk, &res[n++]);
 	for (i = 0; (o.workloads & W_COPY) && i < o.n_sizes; i++)

@@ -1,15 +1,20 @@
 #!/bin/sh
-# mkguest.sh DIR NAME [MEMORY_MIB [DIRTY_MIB [--idle]]]: a tiny guest for the
-# migration tests and benchmark. DIR/guest.cpio.gz holds busybox-static and
-# the dirtier (tests/guest/dirtier.c, built static here), which /init runs on
-# the serial console; DIR/NAME.xml defines it for libvirt: Debian's kernel
-# under QEMU (type 'qemu', TCG where there is no KVM), 1 vCPU, no disk and no
-# network, its serial console appended to /var/log/libvirt/NAME-serial.log of
-# the node that runs it. Exit 77 with the reason when a piece is missing.
+# mkguest.sh DIR NAME [MEMORY_MIB [DIRTY_MIB [--idle|--bench]]]: a tiny guest
+# for the migration tests and benchmark. DIR/guest.cpio.gz holds
+# busybox-static, the dirtier (tests/guest/dirtier.c) and mint-bench (both
+# built static here), and /init runs the dirtier on the serial console; with
+# --bench, the bench runner instead: it reads "mint-bench ARGS" lines on ttyS1
+# (the node's /var/lib/libvirt/qemu/NAME.bench socket, the serial port aliased
+# ua-mint-bench that mint-agent finds) and runs them there. DIR/NAME.xml
+# defines it for libvirt: Debian's kernel under QEMU (type 'qemu', TCG where
+# there is no KVM), 1 vCPU, no disk and no network, its serial console
+# appended to /var/log/libvirt/NAME-serial.log of the node that runs it.
+# Exit 77 with the reason when a piece is missing.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-[ $# -ge 2 ] || { echo "usage: $0 DIR NAME [MEMORY_MIB [DIRTY_MIB [--idle]]]" >&2; exit 2; }
-dir=$1 name=$2 mem=${3:-128} dirty=${4:-32} idle=${5:-}
+[ $# -ge 2 ] || { echo "usage: $0 DIR NAME [MEMORY_MIB [DIRTY_MIB [--idle|--bench]]]" >&2; exit 2; }
+dir=$1 name=$2 mem=${3:-128} dirty=${4:-32} mode=${5:-}
+top=$(cd "$here/../.." && pwd)
 busybox=${BUSYBOX:-/bin/busybox}
 skip() { echo "mkguest: $*" >&2; exit 77; }
 [ -x "$busybox" ] || skip "no $busybox (apt-get install busybox-static)"
@@ -26,10 +31,28 @@ if [ ! -s "$dir/guest.cpio.gz" ]; then
 	cp "$busybox" "$root/bin/busybox"
 	ln -s busybox "$root/bin/sh"
 	cp "$dir/dirtier" "$root/bin/dirtier"
+	# mint-bench from its sources, static: the guest has no libc of its own
+	${CC:-cc} -static -O2 -D_GNU_SOURCE -I"$top" -o "$dir/mint-bench" "$top/eval/mint-bench.c" \
+	    "$top/eval/tsc.c" "$top/eval/workload.c" "$top/eval/report.c" "$top/common/parse.c" \
+	    2>"$dir/cc.err" || skip "cannot build mint-bench static: $(head -n 1 "$dir/cc.err")"
+	cp "$dir/mint-bench" "$root/bin/mint-bench"
 	cat >"$root/init" <<EOF2
 #!/bin/sh
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t devtmpfs dev /dev
+if /bin/busybox grep -q mint.bench /proc/cmdline; then
+	# the bench runner: a line "mint-bench ARGS" on ttyS1 runs it there, its
+	# output back on ttyS1
+	/bin/busybox stty -F /dev/ttyS1 raw -echo
+	exec 3<>/dev/ttyS1
+	echo "GUEST UP (bench runner on ttyS1)"
+	while :; do
+		IFS= read -r line <&3 || { /bin/busybox sleep 1; continue; }
+		case "\$line" in
+		"mint-bench "*) /bin/mint-bench --records --start-stdin \${line#mint-bench } <&3 >&3 2>&3 ;;
+		esac
+	done
+fi
 echo "GUEST UP"
 exec /bin/dirtier \$(/bin/busybox sed -n 's/.*mint.dirty=\([0-9]*\).*/\1/p' /proc/cmdline) \
 	\$(/bin/busybox grep -q mint.idle /proc/cmdline && echo --idle)
@@ -38,8 +61,17 @@ EOF2
 	(cd "$root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$dir/guest.cpio.gz"
 	rm -rf "$root"
 fi
-extra=""
-[ "$idle" = "--idle" ] && extra=" mint.idle"
+extra="" bench=""
+[ "$mode" = "--idle" ] && extra=" mint.idle"
+if [ "$mode" = "--bench" ]; then
+	extra=" mint.bench"
+	bench="
+    <serial type='unix'>
+      <source mode='bind' path='/var/lib/libvirt/qemu/$name.bench'/>
+      <target port='1'/>
+      <alias name='ua-mint-bench'/>
+    </serial>"
+fi
 cat >"$dir/$name.xml" <<EOF2
 <domain type='qemu'>
   <name>$name</name>
@@ -59,7 +91,7 @@ cat >"$dir/$name.xml" <<EOF2
     <serial type='file'>
       <source path='/var/log/libvirt/$name-serial.log' append='on'/>
       <target port='0'/>
-    </serial>
+    </serial>$bench
     <memballoon model='none'/>
   </devices>
 </domain>
