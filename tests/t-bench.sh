@@ -35,15 +35,18 @@ if [ -n "$(json_py)" ]; then
 else
 	ok 'true # SKIP python3-jsonschema not installed (tools/install-deps)' "  a BenchResult of the schema"
 fi
-confs=$(jq -r '[.configurations[] | "\(.name):\([.programs[].node] | join("+"))"] | join(",")' "$d/b.json")
-ok '[ "$confs" = "node 0:0,node 1:1,nodes 0+1 at once:0+1,two on node 0:0+0" ]' \
+confs=$(jq -r '[.configurations[] | "\(.name)=\([.programs[].node] | join("+"))"] | join(",")' "$d/b.json")
+ok '[ "$confs" = "node 0 alone=0,node 1 alone=1,node 0 + node 1 at once=0+1,two at once on node 0=0+0" ]' \
     "  four configurations, each program on its node ($confs)"
 rows=$(jq -r '[.configurations[].programs[] | [.results[] | "\(.workload)\(.size)"] | join(" ")] | unique | join(",")' "$d/b.json")
 ok '[ "$rows" = "reg0 copy262144 copy524288 copy1048576" ]' \
     "  every program ran reg and copy at 256K, 512K, 1M ($rows)"
-ok 'jq -e "[.comparison[] | .alone_a, .alone_b, .together, .shared, .together_ratio, .shared_ratio] | all(. != null and . > 0)" "$d/b.json" >/dev/null &&
+ok 'jq -e "[.comparison[].times[] | .median != null and .median > 0] | all" "$d/b.json" >/dev/null &&
+    jq -e "[.comparison[].times[2:][] | .ratio != null and .ratio > 0] | all" "$d/b.json" >/dev/null &&
     [ "$(jq ".comparison | length" "$d/b.json")" = 4 ]' \
-    "  the comparison: four rows, every time and ratio there"
+    "  the comparison: four rows, every median there, a ratio for together and shared"
+ok 'jq -e "[.configurations[2].compared_to, .configurations[3].compared_to] == [[\"node 0 alone\", \"node 1 alone\"], [\"node 0 alone\"]]" "$d/b.json" >/dev/null' \
+    "  together compared with both alone, shared with the first alone"
 ok 'jq -e "[.configurations[].programs[].results[] | .min <= .median and .median <= .max] | all" "$d/b.json" >/dev/null' \
     "  least <= median <= most in every result"
 bars=$(python3 -c '
@@ -56,11 +59,14 @@ ok '[ "$bars" = 16 ]' "--chart: a valid SVG, a bar for each configuration in eac
     diag_files "$d/why"
 
 con bench 1 --workload reg --quick >"$d/t.out" 2>"$d/t.err"
-ok '[ $? = 0 ] && grep -q "^workload .*node 1 ms" "$d/t.out" && [ "$(grep -c "^reg " "$d/t.out")" = 1 ]' \
-    "bench NODE (text): a table with node 1, a row for reg" || diag_files "$d/t.out" "$d/t.err"
+rc=$?
+ok '[ $rc = 0 ] && grep -q "^  A: node 1 alone" "$d/t.out" && grep -q "^  B: two at once on node 1 (ratio to A)" "$d/t.out" &&
+    [ "$(grep -c "^reg " "$d/t.out")" = 1 ]' \
+    "bench NODE (text): node 1 alone and twice at once, a row for reg" || diag_files "$d/t.out" "$d/t.err"
 dd if=/dev/urandom of="$d/disk" bs=1M count=4 2>/dev/null
 con bench 0 --workload io --io "$d/disk" --sizes 4K,64K --quick --json >"$d/io.json" 2>"$d/io.err"
-ok '[ $? = 0 ] && [ "$(jq -r "[.configurations[0].programs[0].results[] | \"\(.workload)\(.size)\"] | join(\",\")" "$d/io.json")" = io4096,io65536 ]' \
+rc=$?
+ok '[ $rc = 0 ] && [ "$(jq -r "[.configurations[0].programs[0].results[] | \"\(.workload)\(.size)\"] | join(\",\")" "$d/io.json")" = io4096,io65536 ]' \
     "--workload io --io FILE: random reads of 4K and 64K on the node" || diag_files "$d/io.err"
 con bench --io "$d/nosuch" --quick >/dev/null 2>"$d/e"
 rc=$?
