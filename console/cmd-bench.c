@@ -21,8 +21,9 @@
 #include "eval/tsc.h"
 #include "shm/node.h"
 
-#define BENCH_CONFIGS	6
-#define BENCH_TARGETS	2
+#define BENCH_CONFIGS	12
+#define BENCH_TARGETS	5	/* on the command line: up to two nodes, and guests */
+#define BENCH_AT_ONCE	2	/* targets of one configuration */
 #define BENCH_PROGS	4	/* reports of one configuration */
 #define START_MARGIN_NS	500000000ull	/* requests delivered, programs calibrated */
 #define LATE_WARN_NS	1000000ull
@@ -36,7 +37,7 @@ struct bench_target {
 struct bench_config {
 	char name[160];
 	char label;		/* its column: A, B, ... */
-	struct bench_target t[BENCH_TARGETS];
+	struct bench_target t[BENCH_AT_ONCE];
 	unsigned nt;
 	unsigned programs;	/* at once on each target (2: sharing it) */
 	int base[2];		/* compared with these configurations' mean */
@@ -45,7 +46,7 @@ struct bench_config {
 	int measured;
 	unsigned nprogs;
 	const Mint__BenchReport *progs[BENCH_PROGS];
-	Mint__Envelope *replies[BENCH_TARGETS];
+	Mint__Envelope *replies[BENCH_AT_ONCE];
 };
 
 struct bench_opts {
@@ -114,7 +115,7 @@ bench_ask_all(struct bench_ask *q, unsigned n)
 static int
 bench_run_config(struct cmd_ctx *ctx, const struct bench_opts *o, struct bench_config *c)
 {
-	struct bench_ask q[BENCH_TARGETS];
+	struct bench_ask q[BENCH_AT_ONCE];
 	uint64_t start = 0;
 	int rc;
 
@@ -234,33 +235,57 @@ config_add(struct bench_opts *o, const struct bench_target *t, unsigned nt, unsi
 	return (int)o->ncf++;
 }
 
-/* The configurations for the targets: alone, together; a guest after its node. */
+/* The configuration of target t alone, or -1. */
+static int
+alone_of(const struct bench_opts *o, const struct bench_target *t)
+{
+	for (unsigned k = 0; k < o->ncf; k++) {
+		const struct bench_config *c = &o->cf[k];
+
+		if (c->nt == 1 && c->programs == 1 && c->t[0].node == t->node &&
+		    (c->t[0].guest == NULL) == (t->guest == NULL) &&
+		    (t->guest == NULL || strcmp(c->t[0].guest, t->guest) == 0))
+			return (int)k;
+	}
+	return -1;
+}
+
+/*
+ * The configurations, as the paper's table has them: each node alone, the
+ * nodes at once, two programs sharing the first node; each guest alone
+ * against its node alone, and every two guests at once against each alone
+ * (on two nodes, or on one).
+ */
 static void
 bench_plan(struct bench_opts *o)
 {
-	int alone[BENCH_TARGETS], node_cf[BENCH_TARGETS] = { -1, -1 };
-	int guests = 0;
+	struct bench_target nodes[BENCH_TARGETS], guests[BENCH_TARGETS];
+	unsigned nn = 0, ng = 0;
 
 	for (unsigned i = 0; i < o->nt; i++)
-		guests |= o->t[i].guest != NULL;
-	/* each guest's node alone first: what the guest is compared with */
-	for (unsigned i = 0; guests && i < o->nt; i++) {
-		struct bench_target n = { o->t[i].node, NULL };
-
 		if (o->t[i].guest == NULL)
-			continue;
-		for (unsigned k = 0; k < i; k++)
-			if (o->t[k].guest != NULL && o->t[k].node == n.node)
-				node_cf[i] = node_cf[k];
-		if (node_cf[i] < 0)
-			node_cf[i] = config_add(o, &n, 1, 1, -1, -1);
+			nodes[nn++] = o->t[i];
+		else
+			guests[ng++] = o->t[i];
+	for (unsigned i = 0; i < nn; i++)
+		config_add(o, &nodes[i], 1, 1, -1, -1);
+	if (nn == 2)
+		config_add(o, nodes, 2, 1, alone_of(o, &nodes[0]), alone_of(o, &nodes[1]));
+	if (nn > 0)
+		config_add(o, nodes, 1, 2, alone_of(o, &nodes[0]), -1);
+	for (unsigned i = 0; i < ng; i++) {
+		struct bench_target n = { guests[i].node, NULL };
+
+		if (alone_of(o, &n) < 0)
+			config_add(o, &n, 1, 1, -1, -1);
+		config_add(o, &guests[i], 1, 1, alone_of(o, &n), -1);
 	}
-	for (unsigned i = 0; i < o->nt; i++)
-		alone[i] = config_add(o, &o->t[i], 1, 1, node_cf[i], -1);
-	if (o->nt == 2)
-		config_add(o, o->t, 2, 1, alone[0], alone[1]);
-	if (!guests)
-		config_add(o, o->t, 1, 2, alone[0], -1);
+	for (unsigned i = 0; i < ng; i++)
+		for (unsigned j = i + 1; j < ng; j++) {
+			struct bench_target pair[2] = { guests[i], guests[j] };
+
+			config_add(o, pair, 2, 1, alone_of(o, &guests[i]), alone_of(o, &guests[j]));
+		}
 }
 
 static void
@@ -503,12 +528,16 @@ bench_targets(struct cmd_ctx *ctx, struct args *a, struct bench_opts *o)
 				return rc;
 		}
 	}
-	if (o->nt == 2 && o->t[0].node == o->t[1].node && o->t[0].guest == NULL &&
-	    o->t[1].guest == NULL)
-		return cmd_fail(CMD_USAGE, "bench: two different nodes, or one");
-	if (o->nt == 2 && o->t[0].guest != NULL && o->t[1].guest != NULL &&
-	    strcmp(o->t[0].guest, o->t[1].guest) == 0)
-		return cmd_fail(CMD_USAGE, "bench: two different guests, or one");
+	for (unsigned i = 0, nodes = 0; i < o->nt; i++) {
+		nodes += o->t[i].guest == NULL;
+		if (nodes > 2)
+			return cmd_fail(CMD_USAGE, "bench: at most two nodes (and guests besides)");
+		for (unsigned k = 0; k < i; k++)
+			if ((o->t[i].guest == NULL && o->t[k].guest == NULL &&
+			    o->t[i].node == o->t[k].node) || (o->t[i].guest != NULL &&
+			    o->t[k].guest != NULL && strcmp(o->t[i].guest, o->t[k].guest) == 0))
+				return cmd_fail(CMD_USAGE, "bench: '%s' named twice", a->pos[i]);
+	}
 	if (a->npos == 0) {
 		for (unsigned i = 0; i < ctx->region.layout.nodes && o->nt < 2; i++)
 			if (node_read(&ctx->region, i, &v) == 0 && v.state == MINT_NODE_ONLINE)
@@ -526,7 +555,7 @@ static void
 bench_free(struct bench_opts *o)
 {
 	for (unsigned k = 0; k < o->ncf; k++)
-		for (unsigned i = 0; i < BENCH_TARGETS; i++)
+		for (unsigned i = 0; i < BENCH_AT_ONCE; i++)
 			if (o->cf[k].replies[i] != NULL)
 				wire_free(o->cf[k].replies[i]);
 	free(o);
@@ -644,19 +673,19 @@ static const struct args_opt cmd_bench_opts[] = {
 
 static const struct args_template cmd_bench_args = {
 	.opts = cmd_bench_opts,
-	.max_pos = 2,
+	.max_pos = BENCH_TARGETS,
 	.unknown = "bench: unknown argument %s",
 };
 
 const struct cmd_entry cmd_bench_entry = {
 	.name = "bench",
-	.usage = "[TARGET [TARGET]] [--workload reg,copy,io] [--sizes LIST] [--reg M] [--copies N] "
+	.usage = "[TARGET...] [--workload reg,copy,io] [--sizes LIST] [--reg M] [--copies N] "
 	    "[--reads L] [--io PATH] [--runs R] [--quick] [--chart FILE.svg] [--limit SECONDS] "
 	    "[--json]",
-	.help = "The paper's evaluation: mint-bench on each TARGET (a node, or a guest) alone, "
-	    "on both at once and, for two nodes, twice at once on the first (default: the first "
-	    "two online nodes); a guest also against its node. Then each median and its ratio; "
-	    "--chart draws them.",
+	.help = "The paper's evaluation: mint-bench on each TARGET (up to two nodes, and guests; "
+	    "five in all) alone; the nodes at once and twice at once on the first; each guest "
+	    "against its node, every two guests at once (default: the first two online nodes). "
+	    "Then each median and its ratio; --chart draws them.",
 	.min_args = 0,
 	.max_args = 24,
 	.flags = CMD_JSON,

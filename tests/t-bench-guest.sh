@@ -21,19 +21,19 @@ con guest define --node 0 "$d/guest/g0.xml" >/dev/null &&
 up() { grep -q "bench runner on ttyS1" "$run/node$1-hv/log/g$1-serial.log" 2>/dev/null; }
 ok 'until_ok 90 "up 0 && up 1"' "both guests run their bench runner"
 
-con bench g0 g1 --quick --json --chart "$d/chart.svg" >"$d/b.json" 2>"$d/b.err"
+con bench 0 1 g0 g1 --quick --json --chart "$d/chart.svg" >"$d/b.json" 2>"$d/b.err"
 rc=$?
-ok '[ $rc = 0 ] && jq -e . "$d/b.json" >/dev/null' "bench g0 g1 --quick --json (rc $rc)" ||
+ok '[ $rc = 0 ] && jq -e . "$d/b.json" >/dev/null' "bench 0 1 g0 g1 --quick --json: the paper's table in one command (rc $rc)" ||
     diag_files "$d/b.err" "$d/b.json"
 confs=$(jq -r '[.configurations[] | "\(.name)=\([.programs[] | "\(.node):\(.guest // "-")"] | join("+"))"] | join(",")' "$d/b.json")
-ok '[ "$confs" = "node 0 alone=0:-,node 1 alone=1:-,guest g0 (node 0) alone=0:g0,guest g1 (node 1) alone=1:g1,guest g0 (node 0) + guest g1 (node 1) at once=0:g0+1:g1" ]' \
-    "  each node alone, each guest alone, both guests at once, each program where it ran ($confs)"
+ok '[ "$confs" = "node 0 alone=0:-,node 1 alone=1:-,node 0 + node 1 at once=0:-+1:-,two at once on node 0=0:-+0:-,guest g0 (node 0) alone=0:g0,guest g1 (node 1) alone=1:g1,guest g0 (node 0) + guest g1 (node 1) at once=0:g0+1:g1" ]' \
+    "  each node alone, at once, shared; each guest alone, both guests at once; each program where it ran ($confs)"
 virt=$(jq -r '[.configurations[].programs[] | select(.guest != null) | .virt] | unique | join(",")' "$d/b.json")
 ok '[ "$virt" = tcg ]' "  the guests' programs say what ran them: TCG, for guests of type qemu ($virt)"
-ok 'jq -e "[.configurations[2:][] | .programs[] | .results | length == 4] | all" "$d/b.json" >/dev/null &&
+ok 'jq -e "[.configurations[4:][] | .programs[] | .results | length == 4] | all" "$d/b.json" >/dev/null &&
     jq -e "[.comparison[].times[2:][] | .median != null and .ratio != null] | all" "$d/b.json" >/dev/null' \
     "  every guest result there, each with its ratio"
-ok 'jq -e "[.configurations[2].compared_to, .configurations[4].compared_to] == [[\"node 0 alone\"], [\"guest g0 (node 0) alone\", \"guest g1 (node 1) alone\"]]" "$d/b.json" >/dev/null' \
+ok 'jq -e "[.configurations[4].compared_to, .configurations[6].compared_to] == [[\"node 0 alone\"], [\"guest g0 (node 0) alone\", \"guest g1 (node 1) alone\"]]" "$d/b.json" >/dev/null' \
     "  a guest compared with its node, guests at once with each alone"
 if [ -n "$(json_py)" ]; then
 	ok 'json_valid BenchResult "$d/b.json" 2>"$d/why"' "  a BenchResult of the schema" || diag_files "$d/why"

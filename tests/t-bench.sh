@@ -85,7 +85,7 @@ rc=$?
 ok '[ $rc = 2 ] && grep -q "1G" "$d/e"' "a size over 1G: usage error"
 con bench 0 0 >/dev/null 2>"$d/e"
 rc=$?
-ok '[ $rc = 2 ] && grep -q "two different nodes" "$d/e"' "the same node twice: usage error"
+ok '[ $rc = 2 ] && grep -q "named twice" "$d/e"' "the same node twice: usage error"
 con bench 7 >/dev/null 2>"$d/e"
 rc=$?
 ok '[ $rc = 2 ]' "a node the machine lacks: usage error ($(cat "$d/e"))"
