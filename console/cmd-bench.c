@@ -56,6 +56,7 @@ struct bench_opts {
 	struct bench_target t[BENCH_TARGETS];
 	unsigned nt;
 	const char *chart;
+	const char *guest_io;	/* what io reads in a guest */
 	struct tsc_clock clk;
 	struct bench_config cf[BENCH_CONFIGS];
 	unsigned ncf;
@@ -128,6 +129,8 @@ bench_run_config(struct cmd_ctx *ctx, const struct bench_opts *o, struct bench_c
 		q[i].spec.has_start_tsc = start != 0, q[i].spec.start_tsc = start;
 		q[i].spec.has_programs = 1, q[i].spec.programs = c->programs;
 		q[i].spec.guest = (char *)c->t[i].guest;
+		if (c->t[i].guest != NULL && o->spec.io != NULL)
+			q[i].spec.io = (char *)o->guest_io;	/* the guest's own disk */
 		q[i].node = c->t[i].node;
 		mint__command__init(&q[i].cmd);
 		q[i].cmd.has_kind = 1, q[i].cmd.kind = MINT__COMMAND_KIND__CMD_BENCH;
@@ -502,6 +505,10 @@ bench_spec(struct args *a, struct bench_opts *o)
 	if (o->spec.io != NULL && o->spec.io[0] != '/')
 		return cmd_fail(CMD_USAGE, "bench: --io takes an absolute path (of a file or block "
 		    "device on the nodes), not '%s'", o->spec.io);
+	o->guest_io = args_str(a, "--guest-io", "/dev/vda");
+	if (o->guest_io[0] != '/')
+		return cmd_fail(CMD_USAGE, "bench: --guest-io takes an absolute path (in the "
+		    "guests), not '%s'", o->guest_io);
 	o->spec.has_timeout_ms = 1, o->spec.timeout_ms = args_u64(a, "--limit", 600000);
 	return 0;
 }
@@ -664,6 +671,7 @@ static const struct args_opt cmd_bench_opts[] = {
 	{ "--reads", ARGS_UINT, 1, 100000000, "bench: --reads takes a count from 1 to 10^8", NULL },
 	{ "--runs", ARGS_UINT, 1, 1000, "bench: --runs takes a count from 1 to 1000", NULL },
 	{ "--io", ARGS_STRING, 0, 0, NULL, NULL },
+	{ "--guest-io", ARGS_STRING, 0, 0, NULL, NULL },
 	{ "--quick", ARGS_FLAG, 0, 0, NULL, NULL },
 	{ "--chart", ARGS_STRING, 0, 0, NULL, NULL },
 	{ "--limit", ARGS_SECONDS, 1000, 24 * 3600 * 1000UL, "bench: --limit takes seconds (1 to a "
@@ -680,7 +688,7 @@ static const struct args_template cmd_bench_args = {
 const struct cmd_entry cmd_bench_entry = {
 	.name = "bench",
 	.usage = "[TARGET...] [--workload reg,copy,io] [--sizes LIST] [--reg M] [--copies N] "
-	    "[--reads L] [--io PATH] [--runs R] [--quick] [--chart FILE.svg] [--limit SECONDS] "
+	    "[--reads L] [--io PATH] [--guest-io PATH] [--runs R] [--quick] [--chart FILE.svg] [--limit SECONDS] "
 	    "[--json]",
 	.help = "The paper's evaluation: mint-bench on each TARGET (up to two nodes, and guests; "
 	    "five in all) alone; the nodes at once and twice at once on the first; each guest "

@@ -45,6 +45,13 @@ rc=$?
 ok '[ $rc = 0 ] && grep -q "guests ran under" "$d/t.out"' \
     "text: the report says the guests' ratios are the emulator's where they are not KVM's" ||
     diag_files "$d/t.out"
+# io: the node reads a file, the guest its own disk (/dev/vda, O_DIRECT)
+dd if=/dev/urandom of="$d/disk" bs=1M count=8 2>/dev/null
+con bench g0 --workload io --io "$d/disk" --sizes 4K --quick --json >"$d/io.json" 2>"$d/io.err"
+rc=$?
+gio=$(jq -r '[.configurations[] | select(.name | startswith("guest")) | .programs[].results[] | "\(.workload)\(.size) \(.direct)"] | join(",")' "$d/io.json" 2>/dev/null)
+ok '[ $rc = 0 ] && [ "$gio" = "io4096 true" ]' "--workload io: the guest reads its own disk with O_DIRECT ($gio)" ||
+    diag_files "$d/io.err"
 con bench web --quick >/dev/null 2>"$d/e"
 rc=$?
 ok '[ $rc != 0 ] && grep -q "no bench port" "$d/e"' "a guest without a bench port: refused ($(tail -n 1 "$d/e" | cut -c1-90))"

@@ -5,7 +5,9 @@
 # built static here), and /init runs the dirtier on the serial console; with
 # --bench, the bench runner instead: it reads "mint-bench ARGS" lines on ttyS1
 # (the node's /var/lib/libvirt/qemu/NAME.bench socket, the serial port aliased
-# ua-mint-bench that mint-agent finds) and runs them there. DIR/NAME.xml
+# ua-mint-bench that mint-agent finds) and runs them there, with a disk of
+# its own for the io workload (DIR/NAME.disk, 64 MiB of random bytes, its
+# /dev/vda: the virtio modules of the kernel ride in the image). DIR/NAME.xml
 # defines it for libvirt: Debian's kernel under QEMU (type 'qemu', TCG where
 # there is no KVM), 1 vCPU, no disk and no network, its serial console
 # appended to /var/log/libvirt/NAME-serial.log of the node that runs it.
@@ -36,6 +38,14 @@ if [ ! -s "$dir/guest.cpio.gz" ]; then
 	    "$top/eval/tsc.c" "$top/eval/workload.c" "$top/eval/report.c" "$top/common/parse.c" \
 	    2>"$dir/cc.err" || skip "cannot build mint-bench static: $(head -n 1 "$dir/cc.err")"
 	cp "$dir/mint-bench" "$root/bin/mint-bench"
+	# the bench runner's disk (virtio-blk): the kernel's modules for it, loaded in order
+	kver=$(basename "$kernel" | sed 's/^vmlinuz-//')
+	mkdir -p "$root/lib/modules"
+	for m in virtio/virtio_ring virtio/virtio virtio/virtio_pci_legacy_dev \
+	    virtio/virtio_pci_modern_dev virtio/virtio_pci block/virtio_blk; do
+		f=/lib/modules/$kver/kernel/drivers/$m.ko
+		[ -r "$f" ] && cp "$f" "$root/lib/modules/" && echo "${m#*/}" >>"$root/lib/modules/order"
+	done
 	cat >"$root/init" <<EOF2
 #!/bin/sh
 /bin/busybox mount -t proc proc /proc
@@ -43,6 +53,9 @@ if [ ! -s "$dir/guest.cpio.gz" ]; then
 if /bin/busybox grep -q mint.bench /proc/cmdline; then
 	# the bench runner: a line "mint-bench ARGS" on ttyS1 runs it there, its
 	# output back on ttyS1
+	for m in \$(/bin/busybox cat /lib/modules/order 2>/dev/null); do
+		/bin/busybox insmod /lib/modules/\$m.ko 2>/dev/null
+	done
 	/bin/busybox stty -F /dev/ttyS1 raw -echo
 	exec 3<>/dev/ttyS1
 	echo "GUEST UP (bench runner on ttyS1)"
@@ -65,7 +78,19 @@ extra="" bench=""
 [ "$mode" = "--idle" ] && extra=" mint.idle"
 if [ "$mode" = "--bench" ]; then
 	extra=" mint.bench"
+	[ -s "$dir/$name.disk" ] ||
+		dd if=/dev/urandom of="$dir/$name.disk" bs=1M count=64 2>/dev/null
+	# cache='none' (O_DIRECT on the node) keeps the node's page cache out, where the
+	# file system has O_DIRECT
+	cache=""
+	dd if="$dir/$name.disk" of=/dev/null bs=4096 count=1 iflag=direct 2>/dev/null &&
+		cache=" cache='none'"
 	bench="
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw'$cache/>
+      <source file='$(cd "$dir" && pwd)/$name.disk'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
     <serial type='unix'>
       <source mode='bind' path='/var/lib/libvirt/qemu/$name.bench'/>
       <target port='1'/>
