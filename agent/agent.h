@@ -214,6 +214,7 @@ void agent_close(struct agent *a);
 #define HANDLE_LATER	1
 
 void agent_reply(struct agent *a, const struct reply_to *rt, int rc, const char *msg);
+void agent_reply_with(struct agent *a, const struct reply_to *rt, Mint__Reply *r);
 
 int ctl_open(struct agent *a, const char *path, const char *group);
 void ctl_close(struct agent *a);
@@ -258,6 +259,10 @@ void move_forget(struct agent *a, struct client *c);
 int handle_bench(struct agent *a, const struct peer *who, const struct reply_to *rt,
     const Mint__Command *cmd, Mint__Reply *reply, char *msg, size_t len);
 void bench_forget(struct agent *a, struct client *c);
+struct report;
+/* r as the BenchReport rep (its rows in rows, pointed at by rowp), of node, in guest or not */
+void bench_report_fill(Mint__BenchReport *rep, Mint__BenchRow *rows, Mint__BenchRow **rowp,
+    const struct report *r, unsigned node, const char *guest);
 /* the same in a guest, through its bench port (bench-guest.c); argv: mint-bench's arguments */
 int bench_guest(struct agent *a, const struct reply_to *rt, const Mint__BenchSpec *s,
     char *const argv[], char *msg, size_t len);

@@ -80,35 +80,13 @@ gb_reply(struct gbench *g, int rc, const char *msg, const struct report *r)
 	reply.has_error = 1, reply.error = rc;
 	reply.message = (char *)msg;
 	if (rc == 0) {
-		mint__bench_report__init(&rep);
-		rep.has_node = 1, rep.node = a->node;
-		rep.guest = g->guest;
-		rep.clock = (char *)r->clock;
-		rep.has_tsc = 1, rep.tsc = r->tsc;
-		rep.virt = (char *)r->virt;
-		rep.has_cpu = 1, rep.cpu = r->cpu;
-		rep.has_runs = 1, rep.runs = r->runs;
-		rep.n_rows = r->n_rows, rep.rows = rowp;
-		for (unsigned k = 0; k < r->n_rows; k++) {
-			mint__bench_row__init(&rows[k]);
-			rowp[k] = &rows[k];
-			rows[k].workload = (char *)r->rows[k].workload;
-			rows[k].has_size = 1, rows[k].size = r->rows[k].size;
-			rows[k].has_count = 1, rows[k].count = r->rows[k].count;
-			rows[k].has_median_ns = 1, rows[k].median_ns = r->rows[k].median_ns;
-			rows[k].has_min_ns = 1, rows[k].min_ns = r->rows[k].min_ns;
-			rows[k].has_max_ns = 1, rows[k].max_ns = r->rows[k].max_ns;
-			rows[k].has_direct = 1, rows[k].direct = r->rows[k].direct;
-		}
+		bench_report_fill(&rep, rows, rowp, r, a->node, g->guest);
 		reply.n_bench = 1, reply.bench = &rp;
 		log_about(LOG_INFO, "GUEST", g->guest, "%s", msg);
 	} else {
 		log_about(LOG_WARNING, "GUEST", g->guest, "%s", msg);
 	}
-	if (g->rt.client != NULL)
-		ctl_send_reply(g->rt.client, g->rt.id, &reply);
-	else if (g->rt.node < a->region.layout.nodes && g->rt.node != a->node)
-		peers_reply(a, g->rt.node, g->rt.id, &reply);
+	agent_reply_with(a, &g->rt, &reply);
 	gb_free(g);
 }
 

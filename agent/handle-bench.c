@@ -196,6 +196,37 @@ last_line(const struct bench_prog *p, char *msg, size_t len)
 	snprintf(msg, len, "%.*s", (int)(end - start), p->out + start);
 }
 
+void
+bench_report_fill(Mint__BenchReport *rep, Mint__BenchRow *rows, Mint__BenchRow **rowp,
+    const struct report *r, unsigned node, const char *guest)
+{
+	mint__bench_report__init(rep);
+	rep->has_node = 1, rep->node = node;
+	rep->guest = (char *)guest;
+	rep->clock = (char *)r->clock;
+	rep->has_tsc = 1, rep->tsc = r->tsc;
+	rep->virt = (char *)r->virt;
+	rep->has_cpu = 1, rep->cpu = r->cpu;
+	rep->has_runs = 1, rep->runs = r->runs;
+	rep->has_late_ns = 1, rep->late_ns = r->late_ns;
+	rep->n_rows = r->n_rows;
+	rep->rows = rowp;
+	for (unsigned k = 0; k < r->n_rows; k++) {
+		const struct report_row *w = &r->rows[k];
+		Mint__BenchRow *o = &rows[k];
+
+		mint__bench_row__init(o);
+		rowp[k] = o;
+		o->workload = (char *)w->workload;
+		o->has_size = 1, o->size = w->size;
+		o->has_count = 1, o->count = w->count;
+		o->has_median_ns = 1, o->median_ns = w->median_ns;
+		o->has_min_ns = 1, o->min_ns = w->min_ns;
+		o->has_max_ns = 1, o->max_ns = w->max_ns;
+		o->has_direct = 1, o->direct = w->direct;
+	}
+}
+
 static void
 bench_finish(struct bench_run *b)
 {
@@ -230,31 +261,8 @@ bench_finish(struct bench_run *b)
 	reply.has_error = 1, reply.error = rc;
 	if (rc == 0) {
 		for (unsigned i = 0; i < b->n; i++) {
-			mint__bench_report__init(&reps[i]);
+			bench_report_fill(&reps[i], rows[i], rowp[i], &r[i], a->node, NULL);
 			rp[i] = &reps[i];
-			reps[i].has_node = 1, reps[i].node = a->node;
-			reps[i].clock = r[i].clock;
-			reps[i].has_tsc = 1, reps[i].tsc = r[i].tsc;
-			reps[i].virt = r[i].virt;
-			reps[i].has_cpu = 1, reps[i].cpu = r[i].cpu;
-			reps[i].has_runs = 1, reps[i].runs = r[i].runs;
-			reps[i].has_late_ns = 1, reps[i].late_ns = r[i].late_ns;
-			reps[i].n_rows = r[i].n_rows;
-			reps[i].rows = rowp[i];
-			for (unsigned k = 0; k < r[i].n_rows; k++) {
-				const struct report_row *w = &r[i].rows[k];
-				Mint__BenchRow *o = &rows[i][k];
-
-				mint__bench_row__init(o);
-				rowp[i][k] = o;
-				o->workload = (char *)w->workload;
-				o->has_size = 1, o->size = w->size;
-				o->has_count = 1, o->count = w->count;
-				o->has_median_ns = 1, o->median_ns = w->median_ns;
-				o->has_min_ns = 1, o->min_ns = w->min_ns;
-				o->has_max_ns = 1, o->max_ns = w->max_ns;
-				o->has_direct = 1, o->direct = w->direct;
-			}
 		}
 		reply.n_bench = b->n;
 		reply.bench = rp;
@@ -264,10 +272,7 @@ bench_finish(struct bench_run *b)
 		log_warn("%s", msg);
 	}
 	reply.message = msg;
-	if (b->rt.client != NULL)
-		ctl_send_reply(b->rt.client, b->rt.id, &reply);
-	else if (b->rt.node < a->region.layout.nodes && b->rt.node != a->node)
-		peers_reply(a, b->rt.node, b->rt.id, &reply);
+	agent_reply_with(a, &b->rt, &reply);
 	bench_free(b);
 }
 

@@ -139,16 +139,6 @@ guest_listed(struct agent *a, uint64_t seq, int ok)
 		agent_list_now(a);
 }
 
-/* Send a full reply to whoever asked (a console, or a node). */
-static void
-reply_to(struct agent *a, const struct reply_to *rt, Mint__Reply *r)
-{
-	if (rt->client != NULL)
-		ctl_send_reply(rt->client, rt->id, r);
-	else if (rt->node < a->region.layout.nodes && rt->node != a->node)
-		peers_reply(a, rt->node, rt->id, r);
-}
-
 static void
 job_fill(Mint__Job *mj, const char *name, const char *phase, const struct gop_job *j)
 {
@@ -247,7 +237,7 @@ gjob_listed(struct agent *a, void *arg)
 	mint__reply__init(&r);
 	r.has_error = 1, r.error = g->j.rc;
 	r.message = g->j.msg;
-	reply_to(a, &g->rt, &r);
+	agent_reply_with(a, &g->rt, &r);
 	gjob_free(a, g);
 }
 
@@ -318,7 +308,7 @@ gjob_expired(struct job *j, int ran)
 		mint__reply__init(&r);
 		r.has_error = 1, r.error = rc;
 		r.message = msg;
-		reply_to(a, &g->rt, &r);
+		agent_reply_with(a, &g->rt, &r);
 	}
 	if (!ran) {
 		free(g->xml);
@@ -475,7 +465,7 @@ prepare_reply(struct gjob *g, int rc, const char *msg)
 	r.status = &st;
 	log_about(LOG_INFO, "GUEST", g->name, "guest %s from node %u: %s", g->name, g->rt.node,
 	    msg);
-	reply_to(a, &g->rt, &r);
+	agent_reply_with(a, &g->rt, &r);
 }
 
 /* ---- the source: the migration ---- */
@@ -554,7 +544,7 @@ mig_finish(struct migration *m, int rc, const char *msg)
 		log_about(LOG_WARNING, "GUEST", m->name, "%s", msg);
 	else
 		log_about(LOG_INFO, "GUEST", m->name, "%s", msg);
-	reply_to(a, &m->rt, &r);
+	agent_reply_with(a, &m->rt, &r);
 	a->guest.mig = NULL;
 	a->status.migrating = NULL;
 	a->republish = 1;
@@ -984,7 +974,7 @@ refresh_listed(struct agent *a, void *arg)
 	mint__reply__init(&r);
 	r.has_error = 1, r.error = 0;
 	r.message = msg;
-	reply_to(a, rt, &r);
+	agent_reply_with(a, rt, &r);
 	free(rt);
 }
 

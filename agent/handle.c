@@ -143,6 +143,16 @@ handle_command(struct agent *a, const struct peer *who, const struct reply_to *r
 	    cmd->has_kind ? (int)cmd->kind : 0);
 }
 
+/* Send a full reply to whoever asked: a console here, or a node (nobody: dropped). */
+void
+agent_reply_with(struct agent *a, const struct reply_to *rt, Mint__Reply *r)
+{
+	if (rt->client != NULL)
+		ctl_send_reply(rt->client, rt->id, r);
+	else if (rt->node < a->region.layout.nodes && rt->node != a->node)
+		peers_reply(a, rt->node, rt->id, r);
+}
+
 /* Answer a request that was handled later (HANDLE_LATER). */
 void
 agent_reply(struct agent *a, const struct reply_to *rt, int rc, const char *msg)
@@ -152,8 +162,5 @@ agent_reply(struct agent *a, const struct reply_to *rt, int rc, const char *msg)
 	mint__reply__init(&r);
 	r.has_error = 1, r.error = rc;
 	r.message = (char *)msg;
-	if (rt->client != NULL)
-		ctl_send_reply(rt->client, rt->id, &r);
-	else if (rt->node < a->region.layout.nodes && rt->node != a->node)
-		peers_reply(a, rt->node, rt->id, &r);
+	agent_reply_with(a, rt, &r);
 }
