@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,11 +47,18 @@ struct gbench {
 	enum gb_phase phase;
 	char out[GB_OUT_MAX];
 	size_t len, ready_at;	/* where the output after "ready" begins */
+	struct gbench *next;
 };
 
-static struct gbench *gb_running;	/* one guest bench at a time */
-static struct tsc_clock gb_clock;	/* calibrated once, in the worker */
-static int gb_calibrated;
+static struct gbench *gb_running;	/* under way, one a guest */
+static struct tsc_clock gb_clock;	/* calibrated once, in a worker thread */
+static pthread_once_t gb_calibrated = PTHREAD_ONCE_INIT;
+
+static void
+gb_calibrate(void)
+{
+	tsc_init(&gb_clock);
+}
 
 static void
 gb_free(struct gbench *g)
@@ -63,8 +71,11 @@ gb_free(struct gbench *g)
 	}
 	ev_timer_stop(loop, &g->start);
 	ev_timer_stop(loop, &g->limit);
-	if (gb_running == g)
-		gb_running = NULL;
+	for (struct gbench **pp = &gb_running; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == g) {
+			*pp = g->next;
+			break;
+		}
 	free(g);
 }
 
@@ -225,10 +236,7 @@ gb_lookup(struct job *j)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int rc;
 
-	if (!gb_calibrated) {
-		tsc_init(&gb_clock);
-		gb_calibrated = 1;
-	}
+	pthread_once(&gb_calibrated, gb_calibrate);
 	if ((rc = gop_bench_socket(g->a->guests.uri, g->guest, g->path, sizeof(g->path), j->msg,
 	    sizeof(j->msg))) < 0)
 		return rc;
@@ -287,8 +295,9 @@ bench_guest(struct agent *a, const struct reply_to *rt, const Mint__BenchSpec *s
 		return cause_fail(msg, len, -EINVAL, "bench: '%.64s' is not a guest's name", s->guest);
 	if (s->programs > 1)
 		return cause_fail(msg, len, -EINVAL, "bench: one program at a time in a guest");
-	if (gb_running != NULL)
-		return cause_fail(msg, len, -EBUSY, "node %u runs a guest's bench already", a->node);
+	for (struct gbench *o = gb_running; o != NULL; o = o->next)
+		if (strcmp(o->guest, s->guest) == 0)
+			return cause_fail(msg, len, -EBUSY, "guest %s runs a bench already", s->guest);
 	if ((g = calloc(1, sizeof(*g))) == NULL)
 		return cause_fail(msg, len, -ENOMEM, "bench: out of memory");
 	g->a = a;
@@ -327,6 +336,7 @@ bench_guest(struct agent *a, const struct reply_to *rt, const Mint__BenchSpec *s
 		return cause_fail(msg, len, rc, "bench: no worker for guest %s: %s", s->guest,
 		    strerror(-rc));
 	}
+	g->next = gb_running;
 	gb_running = g;
 	log_about(LOG_INFO, "GUEST", g->guest, "guest %s: mint-bench asked on its bench port",
 	    g->guest);
@@ -336,15 +346,18 @@ bench_guest(struct agent *a, const struct reply_to *rt, const Mint__BenchSpec *s
 void
 bench_guest_forget(struct agent *a, struct client *c)
 {
-	struct gbench *g = gb_running;
+	struct gbench *g = gb_running, *next;
 
-	if (g == NULL || g->rt.client != c)
-		return;
-	log_info("the console that asked for guest %s's bench went away", g->guest);
-	if (g->phase == GB_LOOKUP) {
-		g->rt.client = NULL;	/* the worker has it: freed when it is done */
-		g->rt.node = a->node;
-	} else {
-		gb_free(g);
+	for (; g != NULL; g = next) {
+		next = g->next;
+		if (g->rt.client != c)
+			continue;
+		log_info("the console that asked for guest %s's bench went away", g->guest);
+		if (g->phase == GB_LOOKUP) {
+			g->rt.client = NULL;	/* the worker has it: freed when it is done */
+			g->rt.node = a->node;
+		} else {
+			gb_free(g);
+		}
 	}
 }
