@@ -3,23 +3,26 @@
 # runs a QEMU guest (TCG here) whose bench runner (tests/guest/mkguest.sh
 # --bench) takes mint-bench requests on its ttyS1; one guest on each node
 # returns its results, alone and at once, each compared with its node; the
-# report says what the guests ran under. A guest without a bench port, and
-# a guest the machine does not have, are refused with the reason.
+# report says what the guests ran under; two guests of one node at once. A
+# guest without a bench port, and a guest the machine does not have, are
+# refused with the reason.
 . "${top_srcdir:-.}/tests/lib.sh"
 guest_machine
 mk() { sh "$s/tests/guest/mkguest.sh" "$d/guest" "$1" 128 32 --bench >"$d/mk.out" 2>&1; }
-if ! mk g0 || ! mk g1; then
+if ! mk g0 || ! mk g1 || ! mk g2; then
 	echo "1..1"
 	echo "not ok 1 - the bench guests could not be made: $(cat "$d/mk.out")"
 	exit 1
 fi
 con guest define --node 0 "$d/guest/g0.xml" >/dev/null &&
     con guest define --node 1 "$d/guest/g1.xml" >/dev/null &&
+    con guest define --node 0 "$d/guest/g2.xml" >/dev/null &&
     con guest define --node 0 "$d/guest/web.xml" >/dev/null &&
-    con guest start g0 >/dev/null && con guest start g1 >/dev/null && con guest start web >/dev/null ||
+    con guest start g0 >/dev/null && con guest start g1 >/dev/null && con guest start g2 >/dev/null &&
+    con guest start web >/dev/null ||
     { echo "1..1"; echo "not ok 1 - the guests did not start"; exit 1; }
-up() { grep -q "bench runner on ttyS1" "$run/node$1-hv/log/g$1-serial.log" 2>/dev/null; }
-ok 'until_ok 90 "up 0 && up 1"' "both guests run their bench runner"
+up() { grep -q "bench runner on ttyS1" "$run/node$1-hv/log/$2-serial.log" 2>/dev/null; }
+ok 'until_ok 90 "up 0 g0 && up 1 g1 && up 0 g2"' "the three guests run their bench runner"
 
 con bench 0 1 g0 g1 --quick --json --chart "$d/chart.svg" >"$d/b.json" 2>"$d/b.err"
 rc=$?
@@ -45,6 +48,12 @@ rc=$?
 ok '[ $rc = 0 ] && grep -q "guests ran under" "$d/t.out"' \
     "text: the report says the guests' ratios are the emulator's where they are not KVM's" ||
     diag_files "$d/t.out"
+con bench g0 g2 --quick --json >"$d/same.json" 2>"$d/same.err"
+rc=$?
+same=$(jq -r '.configurations[-1] | "\(.name)=\([.programs[] | .guest] | join("+"))"' "$d/same.json" 2>/dev/null)
+ok '[ $rc = 0 ] && [ "$same" = "guest g0 (node 0) + guest g2 (node 0) at once=g0+g2" ]' \
+    "two guests of one node at once, as the paper's two guests on one host ($same)" ||
+    diag_files "$d/same.err"
 # io: the node reads a file, the guest its own disk (/dev/vda, O_DIRECT)
 dd if=/dev/urandom of="$d/disk" bs=1M count=8 2>/dev/null
 con bench g0 --workload io --io "$d/disk" --sizes 4K --quick --json >"$d/io.json" 2>"$d/io.err"
