@@ -166,9 +166,23 @@ cmd_open_region(struct cmd_ctx *ctx)
 {
 	char cause[256];
 
-	if (region_map(&ctx->region, ctx->region_spec, 0, REGION_RDONLY, cause, sizeof(cause)) < 0 ||
-	    region_attach(&ctx->region, cause, sizeof(cause)) < 0)
+	if (ctx->mapped)
+		return 0;
+	if (cmd_map_region(ctx, REGION_RDONLY, cause, sizeof(cause)) < 0)
 		return cmd_error("%s: %s", ctx->region_spec, cause);
+	return 0;
+}
+
+/* Map and attach the region (flags as region_map takes them): 0, or -1 with the cause, unsaid. */
+int
+cmd_map_region(struct cmd_ctx *ctx, int flags, char *cause, size_t len)
+{
+	if (region_map(&ctx->region, ctx->region_spec, 0, flags, cause, len) < 0)
+		return -1;
+	if (region_attach(&ctx->region, cause, len) < 0) {
+		region_unmap(&ctx->region);
+		return -1;
+	}
 	ctx->mapped = 1;
 	return 0;
 }
@@ -182,10 +196,8 @@ cmd_region_writable(struct cmd_ctx *ctx, const char *what)
 	if (ctx->mapped)
 		region_unmap(&ctx->region);
 	ctx->mapped = 0;
-	if (region_map(&ctx->region, ctx->region_spec, 0, 0, cause, sizeof(cause)) < 0 ||
-	    region_attach(&ctx->region, cause, sizeof(cause)) < 0)
+	if (cmd_map_region(ctx, 0, cause, sizeof(cause)) < 0)
 		return cmd_error("%s: %s: %s", what, ctx->region_spec, cause);
-	ctx->mapped = 1;
 	return 0;
 }
 

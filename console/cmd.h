@@ -100,6 +100,7 @@ const struct cmd_verb *cmd_verb_find(const struct cmd_entry *e, const char *word
 int cmd_complete(struct cmd_ctx *ctx, int argc, char **argv);
 void cmd_list(FILE *f);
 int cmd_open_region(struct cmd_ctx *ctx);
+int cmd_map_region(struct cmd_ctx *ctx, int flags, char *cause, size_t len);
 int cmd_region_writable(struct cmd_ctx *ctx, const char *what);
 int cmd_ask_agent(struct cmd_ctx *ctx, const Mint__Command *cmd, Mint__Envelope **reply);
 int cmd_ask_report(struct cmd_ctx *ctx, const Mint__Command *cmd, unsigned node);

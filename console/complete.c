@@ -37,16 +37,8 @@ region_open(struct cmd_ctx *ctx)
 {
 	char cause[256];
 
-	if (ctx->mapped)
-		return 0;
-	if (region_map(&ctx->region, ctx->region_spec, 0, REGION_RDONLY, cause, sizeof(cause)) < 0)
-		return -1;
-	if (region_attach(&ctx->region, cause, sizeof(cause)) < 0) {
-		region_unmap(&ctx->region);
-		return -1;
-	}
-	ctx->mapped = 1;
-	return 0;
+	/* completion says nothing: no region, no candidates */
+	return ctx->mapped ? 0 : cmd_map_region(ctx, REGION_RDONLY, cause, sizeof(cause));
 }
 
 /* Guests by name, once each: nodes may define guests of one name (the same guest's halves). */
