@@ -145,6 +145,7 @@ gop_inspect(const char *uri, const char *name, struct gop_info *gi, char *msg, s
 		    strstr(xml, "<domain type=\"qemu\"") != NULL;
 		xml_text(xml, "emulator", gi->emulator, sizeof(gi->emulator));
 		xml_text(xml, "uuid", gi->uuid, sizeof(gi->uuid));
+		gi->shared_ram = guests_xml_shared_ram(xml) == 1;
 		free(xml);
 		if (virConnectGetVersion(c, &ver) == 0)
 			gi->hv_version = ver;

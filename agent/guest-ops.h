@@ -25,6 +25,7 @@ struct gop_info {
 	uint64_t hv_version;	/* of this node's hypervisor */
 	char emulator[256];
 	char uuid[40];
+	int shared_ram;		/* its RAM is in a file every node maps (mint:ram metadata) */
 };
 
 struct gop_job {

@@ -275,6 +275,28 @@ guests_xml_bench_socket(const char *xml, char *path, size_t len)
 }
 
 int
+guests_xml_shared_ram(const char *xml)
+{
+	xmlDoc *doc;
+	xmlNode *root, *mb;
+	int meta = 0;
+
+	if ((doc = xmlReadMemory(xml, (int)strnlen(xml, 1 << 24), "domain.xml", NULL,
+	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)) == NULL)
+		return -EINVAL;
+	root = xmlDocGetRootElement(doc);
+	for (xmlNode *m = child(child(root, "metadata"), "ram"); m != NULL; m = m->next)
+		if (m->type == XML_ELEMENT_NODE && m->ns != NULL &&
+		    xmlStrcmp(m->ns->href, (const xmlChar *)"https://mint.invalid/xmlns/ram/1") == 0)
+			meta = 1;
+	mb = child(root, "memoryBacking");
+	meta = meta && attr_is(child(mb, "source"), "type", "file") &&
+	    attr_is(child(mb, "access"), "mode", "shared");
+	xmlFreeDoc(doc);
+	return meta;
+}
+
+int
 guests_device_user(const char *uri, const char *const *devs, char *guest, size_t len,
     char *cause, size_t clen)
 {

@@ -54,6 +54,13 @@ int guests_xml_uses(const char *xml, const char *dev, char *what, size_t len);
  * ua-mint-bench: the guest's ttyS1) into path: 1, 0 if it has none, -EINVAL.
  */
 int guests_xml_bench_socket(const char *xml, char *path, size_t len);
+/*
+ * Whether the guest's RAM is in memory every node maps: a file named by
+ * <mint:ram path=.../> in its metadata, with <memoryBacking> <source
+ * type='file'/> and <access mode='shared'/> (mint-libvirt-hook links libvirt's
+ * RAM file to it): 1, 0, -EINVAL.
+ */
+int guests_xml_shared_ram(const char *xml);
 void guests_close(struct guests *g);
 
 #endif

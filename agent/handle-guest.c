@@ -74,6 +74,7 @@ struct migration {
 	void *conn;			/* the steering's libvirt connection */
 	int steering, finished;		/* a call in flight; mig_finish ran (free when it lands) */
 	int downtime_set, postcopy_now, postcopy_on, suspended, timed_out;
+	int shared_memory;	/* asked: its RAM must be shared (it is not copied either way) */
 	int slow;			/* ticks in a row dirtying as fast as it sends */
 	uint64_t pass, pass_left;	/* the pass seen last, and what it began with */
 	int stuck;			/* passes in a row that began with as much as the last */
@@ -796,6 +797,20 @@ mig_prepared(struct agent *a, void *arg, const Mint__Reply *r)
 		mig_finish(m, -ECANCELED, "migration cancelled before it began");
 		return;
 	}
+	if (m->info.shared_ram && m->opt.postcopy) {
+		snprintf(msg, sizeof(msg), "%s: not migrated: its RAM is shared, and QEMU cannot "
+		    "switch such a guest to post-copy: leave --postcopy out", m->name);
+		mig_finish(m, -EINVAL, msg);
+		return;
+	}
+	if (m->shared_memory && !m->info.shared_ram) {
+		snprintf(msg, sizeof(msg), "%s: not migrated: its RAM is not in memory the nodes "
+		    "share (a <mint:ram path=.../> in its metadata, with <memoryBacking> <source "
+		    "type='file'/> <access mode='shared'/>: tests/guest/mkguest.sh --shared makes one)",
+		    m->name);
+		mig_finish(m, -EINVAL, msg);
+		return;
+	}
 	if (!m->via_tcp && (r->text == NULL || strcmp(r->text, a->tunnel_dir) != 0)) {
 		snprintf(msg, sizeof(msg), "%s: not migrated: node %u keeps tunnel sockets in %s and "
 		    "node %u in %s; the migration socket must have one name on both", m->name, m->to,
@@ -893,6 +908,14 @@ mig_inspected(struct job *j)
 		mig_finish(m, -ECANCELED, "migration cancelled before it began");
 		return;
 	}
+	if (m->shared_memory && !m->info.shared_ram) {
+		snprintf(msg, sizeof(msg), "%s: not migrated: its RAM is not in memory the nodes "
+		    "share (a <mint:ram path=.../> in its metadata, with <memoryBacking> <source "
+		    "type='file'/> <access mode='shared'/>: tests/guest/mkguest.sh --shared makes one)",
+		    m->name);
+		mig_finish(m, -EINVAL, msg);
+		return;
+	}
 	/* virConnectGetVersion: major * 1000000 + minor * 1000 + micro */
 	if (m->opt.live && m->info.emulated && m->info.hv_version > 0 &&
 	    m->info.hv_version < 9000000)
@@ -956,6 +979,9 @@ mig_options_ok(const Mint__Command *cmd, char *msg, size_t len)
 	if (action == MINT__TIMEOUT_ACTION__TIMEOUT_POSTCOPY && !postcopy)
 		return cause_fail(msg, len, -EINVAL, "migrate: switching to post-copy at the "
 		    "timeout needs --postcopy");
+	if (cmd->has_shared_memory && cmd->shared_memory && postcopy)
+		return cause_fail(msg, len, -EINVAL, "migrate: --postcopy cannot be with "
+		    "--shared-memory (QEMU: post-copy is not compatible with ignore-shared)");
 	if (action == MINT__TIMEOUT_ACTION__TIMEOUT_PAUSE && !live)
 		return cause_fail(msg, len, -EINVAL,
 		    "migrate: a --paused migration is paused already");
@@ -1010,6 +1036,7 @@ handle_migrate(struct agent *a, const struct reply_to *rt, const Mint__Command *
 	m->opt.ac_initial = cmd->has_auto_converge_initial ? cmd->auto_converge_initial : 0;
 	m->opt.ac_increment = cmd->has_auto_converge_increment ? cmd->auto_converge_increment : 0;
 	m->opt.postcopy = cmd->has_postcopy && cmd->postcopy;
+	m->shared_memory = cmd->has_shared_memory && cmd->shared_memory;
 	m->postcopy_after_ms = cmd->has_postcopy_after_ms ? cmd->postcopy_after_ms : 0;
 	m->max_downtime_ms = cmd->has_max_downtime_ms ? cmd->max_downtime_ms : 0;
 	m->timeout_ms = cmd->has_timeout_ms ? cmd->timeout_ms : 0;

@@ -169,11 +169,11 @@ cmd_format_run(struct cmd_ctx *ctx, struct args *a)
 	struct mint_layout l;
 	uint64_t total;
 	char cause[256], why[256];
-	int force = args_has(a, "--force"), laid_out;
+	int force = args_has(a, "--force"), laid_out, rc;
 
 	region_params_default(&p);
-	if (format_settings(a, &p) != 0)
-		return 1;
+	if ((rc = format_settings(a, &p)) != 0)
+		return rc;
 	if (region_layout(&p, &l, &total, cause, sizeof(cause)) < 0)
 		return cmd_error("format: %s", cause);
 	if (format_in_use(ctx->region_spec, &laid_out, why, sizeof(why)) && !force)

@@ -140,11 +140,12 @@ static int
 guest_simple(struct cmd_ctx *ctx, struct args *a)
 {
 	unsigned node = (unsigned)args_u64(a, "--node", MINT_MAX_NODES);
+	int rc;
 
 	if (a->npos != 1)
 		return cmd_fail(CMD_USAGE, "usage: guest %s NAME [--node N]", ctx->verb->name);
-	if (node == MINT_MAX_NODES && cmd_find_guest(ctx, a->pos[0], 0, &node) != 0)
-		return 1;
+	if (node == MINT_MAX_NODES && (rc = cmd_find_guest(ctx, a->pos[0], 0, &node)) != 0)
+		return rc;
 	return ask(ctx, (Mint__CommandKind)ctx->verb->kind, a->pos[0], node);
 }
 
@@ -292,7 +293,7 @@ struct migration {
 	int action;		/* -1: not said */
 };
 
-/* The options into m and c, checked together: 0, or 1 said. */
+/* The options into m and c, checked together: 0, or the exit status, said. */
 static int
 migrate_options(struct args *a, struct migration *m, Mint__Command *c)
 {
@@ -317,6 +318,9 @@ migrate_options(struct args *a, struct migration *m, Mint__Command *c)
 		return cmd_fail(CMD_USAGE, "guest migrate: --timeout-action postcopy needs --postcopy");
 	if (m->action == MINT__TIMEOUT_ACTION__TIMEOUT_PAUSE && m->live == 0)
 		return cmd_fail(CMD_USAGE, "guest migrate: a --paused migration is paused already");
+	if (args_has(a, "--shared-memory") && m->postcopy)
+		return cmd_fail(CMD_USAGE, "guest migrate: --postcopy cannot be with --shared-memory "
+		    "(QEMU cannot switch a guest with shared RAM to post-copy)");
 	m->via_tcp = args_u64(a, "--via", 0) == 1;
 	m->dry_run = args_has(a, "--dry-run");
 	mint__command__init(c);
@@ -335,6 +339,7 @@ migrate_options(struct args *a, struct migration *m, Mint__Command *c)
 	if ((v = args_u64(a, "--auto-converge-increment", 0)) > 0)
 		c->has_auto_converge_increment = 1, c->auto_converge_increment = (uint32_t)v;
 	c->has_postcopy = 1, c->postcopy = m->postcopy;
+	c->has_shared_memory = 1, c->shared_memory = args_has(a, "--shared-memory");
 	if ((v = args_u64(a, "--postcopy-after", 0)) > 0)
 		c->has_postcopy_after_ms = 1, c->postcopy_after_ms = v;
 	if ((v = args_u64(a, "--max-downtime", 0)) > 0)
@@ -422,7 +427,7 @@ guest_migrate(struct cmd_ctx *ctx, struct args *a)
 {
 	struct migration m = { .node = (unsigned)args_u64(a, "--node", MINT_MAX_NODES),
 	    .to = (unsigned)args_u64(a, "--to", MINT_MAX_NODES) };
-	int abort_it = args_has(a, "--abort"), postcopy_now = args_has(a, "--postcopy-now");
+	int abort_it = args_has(a, "--abort"), postcopy_now = args_has(a, "--postcopy-now"), rc;
 	Mint__Command c;
 
 	m.name = a->npos == 1 ? a->pos[0] : NULL;
@@ -430,10 +435,11 @@ guest_migrate(struct cmd_ctx *ctx, struct args *a)
 	    (abort_it && postcopy_now))
 		return cmd_fail(CMD_USAGE, "usage: guest migrate NAME --to NODE [options], guest migrate --abort "
 		    "NAME or guest migrate --postcopy-now NAME");
-	if (migrate_options(a, &m, &c) != 0)
-		return 1;
-	if (m.node == MINT_MAX_NODES && cmd_find_guest(ctx, m.name, abort_it || postcopy_now, &m.node) != 0)
-		return 1;
+	if ((rc = migrate_options(a, &m, &c)) != 0)
+		return rc;
+	if (m.node == MINT_MAX_NODES &&
+	    (rc = cmd_find_guest(ctx, m.name, abort_it || postcopy_now, &m.node)) != 0)
+		return rc;
 	if (abort_it || postcopy_now)
 		return ask(ctx, abort_it ? MINT__COMMAND_KIND__CMD_GUEST_ABORT :
 		    MINT__COMMAND_KIND__CMD_GUEST_POSTCOPY, m.name, m.node);
@@ -456,7 +462,9 @@ guest_migrate(struct cmd_ctx *ctx, struct args *a)
 	    "--postcopy-now NAME` asks; --max-downtime MS is the pause the final copy may take " \
 	    "(libvirt's default 300); --timeout S ends a migration that takes longer: " \
 	    "--timeout-action abort (the default: the guest runs on where it was), pause (the copy " \
-	    "finishes with the guest paused, it resumes on the destination) or postcopy."
+	    "finishes with the guest paused, it resumes on the destination) or postcopy. " \
+	    "A guest whose RAM is in memory every node maps (tests/guest/mkguest.sh --shared) " \
+	    "sends only its device state; --shared-memory refuses a guest whose RAM is not."
 static const char *const migrate_via[] = { "region", "tcp", NULL };
 static const char *const migrate_actions[] = { "abort", "pause", "postcopy", NULL };
 
@@ -491,6 +499,7 @@ static const struct args_opt guest_migrate_opts[] = {
 	  "guest migrate: --timeout-action abort, pause or postcopy", migrate_actions },
 	{ "--abort", ARGS_FLAG, 0, 0, NULL, NULL },
 	{ "--postcopy-now", ARGS_FLAG, 0, 0, NULL, NULL },
+	{ "--shared-memory", ARGS_FLAG, 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 
@@ -516,7 +525,8 @@ static const struct cmd_verb guest_verbs[] = {
 	  "          [--dry-run]\n"
 	  "          [--auto-converge [--auto-converge-initial PCT] [--auto-converge-increment PCT]]\n"
 	  "          [--postcopy [--postcopy-after S]] [--max-downtime MS]\n"
-	  "          [--timeout S [--timeout-action abort|pause|postcopy]] [--json] |\n"
+	  "          [--timeout S [--timeout-action abort|pause|postcopy]] [--shared-memory]\n"
+	  "          [--json] |\n"
 	  "        --abort NAME | --postcopy-now NAME",
 	  "Move a running guest to node N through the region, live unless --paused (Ctrl-C "
 	  "cancels, the guest stays where it was); --dry-run makes every check, here and on the "
@@ -536,7 +546,7 @@ const struct cmd_entry cmd_guest_entry = {
 	    "          [--dry-run]\n"
 	    "          [--auto-converge [--auto-converge-initial PCT] [--auto-converge-increment PCT]]\n"
 	    "          [--postcopy [--postcopy-after S]] [--max-downtime MS]\n"
-	    "          [--timeout S [--timeout-action abort|pause|postcopy]] |\n"
+	    "          [--timeout S [--timeout-action abort|pause|postcopy]] [--shared-memory] |\n"
 	    "        migrate --abort NAME | migrate --postcopy-now NAME   [--json]",
 	.help = "The guests of every node's hypervisor; migrate moves a running guest to another "
 	    "node through the region, live unless --paused (Ctrl-C cancels, the guest stays where "

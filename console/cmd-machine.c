@@ -45,27 +45,31 @@ start_timeout_s(void)
 	return v > 0 && v < 3600 ? (int)v : 60;
 }
 
-/* $MINT_AGENT, else the agent beside this console (installed, or in the build tree). */
+/*
+ * A program of ours: $env if set, else beside this console (installed), else
+ * in the build tree (subdir), else where it is installed (dir).
+ */
 static void
-find_agent(char *agent, size_t len, const char *self)
+find_program(char *out, size_t len, const char *self, const char *env, const char *name,
+    const char *subdir, const char *dir)
 {
-	const char *env = getenv("MINT_AGENT");
-	char dir[400], *slash;
+	const char *e = env != NULL ? getenv(env) : NULL;
+	char here[400], *slash;
 
-	if (env != NULL) {
-		snprintf(agent, len, "%s", env);
+	if (e != NULL) {
+		snprintf(out, len, "%s", e);
 		return;
 	}
-	agent[0] = '\0';
-	snprintf(dir, sizeof(dir), "%s", self);
-	if (dir[0] != '\0' && (slash = strrchr(dir, '/')) != NULL) {
+	out[0] = '\0';
+	snprintf(here, sizeof(here), "%s", self);
+	if (here[0] != '\0' && (slash = strrchr(here, '/')) != NULL) {
 		*slash = '\0';
-		snprintf(agent, len, "%s/mint-agent", dir);
-		if (access(agent, X_OK) != 0)
-			snprintf(agent, len, "%s/../agent/mint-agent", dir);
+		snprintf(out, len, "%s/%s", here, name);
+		if (access(out, X_OK) != 0)
+			snprintf(out, len, "%s/../%s/%s", here, subdir, name);
 	}
-	if (agent[0] == '\0' || access(agent, X_OK) != 0)
-		snprintf(agent, len, "%s", BINDIR "/mint-agent");
+	if (out[0] == '\0' || access(out, X_OK) != 0)
+		snprintf(out, len, "%s/%s", dir, name);
 }
 
 static int
@@ -134,15 +138,20 @@ static int
 machine_programs(struct run *r, const struct machine *m, const char *arg, char *agent,
 	    size_t agentlen, char *hook, size_t hooklen)
 {
+	static char libvirt_hook[512];
 	char file[PATH_MAX], self[400];
 	ssize_t n;
 
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	self[n > 0 ? n : 0] = '\0';
-	find_agent(agent, agentlen, self);
+	find_program(agent, agentlen, self, "MINT_AGENT", "mint-agent", "agent", BINDIR);
 	if (access(agent, X_OK) != 0)
 		return cmd_error("machine: cannot run %s (set $MINT_AGENT to the mint-agent to use)", agent);
 	r->agent = agent;
+	/* the nodes' libvirtd run it for guests whose RAM every node maps; none: they cannot have one */
+	find_program(libvirt_hook, sizeof(libvirt_hook), self, "MINT_LIBVIRT_HOOK",
+	    "mint-libvirt-hook", "tools", PKGLIBEXECDIR);
+	r->libvirt_hook = access(libvirt_hook, X_OK) == 0 ? libvirt_hook : NULL;
 	if (realpath(arg, file) == NULL)
 		snprintf(file, sizeof(file), "%s", arg);
 	hook[0] = '\0';
@@ -158,10 +167,11 @@ machine_start_verb(struct cmd_ctx *ctx, struct args *a)
 	struct run r = { .say_cb = machine_say_cb };
 	struct machine m;
 	char agent[512], hook[3400];
+	int rc;
 
-	if (machine_arg(a, "usage: machine start FILE", &m, &r) != 0 ||
-	    machine_programs(&r, &m, a->pos[0], agent, sizeof(agent), hook, sizeof(hook)) != 0)
-		return 1;
+	if ((rc = machine_arg(a, "usage: machine start FILE", &m, &r)) != 0 ||
+	    (rc = machine_programs(&r, &m, a->pos[0], agent, sizeof(agent), hook, sizeof(hook))) != 0)
+		return rc;
 	return machine_start(ctx, &r, &m);
 }
 
@@ -170,10 +180,11 @@ machine_stop_verb(struct cmd_ctx *ctx, struct args *a)
 {
 	struct run r = { .say_cb = machine_say_cb };
 	struct machine m;
+	int rc;
 
 	(void)ctx;
-	if (machine_arg(a, "usage: machine stop FILE", &m, &r) != 0)
-		return 1;
+	if ((rc = machine_arg(a, "usage: machine stop FILE", &m, &r)) != 0)
+		return rc;
 	return machine_stop(&r, &m);
 }
 
@@ -182,10 +193,11 @@ machine_check_verb(struct cmd_ctx *ctx, struct args *a)
 {
 	struct run r = { .say_cb = machine_say_cb };
 	struct machine m;
+	int rc;
 
 	(void)ctx;
-	if (machine_arg(a, "usage: machine check FILE", &m, &r) != 0)
-		return 1;
+	if ((rc = machine_arg(a, "usage: machine check FILE", &m, &r)) != 0)
+		return rc;
 	printf("%s: %u nodes, region %s: fine\n", a->pos[0], m.nodes, m.region);
 	return 0;
 }
@@ -200,11 +212,12 @@ machine_hook_verb(struct cmd_ctx *ctx, struct args *a)
 	struct run r = { .say_cb = machine_say_cb };
 	struct machine m;
 	char agent[512], hook[3400], cause[256];
+	int rc;
 
 	(void)ctx;
-	if (machine_arg(a, "usage: machine hook FILE", &m, &r) != 0 ||
-	    machine_programs(&r, &m, a->pos[0], agent, sizeof(agent), hook, sizeof(hook)) != 0)
-		return 1;
+	if ((rc = machine_arg(a, "usage: machine hook FILE", &m, &r)) != 0 ||
+	    (rc = machine_programs(&r, &m, a->pos[0], agent, sizeof(agent), hook, sizeof(hook))) != 0)
+		return rc;
 	if (run_hook(&r, &m, getenv("MINT_NODE"), getenv("MINT_CPUS"), getenv("MINT_MEM"), cause,
 	    sizeof(cause)) < 0)
 		return cmd_error("%s", cause);

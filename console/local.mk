@@ -8,7 +8,8 @@ console_libmintconsole_a_SOURCES = console/cmd.c console/cmd.h \
 	console/cmd-resources.c console/cmd-status.c \
 	console/cmd-top.c console/cmd-tunnel.c console/cmd-verbose.c \
 	console/top.h console/top-columns.c console/top-keys.c console/top-model.c
-console_libmintconsole_a_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) $(LIBVIRT_CFLAGS) -DBINDIR='"$(bindir)"'
+console_libmintconsole_a_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) $(LIBVIRT_CFLAGS) -DBINDIR='"$(bindir)"' \
+	-DPKGLIBEXECDIR='"$(pkglibexecdir)"'
 
 bin_PROGRAMS += console/mint-console
 console_mint_console_SOURCES = console/main.c console/top-view.c

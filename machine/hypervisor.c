@@ -91,8 +91,8 @@ bind_with_line(const char *base, const char *file, const char *line, char *cause
 }
 
 int
-hv_enter(const char *run_dir, unsigned node, const char *libvirtd, pid_t *daemon_pid,
-    char *cause, size_t len)
+hv_enter(const char *run_dir, unsigned node, const char *libvirtd, const char *libvirt_hook,
+    pid_t *daemon_pid, char *cause, size_t len)
 {
 	char base[400], path[512], conf[512];
 	pid_t pid;
@@ -133,6 +133,18 @@ hv_enter(const char *run_dir, unsigned node, const char *libvirtd, pid_t *daemon
 	    "cgroup_controllers = [ ]\n")) < 0)
 		return cause_fail(cause, len, rc, "node %u's libvirt configuration: %s", node,
 		    strerror(-rc));
+	/* guests whose RAM every node maps: libvirt runs mint's hook for them */
+	if (libvirt_hook != NULL && libvirt_hook[0] != '\0') {
+		char script[700];
+
+		snprintf(script, sizeof(script), "#!/bin/sh\n# written by mint-console machine start\n"
+		    "exec '%s' \"$@\"\n", libvirt_hook);
+		if ((rc = mkdirs("/etc/libvirt/hooks/qemu.d")) < 0 ||
+		    (rc = write_file("/etc/libvirt/hooks/qemu.d/mint", script)) < 0 ||
+		    chmod("/etc/libvirt/hooks/qemu.d/mint", 0755) < 0)
+			return cause_fail(cause, len, rc < 0 ? rc : -errno, "node %u's libvirt hook: %s",
+			    node, strerror(rc < 0 ? -rc : errno));
+	}
 	if ((pid = fork()) < 0)
 		return cause_fail(cause, len, -errno, "fork: %s", strerror(errno));
 	if (pid == 0) {

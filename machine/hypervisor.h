@@ -11,8 +11,8 @@
 #define HV_STOP_MS	3000
 
 /* In the node's process: enter a new mount namespace and start libvirtd there. */
-int hv_enter(const char *run_dir, unsigned node, const char *libvirtd, pid_t *daemon_pid,
-	    char *cause, size_t len);
+int hv_enter(const char *run_dir, unsigned node, const char *libvirtd, const char *libvirt_hook,
+	    pid_t *daemon_pid, char *cause, size_t len);
 /* The pid of the node's daemon, from its pid file (0: none). */
 pid_t hv_daemon_pid(const char *run_dir, unsigned node);
 /* Add the node's guests (their QEMU processes) and its daemon to s. */

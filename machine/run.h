@@ -25,6 +25,7 @@ struct run {
 	const char *agent;	/* the mint-agent to start */
 	/* a booted node's start hook, unless the description names one (NULL: none) */
 	const char *hook;
+	const char *libvirt_hook;	/* mint-libvirt-hook for the nodes' libvirtd (NULL: none) */
 	int timeout_s;		/* how long start waits for the machine to be usable */
 	/* a signal number once one came: start stops what it started */
 	const volatile sig_atomic_t *signal;

@@ -213,7 +213,7 @@ spawn_child(const struct run *r, const struct machine *m, unsigned i, const char
 		char cause[256];
 		pid_t dpid;
 
-		if (hv_enter(r->dir, i, m->libvirtd, &dpid, cause, sizeof(cause)) < 0) {
+		if (hv_enter(r->dir, i, m->libvirtd, r->libvirt_hook, &dpid, cause, sizeof(cause)) < 0) {
 			run_say(r, RUN_NOTE, "node %u's hypervisor: %s", i, cause);
 			_exit(1);
 		}

@@ -185,8 +185,8 @@ EXTRA_DIST += tests/t-demo.sh tests/t-readme.sh tests/t-migrate.sh
 check_PROGRAMS += tests/helpers/qmp
 check_PROGRAMS += tests/helpers/streampeer
 tests_helpers_streampeer_LDADD = $(SHM_LIBS)
-TESTS += tests/t-tunnel.sh tests/t-guest.sh tests/t-bench-guest.sh
-EXTRA_DIST += tests/t-tunnel.sh tests/t-guest.sh tests/t-bench-guest.sh tests/guest/mkguest.sh tests/guest/dirtier.c
+TESTS += tests/t-tunnel.sh tests/t-guest.sh tests/t-bench-guest.sh tests/t-migrate-shared.sh
+EXTRA_DIST += tests/t-tunnel.sh tests/t-guest.sh tests/t-bench-guest.sh tests/t-migrate-shared.sh tests/guest/mkguest.sh tests/guest/dirtier.c
 
 TESTS += tests/t-handover.sh
 EXTRA_DIST += tests/t-handover.sh agent/handover.pml

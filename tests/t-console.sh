@@ -108,5 +108,9 @@ said events -n 1 --timeout 0.3
 ok '[ $rc = 5 ] && grep -q "events: 0 of 1 events within 0.3 s" "$d/out"' "no event in time: exit 5 (timed out)"
 said cpu move 1
 ok '[ $rc = 2 ]' "a usage error: exit 2"
+said guest migrate web --to 1 --live --paused
+ok '[ $rc = 2 ] && grep -q "not both" "$d/out"' "  a verb's own option check: exit 2 too"
+said guest start nosuch
+ok '[ $rc = 3 ] && grep -q "no node has it" "$d/out"' "a guest no node has: exit 3"
 echo "1..$n"
 exit $fail

@@ -3,6 +3,13 @@ bin_PROGRAMS += tools/mint-ivshmem-server
 tools_mint_ivshmem_server_SOURCES = tools/mint-ivshmem-server.c
 tools_mint_ivshmem_server_LDADD = common/libmintcommon.a
 
+# libvirt's QEMU hook for guests whose RAM every node maps (migration without
+# copying it): a node's libvirtd runs it from /etc/libvirt/hooks/qemu.d/mint
+pkglibexec_PROGRAMS = tools/mint-libvirt-hook
+tools_mint_libvirt_hook_SOURCES = tools/mint-libvirt-hook.c
+tools_mint_libvirt_hook_CPPFLAGS = $(AM_CPPFLAGS) $(LIBXML_CFLAGS)
+tools_mint_libvirt_hook_LDADD = $(LIBXML_LIBS)
+
 # the test starts tools/mint-ivshmem-server, so make check builds it first
 check_PROGRAMS += tests/test-ivshmem-server
 TESTS += tests/test-ivshmem-server

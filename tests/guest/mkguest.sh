@@ -1,5 +1,5 @@
 #!/bin/sh
-# mkguest.sh DIR NAME [MEMORY_MIB [DIRTY_MIB [--idle|--bench]]]: a tiny guest
+# mkguest.sh DIR NAME [MEMORY_MIB [DIRTY_MIB [--idle|--bench|--shared]]]: a tiny guest
 # for the migration tests and benchmark. DIR/guest.cpio.gz holds
 # busybox-static, the dirtier (tests/guest/dirtier.c) and mint-bench (both
 # built static here), and /init runs the dirtier on the serial console; with
@@ -11,10 +11,13 @@
 # defines it for libvirt: Debian's kernel under QEMU (type 'qemu', TCG where
 # there is no KVM), 1 vCPU, no disk and no network, its serial console
 # appended to /var/log/libvirt/NAME-serial.log of the node that runs it.
+# With --shared its RAM is the file DIR/NAME.ram that every node maps (the
+# metadata mint's libvirt hook reads, and a QMP socket of its own for it):
+# a migration then sends only its device state.
 # Exit 77 with the reason when a piece is missing.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd -P)	# physical: the tree it is in, not a link to it
-[ $# -ge 2 ] || { echo "usage: $0 DIR NAME [MEMORY_MIB [DIRTY_MIB [--idle|--bench]]]" >&2; exit 2; }
+[ $# -ge 2 ] || { echo "usage: $0 DIR NAME [MEMORY_MIB [DIRTY_MIB [--idle|--bench|--shared]]]" >&2; exit 2; }
 dir=$1 name=$2 mem=${3:-128} dirty=${4:-32} mode=${5:-}
 top=$(cd "$here/../.." && pwd)
 busybox=${BUSYBOX:-/bin/busybox}
@@ -101,9 +104,23 @@ if [ "$mode" = "--bench" ]; then
       <alias name='ua-mint-bench'/>
     </serial>"
 fi
+ns="" shared="" qemuargs=""
+if [ "$mode" = "--shared" ]; then
+	ns=" xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'"
+	shared="
+  <metadata><mint:ram xmlns:mint='https://mint.invalid/xmlns/ram/1' path='$(cd "$dir" && pwd)/$name.ram'/></metadata>
+  <memoryBacking><source type='file'/><access mode='shared'/></memoryBacking>"
+	qemuargs="
+  <qemu:commandline>
+    <qemu:arg value='-chardev'/>
+    <qemu:arg value='socket,id=mintqmp,path=/run/libvirt/qemu/mint-$name.qmp,server=on,wait=off'/>
+    <qemu:arg value='-mon'/>
+    <qemu:arg value='chardev=mintqmp,mode=control'/>
+  </qemu:commandline>"
+fi
 cat >"$dir/$name.xml" <<EOF2
-<domain type='qemu'>
-  <name>$name</name>
+<domain type='qemu'$ns>
+  <name>$name</name>$shared
   <memory unit='MiB'>$mem</memory>
   <vcpu>1</vcpu>
   <os>
@@ -122,6 +139,6 @@ cat >"$dir/$name.xml" <<EOF2
       <target port='0'/>
     </serial>$bench
     <memballoon model='none'/>
-  </devices>
+  </devices>$qemuargs
 </domain>
 EOF2
