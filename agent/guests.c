@@ -12,8 +12,9 @@
 #include <libxml/tree.h>
 
 #include "agent/guests.h"
-#include "proto/mint.pb-c.h"
 #include "common/cause.h"
+#include "common/xml.h"
+#include "proto/mint.pb-c.h"
 
 /* libvirt prints its errors by default; the agent reports them itself. */
 static void
@@ -225,27 +226,6 @@ guests_xml_uses(const char *xml, const char *dev, char *what, size_t len)
 	return found;
 }
 
-/* The first child element of n called name, or NULL. */
-static xmlNode *
-child(xmlNode *n, const char *name)
-{
-	for (xmlNode *c = n != NULL ? n->children : NULL; c != NULL; c = c->next)
-		if (c->type == XML_ELEMENT_NODE && xmlStrcmp(c->name, (const xmlChar *)name) == 0)
-			return c;
-	return NULL;
-}
-
-/* Whether attribute attr of n (n may be NULL) is value. */
-static int
-attr_is(xmlNode *n, const char *attr, const char *value)
-{
-	xmlChar *v = n != NULL ? xmlGetProp(n, (const xmlChar *)attr) : NULL;
-	int same = v != NULL && strcmp((const char *)v, value) == 0;
-
-	xmlFree(v);
-	return same;
-}
-
 int
 guests_xml_bench_socket(const char *xml, char *path, size_t len)
 {
@@ -257,13 +237,15 @@ guests_xml_bench_socket(const char *xml, char *path, size_t len)
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)) == NULL)
 		return -EINVAL;
 	root = xmlDocGetRootElement(doc);
-	for (xmlNode *d = child(child(root, "devices"), "serial"); d != NULL && !found; d = d->next) {
+	for (xmlNode *d = xml_child(xml_child(root, "devices"), "serial"); d != NULL && !found;
+	    d = d->next) {
 		xmlChar *p;
 
 		if (d->type != XML_ELEMENT_NODE || xmlStrcmp(d->name, (const xmlChar *)"serial") != 0 ||
-		    !attr_is(d, "type", "unix") || !attr_is(child(d, "alias"), "name", "ua-mint-bench"))
+		    !xml_attr_is(d, "type", "unix") ||
+		    !xml_attr_is(xml_child(d, "alias"), "name", "ua-mint-bench"))
 			continue;
-		if ((p = xmlGetProp(child(d, "source"), (const xmlChar *)"path")) != NULL &&
+		if ((p = xmlGetProp(xml_child(d, "source"), (const xmlChar *)"path")) != NULL &&
 		    strlen((const char *)p) < len) {
 			snprintf(path, len, "%s", (const char *)p);
 			found = 1;
@@ -285,13 +267,13 @@ guests_xml_shared_ram(const char *xml)
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)) == NULL)
 		return -EINVAL;
 	root = xmlDocGetRootElement(doc);
-	for (xmlNode *m = child(child(root, "metadata"), "ram"); m != NULL; m = m->next)
+	for (xmlNode *m = xml_child(xml_child(root, "metadata"), "ram"); m != NULL; m = m->next)
 		if (m->type == XML_ELEMENT_NODE && m->ns != NULL &&
 		    xmlStrcmp(m->ns->href, (const xmlChar *)"https://mint.invalid/xmlns/ram/1") == 0)
 			meta = 1;
-	mb = child(root, "memoryBacking");
-	meta = meta && attr_is(child(mb, "source"), "type", "file") &&
-	    attr_is(child(mb, "access"), "mode", "shared");
+	mb = xml_child(root, "memoryBacking");
+	meta = meta && xml_attr_is(xml_child(mb, "source"), "type", "file") &&
+	    xml_attr_is(xml_child(mb, "access"), "mode", "shared");
 	xmlFreeDoc(doc);
 	return meta;
 }

@@ -797,20 +797,6 @@ mig_prepared(struct agent *a, void *arg, const Mint__Reply *r)
 		mig_finish(m, -ECANCELED, "migration cancelled before it began");
 		return;
 	}
-	if (m->info.shared_ram && m->opt.postcopy) {
-		snprintf(msg, sizeof(msg), "%s: not migrated: its RAM is shared, and QEMU cannot "
-		    "switch such a guest to post-copy: leave --postcopy out", m->name);
-		mig_finish(m, -EINVAL, msg);
-		return;
-	}
-	if (m->shared_memory && !m->info.shared_ram) {
-		snprintf(msg, sizeof(msg), "%s: not migrated: its RAM is not in memory the nodes "
-		    "share (a <mint:ram path=.../> in its metadata, with <memoryBacking> <source "
-		    "type='file'/> <access mode='shared'/>: tests/guest/mkguest.sh --shared makes one)",
-		    m->name);
-		mig_finish(m, -EINVAL, msg);
-		return;
-	}
 	if (!m->via_tcp && (r->text == NULL || strcmp(r->text, a->tunnel_dir) != 0)) {
 		snprintf(msg, sizeof(msg), "%s: not migrated: node %u keeps tunnel sockets in %s and "
 		    "node %u in %s; the migration socket must have one name on both", m->name, m->to,
@@ -906,6 +892,12 @@ mig_inspected(struct job *j)
 	}
 	if (m->cancelled) {
 		mig_finish(m, -ECANCELED, "migration cancelled before it began");
+		return;
+	}
+	if (m->info.shared_ram && m->opt.postcopy) {
+		snprintf(msg, sizeof(msg), "%s: not migrated: its RAM is shared, and QEMU cannot "
+		    "switch such a guest to post-copy: leave --postcopy out", m->name);
+		mig_finish(m, -EINVAL, msg);
 		return;
 	}
 	if (m->shared_memory && !m->info.shared_ram) {

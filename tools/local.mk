@@ -8,7 +8,7 @@ tools_mint_ivshmem_server_LDADD = common/libmintcommon.a
 pkglibexec_PROGRAMS = tools/mint-libvirt-hook
 tools_mint_libvirt_hook_SOURCES = tools/mint-libvirt-hook.c
 tools_mint_libvirt_hook_CPPFLAGS = $(AM_CPPFLAGS) $(LIBXML_CFLAGS)
-tools_mint_libvirt_hook_LDADD = $(LIBXML_LIBS)
+tools_mint_libvirt_hook_LDADD = common/libmintcommon.a $(LIBXML_LIBS)
 
 # the test starts tools/mint-ivshmem-server, so make check builds it first
 check_PROGRAMS += tests/test-ivshmem-server

@@ -28,6 +28,8 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "common/xml.h"
+
 #define MINT_RAM_NS	"https://mint.invalid/xmlns/ram/1"
 #define QEMU_NS		"http://libvirt.org/schemas/domain/qemu/1.0"
 #define XML_MAX		(4 << 20)
@@ -44,15 +46,6 @@ static void
 say(const char *name, const char *what, const char *about)
 {
 	fprintf(stderr, "mint-libvirt-hook: %s: %s%s\n", name, what, about);
-}
-
-static xmlNode *
-child(xmlNode *n, const char *name)
-{
-	for (xmlNode *c = n != NULL ? n->children : NULL; c != NULL; c = c->next)
-		if (c->type == XML_ELEMENT_NODE && xmlStrcmp(c->name, (const xmlChar *)name) == 0)
-			return c;
-	return NULL;
 }
 
 /* The qemu:arg after "-chardev" that defines id=mintqmp: its path= into g->qmp. */
@@ -102,7 +95,7 @@ guest_read(const char *xml, size_t len, struct guest *g)
 		g->id = strtol((const char *)v, NULL, 10);
 		xmlFree(v);
 	}
-	meta = child(root, "metadata");
+	meta = xml_child(root, "metadata");
 	for (xmlNode *m = meta != NULL ? meta->children : NULL; m != NULL; m = m->next) {
 		if (m->type != XML_ELEMENT_NODE || m->ns == NULL ||
 		    xmlStrcmp(m->ns->href, (const xmlChar *)MINT_RAM_NS) != 0 ||
@@ -114,7 +107,7 @@ guest_read(const char *xml, size_t len, struct guest *g)
 		}
 		xmlFree(v);
 	}
-	if ((mem = child(root, "memory")) != NULL && (v = xmlNodeGetContent(mem)) != NULL) {
+	if ((mem = xml_child(root, "memory")) != NULL && (v = xmlNodeGetContent(mem)) != NULL) {
 		xmlChar *unit = xmlGetProp(mem, (const xmlChar *)"unit");
 
 		g->bytes = strtoull((const char *)v, NULL, 10);
