@@ -135,6 +135,7 @@ noinst_PROGRAMS += tests/bench/bench-ring
 tests_bench_bench_ring_LDADD = $(SHM_LIBS)
 noinst_PROGRAMS += tests/bench/bench-tunnel
 EXTRA_DIST += tests/bench/bench.sh tests/bench/bench-agent.sh tests/bench/bench-tunnel.sh tests/bench/bench-migrate.sh \
+	tests/bench/bench-migrate-shared.sh \
     tests/bench/bench-ctl.sh
 bench: tests/bench/bench-ring$(EXEEXT) tests/bench/bench-tunnel$(EXEEXT) agent/mint-agent$(EXEEXT) \
     console/mint-console$(EXEEXT) tests/helpers/ctlflood$(EXEEXT) tests/helpers/beatgap$(EXEEXT)

@@ -55,9 +55,9 @@ for r in $(seq "$rounds"); do
 		sleep 1.5	# the lists settle
 		if "$console" guest migrate big --to $to --bandwidth 100000 --via $via --json \
 		    >"$d/out" 2>"$d/err"; then
-			ms=$(jq -r '.total_ms' "$d/out")
+			ms=$(jq -r '.seconds * 1000 | floor' "$d/out")
 			mib=$(jq -r '.bytes / 1048576 | floor' "$d/out")
-			down=$(jq -r '.downtime_ms' "$d/out")
+			down=$(jq -r '.downtime * 1000 | floor' "$d/out")
 			passes=$(jq -r '.passes' "$d/out")
 			echo "$via $ms" >>"$d/times"
 			printf "  round %d via %-6s %6d ms  (%d MiB sent, %s passes, %s ms paused)\n" \

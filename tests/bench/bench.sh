@@ -71,3 +71,7 @@ sh "$(dirname "$0")/bench-tunnel.sh" "$(dirname "$bench")/../.." "$rounds"
 echo
 echo "guest migration, live, 512 MiB guest checking a 256 MiB pattern: region tunnels against TCP loopback"
 sh "$(dirname "$0")/bench-migrate.sh" "$(dirname "$bench")/../.." "$(dirname "$0")/../.." "${BENCH_MIGRATIONS:-3}"
+
+echo
+echo "guest migration that copies no RAM (a file both nodes map) against a normal one, by guest size"
+sh "$(dirname "$0")/bench-migrate-shared.sh" "$(dirname "$bench")/../.." "$(dirname "$0")/../.."

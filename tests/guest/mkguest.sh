@@ -1,5 +1,5 @@
 #!/bin/sh
-# mkguest.sh DIR NAME [MEMORY_MIB [DIRTY_MIB [--idle|--bench|--shared]]]: a tiny guest
+# mkguest.sh DIR NAME [MEMORY_MIB [DIRTY_MIB [--idle] [--bench] [--shared]]]: a tiny guest
 # for the migration tests and benchmark. DIR/guest.cpio.gz holds
 # busybox-static, the dirtier (tests/guest/dirtier.c) and mint-bench (both
 # built static here), and /init runs the dirtier on the serial console; with
@@ -17,8 +17,18 @@
 # Exit 77 with the reason when a piece is missing.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd -P)	# physical: the tree it is in, not a link to it
-[ $# -ge 2 ] || { echo "usage: $0 DIR NAME [MEMORY_MIB [DIRTY_MIB [--idle|--bench|--shared]]]" >&2; exit 2; }
-dir=$1 name=$2 mem=${3:-128} dirty=${4:-32} mode=${5:-}
+[ $# -ge 2 ] || { echo "usage: $0 DIR NAME [MEMORY_MIB [DIRTY_MIB [--idle] [--bench] [--shared]]]" >&2; exit 2; }
+dir=$1 name=$2 mem=${3:-128} dirty=${4:-32}
+idle="" bench_mode="" shared_mode=""
+[ $# -gt 4 ] && shift 4 || set --
+for f; do
+	case "$f" in
+	--idle) idle=1 ;;
+	--bench) bench_mode=1 ;;
+	--shared) shared_mode=1 ;;
+	*) echo "mkguest: unknown flag $f (--idle, --bench, --shared)" >&2; exit 2 ;;
+	esac
+done
 top=$(cd "$here/../.." && pwd)
 busybox=${BUSYBOX:-/bin/busybox}
 skip() { echo "mkguest: $*" >&2; exit 77; }
@@ -42,7 +52,7 @@ if [ ! -s "$dir/guest.cpio.gz" ]; then
 	    "$top/eval/tsc.c" "$top/eval/workload.c" "$top/eval/report.c" "$top/common/parse.c" \
 	    2>"$dir/cc.err"; then
 		cp "$dir/mint-bench" "$root/bin/mint-bench"
-	elif [ "$mode" = --bench ]; then
+	elif [ -n "$bench_mode" ]; then
 		skip "cannot build mint-bench static: $(head -n 1 "$dir/cc.err")"
 	fi
 	# the bench runner's disk (virtio-blk): the kernel's modules for it, loaded in order
@@ -82,9 +92,9 @@ EOF2
 	rm -rf "$root"
 fi
 extra="" bench=""
-[ "$mode" = "--idle" ] && extra=" mint.idle"
-if [ "$mode" = "--bench" ]; then
-	extra=" mint.bench"
+[ -n "$idle" ] && extra=" mint.idle"
+if [ -n "$bench_mode" ]; then
+	extra="$extra mint.bench"
 	[ -s "$dir/$name.disk" ] ||
 		dd if=/dev/urandom of="$dir/$name.disk" bs=1M count=64 2>/dev/null
 	# cache='none' (O_DIRECT on the node) keeps the node's page cache out, where the
@@ -105,7 +115,7 @@ if [ "$mode" = "--bench" ]; then
     </serial>"
 fi
 ns="" shared="" qemuargs=""
-if [ "$mode" = "--shared" ]; then
+if [ -n "$shared_mode" ]; then
 	ns=" xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'"
 	shared="
   <metadata><mint:ram xmlns:mint='https://mint.invalid/xmlns/ram/1' path='$(cd "$dir" && pwd)/$name.ram'/></metadata>
