@@ -545,10 +545,11 @@ mig_finish(struct migration *m, int rc, const char *msg)
 		log_about(LOG_WARNING, "GUEST", m->name, "%s", msg);
 	else
 		log_about(LOG_INFO, "GUEST", m->name, "%s", msg);
-	agent_reply_with(a, &m->rt, &r);
+	/* published before the answer: a console that asks next sees it no longer migrating */
 	a->guest.mig = NULL;
 	a->status.migrating = NULL;
-	a->republish = 1;
+	agent_publish(a);
+	agent_reply_with(a, &m->rt, &r);
 	m->finished = 1;
 	if (!m->steering) {
 		gop_close(&m->conn);
