@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -209,6 +210,14 @@ spawn_child(const struct run *r, const struct machine *m, unsigned i, const char
 		dup2(fd, 2);
 	}
 	setsid();	/* the machine outlives this console */
+	/*
+	 * The node's init, as far as its guests go: libvirtd's QEMUs are
+	 * orphans, and libvirt waits for one it stopped until it is reaped.
+	 * A real node's systemd reaps at once; a host's PID 1 may not (one
+	 * took 1.6 s, and every migration waited for it). The agent's loop
+	 * reaps any child (libev's SIGCHLD watcher).
+	 */
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	if (m->libvirtd[0] != '\0') {
 		char cause[256];
 		pid_t dpid;
