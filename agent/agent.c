@@ -100,8 +100,10 @@ list_done(struct job *j)
 		    a->guest.list[i].state != l->out[i].state)
 			a->republish = 1;
 	a->guest.n = j->rc < 0 ? 0 : l->n;
-	if (j->rc == 0)
+	if (j->rc == 0) {
 		memcpy(a->guest.list, l->out, sizeof(l->out[0]) * (size_t)l->n);
+		gpool_reconcile(a);
+	}
 	a->guest.listing = 0;
 	if (a->guest.relist) {
 		a->guest.relist = 0;

@@ -247,6 +247,23 @@ uint64_t agent_list_now(struct agent *a);
 /* Publish this node's status now (main.c). */
 void agent_publish(struct agent *a);
 
+/*
+ * Is a start or a migration of guest name under way here (handle-guest.c)?
+ * Its pool extents are then that request's to change.
+ */
+int guest_busy(const struct agent *a, const char *name);
+/*
+ * The guest RAM pool's extents of guests (guest-pool.c). gpool_claim, in a
+ * worker before a start: a guest whose RAM is shared gets extents for it,
+ * or the start is refused with the reason in msg (-ENOSPC, ...).
+ */
+int gpool_claim(struct agent *a, const char *name, char *msg, size_t len);
+void gpool_release(struct agent *a, const char *name, const char *why);
+/* At the switch-over: the guest's extents become node to's. */
+void gpool_hand(struct agent *a, const char *name, unsigned to);
+/* After a listing: extents follow the guests as they run or stopped. */
+void gpool_reconcile(struct agent *a);
+
 /* Boot, shutdown, reboot (lifecycle.c): a console that left is answered no more. */
 void lifecycle_forget(struct agent *a, struct client *c);
 /* A real node's region (dev: or pci:), where kexec -e reboots this node, not the host. */

@@ -184,8 +184,15 @@ gjob_run(struct job *j)
 	const char *uri = g->a->guests.uri;
 
 	switch (g->kind) {
-	case MINT__COMMAND_KIND__CMD_GUEST_START:
-		return gop_action(uri, GOP_START, g->name, j->msg, sizeof(j->msg));
+	case MINT__COMMAND_KIND__CMD_GUEST_START: {
+		int rc = gpool_claim(g->a, g->name, j->msg, sizeof(j->msg));
+
+		if (rc < 0)
+			return rc;
+		if ((rc = gop_action(uri, GOP_START, g->name, j->msg, sizeof(j->msg))) < 0)
+			gpool_release(g->a, g->name, "did not start");
+		return rc;
+	}
 	case MINT__COMMAND_KIND__CMD_GUEST_STOP:
 		return gop_action(uri, GOP_STOP, g->name, j->msg, sizeof(j->msg));
 	case MINT__COMMAND_KIND__CMD_GUEST_DESTROY:
@@ -211,6 +218,15 @@ gjob_run(struct job *j)
 	default:
 		return -EOPNOTSUPP;
 	}
+}
+
+int
+guest_busy(const struct agent *a, const char *name)
+{
+	for (const struct gjob *g = a->guest.jobs; g != NULL; g = g->next)
+		if (g->kind == MINT__COMMAND_KIND__CMD_GUEST_START && strcmp(g->name, name) == 0)
+			return 1;
+	return a->status.migrating != NULL && strcmp(a->status.migrating, name) == 0;
 }
 
 static void prepare_done(struct gjob *g);
@@ -751,6 +767,7 @@ mig_done(struct job *j)
 		/* answered once both nodes publish where the guest now is */
 		Mint__Command c;
 
+		gpool_hand(m->a, m->name, m->to);	/* the switch-over is behind us */
 		ev_timer_stop(m->a->loop, &m->tick);
 		snprintf(m->done_msg, sizeof(m->done_msg), "%s", msg);
 		m->phase = "completed";

@@ -7,7 +7,8 @@ agent_libmintagent_a_SOURCES = agent/guests.c agent/guests.h agent/sample.c agen
 	agent/guest-ops.c agent/guest-ops.h agent/guest-events.c agent/metrics-http.c agent/coremap.c agent/coremap.h agent/beat.c agent/beat.h \
 	agent/agent.c agent/agent.h agent/handle-bench.c agent/bench-guest.c agent/options.c agent/options.h agent/service.c agent/ctl.c agent/peers.c \
 	agent/handle.c agent/handle-ping.c agent/handle-status.c agent/handle-verbose.c \
-	agent/move.c agent/lifecycle.c agent/tunnel.c agent/tunnel.h agent/handle-guest.c
+	agent/move.c agent/lifecycle.c agent/tunnel.c agent/tunnel.h agent/handle-guest.c \
+	agent/guest-pool.c
 agent_libmintagent_a_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) $(LIBVIRT_CFLAGS) $(LIBXML_CFLAGS) \
 	$(LIBSYSTEMD_CFLAGS) -DBINDIR='"$(bindir)"'
 

@@ -67,6 +67,8 @@ backend_apply(const struct backend *b, const struct res_view *v, unsigned node, 
 		return b->ops->mem(b, node, v->base, v->size, up, msg, len);
 	case MINT_RES_DEV:
 		return b->ops->dev(b, node, v->name, up, msg, len);
+	case MINT_RES_POOL:
+		return 0;	/* every node maps the pool: only its owner in the table changes */
 	}
 	return cause_fail(msg, len, -EINVAL, "resource of kind %u", v->kind);
 }

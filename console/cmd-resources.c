@@ -97,10 +97,17 @@ res_row(struct out *o, unsigned i, const struct res_view *v)
 	out_uint(o, "gen", -8, v->gen);
 	out_uint(o, "owner_epoch", OUT_NOTEXT, v->owner_epoch);
 	out_uint(o, "peer_epoch", OUT_NOTEXT, v->peer_epoch);
-	if (v->kind == MINT_RES_MEM) {
+	if (v->kind == MINT_RES_MEM || v->kind == MINT_RES_POOL) {
 		out_uint(o, "base", OUT_NOTEXT, v->base);
 		out_uint(o, "size", OUT_NOTEXT, v->size);
-		out_text(o, " %" PRIu64 " MiB at 0x%" PRIx64, v->size >> 20, v->base);
+		out_text(o, " %" PRIu64 " MiB at %s0x%" PRIx64, v->size >> 20,
+		    v->kind == MINT_RES_POOL ? "pool offset " : "", v->base);
+	}
+	/* a pool extent's guest, whose RAM it holds (or held when its node died) */
+	if (v->kind == MINT_RES_POOL && (v->state == MINT_RS_OWNED || v->state == MINT_RS_FENCED) &&
+	    v->name[0] != '\0') {
+		out_str(o, "guest", OUT_NOTEXT, v->name);
+		out_text(o, ", guest %s", v->name);
 	}
 	out_end(o);
 }
@@ -138,10 +145,10 @@ cmd_resources_run(struct cmd_ctx *ctx, struct args *a)
 	return 0;
 }
 
-static const char *const res_kinds[] = { "cpu", "mem", "dev", NULL };
+static const char *const res_kinds[] = { "cpu", "mem", "dev", "pool", NULL };
 
 static const struct args_opt cmd_resources_opts[] = {
-	{ "--kind", ARGS_CHOICE, 0, 0, "resources: kind '%s' is not cpu, mem or dev", res_kinds },
+	{ "--kind", ARGS_CHOICE, 0, 0, "resources: kind '%s' is not cpu, mem, dev or pool", res_kinds },
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 
@@ -171,7 +178,7 @@ static const struct cmd_verb res_verbs[] = {
 const struct cmd_entry cmd_resources_entry = {
 	.name = "resources",
 	.alias = "res",
-	.usage = "[--kind cpu|mem|dev] [--json] | define cpu N|mem BLOCK --addr A --size S|dev NAME "
+	.usage = "[--kind cpu|mem|dev|pool] [--json] | define cpu N|mem BLOCK --addr A --size S|dev NAME "
 	    "[--owner NODE]",
 	.help = "List every core, memory block and device in the resource table: state, owner, "
 	    "the other side of a move (peer), generation. define adds one to a region that format "

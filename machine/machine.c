@@ -133,6 +133,30 @@ number_line(struct machine *m, const char *word, char **save, int lineno, char *
 	return 0;
 }
 
+/*
+ * guest-pool SIZE [extent=SIZE]: memory every node maps for guest RAM, in
+ * extents of the resource table (64 MiB unless said), all free at start.
+ */
+static int
+pool_line(struct machine *m, char **save, int lineno, char *cause, size_t len)
+{
+	char *v = strtok_r(NULL, " \t", save), *e = strtok_r(NULL, " \t", save);
+
+	m->pool_extent = MACHINE_POOL_EXTENT;
+	if (v == NULL || parse_size(v, &m->pool) < 0 || m->pool == 0)
+		return cause_fail(cause, len, -EINVAL, "line %d: guest-pool needs a size, like 1G",
+		    lineno);
+	if (e != NULL && (strncmp(e, "extent=", 7) != 0 || parse_size(e + 7, &m->pool_extent) < 0 ||
+	    m->pool_extent < 4096 || (m->pool_extent & (m->pool_extent - 1)) != 0))
+		return cause_fail(cause, len, -EINVAL, "line %d: guest-pool takes extent=SIZE, a power "
+		    "of two like 64M", lineno);
+	if (strtok_r(NULL, " \t", save) != NULL || m->pool % m->pool_extent != 0 ||
+	    m->pool / m->pool_extent > MACHINE_POOL_EXTENTS)
+		return cause_fail(cause, len, -EINVAL, "line %d: guest-pool is whole extents, at most "
+		    "%u of them", lineno, MACHINE_POOL_EXTENTS);
+	return 0;
+}
+
 /* One line's first word and what follows it. */
 static int
 parse_line(struct machine *m, const char *word, char **save, int lineno, char *cause, size_t len)
@@ -154,6 +178,8 @@ parse_line(struct machine *m, const char *word, char **save, int lineno, char *c
 	} else if (strcmp(word, "memory-block") == 0 || strcmp(word, "boot-timeout") == 0 ||
 	    strcmp(word, "slots") == 0) {
 		return number_line(m, word, save, lineno, cause, len);
+	} else if (strcmp(word, "guest-pool") == 0) {
+		return pool_line(m, save, lineno, cause, len);
 	} else if (strcmp(word, "kexec") == 0) {
 		return command_word(m->kexec, sizeof(m->kexec), word, save, lineno, cause, len);
 	} else if (strcmp(word, "start-hook") == 0) {
@@ -174,7 +200,7 @@ parse_line(struct machine *m, const char *word, char **save, int lineno, char *c
 	} else {
 		return cause_fail(cause, len, -EINVAL, "line %d: unknown word '%s' (region, "
 		    "memory-block, node, spare, slots, kexec, allow-host-kexec, start-hook, "
-		    "boot-timeout, libvirtd)", lineno, word);
+		    "boot-timeout, libvirtd, guest-pool)", lineno, word);
 	}
 	return 0;
 }

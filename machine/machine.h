@@ -14,6 +14,8 @@
 #define MACHINE_MAX_CORES	CPULIST_MAX
 #define MACHINE_MAX_DEVICES	64
 #define MACHINE_BLOCK		(128ull << 20)	/* x86's memory block */
+#define MACHINE_POOL_EXTENT	(64ull << 20)	/* a guest RAM pool's extent, unless said */
+#define MACHINE_POOL_EXTENTS	4096u		/* at most, in the resource table */
 #define MACHINE_FLOOR		(256ull << 20)
 #define MACHINE_LIBVIRTD	"/usr/sbin/libvirtd"
 
@@ -41,6 +43,8 @@ struct machine {
 	char start_hook[512];	/* starts a booted node (default: machine hook) */
 	unsigned boot_ms;	/* how long a booted node may take (0: the agent's default) */
 	char libvirtd[128];	/* each node's own hypervisor daemon, or "" for none */
+	uint64_t pool;		/* guest RAM pool: bytes, in extents of pool_extent (0: none) */
+	uint64_t pool_extent;
 	struct machine_node node[MINT_MAX_NODES];
 };
 

@@ -106,7 +106,14 @@ define_resources(struct mint_region *region, const struct machine *m)
 	for (unsigned i = 0; i < m->nodes; i++)
 		if (define_owned(region, m, &m->node[i], i, &r, &base, &dev) < 0)
 			return -EINVAL;
-	return define_owned(region, m, &m->spare, MINT_NO_NODE, &r, &base, &dev);
+	if (define_owned(region, m, &m->spare, MINT_NO_NODE, &r, &base, &dev) < 0)
+		return -EINVAL;
+	/* the guest RAM pool: free extents, claimed by the node that starts a guest */
+	for (uint64_t off = 0; off < m->pool; off += m->pool_extent)
+		if (res_define(region, r++, MINT_RES_POOL, (uint32_t)(off / m->pool_extent), off,
+		    m->pool_extent, NULL, MINT_NO_NODE) < 0)
+			return -EINVAL;
+	return 0;
 }
 
 /* Create and format the machine's region, its resource table filled in. */
@@ -127,6 +134,8 @@ make_region(struct run *r, const struct machine *m, struct mint_region *region, 
 	for (unsigned i = 0; i < m->nodes; i++)
 		p.res_count += cpulist_count(m->node[i].cores) + (uint32_t)(m->node[i].memory / m->block) +
 		    (uint32_t)m->node[i].ndevices;
+	if (m->pool_extent != 0)
+		p.res_count += (uint32_t)(m->pool / m->pool_extent);
 	p.res_count += 16;
 	if ((rc = region_layout(&p, &l, &total, why, sizeof(why))) < 0 ||
 	    (rc = region_map(region, m->region, total, REGION_CREATE, why, sizeof(why))) < 0)

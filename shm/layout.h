@@ -87,6 +87,7 @@ enum mint_res_kind {
 	MINT_RES_CPU,
 	MINT_RES_MEM,
 	MINT_RES_DEV,
+	MINT_RES_POOL,		/* an extent of the guest RAM pool (shm/pool.h) */
 	MINT_RES_KIND_MAX
 };
 
@@ -105,7 +106,7 @@ enum mint_res_state {
 #define MINT_NO_NODE	0xff
 
 /*
- * One core, memory block or device. All nodes may change it, so its state,
+ * One core, memory block, device or guest RAM pool extent. All nodes may change it, so its state,
  * owner and peer live in one 64-bit word changed by compare-and-swap:
  * bits 0-7 state, 8-15 owner, 16-23 peer (the other side of a move),
  * 32-63 a generation bumped by every change.
@@ -114,12 +115,12 @@ struct mint_res {
 	uint64_t word;
 	uint16_t kind;		/* enum mint_res_kind */
 	uint16_t flags;
-	uint32_t index;		/* cpu number, memory block number, device slot */
-	uint64_t base;		/* memory: physical address; others 0 */
-	uint64_t size;		/* memory: bytes; others 0 */
+	uint32_t index;		/* cpu number, memory block number, device slot, extent */
+	uint64_t base;		/* memory: physical address; pool: offset in it; others 0 */
+	uint64_t size;		/* memory, pool: bytes; others 0 */
 	uint32_t owner_epoch;	/* epochs of both sides at the last change */
 	uint32_t peer_epoch;
-	char name[32];		/* device name, NUL-padded */
+	char name[32];		/* device name, pool: its guest's; NUL-padded */
 	uint8_t pad[128 - 72];
 };
 

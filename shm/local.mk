@@ -6,6 +6,7 @@ shm_libmintshm_a_SOURCES = \
 	shm/doorbell.c shm/doorbell.h \
 	shm/layout.h \
 	shm/node.c shm/node.h \
+	shm/pool.c shm/pool.h \
 	shm/region.c shm/region.h \
 	shm/resource.c shm/resource.h \
 	shm/ring.c shm/ring.h \

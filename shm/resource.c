@@ -109,6 +109,9 @@ res_describe(const struct res_view *v, char *buf, size_t len)
 	case MINT_RES_DEV:
 		snprintf(buf, len, "device %s", v->name);
 		break;
+	case MINT_RES_POOL:
+		snprintf(buf, len, "pool extent %u", v->index);
+		break;
 	default:
 		snprintf(buf, len, "resource of kind %u", v->kind);
 	}
@@ -173,6 +176,7 @@ static const char *const res_kinds[] = {
 	[MINT_RES_CPU] = "cpu",
 	[MINT_RES_MEM] = "mem",
 	[MINT_RES_DEV] = "dev",
+	[MINT_RES_POOL] = "pool",
 };
 
 const char *

@@ -174,8 +174,9 @@ guest_machine() {
 		echo "not ok 1 - the test guest could not be made: $(cat "$d/mkguest.out")"
 		exit 1
 	fi
-	printf 'region file:%s/region\nlibvirtd\nnode 0 cores=0 memory=2G\nnode 1 cores=1 memory=2G\n' \
-	    "$d" >"$d/m.conf"
+	# machine_extra: more lines of the description (a guest-pool)
+	printf 'region file:%s/region\nlibvirtd\n%bnode 0 cores=0 memory=2G\nnode 1 cores=1 memory=2G\n' \
+	    "$d" "${machine_extra:-}" >"$d/m.conf"
 	"$console" machine start "$d/m.conf" >"$d/start.out" 2>&1 ||
 		skip "the machine did not start: $(cat "$d/start.out")"
 }

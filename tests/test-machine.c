@@ -56,7 +56,19 @@ static const struct bad bads[] = {
 	    "path, or nothing for /usr/sbin/libvirtd" },
 	{ "region file:/x\nnode 0 cores=0\nfrob 1\n", "line 3: unknown word 'frob' (region, "
 	    "memory-block, node, spare, slots, kexec, allow-host-kexec, start-hook, boot-timeout, "
-	    "libvirtd)" },
+	    "libvirtd, guest-pool)" },
+	{ "region file:/x\nguest-pool\n", "line 2: guest-pool needs a size, like 1G" },
+	{ "region file:/x\nguest-pool 0\n", "line 2: guest-pool needs a size, like 1G" },
+	{ "region file:/x\nguest-pool 1G size=64M\n", "line 2: guest-pool takes extent=SIZE, a "
+	    "power of two like 64M" },
+	{ "region file:/x\nguest-pool 1G extent=100M\n", "line 2: guest-pool takes extent=SIZE, a "
+	    "power of two like 64M" },
+	{ "region file:/x\nguest-pool 100M\n", "line 2: guest-pool is whole extents, at most 4096 "
+	    "of them" },
+	{ "region file:/x\nguest-pool 1T extent=64M\n", "line 2: guest-pool is whole extents, at "
+	    "most 4096 of them" },
+	{ "region file:/x\nguest-pool 1G extent=64M x\n", "line 2: guest-pool is whole extents, at "
+	    "most 4096 of them" },
 	/* the description as a whole */
 	{ "node 0 cores=0\n", "no region line" },
 	{ "region /dev/shm/x\nnode 0 cores=0\n", "region '/dev/shm/x' is not file:PATH, dev:PATH, "
@@ -98,6 +110,7 @@ test_everything(void)
 	    "start-hook sh -c 'echo $MINT_NODE'\n"
 	    "allow-host-kexec\n"
 	    "boot-timeout 3000\n"
+	    "guest-pool 2G extent=128M\n"
 	    "libvirtd\n";
 	struct machine m;
 	struct machine_totals t;
@@ -110,6 +123,7 @@ test_everything(void)
 	is(m.block, 256ull << 20, "  memory-block 256MiB");
 	is(m.nodes, 2, "  two nodes");
 	is(m.slots, 4, "  four slots");
+	ok(m.pool == 2ull << 30 && m.pool_extent == 128ull << 20, "  a guest pool of 2 GiB in 128 MiB");
 	machine_cores_str(&m.node[1], cores, sizeof(cores));
 	ok(strcmp(cores, "2-3,5") == 0, "  node 1's cores (%s)", cores);
 	ok(machine_core(&m.node[1], 5) && !machine_core(&m.node[1], 4), "  machine_core says so");

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "shm/node.h"
+#include "shm/pool.h"
 #include "shm/region.h"
 #include "shm/resource.h"
 #include "shm/stream.h"
@@ -446,6 +447,50 @@ test_resources(void)
 	ok(res_read(&reg, 5, &v) == -EBADMSG, "impossible owner in the region reported");
 }
 
+/* The guest RAM pool: claim, refuse, hand over, take from a dead node, free. */
+static void
+test_pool(void)
+{
+	const uint64_t mib = 1ULL << 20;
+	struct pool_count c;
+	struct res_view v;
+	char name[40];
+	unsigned base = 40;
+
+	for (unsigned i = 0; i < base + 6; i++)
+		memset(region_res(&reg, i), 0, sizeof(struct mint_res));
+	pool_count(&reg, 0, "g", &c);
+	ok(c.extents == 0 && pool_claim(&reg, 0, 1, "g", 64 * mib) == -ENOENT,
+	    "no pool: nothing to claim");
+	for (unsigned i = 0; i < 6; i++)
+		res_define(&reg, base + i, MINT_RES_POOL, i, i * 64 * mib, 64 * mib, NULL, MINT_NO_NODE);
+	ok(pool_claim(&reg, 0, 1, "g", 100 * mib) == 0, "100 MiB claimed");
+	pool_count(&reg, 0, "g", &c);
+	ok(c.held == 2 && c.held_bytes == 128 * mib && c.free == 4, "as two 64 MiB extents (%u, %u free)",
+	    c.held, c.free);
+	ok(pool_claim(&reg, 0, 1, "g", 128 * mib) == 0 && (pool_count(&reg, 0, "g", &c), c.held == 2),
+	    "claimed again: what it holds counts");
+	ok(pool_claim(&reg, 1, 1, "h", 320 * mib) == -ENOSPC && (pool_count(&reg, 1, "h", &c),
+	    c.held == 0 && c.free == 4), "more than is free: refused, nothing kept");
+	ok(pool_claim(&reg, 1, 1, "a-name-longer-than-the-table-holds", mib) == -ENAMETOOLONG,
+	    "a name the table cannot hold: refused");
+	ok(pool_guest_of(&reg, base, name, sizeof(name)) == 1 && strcmp(name, "g") == 0 &&
+	    pool_guest_of(&reg, base + 5, name, sizeof(name)) == 0, "an owned extent names its guest");
+	ok(pool_hand(&reg, 1, 2, 1, "g") == 0, "handing from a node that does not hold them: nothing");
+	ok(pool_hand(&reg, 0, 1, 1, "g") == 2 && (pool_count(&reg, 1, "g", &c), c.held == 2) &&
+	    res_read(&reg, base, &v) == 0 && v.peer == 0, "handed over: node 1's, node 0 the peer");
+	/* node 1 dies holding them: fenced, and the node that runs the guest now takes them */
+	res_read(&reg, base, &v);
+	res_move(&reg, base, &v.word, MINT_RS_FENCED, 1, MINT_NO_NODE, 1, 0);
+	ok(pool_hand(&reg, 0, 2, 1, "g") == 0 && pool_hand(&reg, MINT_NO_NODE, 2, 1, "g") == 2 &&
+	    (pool_count(&reg, 2, "g", &c), c.held == 2), "taken by any node, a fenced one too");
+	ok(pool_release(&reg, 1, 1, "g") == 0, "released by a node that does not hold them: nothing");
+	ok(pool_release(&reg, 2, 1, "g") == 2 && (pool_count(&reg, 2, NULL, &c), c.free == 6) &&
+	    pool_guest_of(&reg, base, name, sizeof(name)) == 0, "released: free, the name gone");
+	for (unsigned i = 0; i < 6; i++)
+		memset(region_res(&reg, base + i), 0, sizeof(struct mint_res));
+}
+
 static void
 test_streams(void)
 {
@@ -491,6 +536,7 @@ main(void)
 	test_file_safety();
 	test_nodes();
 	test_resources();
+	test_pool();
 	test_streams();
 	region_unmap(&reg);
 	free(pristine);

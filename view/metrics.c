@@ -239,8 +239,8 @@ metrics_work(FILE *f, const struct snapshots *s)
 static void
 metrics_resources(FILE *f, const struct mint_region *r)
 {
-	static const char *const kinds[] = { "cpu", "mem", "dev" };
-	uint64_t count[MINT_MAX_NODES + 1][3] = { { 0 } }, fenced = 0;
+	static const char *const kinds[] = { "cpu", "mem", "dev", "pool" };
+	uint64_t count[MINT_MAX_NODES + 1][4] = { { 0 } }, fenced = 0;
 	char entry[16], id[40], owner[16];
 
 	family(f, "mint_resource_owner", "gauge", "The node that owns a resource table entry "
@@ -259,19 +259,23 @@ metrics_resources(FILE *f, const struct mint_region *r)
 		who = v.state == MINT_RS_FREE || v.owner >= MINT_MAX_NODES ? MINT_MAX_NODES : v.owner;
 		sample(f, "mint_resource_owner", -1, who == MINT_MAX_NODES ? -1 : (double)who, "entry",
 		    entry, "kind", kinds[v.kind - 1], "id", id, "state", res_state_name(v.state), NULL);
-		count[who][v.kind - 1] += v.kind == MINT_RES_MEM ? v.size : 1;
+		count[who][v.kind - 1] += v.kind == MINT_RES_MEM || v.kind == MINT_RES_POOL ? v.size : 1;
 		fenced += v.state == MINT_RS_FENCED;
 	}
 	/* a family's samples together, as the format wants */
-	for (int fam = 0; fam < 2; fam++) {
+	for (int fam = 0; fam < 3; fam++) {
 		if (fam == 0)
 			family(f, "mint_resources", "gauge", "Cores and devices a node owns "
 			    "(node=\"free\": no one's)");
-		else
+		else if (fam == 1)
 			family(f, "mint_resource_memory_bytes", "gauge", "Memory blocks a node owns, "
 			    "in bytes (node=\"free\": no one's)");
+		else
+			family(f, "mint_guest_pool_bytes", "gauge", "Guest RAM pool extents a node "
+			    "owns for its guests, in bytes (node=\"free\": no one's)");
 		for (unsigned n = 0; n <= MINT_MAX_NODES; n++) {
-			if (count[n][0] + count[n][1] + count[n][2] == 0)
+			if (count[n][0] + count[n][1] + count[n][2] + count[n][3] == 0 ||
+			    (fam == 2 && count[n][3] == 0))
 				continue;
 			if (n < MINT_MAX_NODES)
 				snprintf(owner, sizeof(owner), "%u", n);
@@ -282,9 +286,12 @@ metrics_resources(FILE *f, const struct mint_region *r)
 				    "cpu", NULL);
 				sample(f, "mint_resources", -1, (double)count[n][2], "node", owner, "kind",
 				    "dev", NULL);
-			} else {
+			} else if (fam == 1) {
 				sample(f, "mint_resource_memory_bytes", -1, (double)count[n][1], "node",
 				    owner, NULL);
+			} else {
+				sample(f, "mint_guest_pool_bytes", -1, (double)count[n][3], "node", owner,
+				    NULL);
 			}
 		}
 	}

@@ -34,6 +34,7 @@ heavy_lock
 cat >"$d/m.conf" <<EOF
 region file:$d/region
 libvirtd
+guest-pool 8G extent=256M
 node 0 cores=0 memory=8G
 node 1 cores=1 memory=8G
 EOF
