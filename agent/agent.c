@@ -24,7 +24,7 @@
 #include "shm/node.h"
 #include "shm/region.h"
 
-static void agent_sample_cb(struct ev_loop *loop, ev_timer *w, int revents);
+static void agent_sample(struct agent *a);
 
 static void
 agent_peer_report(void *arg, unsigned node, const struct watch_peer *p, int64_t silent_ns)
@@ -43,19 +43,70 @@ agent_peer_report(void *arg, unsigned node, const struct watch_peer *p, int64_t 
 	}
 }
 
+/*
+ * The loop's copy of the heartbeat thread's watch: a node that died or came
+ * back is reported here, on the loop. 1 if any did.
+ */
+static int
+agent_watch_sync(struct agent *a)
+{
+	struct watch now;
+	int changed = 0;
+
+	beat_watch_copy(&a->beat, &now);
+	for (unsigned i = 0; i < MINT_MAX_NODES; i++) {
+		struct watch_peer *p = &a->watch.peer[i];
+		int report = now.peer[i].dead != p->dead;
+
+		*p = now.peer[i];
+		if (report) {
+			changed = 1;
+			agent_peer_report(a, i, p, (int64_t)(ev_now(a->loop) * 1e9) - p->moved_ns);
+		}
+	}
+	return changed;
+}
+
+/* From the heartbeat thread: wake the loop (once it can be woken). */
 static void
-agent_heartbeat_cb(struct ev_loop *loop, ev_timer *w, int revents)
+agent_watch_changed(void *arg)
+{
+	struct agent *a = arg;
+
+	if (__atomic_load_n(&a->watch_armed, __ATOMIC_ACQUIRE))
+		ev_async_send(a->loop, &a->watch_wake);
+}
+
+static void
+agent_watch_cb(struct ev_loop *loop, ev_async *w, int revents)
 {
 	struct agent *a = w->data;
 
-	beat_loop_alive(&a->beat);
-	service_beat(a, (int64_t)(ev_now(loop) * 1e9));
-	/* a verdict that changed is published at once, not at the next sample */
-	if (watch_scan(&a->watch, &a->region, (int64_t)(ev_now(loop) * 1e9), agent_peer_report, a) > 0 ||
-	    a->republish) {
-		a->republish = 0;
-		agent_sample_cb(loop, &a->sample, 0);
-	}
+	(void)loop, (void)revents;
+	agent_watch_sync(a);
+	/* a verdict or an epoch that changed is published at once, not at the next sample */
+	agent_republish(a);
+}
+
+static void
+agent_publish_soon_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct agent *a = w->data;
+
+	(void)loop, (void)revents;
+	a->republish = 0;
+	agent_sample(a);
+}
+
+void
+agent_republish(struct agent *a)
+{
+	/* a burst of changes is one listing and one publication; only once the timers run */
+	if (a->republish || !ev_is_active(&a->sample))
+		return;
+	a->republish = 1;
+	ev_timer_set(&a->publish_soon, 0.02, 0);
+	ev_timer_start(a->loop, &a->publish_soon);
 }
 
 /* Listing the guests asks libvirtd, which may be slow: in a worker, never on the loop. */
@@ -86,19 +137,19 @@ list_done(struct job *j)
 {
 	struct list_job *l = j->arg;
 	struct agent *a = l->a;
+	int changed;
 
 	if (j->rc < 0 && !a->guest.failing)
 		log_warn("guests unknown: %s", l->cause);
 	else if (j->rc == 0 && a->guest.failing)
 		log_info("guests listed again through %s", a->guests.uri);
 	a->guest.failing = j->rc < 0;
-	/* a change is published at the next heartbeat, not a sample later */
-	if (a->guest.n != (j->rc < 0 ? 0 : l->n))
-		a->republish = 1;
+	/* a change is published now, not a sample later */
+	changed = a->guest.n != (j->rc < 0 ? 0 : l->n);
 	for (int i = 0; j->rc == 0 && i < l->n && i < a->guest.n; i++)
 		if (strcmp(a->guest.list[i].name, l->out[i].name) != 0 ||
 		    a->guest.list[i].state != l->out[i].state)
-			a->republish = 1;
+			changed = 1;
 	a->guest.n = j->rc < 0 ? 0 : l->n;
 	if (j->rc == 0) {
 		memcpy(a->guest.list, l->out, sizeof(l->out[0]) * (size_t)l->n);
@@ -110,10 +161,11 @@ list_done(struct job *j)
 		agent_list_now(a);	/* an event came while this one ran */
 	}
 	if (a->guest.waits != NULL) {
-		/* someone waits for this listing: publish it now, not at the next heartbeat */
-		a->republish = 0;
+		/* someone waits for this listing: publish it now */
 		agent_publish(a);
 		guest_listed(a, l->seq, j->rc == 0);
+	} else if (changed) {
+		agent_publish(a);
 	}
 	free(l);
 }
@@ -159,13 +211,40 @@ agent_event_cb(struct ev_loop *loop, ev_async *w, int revents)
 }
 
 static void
-agent_sample_cb(struct ev_loop *loop, ev_timer *w, int revents)
+agent_sample(struct agent *a)
 {
-	struct agent *a = w->data;
-
 	/* the status shows the last listing; the next one is under way */
 	agent_list_now(a);
 	agent_publish(a);
+}
+
+/*
+ * The loop's one tick, every sample period (a second; four times a systemd
+ * watchdog period where that is shorter): the heartbeat thread hears that
+ * the loop is alive, systemd's watchdog is petted, the node is sampled.
+ * Watching is the heartbeat thread's, which wakes the loop only when a node
+ * changed: an idle agent's loop wakes once a sample period.
+ */
+static void
+agent_sample_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct agent *a = w->data;
+	double tick = a->sample_ms / 1000.0, now = ev_now(loop);
+
+	(void)revents;
+	beat_loop_alive(&a->beat);
+	service_beat(a, (int64_t)(now * 1e9));
+	if (a->service.watchdog_ns > 0 && (double)a->service.watchdog_ns / 4e9 < tick)
+		tick = (double)a->service.watchdog_ns / 4e9;
+	if (w->repeat != tick) {
+		w->repeat = tick;
+		ev_timer_again(loop, w);
+	}
+	/* ticking faster for the watchdog: still sample once a period */
+	if (now - a->sampled >= a->sample_ms / 1000.0 - tick / 2) {
+		a->sampled = now;
+		agent_sample(a);
+	}
 }
 
 /* What systemctl status shows: the node, its epoch, what it has and runs. */
@@ -357,7 +436,8 @@ agent_beat(struct agent *a, const struct agent_options *o, char *cause, size_t l
 
 	/* the loop silent for 10 dead-after periods (at least 5 s) is wedged: go silent too */
 	if ((rc = beat_start(&a->beat, &a->region, a->node, hb_ms,
-	    (int64_t)(wedged < 5000 ? 5000 : wedged) * 1000000)) < 0)
+	    (int64_t)(wedged < 5000 ? 5000 : wedged) * 1000000,
+	    (int64_t)o->dead_after * o->heartbeat_ms * 1000000, agent_watch_changed, a)) < 0)
 		return cause_fail(cause, len, rc, "node %u: no heartbeat thread: %s", a->node,
 		    strerror(-rc));
 	if (!a->beat.realtime)
@@ -370,9 +450,15 @@ static void
 agent_timers(struct agent *a, const struct agent_options *o)
 {
 	a->started = ev_now(a->loop);
-	ev_timer_init(&a->heartbeat, agent_heartbeat_cb, 0, o->heartbeat_ms / 1000.0);
-	a->heartbeat.data = a;
-	ev_timer_start(a->loop, &a->heartbeat);
+	ev_timer_init(&a->publish_soon, agent_publish_soon_cb, 0.02, 0);
+	a->publish_soon.data = a;
+	ev_async_init(&a->watch_wake, agent_watch_cb);
+	a->watch_wake.data = a;
+	ev_async_start(a->loop, &a->watch_wake);
+	__atomic_store_n(&a->watch_armed, 1, __ATOMIC_RELEASE);
+	/* what the thread saw before the loop could hear it */
+	ev_async_send(a->loop, &a->watch_wake);
+	a->sample_ms = o->sample_ms;
 	ev_timer_init(&a->sample, agent_sample_cb, 0, o->sample_ms / 1000.0);
 	a->sample.data = a;
 	ev_timer_start(a->loop, &a->sample);

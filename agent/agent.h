@@ -124,9 +124,13 @@ struct agent {
 	struct mint_region region;
 	unsigned node;
 	uint32_t epoch;
-	ev_timer heartbeat;		/* the loop's part: watching, publishing; beat.c beats */
+	ev_async watch_wake;		/* beat.c saw a node die, come back or change */
+	int watch_armed;		/* watch_wake may be sent (atomic) */
+	ev_timer publish_soon;		/* agent_republish's */
 	struct beat beat;
-	ev_timer sample;
+	ev_timer sample;		/* the loop's tick: liveness, watchdog, the sample */
+	unsigned sample_ms;
+	ev_tstamp sampled;		/* when the last sample was taken */
 	ev_signal sigint;
 	ev_signal sigterm;
 	struct status_src status;
@@ -148,7 +152,7 @@ struct agent {
 	/* the seam to the machine: hotplug on a real node, the simulated partitions */
 	struct backend backend;
 	struct moves move;		/* move.c's */
-	int republish;			/* a move ended: publish the status before the next sample */
+	int republish;			/* publish_soon is armed */
 	const char *region_spec;
 
 	struct lifecycle life;		/* lifecycle.c's */
@@ -246,6 +250,8 @@ void guest_listed(struct agent *a, uint64_t seq, int ok);
 uint64_t agent_list_now(struct agent *a);
 /* Publish this node's status now (main.c). */
 void agent_publish(struct agent *a);
+/* Something changed (a move ended, a guest, a migration): list and publish within 20 ms. */
+void agent_republish(struct agent *a);
 
 /*
  * Is a start or a migration of guest name under way here (handle-guest.c)?

@@ -88,8 +88,12 @@ gpool_reconcile(struct agent *a)
 		char name[40];
 		int n;
 
-		if (!pool_guest_of(&a->region, i, name, sizeof(name)) || res_read(&a->region, i, &v) < 0 ||
-		    (g = listed(a, name)) == NULL || guest_busy(a, name))
+		/* one read an entry: the scan runs after every listing */
+		if (res_read(&a->region, i, &v) < 0 || v.kind != MINT_RES_POOL || v.name[0] == '\0' ||
+		    (v.state != MINT_RS_OWNED && v.state != MINT_RS_FENCED))
+			continue;
+		memcpy(name, v.name, sizeof(v.name));
+		if ((g = listed(a, name)) == NULL || guest_busy(a, name))
 			continue;
 		/* running, not paused: a guest coming here waits paused until the switch-over */
 		if (v.owner != a->node && g->state == MINT__GUEST_STATE__GUEST_RUNNING) {

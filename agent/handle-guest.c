@@ -1066,7 +1066,7 @@ handle_migrate(struct agent *a, const struct reply_to *rt, const Mint__Command *
 	a->status.migrating = m->name;
 	if (!m->dry_run)
 		mig_record(m);
-	a->republish = 1;
+	agent_republish(a);
 	return HANDLE_LATER;
 }
 

@@ -153,7 +153,7 @@ move_end(struct move *m, int rc, const char *fmt, ...)
 		status_hist_add(&a->move.hist, (double)(clock_mono_ns() - m->started_ns) / 1e9, rc < 0);
 	for (int i = 0; i < m->nrt; i++)
 		agent_reply(a, &m->rt[i], rc, msg);
-	a->republish = 1;	/* the node's status shows it at the next heartbeat */
+	agent_republish(a);	/* the node's status shows it now, not a sample later */
 	for (struct move **pp = &a->move.list; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == m) {
 			*pp = m->next;

@@ -153,9 +153,19 @@ gather_memory(struct status_src *src, struct status *st)
 		st->mem_total = total;
 		st->mem_used = total - (avail < total ? avail : total);
 	}
-	if (read_text(src->proc, "zoneinfo", src->text, sizeof(src->text)) > 0) {
+	/*
+	 * zoneinfo is long, to make and to parse (most of an idle sample's cost),
+	 * and its movable zone changes only with hotplug, which moves MemTotal
+	 */
+	if (st->has_mem && src->movable_known && src->movable_total == st->mem_total) {
+		st->has_movable = 1;
+		st->mem_movable = src->movable;
+	} else if (read_text(src->proc, "zoneinfo", src->text, sizeof(src->text)) > 0) {
 		st->has_movable = 1;
 		st->mem_movable = sample_parse_movable(src->text, (uint64_t)sysconf(_SC_PAGESIZE));
+		src->movable_known = st->has_mem;
+		src->movable_total = st->mem_total;
+		src->movable = st->mem_movable;
 	}
 }
 

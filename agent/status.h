@@ -34,6 +34,9 @@ struct status_src {
 	int nprev;
 	const char *migrating;			/* a guest leaving this node, if any */
 	struct coremap map;			/* read anew for each sample */
+	/* movable memory, read again only when MemTotal moves (hotplug) */
+	int movable_known;
+	uint64_t movable_total, movable;
 	char text[65536];			/* a /proc file as read */
 };
 
