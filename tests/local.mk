@@ -136,7 +136,7 @@ tests_bench_bench_ring_LDADD = $(SHM_LIBS)
 noinst_PROGRAMS += tests/bench/bench-tunnel
 noinst_PROGRAMS += tests/bench/idle-floor
 EXTRA_DIST += tests/bench/bench.sh tests/bench/bench-agent.sh tests/bench/bench-tunnel.sh tests/bench/bench-migrate.sh \
-	tests/bench/bench-migrate-shared.sh \
+	tests/bench/bench-migrate-shared.sh tests/bench/peer-spsc.cpp \
     tests/bench/bench-ctl.sh
 bench: tests/bench/bench-ring$(EXEEXT) tests/bench/bench-tunnel$(EXEEXT) tests/bench/idle-floor$(EXEEXT) \
     agent/mint-agent$(EXEEXT) \

@@ -10,7 +10,10 @@
 # with the sender and the receiver pinned to CPUs 0 and 1, like bench-ring's
 # two processes (the target line), and with both left to the scheduler, which
 # here puts a socketpair's two ends on one CPU and nearly doubles the direct
-# figure. The agents' copy threads are never pinned.
+# figure. The agents' copy threads are never pinned. Each round also measures
+# the bulk floor (bench-ring floor: two processes passing 64 KiB chunks
+# through a buffer of the stream ring's size, one flag each), which the
+# tunnel, two copies more (socket to ring, ring to socket), is set against.
 # Usage: bench-tunnel.sh BUILDDIR [ROUNDS [BYTES]]
 set -u
 b=$1 rounds=${2:-5} bytes=${3:-1073741824}
@@ -43,6 +46,10 @@ tunnel_once() {
 for r in $(seq "$rounds"); do
 	for pin in pinned free; do
 		if [ $pin = pinned ]; then c0=0 c1=1; else c0=-1 c1=-1; fi
+		if [ $pin = pinned ]; then
+			f=$("$b/tests/bench/bench-ring" floor 2>/dev/null)
+			[ -n "$f" ] && echo "floor $f" >>"$d/floor"
+		fi
 		for via in tunnel direct; do
 			if [ $via = tunnel ]; then out=$(tunnel_once)
 			else out=$(timeout 300 "$bt" direct "$bytes" $c0 $c1 2>"$d/err"); fi
@@ -70,3 +77,9 @@ for pin in pinned free; do
 		    p == "pinned" ? "pinned to CPUs 0 and 1" : "left to the scheduler",
 		    b / t, b / d, d / t, (d / t >= 0.8 ? "met" : "MISSED") }'
 done
+mt=$(median tunnel-pinned)
+mf=$(awk '{ print $2 }' "$d/floor" 2>/dev/null | sort -n | awk '{ a[NR] = $1 } END {
+	if (NR) print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }')
+[ -n "$mt" ] && [ -n "$mf" ] && awk -v t="$mt" -v f="$mf" -v b="$bytes" 'BEGIN {
+	printf "  the bulk floor here %.2f GB/s: tunnel (pinned ends) / floor %.2f\n", f, b / t / f }'
+:

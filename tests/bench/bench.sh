@@ -1,14 +1,40 @@
 #!/bin/sh
-# make bench: the ring benchmark, then the two counts that do not depend on
-# timing: system calls per message (perf) and instructions per message
-# (callgrind); then the CPU an idle agent takes; then 1 GiB through a stream
-# tunnel against a socketpair, and a guest migrated live through the region
-# tunnels against TCP loopback. Usage: bench.sh BENCH-RING [ROUNDS]
+# make bench: the ring benchmark and a peer measured the same way in the
+# same run (boost::lockfree::spsc_queue), then the two counts that do not
+# depend on timing: system calls per message (perf) and instructions per
+# message (callgrind); then the CPU an idle agent takes against its floor;
+# then 1 GiB through a stream tunnel against a socketpair and the bulk floor,
+# and a guest migrated live through the region tunnels against TCP loopback.
+# Usage: bench.sh BENCH-RING [ROUNDS]
 set -u
 bench=$1
 rounds=${2:-${BENCH_ROUNDS:-5}}
+out=$(mktemp)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp" "$out"' EXIT
 
-"$bench" "$rounds" || exit 1
+"$bench" "$rounds" | tee "$out"
+[ -s "$out" ] || exit 1
+
+echo
+echo "against a peer: boost::lockfree::spsc_queue (two pinned threads, 64 KiB of queue, copies in and out)"
+cxx=${CXX:-g++}
+if ! command -v "$cxx" >/dev/null 2>&1 || [ ! -f /usr/include/boost/lockfree/spsc_queue.hpp ]; then
+	echo "  skipped: needs g++ and libboost-dev (tools/install-deps)"
+elif ! "$cxx" -O2 -pthread -o "$tmp/peer-spsc" "$(dirname "$0")/peer-spsc.cpp" 2>"$tmp/cxx.err"; then
+	echo "  skipped: the peer did not build: $(tail -n 1 "$tmp/cxx.err")"
+else
+	set -- $("$tmp/peer-spsc" "$rounds")
+	# the ring's medians, as bench-ring printed them
+	ring() { awk -v k="$1" 'index($0, k) { print $(NF - 1); exit }' "$out"; }
+	awk -v rr64="$(ring 'round trip, 56-byte payload')" -v rr512="$(ring 'round trip, 512-byte payload')" \
+	    -v rm64="$(ring 'message rate, 64 bytes')" -v rm512="$(ring 'message rate, 512 bytes')" \
+	    -v pr64="$2" -v pr512="$4" -v pm64="$6" -v pm512="$8" 'BEGIN {
+		printf "  round trip 64 B: ring %.0f ns (56 B payload), peer %.0f ns: ring / peer %.2f (lower is better)\n", rr64, pr64, rr64 / pr64
+		printf "  round trip 512 B: ring %.0f ns, peer %.0f ns: ring / peer %.2f\n", rr512, pr512, rr512 / pr512
+		printf "  rate 64 B: ring %.2f M/s, peer %.2f M/s: ring / peer %.2f (higher is better)\n", rm64, pm64, rm64 / pm64
+		printf "  rate 512 B: ring %.2f M/s, peer %.2f M/s: ring / peer %.2f\n", rm512, pm512, rm512 / pm512 }'
+fi
 
 echo
 echo "system calls per message, both sides awake (perf stat -e raw_syscalls:sys_enter)"
@@ -36,8 +62,6 @@ fi
 echo
 echo "instructions per send + receive, copies included (valgrind --tool=callgrind)"
 if command -v valgrind >/dev/null 2>&1; then
-	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' EXIT
 	for size in 56 64 512; do
 		for n in 100000 200000; do
 			valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.$n" \
@@ -55,7 +79,7 @@ else
 fi
 
 echo
-echo "an idle mint-agent (heartbeat every 100 ms, status every second, libvirt test driver)"
+echo "an idle mint-agent (heartbeat every 100 ms, status every second, libvirt test driver) against its floor"
 sh "$(dirname "$0")/bench-agent.sh" "$(dirname "$bench")/../.." 20
 
 echo
@@ -65,7 +89,7 @@ echo "  the same with node 0 taking every connection (no caps): fair turns alone
 (ulimit -n 4096 2>/dev/null; sh "$(dirname "$0")/bench-ctl.sh" "$(dirname "$bench")/../.." 1000 nocap)
 
 echo
-echo "the stream tunnel alone: 1 GiB through a region tunnel against one socketpair"
+echo "the stream tunnel alone: 1 GiB through a region tunnel against one socketpair and the bulk floor"
 sh "$(dirname "$0")/bench-tunnel.sh" "$(dirname "$bench")/../.." "$rounds"
 
 echo
