@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -720,6 +721,25 @@ vs_anchor(enum metric k, int reps, int rate)
 	return median(v, reps);
 }
 
+/*
+ * The same over the rounds whose raw round trip says near (< NEAR_NS) or far:
+ * NAN where no round was.
+ */
+#ifndef NEAR_NS
+#define NEAR_NS	200.0
+#endif
+static double
+vs_anchor_at(enum metric k, int reps, int rate, int far, int *n)
+{
+	double v[MAXREPS];
+
+	*n = 0;
+	for (int r = 0; r < reps; r++)
+		if ((anchor[k][r] >= NEAR_NS) == far)
+			v[(*n)++] = rate ? m[k][r] * anchor[k][r] * 1e-9 : m[k][r] / anchor[k][r];
+	return *n > 0 ? median(v, *n) : NAN;
+}
+
 static void
 target(const char *what, double value, const char *op, double goal)
 {
@@ -770,6 +790,35 @@ run(int reps, int quick)
 	/* what the fastest public SPSC queue moves here (rigtorp's: 18 and 7) */
 	target("64 B messages per raw round trip", vs_anchor(M_RATE64, reps, 1), ">=", 18);
 	target("512 B messages per raw round trip", vs_anchor(M_RATE512, reps, 1), ">=", 7);
+	/* the host moved the vCPUs during the run: each placement on its own */
+	{
+		static const struct { const char *what; enum metric k; int rate; const char *op; double goal; }
+		    t[] = {
+			{ "ring RTT 56 B / raw round trip", M_RTT56, 0, "<=", 1.3 },
+			{ "ring RTT 512 B / raw round trip", M_RTT512, 0, "<=", 2 },
+			{ "64 B messages per raw round trip", M_RATE64, 1, ">=", 18 },
+			{ "512 B messages per raw round trip", M_RATE512, 1, ">=", 7 },
+		};
+		int nn, nf;
+
+		vs_anchor_at(M_RTT56, reps, 0, 0, &nn);
+		vs_anchor_at(M_RTT56, reps, 0, 1, &nf);
+		for (int far = 0; nn > 0 && nf > 0 && far < 2; far++) {
+			printf("  %s placement (raw round trip %s %.0f ns), its rounds only:\n",
+			    far ? "far" : "near", far ? ">=" : "<", NEAR_NS);
+			for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+				char what[80];
+				int n;
+				double v = vs_anchor_at(t[i].k, reps, t[i].rate, far, &n);
+
+				snprintf(what, sizeof(what), "  %s (%d rounds)", t[i].what, n);
+				if (n > 0)
+					target(what, v, t[i].op, t[i].goal);
+			}
+		}
+		if (nn == 0 || nf == 0)
+			printf("  (one placement in this run: %s)\n", nf == 0 ? "near" : "far");
+	}
 	printf("  (for scale: one line each way / raw round trip %.2f, ring RTT 56 B / one line each way %.2f)\n",
 	    vs_anchor(M_PP2, reps, 0), paired(M_RTT56, M_PP2, reps, 0));
 	target("bulk / bulk floor (same buffer size, same run)", paired(M_BULK, M_FLOOR, reps, 0), ">=", 0.9);
@@ -805,6 +854,20 @@ cg_loop(struct ring_tx *tx, struct ring_rx *rx, uint32_t size, long n)
 		ring_send(tx, 1, in, size);
 		ring_recv(rx, out, sizeof(out), NULL);
 	}
+}
+
+/* DRAM-sized source and destination; the floor's buffer the stream ring's size, as the tunnel has */
+static void
+bulk_buffers(void)
+{
+	src = shared_map(BIG);
+	dst = shared_map(BIG);
+	memset(src, 1, BIG);
+	memset(dst, 2, BIG);
+	floor_slots = stream_size / CHUNK;
+	floor_buf = shared_map((size_t)floor_slots * CHUNK);
+	floor_flags = shared_map(sizeof(*floor_flags) * floor_slots);
+	memset(floor_buf, 3, (size_t)floor_slots * CHUNK);
 }
 
 int
@@ -850,10 +913,7 @@ main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "micro") == 0) {
 		/* one line per round: the gated ratios, for A/B runs of a change */
 		lines = shared_map(sizeof(struct line) * LINES);
-		src = shared_map(BIG);
-		dst = shared_map(BIG);
-		memset(src, 1, BIG);
-		memset(dst, 2, BIG);
+		bulk_buffers();
 		reps = argc > 2 ? atoi(argv[2]) : 1;
 		for (int r = 0; r < reps && r < MAXREPS; r++) {
 			for (enum metric k = M_PP2; k <= M_RATE512; k++)
@@ -876,13 +936,7 @@ main(int argc, char **argv)
 	}
 	if (argc > 1 && strcmp(argv[1], "floor") == 0) {
 		/* the bulk floor alone, GB/s: for the tunnel benchmark's same run */
-		src = shared_map(BIG);
-		dst = shared_map(BIG);
-		memset(src, 1, BIG);
-		memset(dst, 2, BIG);
-		floor_slots = stream_size / CHUNK;
-		floor_buf = shared_map((size_t)floor_slots * CHUNK);
-		floor_flags = shared_map(sizeof(*floor_flags) * floor_slots);
+		bulk_buffers();
 		printf("%.3f\n", bench_floor(0));
 		return 0;
 	}
@@ -899,15 +953,7 @@ main(int argc, char **argv)
 	if (ncpu < 2)
 		fprintf(stderr, "bench-ring: only one CPU: both sides share it, figures mean little\n");
 	lines = shared_map(sizeof(struct line) * LINES);
-	src = shared_map(BIG);
-	dst = shared_map(BIG);
-	memset(src, 1, BIG);
-	memset(dst, 2, BIG);
-	/* the floor's buffer: the stream ring's size, as the tunnel's bulk has */
-	floor_slots = stream_size / CHUNK;
-	floor_buf = shared_map((size_t)floor_slots * CHUNK);
-	floor_flags = shared_map(sizeof(*floor_flags) * floor_slots);
-	memset(floor_buf, 3, (size_t)floor_slots * CHUNK);
+	bulk_buffers();
 	run(reps, quick);
 	return 0;
 }
