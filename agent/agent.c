@@ -275,6 +275,8 @@ agent_publish(struct agent *a)
 	size_t len, ntunnels;
 	int rc;
 
+	/* the peers' heartbeats as the thread saw them last period, not at the last change */
+	agent_watch_sync(a);
 	move_check_own(a);
 	status_gather(&a->status, &in, &a->status_now);
 	a->status_now.moves = a->move.hist;

@@ -42,7 +42,9 @@ gather_peers(const struct status_in *in, struct status *st)
 		sp->node = i;
 		sp->state = p->dead ? MINT__NODE_STATE__NODE_DEAD : p->state;
 		sp->epoch = p->epoch;
-		sp->silent_ms = (uint64_t)((in->now_ns - p->moved_ns) / 1000000);
+		/* the heartbeat thread may have looked after the loop read its clock */
+		sp->silent_ms = in->now_ns > p->moved_ns ?
+		    (uint64_t)((in->now_ns - p->moved_ns) / 1000000) : 0;
 		st->npeers++;
 	}
 }

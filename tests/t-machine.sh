@@ -81,6 +81,11 @@ ok '[ "$(sed -n "s/^mint_resource_owner{entry=\"\([0-9]*\)\",.*} \(.*\)$/\1 \2/p
     "$(con resources --json | jq -r ".[] | \"\(.entry) \(.owner // -1)\"")" ]' "  each resource entry's owner, as resources --json says"
 ok 'grep -q "^mint_node_heartbeat_age_seconds{node=\"2\"} " "$d/metrics" && grep -q "^mint_node_memory_total_bytes{node=\"1\"} " "$d/metrics" &&
     grep -q "^mint_resources_fenced 0$" "$d/metrics"' "  heartbeat ages, memory, fenced entries"
+# nodes that beat every 100 ms: an age of a second or more is a watch that stopped looking
+sleep 3
+ages=$(con metrics | sed -n 's/^mint_node_heartbeat_age_seconds{node="[0-9]*"} //p' | tr '\n' ' ')
+ok '[ -n "$ages" ] && echo "$ages" | awk "{ for (i = 1; i <= NF; i++) if (\$i < 0 || \$i >= 1) exit 1 }"' \
+    "  seconds later, every node's heartbeat age is under a second ($ages)"
 # what cannot be undone runs only under its full name
 short() {	# short ARGS FULL: refused naming the full command, the machine untouched
 	args=$1 full=$2

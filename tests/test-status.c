@@ -4,6 +4,7 @@
  * watch's verdicts; then packed and read back as the consoles read it.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +191,12 @@ test_table(void)
 	    st.peers[1].silent_ms == 4000, "node 2: dead to this node's watch");
 	ok(st.nchannels == 1 && st.channels[0].peer == 1 && st.channels[0].s.rx_bytes == 300,
 	    "the one channel with traffic");
+	/* the heartbeat thread looked after the loop read its clock (now is 5 s) */
+	w.peer[1].moved_ns = 5000000001ll;
+	status_gather(&src, &in, &st);
+	ok(st.npeers == 2 && st.peers[0].node == 1 && st.peers[0].silent_ms == 0,
+	    "a heartbeat seen after now: silent 0 ms, not a wrapped count (%" PRIu64 ")",
+	    st.peers[0].silent_ms);
 }
 
 static void
