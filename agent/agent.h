@@ -85,6 +85,7 @@ struct guest_state {
 	struct list_wait *waits;	/* waiting for a listing that began after them */
 	struct gjob *jobs;		/* libvirt calls under way */
 	struct migration *mig;		/* a guest leaving this node */
+	int64_t pool_warned_ns;		/* a guest without room in the pool, said at (guest-pool.c) */
 	struct status_hist hist;	/* the migrations this node sent, for metrics */
 	struct status_mig migs[STATUS_MIGS];	/* ... the last of them, newest first, for events */
 	size_t nmigs;

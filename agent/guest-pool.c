@@ -14,6 +14,7 @@
 #include "agent/guest-ops.h"
 #include "common/cause.h"
 #include "common/log.h"
+#include "shm/doorbell.h"
 #include "shm/layout.h"
 #include "shm/pool.h"
 #include "shm/resource.h"
@@ -104,6 +105,30 @@ gpool_reconcile(struct agent *a)
 		} else if (v.owner == a->node && (g->state == MINT__GUEST_STATE__GUEST_SHUTOFF ||
 		    g->state == MINT__GUEST_STATE__GUEST_CRASHED)) {
 			gpool_release(a, name, "stopped");
+		}
+	}
+	/* a shared guest running here without its extents (started past the agent: virsh) */
+	for (int i = 0; i < a->guest.n; i++) {
+		const struct guest_info *g = &a->guest.list[i];
+		struct pool_count c;
+		int rc;
+
+		if (g->state != MINT__GUEST_STATE__GUEST_RUNNING || g->shared_ram != 1 ||
+		    guest_busy(a, g->name))
+			continue;
+		pool_count(&a->region, a->node, g->name, &c);
+		if (c.extents == 0 || c.held_bytes >= g->memory_bytes)
+			continue;
+		if ((rc = pool_claim(&a->region, a->node, a->epoch, g->name, g->memory_bytes)) == 0) {
+			log_about(LOG_NOTICE, "GUEST", g->name, "%s runs here without its extents of the "
+			    "guest RAM pool (started past the agent?): node %u's now", g->name, a->node);
+		} else if (a->guest.pool_warned_ns == 0 ||
+		    doorbell_now_ns() - a->guest.pool_warned_ns > 60000000000ll) {
+			/* once a minute: the listing comes every second */
+			a->guest.pool_warned_ns = doorbell_now_ns();
+			log_about(LOG_WARNING, "GUEST", g->name, "%s runs here, its RAM shared, but the "
+			    "guest RAM pool cannot hold its %" PRIu64 " MiB (%" PRIu64 " MiB free): %s",
+			    g->name, g->memory_bytes >> 20, c.free_bytes >> 20, strerror(-rc));
 		}
 	}
 }

@@ -105,11 +105,23 @@ guests_list(struct guests *g, struct guest_info *out, int max, int *n, uint64_t 
 			gi->vcpus = info.nrVirtCpu;
 			gi->memory_bytes = (uint64_t)info.memory * 1024;
 			gi->cpu_time_ns = info.cpuTime;
-			for (int k = 0; k < g->nprev; k++)
-				if (strcmp(g->prev[k].uuid, gi->uuid) == 0 && now_ns > g->prev_ns &&
-				    gi->cpu_time_ns >= g->prev[k].cpu_time_ns)
+			gi->shared_ram = -1;
+			for (int k = 0; k < g->nprev; k++) {
+				if (strcmp(g->prev[k].uuid, gi->uuid) != 0)
+					continue;
+				if (now_ns > g->prev_ns && gi->cpu_time_ns >= g->prev[k].cpu_time_ns)
 					gi->cpu_permille = (uint32_t)((gi->cpu_time_ns - g->prev[k].cpu_time_ns) *
 					    1000 / (now_ns - g->prev_ns));
+				if (gi->state == g->prev[k].state)
+					gi->shared_ram = g->prev[k].shared_ram;
+			}
+			/* its definition read once a run, not every listing */
+			if (gi->shared_ram < 0 && gi->state == MINT__GUEST_STATE__GUEST_RUNNING) {
+				char *xml = virDomainGetXMLDesc(doms[i], 0);
+
+				gi->shared_ram = xml != NULL ? guests_xml_shared_ram(xml) == 1 : -1;
+				free(xml);
+			}
 			(*n)++;
 		}
 		virDomainFree(doms[i]);

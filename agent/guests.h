@@ -18,6 +18,7 @@ struct guest_info {
 	uint64_t memory_bytes;
 	uint64_t cpu_time_ns;
 	uint32_t cpu_permille;	/* of one core, since the last listing */
+	int shared_ram;		/* running, its RAM in memory the nodes share: 1, 0; -1 not known */
 };
 
 struct guests {

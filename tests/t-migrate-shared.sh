@@ -116,5 +116,16 @@ for how in destination source ctrl-c abort; do
 		until_ok 60 "[ \"\$(sticks \$(runs_on))\" -ge 1 ] 2>/dev/null"
 	fi
 done
+# past the agent (virsh on the node): a stop frees the extents, a start gets them back
+until_ok 20 "[ \"\$(runs_on)\" = 0 ] || [ \"\$(runs_on)\" = 1 ]"
+now=$(runs_on)
+lv "${now:-0}" destroy sw >/dev/null
+until_ok 15 "[ -z \"\$(pool_of)\" ] && [ \"\$(pool_free)\" = 6 ]"
+ok '[ -z "$(pool_of)" ] && [ "$(pool_free)" = 6 ]' \
+    "stopped with virsh on node ${now:-none}: its extents are free ($(pool_free) of 6)"
+lv "${now:-0}" start sw >/dev/null
+until_ok 15 "[ \"\$(pool_of)\" = \"${now:-0}:owned ${now:-0}:owned\" ]"
+ok '[ "$(pool_of)" = "${now:-0}:owned ${now:-0}:owned" ]' \
+    "  started again with virsh: node ${now:-none} claims them ($(pool_of))"
 echo "1..$n"
 exit $fail
