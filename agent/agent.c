@@ -45,13 +45,12 @@ agent_peer_report(void *arg, unsigned node, const struct watch_peer *p, int64_t 
 
 /*
  * The loop's copy of the heartbeat thread's watch: a node that died or came
- * back is reported here, on the loop. 1 if any did.
+ * back is reported here, on the loop.
  */
-static int
+static void
 agent_watch_sync(struct agent *a)
 {
 	struct watch now;
-	int changed = 0;
 
 	beat_watch_copy(&a->beat, &now);
 	for (unsigned i = 0; i < MINT_MAX_NODES; i++) {
@@ -59,12 +58,9 @@ agent_watch_sync(struct agent *a)
 		int report = now.peer[i].dead != p->dead;
 
 		*p = now.peer[i];
-		if (report) {
-			changed = 1;
+		if (report)
 			agent_peer_report(a, i, p, (int64_t)(ev_now(a->loop) * 1e9) - p->moved_ns);
-		}
 	}
-	return changed;
 }
 
 /* From the heartbeat thread: wake the loop (once it can be woken). */

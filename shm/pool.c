@@ -1,6 +1,5 @@
 /* Guest RAM pool extents in the resource table: claim, release, hand over. */
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "shm/atomic.h"
@@ -125,16 +124,4 @@ pool_hand(const struct mint_region *r, unsigned from, unsigned to, uint32_t epoc
 			n++;
 	}
 	return n;
-}
-
-int
-pool_guest_of(const struct mint_region *r, unsigned i, char *guest, size_t len)
-{
-	struct res_view v;
-
-	if (res_read(r, i, &v) < 0 || v.kind != MINT_RES_POOL || v.name[0] == '\0' ||
-	    (v.state != MINT_RS_OWNED && v.state != MINT_RS_FENCED))
-		return 0;
-	snprintf(guest, len, "%s", v.name);
-	return 1;
 }

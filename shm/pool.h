@@ -37,7 +37,5 @@ int pool_release(const struct mint_region *r, unsigned node, uint32_t epoch, con
  */
 int pool_hand(const struct mint_region *r, unsigned from, unsigned to, uint32_t epoch,
 	    const char *guest);
-/* The guest named in extent i, when it is owned or fenced: 1, else 0. */
-int pool_guest_of(const struct mint_region *r, unsigned i, char *guest, size_t len);
 
 #endif

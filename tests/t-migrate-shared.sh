@@ -95,6 +95,12 @@ for how in destination source ctrl-c abort; do
 	abort) con guest migrate sw --abort >"$d/a.out" 2>&1 ;;
 	esac
 	wait $cpid
+	crc=$?
+	# asked to stop, the console says how it ended: cancelled (6), or done before the request (0)
+	case $how in
+	ctrl-c|abort)
+		ok '[ $crc = 6 ] || [ $crc = 0 ]' "$how: the migration ends cancelled or done, not failed (status $crc: $(tail -n 1 "$d/c.err"))" ;;
+	esac
 	until_ok 30 "[ \"\$(runs_on)\" = 0 ] || [ \"\$(runs_on)\" = 1 ]"
 	now=$(runs_on)
 	t0=$(sticks "${now:-0}")

@@ -454,7 +454,6 @@ test_pool(void)
 	const uint64_t mib = 1ULL << 20;
 	struct pool_count c;
 	struct res_view v;
-	char name[40];
 	unsigned base = 40;
 
 	for (unsigned i = 0; i < base + 6; i++)
@@ -474,8 +473,9 @@ test_pool(void)
 	    c.held == 0 && c.free == 4), "more than is free: refused, nothing kept");
 	ok(pool_claim(&reg, 1, 1, "a-name-longer-than-the-table-holds", mib) == -ENAMETOOLONG,
 	    "a name the table cannot hold: refused");
-	ok(pool_guest_of(&reg, base, name, sizeof(name)) == 1 && strcmp(name, "g") == 0 &&
-	    pool_guest_of(&reg, base + 5, name, sizeof(name)) == 0, "an owned extent names its guest");
+	ok(res_read(&reg, base, &v) == 0 && v.state == MINT_RS_OWNED && strcmp(v.name, "g") == 0 &&
+	    res_read(&reg, base + 5, &v) == 0 && v.state == MINT_RS_FREE && v.name[0] == '\0',
+	    "an owned extent names its guest, a free one nobody");
 	ok(pool_hand(&reg, 1, 2, 1, "g") == 0, "handing from a node that does not hold them: nothing");
 	ok(pool_hand(&reg, 0, 1, 1, "g") == 2 && (pool_count(&reg, 1, "g", &c), c.held == 2) &&
 	    res_read(&reg, base, &v) == 0 && v.peer == 0, "handed over: node 1's, node 0 the peer");
@@ -486,7 +486,7 @@ test_pool(void)
 	    (pool_count(&reg, 2, "g", &c), c.held == 2), "taken by any node, a fenced one too");
 	ok(pool_release(&reg, 1, 1, "g") == 0, "released by a node that does not hold them: nothing");
 	ok(pool_release(&reg, 2, 1, "g") == 2 && (pool_count(&reg, 2, NULL, &c), c.free == 6) &&
-	    pool_guest_of(&reg, base, name, sizeof(name)) == 0, "released: free, the name gone");
+	    res_read(&reg, base, &v) == 0 && v.name[0] == '\0', "released: free, the name gone");
 	for (unsigned i = 0; i < 6; i++)
 		memset(region_res(&reg, base + i), 0, sizeof(struct mint_res));
 }
