@@ -261,8 +261,16 @@ sysfs_dev(const struct backend *b, unsigned node, const char *name, int up, char
 
 	if ((rc = only_self(b, node, msg, len)) < 0)
 		return rc;
-	if (dev_path(b, name, bus, sizeof(bus)) < 0)
-		return cause_fail(msg, len, -ENOENT, "device %s: not in this kernel", name);
+	/*
+	 * A device handed over from another node may not be in this kernel yet:
+	 * the platform adds it (Mint's hand-over; a PCI hot-plug in the VM machine).
+	 */
+	for (int waited = 0; (rc = dev_path(b, name, bus, sizeof(bus))) == -ENOENT && up &&
+	    waited < b->appear_ms; waited += 50)
+		nap_50ms();
+	if (rc < 0)
+		return cause_fail(msg, len, -ENOENT, "device %s: not in this kernel%s", name,
+		    up && b->appear_ms > 0 ? " (nor did it appear)" : "");
 	snprintf(path, sizeof(path), "%s/devices/%s/driver_override", bus, name);
 	if (up) {
 		/* forget the override, then let the kernel find its driver */

@@ -39,7 +39,7 @@ struct backend {
 	/* real nodes */
 	char sysfs[BACKEND_PATH];	/* /sys, or a test tree */
 	char irq[BACKEND_PATH];		/* /proc/irq, or a test tree */
-	int appear_ms;			/* how long a core or block handed over may take to appear */
+	int appear_ms;			/* how long a core, block or device handed over may take to appear */
 	char coremap[BACKEND_PATH];	/* cores by hardware id (coremap.h); "" = cpu numbers */
 	/* the simulated machine: node<N>/ under each root */
 	char cpuset_root[BACKEND_PATH];	/* node<N>/cpuset.cpus (a cgroup, v1 or v2, or a file) */

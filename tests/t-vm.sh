@@ -7,8 +7,10 @@
 # nodes inside either VM shows both, a memory block and a core move from
 # node 0 to node 1 with real hotplug in both kernels (the harness below plays
 # the Mint hardware's part: the DIMM and the vCPU leave VM 0 and join VM 1),
-# node 0 reboots node 1 through kexec, and when node 1's agent is SIGKILLed
-# node 0 finds it dead. Last, node 0's ivshmem device is unbound under a
+# node 0 reboots node 1 through kexec, a virtio disk moves from node 0 to
+# node 1 (unbound in VM 0, unplugged, plugged into VM 1, read there) while
+# one that a running guest's definition names is refused, and when node 1's
+# agent is SIGKILLed node 0 finds it dead. Last, node 0's ivshmem device is unbound under a
 # process that holds /dev/mint0 open and mapped, and bound again; and the
 # module loads a reserved (memmap=) range, refusing one partly RAM. A third
 # VM with two ivshmem devices rebinds one while the other rings it.
@@ -73,6 +75,10 @@ set -u
 node=$(sed -n 's/.*mint\.node=\([0-9]*\).*/\1/p' /proc/cmdline)
 other=$((1 - node))
 export MINT_REGION=dev:/dev/mint0 MINT_SOCKET=/run/mint/agent.sock
+# the token the harness wrote at the start of the disk that moves (none: no
+# virtio modules on the host, the device part skips)
+disk=$(sed -n 's/.*mint\.disk=\([0-9a-z]*\).*/\1/p' /proc/cmdline)
+dev=0000:00:05.0 used=0000:00:06.0
 failed=0
 # step WHAT: mark the step this node starts (run-vm.sh names it on a timeout)
 step() { echo "@ node $node: $*"; }
@@ -92,6 +98,13 @@ rx_from() {
 	mint-console status "$node" --json | tr -d ' ' |
 	    grep -o "\"peer\":$1,\"tx_messages\":[0-9]*,\"rx_messages\":[0-9]*" | sed 's/.*://'
 }
+# dev_owner DEV: the node that owns device DEV in the table (none while it moves)
+dev_owner() {
+	mint-console resources --kind dev --json 2>/dev/null | tr -d ' \n' |
+	    grep -o "\"id\":\"$1\",\"state\":\"owned\",\"owner\":[0-9]*" | sed 's/.*://'
+}
+# vdisk BDF: the block device this kernel made of the virtio disk at BDF
+vdisk() { ls /sys/bus/pci/devices/$1/virtio*/block 2>/dev/null | head -n 1; }
 uptime_s() { cut -d. -f1 /proc/uptime; }
 # until_ok SECONDS COMMAND: until COMMAND succeeds, up to SECONDS of this VM's
 # clock; every 0.2 s at first, then every second (each try costs the host
@@ -167,6 +180,11 @@ all_done() { mint-console resources --kind dev --json 2>/dev/null | tr -d ' ' | 
 W=300
 
 ok 'insmod /mint.ko' "the module loads"
+if [ -n "$disk" ]; then
+	# the virtio drivers, dependencies first (kmods.list, from the host's modules.dep)
+	ok 'for m in $(cat /kmods.list); do [ -z "$m" ] || insmod /$m || exit 1; done' \
+	    "the virtio block drivers load ($(tr '\n' ' ' </kmods.list))"
+fi
 ok '[ -c /dev/mint0 ]' "/dev/mint0 is there"
 ok 'grep -q "ready ivshmem bell [1-9]" /sys/class/misc/mint0/state' "  an ivshmem region with a doorbell ($(cat /sys/class/misc/mint0/state))"
 ok '[ "$(cat /sys/class/misc/mint0/size)" = 67108864 ]' "  of 64 MiB at $(cat /sys/class/misc/mint0/base)"
@@ -183,8 +201,12 @@ mkdir -p /run/mint
 # a CPU offline (stop_machine in all of a VM's vCPUs) can stall a VM for
 # seconds. Hand-overs get 120 s (the consoles wait longer, for the agents'
 # own word): the harness's QMP and both guests' ACPI hotplug run in between.
+# Node 0's hypervisor is libvirt's test driver (in libvirt itself, no daemon):
+# one running guest, db, whose definition names the disk at $used.
+uri=none
+[ "$node" = 0 ] && uri=test:///guests.xml
 mint-agent -r dev:/dev/mint0 -n "$node" -f --mode real --socket /run/mint/agent.sock -H 200 -D 75 \
-    --kernel /vmlinuz --initrd /tmp/self.cpio --mem-floor 0 --move-timeout 120000 >/tmp/agent.log 2>&1 &
+    -c $uri --kernel /vmlinuz --initrd /tmp/self.cpio --mem-floor 0 --move-timeout 120000 >/tmp/agent.log 2>&1 &
 agent=$!
 if [ $life = 2 ]; then
 	ok 'until_ok $W "[ \"\$(node_state 1)\" = online ] && [ \"\$(node_epoch 1)\" = 2 ]"' \
@@ -196,6 +218,14 @@ if [ $life = 2 ]; then
 	until_ok $W 'grep -q "^apicid.*: 3$" /proc/cpuinfo || all_done'
 	ok 'grep -q "^apicid.*: 3$" /proc/cpuinfo' \
 	    "core 3 came from node 0: this kernel has it online as its cpu $(awk '$2 == 3 { print $1 }' /sys/class/misc/mint0/cores)"
+	if [ -n "$disk" ]; then
+		step "waiting for the disk $dev from node 0"
+		until_ok $W '[ -n "$(vdisk $dev)" ] || all_done'
+		blk=$(vdisk $dev)
+		ok '[ -n "$blk" ] && [ "$(dd if=/dev/$blk bs=16 count=1 2>/dev/null)" = "$disk" ]' \
+		    "the disk $dev came from node 0: this kernel reads it as /dev/$blk, the harness's token on it"
+		ok 'until_ok 60 "[ \"\$(dev_owner $dev)\" = 1 ]"' "  and the table says it is this node's"
+	fi
 	step "waiting for node 0 to finish"
 	until_ok $W all_done
 	sleep 1
@@ -288,6 +318,28 @@ else
 	# node 1 reports the load of core 3: its agent found the core among its cpus
 	busy3() { mint-console status 1 --json | tr -d ' ' | grep -o '{"cpu":3,"online":true,"busy":[0-9.]*}'; }
 	ok 'until_ok 60 "[ -n \"\$(busy3)\" ]"' "  node 1's status shows core 3 online, with its load ($(busy3))"
+	if [ -n "$disk" ]; then
+		# a device moved to node 1: the harness gave this VM two virtio disks, the
+		# one at $dev moves; the one at $used is named by guest db's definition
+		ok '[ -n "$(vdisk $dev)" ] && [ -n "$(vdisk $used)" ]' \
+		    "the harness's disks are in this kernel: $dev as /dev/$(vdisk $dev), $used as /dev/$(vdisk $used)"
+		ok '(for x in $dev $used; do mint-console resources define dev $x --owner 0 || exit 1; done) >/tmp/def.out 2>&1' \
+		    "resources define dev $dev and $used"
+		step "dev move $used --to 1 (running guest db's)"
+		mint-console -t 180000 dev move $used --to 1 >/tmp/dev.out 2>&1
+		rc=$?
+		sed 's/^/# dev move: /' /tmp/dev.out
+		ok '[ $rc != 0 ] && grep -q "in use by running guest db" /tmp/dev.out && [ "$(dev_owner $used)" = 0 ] &&
+		    [ -n "$(vdisk $used)" ]' "dev move $used: refused, guest db uses it; still node 0's and this kernel's"
+		step "dev move $dev --to 1 (this kernel unbinds it)"
+		mint-console -t 180000 dev move $dev --to 1 >/tmp/dev.out 2>&1
+		rc=$?
+		sed 's/^/# dev move: /' /tmp/dev.out
+		[ $rc = 0 ] || { dmesg | tail -n 20; tail -n 20 /tmp/agent.log; } | sed 's/^/# /'
+		ok '[ $rc = 0 ] && [ "$(dev_owner $dev)" = 1 ]' "dev move $dev --to 1: node 1 owns it"
+		ok 'until_ok 60 "[ ! -e /sys/bus/pci/devices/$dev ]"' \
+		    "  this kernel let it go and the platform took it away (unplugged)"
+	fi
 	# the table is what both kernels see: node 1 waits for this entry to go on
 	mint-console resources define dev done --owner 0 >/dev/null
 	ok 'until_ok 120 "[ \"\$(node_state 1)\" = dead ]"' "finds node 1 dead once its agent is killed"
@@ -314,7 +366,58 @@ hold=
 if ${CC:-cc} -static -O2 -o "$d/mint-hold" "$s/tests/vm/mint-hold.c" 2>"$d/cc.err"; then hold="$d/mint-hold"; else
 	echo "# no static mint-hold (the unbind test skips): $(head -n 1 "$d/cc.err")"
 fi
-MINT_VM_BINS="kexec" sh "$vm/mkinitramfs.sh" "$d/initrd.gz" "$d/inner.sh" "$b/kernel/mint.ko" "$d/vmlinuz" $hold \
+# The device that moves: a virtio disk, whose drivers Debian's kernel has as
+# modules (kmods MODULE...: the .ko files, dependencies first; none for a
+# built-in; fails when one is missing or compressed, which busybox's insmod
+# cannot load).
+kmods() {
+	_dir=/lib/modules/$kver _list=
+	for _m in "$@"; do
+		if ! _line=$(grep -E "(^|/)$_m\.ko:" "$_dir/modules.dep" 2>/dev/null); then
+			grep -qE "(^|/)$_m\.ko" "$_dir/modules.builtin" 2>/dev/null || return 1
+			continue
+		fi
+		_rev=
+		for _x in ${_line#*:}; do _rev="$_x $_rev"; done
+		for _x in $_rev ${_line%%:*}; do
+			case " $_list " in *" $_x "*) ;; *) _list="$_list $_x" ;; esac
+		done
+	done
+	for _x in $_list; do [ -r "$_dir/$_x" ] || return 1; echo "$_dir/$_x"; done
+}
+disk= kfiles= vm0_disks= vm1_disks=
+if kfiles=$(kmods virtio_pci virtio_blk); then
+	for f in $kfiles; do basename "$f"; done >"$d/kmods.list"
+	# the token: random, so that what VM 1 reads can only have come from this disk
+	disk=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+	for x in 5 6; do
+		dd if=/dev/zero of="$d/disk$x.img" bs=1M count=4 2>/dev/null
+		printf '%s' "$disk" | dd of="$d/disk$x.img" conv=notrunc 2>/dev/null
+	done
+	# read-only on both sides: each QEMU takes a shared lock, no conflict
+	vm0_disks="-drive file=$d/disk5.img,if=none,id=dk5,format=raw,readonly=on -device virtio-blk-pci,drive=dk5,id=disk5,addr=0x5"
+	vm0_disks="$vm0_disks -drive file=$d/disk6.img,if=none,id=dk6,format=raw,readonly=on -device virtio-blk-pci,drive=dk6,id=disk6,addr=0x6"
+	vm1_disks="-drive file=$d/disk5.img,if=none,id=dk5,format=raw,readonly=on"
+	cat >"$d/guests.xml" <<'XML'
+<node>
+  <domain type='test'>
+    <name>db</name>
+    <memory>65536</memory>
+    <os><type>hvm</type></os>
+    <devices>
+      <hostdev mode='subsystem' type='pci' managed='yes'>
+        <source><address domain='0x0000' bus='0x00' slot='0x06' function='0x0'/></source>
+      </hostdev>
+    </devices>
+  </domain>
+</node>
+XML
+	kfiles="$kfiles $d/kmods.list $d/guests.xml"
+else
+	echo "# no virtio_pci and virtio_blk modules for $kver in /lib/modules (linux-image-amd64): the device move skips"
+	kfiles=
+fi
+MINT_VM_BINS="kexec" sh "$vm/mkinitramfs.sh" "$d/initrd.gz" "$d/inner.sh" "$b/kernel/mint.ko" "$d/vmlinuz" $hold $kfiles \
     >"$d/mk.log" 2>&1 ||
     { r=$?; cat "$d/mk.log"; [ $r = 77 ] && exit 77; echo "1..0 # SKIP cannot build the initramfs"; exit 77; }
 # a stuck VM: where its vCPUs are (halted, or spinning in the kernel) goes into
@@ -327,16 +430,19 @@ done
 STUCK
 vm_timeout=${MINT_VM_TIMEOUT:-600}
 for k in 0 1; do
+	eval disks=\$vm${k}_disks
 	sh "$vm/run-vm.sh" --smp 2,maxcpus=4 --mem 768M,slots=2,maxmem=2G --timeout $vm_timeout \
-	    --append "mint.node=$k loglevel=1 memmap=16M\$0x20000000${vm_append:+ $vm_append}" --on-timeout "sh $d/stuck.sh $qmp $d/qmp$k.sock" \
-	    --qemu "-chardev socket,path=$d/ivshmem.sock,id=ivsc -device ivshmem-doorbell,chardev=ivsc,vectors=2 -qmp unix:$d/qmp$k.sock,server=on,wait=off" \
+	    --append "mint.node=$k loglevel=1 memmap=16M\$0x20000000${vm_append:+ $vm_append}${disk:+ mint.disk=$disk}" \
+	    --on-timeout "sh $d/stuck.sh $qmp $d/qmp$k.sock" \
+	    --qemu "-chardev socket,path=$d/ivshmem.sock,id=ivsc -device ivshmem-doorbell,chardev=ivsc,vectors=2 -qmp unix:$d/qmp$k.sock,server=on,wait=off $disks" \
 	    "$d/initrd.gz" >"$d/vm$k.log" 2>&1 &
 	eval p$k=\$!
 done
 
 # The harness plays the Mint machine's part in the hand-overs: a DIMM and a
-# vCPU for node 0 at start; when node 0's kernel has let one go and node 1
-# claims it, it leaves VM 0 (ACPI eject) and is plugged into VM 1.
+# vCPU for node 0 at start (its disks are on its command line); when node 0's
+# kernel has let one go and node 1 claims it, it leaves VM 0 (ACPI eject) and
+# is plugged into VM 1 (the disk at the same PCI address).
 harness() {
 	q0="$d/qmp0.sock" q1="$d/qmp1.sock" i=0
 	until [ -S "$q0" ] && [ -S "$q1" ] || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done
@@ -353,8 +459,9 @@ harness() {
 	    [ $i -ge 600 ]; do sleep 0.2; i=$((i + 1)); done
 	dimm "$q0" >>"$d/harness.log" 2>&1 || { echo "# harness: no DIMM for VM 0"; return; }
 	vcpu "$q0" >>"$d/harness.log" 2>&1 || { echo "# harness: no vCPU for VM 0"; return; }
-	mem= cpu=
-	while kill -0 "$p0" 2>/dev/null && [ -z "$mem" -o -z "$cpu" ]; do
+	mem= cpu= dev=
+	[ -n "$disk" ] || dev=-
+	while kill -0 "$p0" 2>/dev/null && [ -z "$mem" -o -z "$cpu" -o -z "$dev" ]; do
 		st=$("$console" -r "file:$shm" resources --json 2>/dev/null | tr -d ' ')
 		[ -n "$mem" ] ||
 		case $st in
@@ -376,6 +483,17 @@ harness() {
 			cpu=$?
 			echo "# harness: core 3 handed from VM 0 to VM 1 (status $cpu)"
 			[ $cpu = 0 ] || sed 's/^/#   qmp: /' "$d/harness.log" ;;
+		esac
+		[ -n "$dev" ] ||
+		case $st in
+		*'"kind":"dev","id":"0000:00:05.0","state":"claiming","owner":1'*)
+			"$qmp" "$q0" '{"execute":"device_del","arguments":{"id":"disk5"}}' DEVICE_DELETED \
+			    >>"$d/harness.log" 2>&1 &&
+			"$qmp" "$q1" '{"execute":"device_add","arguments":{"driver":"virtio-blk-pci","id":"disk5","drive":"dk5","addr":"0x5"}}' \
+			    >>"$d/harness.log" 2>&1
+			dev=$?
+			echo "# harness: disk 0000:00:05.0 handed from VM 0 to VM 1 (status $dev)"
+			[ $dev = 0 ] || sed 's/^/#   qmp: /' "$d/harness.log" ;;
 		esac
 		sleep 0.2
 	done
