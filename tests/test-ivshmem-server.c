@@ -1,7 +1,7 @@
 /*
  * tools/mint-ivshmem-server against plain Unix-socket clients speaking QEMU's
  * ivshmem protocol: the greeting, the shared memory, eventfds that really
- * connect peers, peers leaving, ids reused, the 64-peer cap, a stale socket,
+ * connect peers, peers leaving, ids not reused soon, the 64-peer cap, a stale socket,
  * SIGTERM, and bad options.
  */
 #include <endian.h>
@@ -247,7 +247,7 @@ stopped(pid_t pid)
 	return WEXITSTATUS(status);
 }
 
-/* Two clients, the memory, the doorbells, a departure, id reuse, a vanished client, the cap. */
+/* Two clients, the memory, the doorbells, a departure, new ids, a vanished client, the cap. */
 static void
 peers(void)
 {
@@ -330,15 +330,16 @@ peers(void)
 
 	c2 = client();
 	expect(c2, 0, 0, "client 2: protocol version 0");
-	expect(c2, 1, 0, "client 2 reuses the lowest free id, 1");
+	/* QEMU's device writes a returning id's eventfds into memory it freed */
+	expect(c2, 2, 0, "client 2 gets a new id, 2, not the departed peer's 1");
 	drain(c2);
 	n = 0;
 	for (v = 0; v < VECTORS; v++)
-		if (recv_msg(c0, &m, TIMEOUT_MS) == 1 && m.val == 1 && m.fd >= 0) {
+		if (recv_msg(c0, &m, TIMEOUT_MS) == 1 && m.val == 2 && m.fd >= 0) {
 			close(m.fd);
 			n++;
 		}
-	is(n, VECTORS, "client 0 learns the new peer 1's eventfds");
+	is(n, VECTORS, "client 0 learns the new peer 2's eventfds");
 
 	/* stopped, the server cannot accept before the client is gone */
 	kill(pid, SIGSTOP);
@@ -348,11 +349,12 @@ peers(void)
 	kill(pid, SIGCONT);
 	c3 = client();
 	expect(c3, 0, 0, "after a client vanished before its greeting: the server still answers");
-	expect(c3, 2, 0, "and the next client gets id 2");
+	/* the vanished one was given id 3 before its greeting failed */
+	expect(c3, 4, 0, "and the next client gets id 4");
 	drain(c3);
 	n = f = 0;
 	while (recv_msg(c0, &m, 300) == 1) {
-		if (m.val == 2 && m.fd >= 0)
+		if (m.val == 4 && m.fd >= 0)
 			n++;
 		else
 			f++;
@@ -360,32 +362,32 @@ peers(void)
 			close(m.fd);
 	}
 	ok(n == VECTORS && f == 0,
-	    "client 0 hears of the new peer 2 only: the vanished one was never announced");
+	    "client 0 hears of the new peer 4 only: the vanished one was never announced");
 	if (n != VECTORS || f != 0)
-		diag("  %d eventfds of peer 2, %d other messages", n, f);
+		diag("  %d eventfds of peer 4, %d other messages", n, f);
 
 	/* fill up to 64 peers; keep draining, so no client's buffer fills */
 	socks[0] = c0;
 	socks[1] = c2;
 	socks[2] = c3;
 	in_order = 1;
-	for (int id = 3; id < MAX_PEERS; id++) {
-		socks[id] = client();
-		if (recv_msg(socks[id], &m, TIMEOUT_MS) != 1 || m.val != 0 ||
-		    recv_msg(socks[id], &m, TIMEOUT_MS) != 1 || m.val != id) {
+	for (int k = 3; k < MAX_PEERS; k++) {
+		socks[k] = client();
+		if (recv_msg(socks[k], &m, TIMEOUT_MS) != 1 || m.val != 0 ||
+		    recv_msg(socks[k], &m, TIMEOUT_MS) != 1 || m.val != k + 2) {
 			in_order = 0;
-			diag("  client %d got id %lld", id, (long long)m.val);
+			diag("  client %d got id %lld", k, (long long)m.val);
 		}
-		for (int k = 0; k <= id; k++)
-			drain(socks[k]);
+		for (int j = 0; j <= k; j++)
+			drain(socks[j]);
 	}
-	ok(in_order, "ids 3 to 63 follow in order");
+	ok(in_order, "64 peers: ids 5 to 65 follow in order");
 	socks[MAX_PEERS] = client();
 	ok(recv_msg(socks[MAX_PEERS], &m, TIMEOUT_MS) == 0,
 	    "a 65th client is closed before any message");
 	close(socks[MAX_PEERS]);
 
-	close(socks[5]);
+	close(socks[5]);	/* id 7 */
 	n = 0;
 	for (int k = 0; k < MAX_PEERS; k++) {
 		if (k == 5)
@@ -396,14 +398,14 @@ peers(void)
 				close(m.fd);
 				continue;
 			}
-			n += m.val == 5;
+			n += m.val == 7;
 			break;
 		}
 	}
-	is(n, MAX_PEERS - 1, "peer 5 leaves: all 63 others hear (5, no fd)");
+	is(n, MAX_PEERS - 1, "peer 7 leaves: all 63 others hear (7, no fd)");
 	socks[5] = client();
-	expect(socks[5], 0, 0, "a new client once 5 left: version 0");
-	expect(socks[5], 5, 0, "and the freed id 5");
+	expect(socks[5], 0, 0, "a new client in its slot: version 0");
+	expect(socks[5], 66, 0, "and the next new id, 66 (the 65th client took none)");
 
 	kill(pid, SIGTERM);
 	is(stopped(pid), 0, "SIGTERM: the server exits 0");
@@ -438,7 +440,7 @@ stale(void)
 	has(err, "another server is listening", "saying why");
 	c = client();
 	ok(recv_msg(c, &m, TIMEOUT_MS) == 1 && m.val == 0 && recv_msg(c, &m, TIMEOUT_MS) == 1 &&
-	    m.val == 0, "the first server still serves, from id 0");
+	    m.val == 1, "the first server still serves (id 1: the second's probe was given 0)");
 	close(c);
 	kill(pid, SIGINT);
 	is(stopped(pid), 0, "SIGINT: the server exits 0");

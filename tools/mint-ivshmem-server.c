@@ -28,13 +28,19 @@
 #define MAX_VECTORS		64	/* as QEMU's own server */
 #define SEND_TIMEOUT_S		5	/* a client that reads nothing this long is dropped */
 
+#define MAX_ID			0xffff	/* QEMU's IVSHMEM_MAX_PEERS */
+
 /*
- * A peer's id is its slot. Ids are reused lowest-first: a leaving peer's id is
- * free again only after every other client has been told that it left, and
- * messages on a stream keep their order, so nobody mixes up old and new.
+ * A peer has a slot here and an id on the wire. Ids go up and are not given
+ * again until the 16-bit space wraps: QEMU's ivshmem device (10.0) frees the
+ * eventfd array of a peer that left but keeps the pointer, and writes the
+ * next peer of that id's eventfds into the freed memory (seen as heap
+ * corruption, "corrupted size vs. prev_size", in every VM that had seen the
+ * id leave). QEMU's own server never reuses an id soon either.
  */
 struct peer {
-	int sock;			/* -1: the id is free */
+	int sock;			/* -1: the slot is free */
+	unsigned id;
 	int efd[MAX_VECTORS];
 	int dead;			/* a send failed or it hung up: drop at the next reap */
 	int announced;			/* the others have its eventfds, so must hear it leave */
@@ -49,6 +55,7 @@ struct server {
 	int sig_fd;
 	unsigned vectors;
 	int accept_paused;		/* out of fds: wait for a peer to leave, or a second */
+	unsigned next_id;		/* the id the next peer gets, unless one has it */
 	struct peer peers[MAX_PEERS];
 };
 
@@ -128,17 +135,17 @@ send_msg(int sock, int64_t val, int fd)
 	return n == sizeof(le) ? 0 : -EPIPE;
 }
 
-/* Send to a peer; a peer that cannot take it is marked for dropping, not waited for. */
+/* Send to the peer in slot; one that cannot take it is marked for dropping, not waited for. */
 static void
-peer_send(struct server *s, unsigned id, int64_t val, int fd)
+peer_send(struct server *s, unsigned slot, int64_t val, int fd)
 {
-	struct peer *p = &s->peers[id];
+	struct peer *p = &s->peers[slot];
 	int rc;
 
 	if (p->dead)
 		return;
 	if ((rc = send_msg(p->sock, val, fd)) < 0) {
-		log_debug("peer %u: send: %s", id, strerror(-rc));
+		log_debug("peer %u: send: %s", p->id, strerror(-rc));
 		p->dead = 1;
 	}
 }
@@ -163,19 +170,19 @@ server_reap(struct server *s)
 
 	while (again) {
 		again = 0;
-		for (unsigned id = 0; id < MAX_PEERS; id++) {
-			struct peer *p = &s->peers[id];
+		for (unsigned slot = 0; slot < MAX_PEERS; slot++) {
+			struct peer *p = &s->peers[slot];
 			int announced = p->announced;
 
 			if (p->sock < 0 || !p->dead)
 				continue;
 			peer_close(p, s->vectors);
 			s->accept_paused = 0;
-			log_debug("peer %u left", id);
+			log_debug("peer %u left", p->id);
 			if (announced)
 				for (unsigned o = 0; o < MAX_PEERS; o++)
 					if (s->peers[o].sock >= 0)
-						peer_send(s, o, id, -1);
+						peer_send(s, o, p->id, -1);
 			again = 1;
 		}
 	}
@@ -183,40 +190,56 @@ server_reap(struct server *s)
 
 /* The greeting, in the order the spec gives; a client gone mid-way leaves unannounced. */
 static void
-server_welcome(struct server *s, unsigned id)
+server_welcome(struct server *s, unsigned slot)
 {
-	struct peer *p = &s->peers[id];
+	struct peer *p = &s->peers[slot];
 
-	peer_send(s, id, PROTOCOL_VERSION, -1);
-	peer_send(s, id, id, -1);
-	peer_send(s, id, -1, s->shm_fd);
+	peer_send(s, slot, PROTOCOL_VERSION, -1);
+	peer_send(s, slot, p->id, -1);
+	peer_send(s, slot, -1, s->shm_fd);
 	for (unsigned o = 0; o < MAX_PEERS && !p->dead; o++)
-		if (o != id && s->peers[o].sock >= 0 && !s->peers[o].dead)
+		if (o != slot && s->peers[o].sock >= 0 && !s->peers[o].dead)
 			for (unsigned v = 0; v < s->vectors; v++)
-				peer_send(s, id, o, s->peers[o].efd[v]);
+				peer_send(s, slot, s->peers[o].id, s->peers[o].efd[v]);
 	if (p->dead)
 		return;
 	p->announced = 1;
 	for (unsigned o = 0; o < MAX_PEERS; o++)
-		if (o != id && s->peers[o].sock >= 0)
+		if (o != slot && s->peers[o].sock >= 0)
 			for (unsigned v = 0; v < s->vectors; v++)
-				peer_send(s, o, id, p->efd[v]);
+				peer_send(s, o, p->id, p->efd[v]);
 	for (unsigned v = 0; v < s->vectors; v++)
-		peer_send(s, id, id, p->efd[v]);
+		peer_send(s, slot, p->id, p->efd[v]);
 }
 
-/* Give a new connection the lowest free id and its eventfds; 0, or -errno. */
+/* The next id no peer has (one of at most MAX_PEERS is taken). */
+static unsigned
+next_id(struct server *s)
+{
+	for (;;) {
+		unsigned id = s->next_id, o;
+
+		s->next_id = id == MAX_ID ? 0 : id + 1;
+		for (o = 0; o < MAX_PEERS; o++)
+			if (s->peers[o].sock >= 0 && s->peers[o].id == id)
+				break;
+		if (o == MAX_PEERS)
+			return id;
+	}
+}
+
+/* Give a new connection a free slot, a new id and its eventfds; 0, or -errno. */
 static int
 server_add(struct server *s, int sock)
 {
 	struct timeval tv = { SEND_TIMEOUT_S, 0 };
 	struct peer *p = NULL;
-	unsigned id;
+	unsigned slot;
 	int rc;
 
-	for (id = 0; id < MAX_PEERS; id++)
-		if (s->peers[id].sock < 0) {
-			p = &s->peers[id];
+	for (slot = 0; slot < MAX_PEERS; slot++)
+		if (s->peers[slot].sock < 0) {
+			p = &s->peers[slot];
 			break;
 		}
 	if (p == NULL)
@@ -236,11 +259,12 @@ server_add(struct server *s, int sock)
 			return rc;
 		}
 	}
+	p->id = next_id(s);	/* before the slot counts as taken */
 	p->sock = sock;
 	p->dead = 0;
 	p->announced = 0;
-	log_debug("peer %u joined", id);
-	server_welcome(s, id);
+	log_debug("peer %u joined", p->id);
+	server_welcome(s, slot);
 	server_reap(s);
 	return 0;
 }
@@ -276,9 +300,9 @@ server_accept(struct server *s)
 
 /* Clients never speak: input is discarded, end of file or an error means it left. */
 static void
-peer_input(struct server *s, unsigned id)
+peer_input(struct server *s, unsigned slot)
 {
-	struct peer *p = &s->peers[id];
+	struct peer *p = &s->peers[slot];
 	char buf[256];
 	ssize_t n;
 
@@ -373,7 +397,7 @@ static void
 server_run(struct server *s)
 {
 	struct pollfd pfd[2 + MAX_PEERS];
-	unsigned ids[MAX_PEERS];
+	unsigned slots[MAX_PEERS];
 
 	for (;;) {
 		nfds_t n = 0, first;
@@ -382,10 +406,10 @@ server_run(struct server *s)
 		pfd[n++] = (struct pollfd){ s->sig_fd, POLLIN, 0 };
 		pfd[n++] = (struct pollfd){ s->listen_fd, s->accept_paused ? 0 : POLLIN, 0 };
 		first = n;
-		for (unsigned id = 0; id < MAX_PEERS; id++)
-			if (s->peers[id].sock >= 0) {
-				ids[n - first] = id;
-				pfd[n++] = (struct pollfd){ s->peers[id].sock, POLLIN, 0 };
+		for (unsigned slot = 0; slot < MAX_PEERS; slot++)
+			if (s->peers[slot].sock >= 0) {
+				slots[n - first] = slot;
+				pfd[n++] = (struct pollfd){ s->peers[slot].sock, POLLIN, 0 };
 			}
 		rc = poll(pfd, n, s->accept_paused ? 1000 : -1);
 		if (rc < 0) {
@@ -403,7 +427,7 @@ server_run(struct server *s)
 		}
 		for (nfds_t i = first; i < n; i++)
 			if (pfd[i].revents != 0)
-				peer_input(s, ids[i - first]);
+				peer_input(s, slots[i - first]);
 		server_reap(s);
 		if (rc == 0)
 			s->accept_paused = 0;
@@ -465,10 +489,10 @@ main(int argc, char **argv)
 	log_set_verbose(verbose);
 	s.vectors = (unsigned)vectors;
 	s.listen_fd = -1;
-	for (unsigned id = 0; id < MAX_PEERS; id++) {
-		s.peers[id].sock = -1;
+	for (unsigned slot = 0; slot < MAX_PEERS; slot++) {
+		s.peers[slot].sock = -1;
 		for (unsigned v = 0; v < MAX_VECTORS; v++)
-			s.peers[id].efd[v] = -1;
+			s.peers[slot].efd[v] = -1;
 	}
 	raise_fd_limit(s.vectors);
 
@@ -503,9 +527,9 @@ main(int argc, char **argv)
 
 	server_run(&s);
 
-	for (unsigned id = 0; id < MAX_PEERS; id++)
-		if (s.peers[id].sock >= 0)
-			peer_close(&s.peers[id], s.vectors);
+	for (unsigned slot = 0; slot < MAX_PEERS; slot++)
+		if (s.peers[slot].sock >= 0)
+			peer_close(&s.peers[slot], s.vectors);
 	server_unlink(&s);
 	close(s.listen_fd);
 	close(s.shm_fd);
